@@ -1,0 +1,146 @@
+/**
+ * The configuration of every role, as zod schemas over flags and environment (see `parse.ts` for
+ * how flags map to `ZONESCALE_*` variables). Defaults are the source design's timings; the dev
+ * cluster (`server/dev.ts`) passes shorter ones and prints them.
+ */
+import { z } from 'zod';
+import { boolish, csv, ms, port } from './parse.ts';
+
+const common = {
+  /** Cluster token for mutating control-plane calls (env `ZONESCALE_TOKEN`). Required. */
+  token: z.string().min(16, 'the cluster token must be at least 16 characters (set ZONESCALE_TOKEN)'),
+  /** Interface to listen on. */
+  host: z.string().default('127.0.0.1'),
+  /** Cluster id: labels containers and names the data directory. */
+  cluster: z.string().regex(/^[a-z0-9-]+$/).default('dev'),
+  /** Directory for embedded-default state (SQLite files, process runtime records). */
+  dataDir: z.string().default('.zonescale'),
+};
+
+/** `bun server/main.ts balancer` */
+export const BalancerConfig = z.object({
+  ...common,
+  id: z.string().default(''),
+  zone: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  port: port().default(8001),
+  /** Initial upstreams, comma-separated URLs. */
+  servers: csv().default([]),
+  /** Initial leader monitor URL (the leader pushes itself with PUT /monitor anyway). */
+  monitor: z.string().default(''),
+  /** Active health check of the alive pool, ms (source design: 10 s). */
+  checkIntervalMs: ms().default(10_000),
+  /** Recheck of the disconnected pool, ms (source design: 30 s). */
+  recheckIntervalMs: ms().default(30_000),
+  /** Failed rechecks before a disconnected server is dead (source design: 3). */
+  deadAfter: z.coerce.number().int().min(1).default(3),
+  /** How often the dead pool is reported to the leader, ms (source design: 60 s). */
+  reportIntervalMs: ms().default(60_000),
+  /** Timeout of one health check, ms. */
+  checkTimeoutMs: ms().default(2_000),
+  /** Tries per user request, each on a different server when possible (source design: 3). */
+  tries: z.coerce.number().int().min(1).max(10).default(3),
+  /** Timeout of one proxied try, ms (connect + response headers). */
+  tryTimeoutMs: ms().default(10_000),
+  strategy: z.enum(['round-robin']).default('round-robin'),
+});
+export type BalancerConfig = z.infer<typeof BalancerConfig>;
+
+/** `bun server/main.ts app` */
+export const AppConfig = z.object({
+  ...common,
+  id: z.string().min(1),
+  zone: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  port: port().default(9101),
+  /** `burn`: the scenario really burns CPU in a worker; `simulate`: reports the curve without burning. */
+  scenarioMode: z.enum(['burn', 'simulate']).default('burn'),
+  /** Collector URL for the embedded HTTP metrics bus (ignored when KAFKA_BROKERS is set). */
+  collector: z.string().default('http://127.0.0.1:7000'),
+  /** Kafka brokers, comma-separated (env KAFKA_BROKERS); empty = HTTP push to the collector. */
+  kafkaBrokers: csv().default([]),
+  /** ms between two published samples (source design: 1 s). */
+  sampleIntervalMs: ms().default(1_000),
+});
+export type AppConfig = z.infer<typeof AppConfig>;
+
+/** `bun server/main.ts monitor` */
+export const MonitorConfig = z.object({
+  ...common,
+  /** This replica's id; the highest live id wins elections. */
+  id: z.coerce.number().int().min(1),
+  port: port().default(7001),
+  /** Every replica including this one: `1=http://127.0.0.1:7001,2=http://127.0.0.1:7002,…`. */
+  peers: z.string().transform((s, ctx) => {
+    const out: { id: number; url: string }[] = [];
+    for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const m = /^(\d+)=(https?:\/\/.+)$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `peer "${part}" is not id=url` });
+        return z.NEVER;
+      }
+      out.push({ id: Number(m[1]), url: new URL(m[2]!).origin });
+    }
+    return out;
+  }),
+  zones: csv().default(['zone1', 'zone2', 'zone3']),
+  /** Followers probe the leader this often, ms (source design: 5 s). */
+  probeIntervalMs: ms().default(5_000),
+  /** How long a candidate waits for an answer / a coordinator message, ms. */
+  electionTimeoutMs: ms().default(1_000),
+  /** Autoscaling period, ms (source design: 10 s). */
+  periodMs: ms().default(10_000),
+  /** Samples averaged per evaluation, ms. */
+  windowMs: ms().default(10_000),
+  /** Scale up above this zone average CPU, %. 60 % is crossed by the High scenario (70–75 %). */
+  highCpu: z.coerce.number().min(0).max(100).default(60),
+  /** Scale down below this zone average CPU, %. 20 % is crossed by the Low scenario (1–10 %). */
+  lowCpu: z.coerce.number().min(0).max(100).default(20),
+  minReplicas: z.coerce.number().int().min(1).default(1),
+  maxReplicas: z.coerce.number().int().min(1).default(5),
+  /** Zone balancer ports: zone number n (zone1, zone2, …) listens on base + n - 1. */
+  balancerPortBase: port().default(8001),
+  /** App server ports are allocated from this inclusive range, e.g. `9101-9199`. */
+  appPorts: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .transform((s) => s.split('-').map(Number) as [number, number])
+    .default([9101, 9199]),
+  /** Runtime: `process` (embedded default) or `docker` (env RUNTIME). */
+  runtime: z.enum(['process', 'docker']).default('process'),
+  /** Registry: Redis URL (env REDIS_URL); empty = SQLite file in the data dir. */
+  redisUrl: z.string().default(''),
+  /** Metrics store: InfluxDB URL (env INFLUX_URL); empty = SQLite file in the data dir. */
+  influxUrl: z.string().default(''),
+  /** Flags handed to every balancer the leader starts (timings), space-separated. */
+  balancerArgs: z.string().default(''),
+  /** Flags handed to every app server the leader starts, space-separated. */
+  appArgs: z.string().default(''),
+  /** Collector URL handed to app servers. */
+  collector: z.string().default('http://127.0.0.1:7000'),
+  /** Serve the dashboard from this directory. */
+  dashboardDir: z.string().default('dashboard/dist'),
+  /** Verbose debugging of election messages. */
+  debugElection: boolish.default(false),
+});
+export type MonitorConfig = z.infer<typeof MonitorConfig>;
+
+/** `bun server/main.ts collector` */
+export const CollectorConfig = z.object({
+  ...common,
+  port: port().default(7000),
+  /** Kafka brokers (env KAFKA_BROKERS); empty = accept HTTP pushes on POST /samples. */
+  kafkaBrokers: csv().default([]),
+  /** Metrics store: InfluxDB URL (env INFLUX_URL); empty = SQLite file in the data dir. */
+  influxUrl: z.string().default(''),
+  /** Samples older than this are pruned from the embedded store, ms. */
+  retentionMs: ms().default(3_600_000),
+});
+export type CollectorConfig = z.infer<typeof CollectorConfig>;
+
+/** Extra environment names per option (the well-known ones). */
+export const ENV_ALIASES = {
+  token: 'ZONESCALE_TOKEN',
+  kafkaBrokers: 'KAFKA_BROKERS',
+  redisUrl: 'REDIS_URL',
+  influxUrl: 'INFLUX_URL',
+  runtime: 'RUNTIME',
+} as const;

@@ -1,0 +1,204 @@
+/**
+ * The domain vocabulary every role shares, as zod schemas (so the same shapes validate requests and
+ * describe the API in `/openapi.json`) with their inferred TypeScript types. Units: times are epoch
+ * milliseconds, durations ms, CPU in percent of one core (0–100 per core), memory in MB, throughput
+ * in requests per second.
+ */
+import { z } from '@hono/zod-openapi';
+
+/** The zones of the source design. A server belongs to exactly one zone. */
+export const ZONES = ['zone1', 'zone2', 'zone3'] as const;
+
+/** A zone id: `zone1`…`zone9` style; the default cluster uses `ZONES`. */
+export const ZoneId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'zone ids are lower-case letters, digits and dashes, e.g. zone1')
+  .openapi({ example: 'zone1' });
+export type ZoneId = z.infer<typeof ZoneId>;
+
+/** An upstream address: an absolute http URL with host and port, no path (e.g. `http://127.0.0.1:9101`). */
+export const UpstreamUrl = z
+  .string()
+  .url()
+  .refine((u) => {
+    try {
+      const p = new URL(u);
+      return (p.protocol === 'http:' || p.protocol === 'https:') && p.port !== '' && (p.pathname === '/' || p.pathname === '');
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL with an explicit port and no path, e.g. http://127.0.0.1:9101')
+  .transform((u) => new URL(u).origin)
+  .openapi({ example: 'http://127.0.0.1:9101', type: 'string', format: 'uri' });
+
+/** A leader term: the fencing token, a positive integer that grows with every election. */
+export const Term = z.number().int().nonnegative().openapi({ example: 3 });
+
+/** Scenario modes of an app server (source design: High CPU / Low CPU buttons; `off` = real load only). */
+export const ScenarioMode = z.enum(['high', 'low', 'off']);
+export type ScenarioMode = z.infer<typeof ScenarioMode>;
+
+/** One metrics sample an app server publishes every second. */
+export const Sample = z
+  .object({
+    serverId: z.string(),
+    zone: ZoneId,
+    /** Epoch ms when the sample was taken. */
+    ts: z.number().int(),
+    /** Process CPU, % of one core. */
+    cpu: z.number().min(0),
+    /** Resident memory, MB. */
+    memoryMb: z.number().min(0),
+    /** Requests served in the last second, req/s. */
+    throughput: z.number().min(0),
+    healthy: z.boolean(),
+    scenario: ScenarioMode,
+  })
+  .openapi('Sample');
+export type Sample = z.infer<typeof Sample>;
+
+/** What the runtime runs: an app server or a zone balancer. */
+export const ContainerRole = z.enum(['app', 'balancer']);
+export type ContainerRole = z.infer<typeof ContainerRole>;
+
+/**
+ * A container the registry knows: an app server or a zone balancer. `id` is stable
+ * (e.g. `zone1-app-3`, `zone1-balancer`); `url` is where it answers (`http://127.0.0.1:<port>`);
+ * `runtimeId` is the runtime's handle (a pid for processes, a container id for Docker).
+ */
+export const ContainerRecord = z
+  .object({
+    id: z.string(),
+    role: ContainerRole,
+    zone: ZoneId,
+    url: z.string(),
+    port: z.number().int().min(1).max(65535),
+    runtimeId: z.string(),
+    /** Epoch ms when it was created. */
+    createdAt: z.number().int(),
+  })
+  .openapi('Container');
+export type ContainerRecord = z.infer<typeof ContainerRecord>;
+
+/** Health of a server as its zone balancer sees it (the source design's three pools). */
+export const PoolState = z.enum(['alive', 'disconnected', 'dead']);
+export type PoolState = z.infer<typeof PoolState>;
+
+/**
+ * Reason codes for control-plane decisions, in the HPA's style. Scaling:
+ * `AboveHighThreshold`, `BelowLowThreshold`, `WithinThresholds`, `AtMaxReplicas`, `AtMinReplicas`,
+ * `NoSamples`, `BelowMinReplicas`; healing: `DeadServerReported`, `BalancerDown`, `ZoneBootstrap`,
+ * `OrphanRemoved`; leadership: `LeaderElected`.
+ */
+export const ReasonCode = z.string().openapi({ example: 'AboveHighThreshold' });
+
+/** A control-plane event: scaling, healing or leadership, with why it happened. */
+export const ClusterEvent = z
+  .object({
+    id: z.string(),
+    /** Epoch ms. */
+    ts: z.number().int(),
+    kind: z.enum(['scale-up', 'scale-down', 'replace', 'remove-dead', 'balancer-created', 'leader-elected', 'reconcile']),
+    zone: ZoneId.nullable(),
+    reason: ReasonCode,
+    message: z.string(),
+    /** Replicas before and after, for scaling events. */
+    from: z.number().int().nullable(),
+    to: z.number().int().nullable(),
+    serverId: z.string().nullable(),
+    term: Term,
+  })
+  .openapi('ClusterEvent');
+export type ClusterEvent = z.infer<typeof ClusterEvent>;
+
+/** Leader as the registry and every replica know it. `since` is epoch ms of the election. */
+export const LeaderInfo = z.object({ id: z.number().int(), url: z.string(), term: Term, since: z.number().int() }).openapi('Leader');
+export type LeaderInfo = z.infer<typeof LeaderInfo>;
+
+/** The threshold policy of the source design: add above `highCpu`, remove below `lowCpu`. */
+export const ThresholdPolicy = z
+  .object({
+    kind: z.literal('threshold'),
+    /** % average zone CPU above which one server is added. */
+    highCpu: z.number().min(0).max(100),
+    /** % average zone CPU below which one server is removed (when more than `minReplicas`). */
+    lowCpu: z.number().min(0).max(100),
+    minReplicas: z.number().int().min(1),
+    maxReplicas: z.number().int().min(1),
+    /** ms between two autoscaling evaluations. */
+    periodMs: z.number().int().positive(),
+    /** ms of samples averaged per evaluation. */
+    windowMs: z.number().int().positive(),
+  })
+  .openapi('ThresholdPolicy');
+export type ThresholdPolicy = z.infer<typeof ThresholdPolicy>;
+
+/** One server as the dashboard shows it. */
+export const ServerView = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    /** The app's own UI (`<url>/`). */
+    uiUrl: z.string(),
+    /** Pool state from the zone balancer; `unknown` when the balancer could not be asked. */
+    state: z.enum(['alive', 'disconnected', 'dead', 'unknown']),
+    /** Latest sample, null before the first one arrives. */
+    cpu: z.number().nullable(),
+    memoryMb: z.number().nullable(),
+    throughput: z.number().nullable(),
+    scenario: ScenarioMode.nullable(),
+    createdAt: z.number().int(),
+  })
+  .openapi('ServerView');
+export type ServerView = z.infer<typeof ServerView>;
+
+/** One zone as the dashboard shows it. */
+export const ZoneView = z
+  .object({
+    zone: ZoneId,
+    balancer: z.object({ id: z.string(), url: z.string(), status: z.enum(['up', 'down']) }).nullable(),
+    /** Servers the registry holds for this zone (the desired membership). */
+    replicas: z.number().int(),
+    /** Average CPU over the policy window, % (null when there are no samples). */
+    avgCpu: z.number().nullable(),
+    servers: z.array(ServerView),
+    /** Servers the balancer holds that the registry does not (being drained or just reported dead). */
+    strayServers: z.array(z.object({ url: z.string(), state: PoolState })),
+  })
+  .openapi('ZoneView');
+export type ZoneView = z.infer<typeof ZoneView>;
+
+/** A monitor replica as seen by the one answering. */
+export const MonitorView = z
+  .object({
+    id: z.number().int(),
+    url: z.string(),
+    status: z.enum(['leader', 'follower', 'candidate', 'down']),
+  })
+  .openapi('MonitorView');
+export type MonitorView = z.infer<typeof MonitorView>;
+
+/** The whole cluster as `GET /state` and the `state` SSE event return it. */
+export const ClusterState = z
+  .object({
+    /** Epoch ms when this view was built. */
+    now: z.number().int(),
+    /** The monitor that built this view. */
+    monitorId: z.number().int(),
+    leader: LeaderInfo.nullable(),
+    monitors: z.array(MonitorView),
+    policy: ThresholdPolicy,
+    zones: z.array(ZoneView),
+    /** Newest first, at most 100. */
+    events: z.array(ClusterEvent),
+  })
+  .openapi('ClusterState');
+export type ClusterState = z.infer<typeof ClusterState>;
+
+/** A point of a per-zone CPU series: epoch ms and average CPU %. */
+export const CpuPoint = z.object({ t: z.number().int(), cpu: z.number() }).openapi('CpuPoint');
+export type CpuPoint = z.infer<typeof CpuPoint>;
+
+/** Per-zone CPU history sent once when a dashboard connects: zone → points, oldest first. */
+export const CpuHistory = z.record(z.string(), z.array(CpuPoint)).openapi('CpuHistory');
+export type CpuHistory = z.infer<typeof CpuHistory>;
