@@ -1,0 +1,56 @@
+/**
+ * Runs the shared MetricsStore contract against the SQLite adapter on a temp file, and checks what
+ * only a file store has: the path layout, WAL mode and two connections sharing one file.
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import { metricsStoreContract, sample } from '../metrics-store.contract.ts';
+import { metricsStorePath, openSqliteMetricsStore, SqliteMetricsStore } from './metrics-store-sqlite.ts';
+
+let dir = '';
+metricsStoreContract(
+  'SqliteMetricsStore',
+  () => {
+    dir = mkdtempSync(join(tmpdir(), 'zs-metrics-'));
+    return new SqliteMetricsStore(join(dir, 'm.sqlite'));
+  },
+  () => rmSync(dir, { recursive: true, force: true }),
+);
+
+describe('SqliteMetricsStore on a shared file', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('the file lives at <dataDir>/<cluster>/metrics.sqlite and runs in WAL mode', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'zs-metrics-'));
+    dirs.push(d);
+    const store = openSqliteMetricsStore(d, 'c1');
+    try {
+      expect(store.path).toBe(join(d, 'c1', 'metrics.sqlite'));
+      const db = new Database(metricsStorePath(d, 'c1'), { readonly: true });
+      expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+      db.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a second connection reads what the first one wrote', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'zs-metrics-'));
+    dirs.push(d);
+    const writer = openSqliteMetricsStore(d, 'c1');
+    const reader = openSqliteMetricsStore(d, 'c1');
+    try {
+      await writer.write([sample('a', 1000, 42)]);
+      expect((await reader.zoneCpu('zone1', 0, 2000)).avgCpu).toBeCloseTo(42);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+});
