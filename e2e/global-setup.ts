@@ -1,0 +1,36 @@
+/**
+ * Playwright global setup: starts a real cluster (`cluster-process.ts`, under Bun) on its own ports
+ * and data directory, waits until it is ready, and returns the teardown that stops it. The spec
+ * files read the cluster's URLs from `E2E_CLUSTER_INFO`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'zonescale-e2e-'));
+  const info = join(dir, 'cluster.json');
+  const basePort = 30000 + Math.floor(Math.random() * 20) * 100;
+  const child: ChildProcess = spawn('bun', [resolve(__dirname, 'cluster-process.ts'), info, String(basePort), dir], {
+    cwd: resolve(__dirname, '..'),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 120_000;
+  while (!existsSync(info)) {
+    if (child.exitCode !== null) throw new Error(`the e2e cluster exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error('the e2e cluster was not ready within 120 s');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  process.env.E2E_CLUSTER_INFO = readFileSync(info, 'utf8');
+  return async () => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

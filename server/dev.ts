@@ -1,0 +1,94 @@
+/**
+ * `bun run dev`: the whole zonescale loop on one machine with embedded defaults (SQLite registry and
+ * metrics store, app servers as local processes, metrics pushed over HTTP). Starts the collector
+ * and three monitors; the elected leader creates a balancer and one app server per zone. Prints the
+ * dashboard, balancer and app UI URLs and the timings in force, then follows the cluster's events
+ * until Ctrl-C, which stops every process it started (monitors, collector, balancers, apps).
+ *
+ * Flags: --base-port N (default 7000), --simulate (report scenario curves without burning CPU),
+ * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { ClusterEvent } from './shared/types.ts';
+import { clusterReady, startCluster } from './dev/cluster.ts';
+import { describeTimings } from './dev/timings.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    'base-port': { type: 'string', default: '7000' },
+    simulate: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    token: { type: 'string' },
+  },
+  strict: true,
+});
+
+const basePort = Number(values['base-port']);
+const token = values.token ?? process.env.ZONESCALE_TOKEN ?? randomBytes(24).toString('hex');
+const generated = !values.token && !process.env.ZONESCALE_TOKEN;
+
+const cluster = await startCluster({
+  basePort,
+  token,
+  scenarioMode: values.simulate ? 'simulate' : 'burn',
+  fresh: !values.keep,
+});
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping the cluster (monitors, collector, balancers, apps)…');
+  await cluster.stop();
+  console.log('stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+console.log(`zonescale dev cluster starting (data in ${cluster.dataDir}/${cluster.cluster}, logs in ${cluster.dataDir}/${cluster.cluster}/logs)`);
+let state;
+try {
+  state = await cluster.waitFor('every zone to have a balancer and an alive app server', (s) => clusterReady(s, 3), 90_000);
+} catch (err) {
+  console.error(String(err));
+  await shutdown();
+  process.exit(1);
+}
+
+const line = (label: string, value: string) => console.log(`  ${label.padEnd(22)} ${value}`);
+console.log('\nzonescale is up.\n');
+line('dashboard', `${cluster.monitors[0]!.url}/  (any monitor serves it: ${cluster.monitors.map((m) => m.url).join(', ')})`);
+for (const z of state.zones) {
+  line(`${z.zone} balancer`, z.balancer?.url ?? '(none)');
+  for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
+}
+line('collector', cluster.collectorUrl);
+line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
+for (const m of cluster.monitors) line(`monitor ${m.id} pid`, String(m.proc?.pid));
+console.log(`\n  cluster token          ${generated ? `${token}  (generated; set ZONESCALE_TOKEN to choose one)` : '(from ZONESCALE_TOKEN / --token)'}`);
+console.log(`  timings\n  ${describeTimings()}`);
+console.log('\nFollowing scaling and leadership events (Ctrl-C stops everything):');
+
+const seen = new Set<string>(state.events.map((e) => e.id));
+let leaderKey = `${state.leader?.id}/${state.leader?.term}`;
+const show = (e: ClusterEvent) =>
+  console.log(
+    `  ${new Date(e.ts).toLocaleTimeString()}  ${e.kind.padEnd(16)} ${(e.zone ?? '').padEnd(6)} ${e.reason}: ${e.message}`,
+  );
+setInterval(async () => {
+  const s = await cluster.state();
+  if (!s) return;
+  const key = `${s.leader?.id}/${s.leader?.term}`;
+  if (key !== leaderKey) {
+    leaderKey = key;
+    console.log(`  ${new Date().toLocaleTimeString()}  leader is now monitor ${s.leader?.id} (term ${s.leader?.term})`);
+  }
+  for (const e of [...s.events].reverse()) {
+    if (seen.has(e.id)) continue;
+    seen.add(e.id);
+    show(e);
+  }
+}, 1_000);

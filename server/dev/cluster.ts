@@ -1,0 +1,168 @@
+/**
+ * Starts a whole zonescale cluster on this machine as child processes: the collector and the
+ * monitor replicas; the elected leader then creates the zone balancers and app servers through the
+ * runtime. Used by `bun run dev`, the integration tests and the Playwright tests, so all three run
+ * exactly the same cluster. Everything listens on 127.0.0.1; ports come from `clusterLayout`.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Subprocess } from 'bun';
+import { openRuntime } from '../adapters/select.ts';
+import type { ClusterState } from '../shared/types.ts';
+import { type ClusterLayout, clusterLayout } from './layout.ts';
+import { DEV_TIMINGS, devBalancerArgs } from './timings.ts';
+
+/** Repository root (this file is server/dev/cluster.ts). */
+export const REPO_ROOT = resolve(import.meta.dir, '../..');
+
+/** Options of `startCluster`; every field has a default suited to `bun run dev`. */
+export interface ClusterOptions {
+  basePort?: number;
+  /** Directory for SQLite files, runtime records and logs (default `<repo>/.zonescale`). */
+  dataDir?: string;
+  cluster?: string;
+  token: string;
+  monitors?: number;
+  /** `burn` really burns CPU for the scenarios; `simulate` reports the curve only. */
+  scenarioMode?: 'burn' | 'simulate';
+  timings?: typeof DEV_TIMINGS;
+  /** Extra monitor flags, e.g. `['--high-cpu=50']`. */
+  monitorArgs?: string[];
+  /** Remove state left by an earlier run of the same cluster id first (default true). */
+  fresh?: boolean;
+  logLevel?: string;
+}
+
+/** A monitor child process. */
+export interface MonitorProc {
+  id: number;
+  url: string;
+  proc: Subprocess | null;
+}
+
+/** A running cluster. */
+export interface Cluster {
+  token: string;
+  layout: ClusterLayout;
+  dataDir: string;
+  cluster: string;
+  collectorUrl: string;
+  monitors: MonitorProc[];
+  /** Starts monitor `id` again (after it was killed). */
+  restartMonitor(id: number): void;
+  /** GET /state from the first monitor that answers; null when none does. */
+  state(): Promise<ClusterState | null>;
+  /** Polls `state()` every 250 ms until `pred` holds; @throws Error after `timeoutMs` with `what`. */
+  waitFor(what: string, pred: (s: ClusterState) => boolean, timeoutMs: number): Promise<ClusterState>;
+  /** Kills monitors and collector, then stops every container the runtime holds. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the collector and the monitors; resolves once they are spawned (not yet ready). */
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const layout = clusterLayout(opts.basePort ?? 7000, opts.monitors ?? 3);
+  const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
+  const cluster = opts.cluster ?? 'dev';
+  const t = opts.timings ?? DEV_TIMINGS;
+  const runtime = openRuntime({ runtime: 'process', dataDir, cluster });
+  if (opts.fresh ?? true) {
+    for (const c of await runtime.list()) await runtime.stop(c.id);
+    rmSync(join(dataDir, cluster), { recursive: true, force: true });
+  }
+  const logDir = join(dataDir, cluster, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  const env = {
+    ...process.env,
+    ZONESCALE_TOKEN: opts.token,
+    ZONESCALE_CLUSTER: cluster,
+    ZONESCALE_DATA_DIR: dataDir,
+    LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+  };
+  const collectorUrl = `http://127.0.0.1:${layout.collectorPort}`;
+  const spawnRole = (name: string, args: string[]) =>
+    Bun.spawn(['bun', join(REPO_ROOT, 'server/main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdin: 'ignore',
+      stdout: Bun.file(join(logDir, `${name}.log`)),
+      stderr: Bun.file(join(logDir, `${name}.err.log`)),
+    });
+
+  const collector = spawnRole('collector', ['collector', `--port=${layout.collectorPort}`]);
+  const peers = layout.monitorPorts.map((p, i) => `${i + 1}=http://127.0.0.1:${p}`).join(',');
+  const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({ id: i + 1, url: `http://127.0.0.1:${p}`, proc: null }));
+  const monitorArgs = (m: MonitorProc) => [
+    'monitor',
+    `--id=${m.id}`,
+    `--port=${new URL(m.url).port}`,
+    `--peers=${peers}`,
+    `--balancer-port-base=${layout.balancerPortBase}`,
+    `--app-ports=${layout.appPorts[0]}-${layout.appPorts[1]}`,
+    `--collector=${collectorUrl}`,
+    `--probe-interval-ms=${t.probeIntervalMs}`,
+    `--election-timeout-ms=${t.electionTimeoutMs}`,
+    `--period-ms=${t.periodMs}`,
+    `--window-ms=${t.windowMs}`,
+    `--balancer-args=${devBalancerArgs(t)}`,
+    `--app-args=--scenario-mode ${opts.scenarioMode ?? 'burn'}`,
+    ...(opts.monitorArgs ?? []),
+  ];
+  const startMonitorProc = (m: MonitorProc) => {
+    m.proc = spawnRole(`monitor-${m.id}`, monitorArgs(m));
+  };
+  for (const m of monitors) startMonitorProc(m);
+
+  let stopped = false;
+  const handle: Cluster = {
+    token: opts.token,
+    layout,
+    dataDir,
+    cluster,
+    collectorUrl,
+    monitors,
+    restartMonitor(id) {
+      const m = monitors.find((x) => x.id === id);
+      if (!m) throw new RangeError(`no monitor ${id}`);
+      startMonitorProc(m);
+    },
+    async state() {
+      for (const m of monitors) {
+        try {
+          const res = await fetch(`${m.url}/state`, { signal: AbortSignal.timeout(1_000) });
+          if (res.ok) return (await res.json()) as ClusterState;
+        } catch {
+          // try the next replica
+        }
+      }
+      return null;
+    },
+    async waitFor(what, pred, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let last: ClusterState | null = null;
+      while (Date.now() < deadline) {
+        last = await handle.state();
+        if (last && pred(last)) return last;
+        await Bun.sleep(250);
+      }
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const p of [...monitors.map((m) => m.proc), collector]) p?.kill('SIGKILL');
+      await Promise.all([...monitors.map((m) => m.proc?.exited), collector.exited]);
+      for (const c of await runtime.list()) await runtime.stop(c.id);
+    },
+  };
+  return handle;
+}
+
+/** True when every zone has an answering balancer with at least one alive server and a leader exists. */
+export function clusterReady(s: ClusterState, zones: number): boolean {
+  return (
+    s.leader !== null &&
+    s.zones.length >= zones &&
+    s.zones.every((z) => z.balancer?.status === 'up' && z.servers.some((srv) => srv.state === 'alive'))
+  );
+}

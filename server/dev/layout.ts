@@ -1,0 +1,28 @@
+/**
+ * Where a dev/test cluster listens, derived from one base port so several clusters (a developer's
+ * `bun run dev` and a test run) never collide. With the default base 7000: collector 7000, monitors
+ * 7001–7003, zone balancers 8001–8003, app servers 9101–9199.
+ */
+
+/** Ports of one cluster. `appPorts` is an inclusive range. */
+export interface ClusterLayout {
+  basePort: number;
+  collectorPort: number;
+  monitorPorts: number[];
+  balancerPortBase: number;
+  appPorts: [number, number];
+}
+
+/** The layout for `basePort` with `monitors` replicas (ids 1..monitors). @throws RangeError past 63000 */
+export function clusterLayout(basePort = 7000, monitors = 3): ClusterLayout {
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 2199 > 65535) {
+    throw new RangeError(`base port ${basePort} must be an integer in 1024..63336`);
+  }
+  return {
+    basePort,
+    collectorPort: basePort,
+    monitorPorts: Array.from({ length: monitors }, (_, i) => basePort + 1 + i),
+    balancerPortBase: basePort + 1001,
+    appPorts: [basePort + 2101, basePort + 2199],
+  };
+}
