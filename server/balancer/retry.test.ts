@@ -1,0 +1,75 @@
+/** Retry rules: what is retried, how often, and on which servers. */
+import { describe, expect, test } from 'bun:test';
+import { candidatesForTry, classifyFetchError, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
+
+describe('shouldRetry', () => {
+  const cases: [string, TryOutcome, number, boolean][] = [
+    ['a connection failure on the first of three tries is retried', { kind: 'connect-failure' }, 1, true],
+    ['a timeout on the second of three tries is retried', { kind: 'timeout' }, 2, true],
+    ['a connection failure on the last try is not retried', { kind: 'connect-failure' }, 3, false],
+    ['an upstream 500 is never retried', { kind: 'response', status: 500 }, 1, false],
+    ['an upstream 503 is never retried', { kind: 'response', status: 503 }, 1, false],
+    ['a 200 is not retried', { kind: 'response', status: 200 }, 1, false],
+    ['a request the client abandoned is not retried', { kind: 'client-aborted' }, 1, false],
+  ];
+  for (const [name, outcome, done, expected] of cases) {
+    test(name, () => expect(shouldRetry(outcome, done, 3)).toBe(expected));
+  }
+
+  test('with tries = 1 nothing is retried', () => {
+    expect(shouldRetry({ kind: 'timeout' }, 1, 1)).toBe(false);
+  });
+});
+
+describe('isServerFailure', () => {
+  test('only connection failures and timeouts count against a server', () => {
+    expect(isServerFailure({ kind: 'connect-failure' })).toBe(true);
+    expect(isServerFailure({ kind: 'timeout' })).toBe(true);
+    expect(isServerFailure({ kind: 'response', status: 502 })).toBe(false);
+    expect(isServerFailure({ kind: 'client-aborted' })).toBe(false);
+  });
+});
+
+describe('candidatesForTry', () => {
+  const alive = ['a', 'b', 'c'];
+
+  test('the first try may use every alive server', () => {
+    expect(candidatesForTry(alive, new Set())).toEqual(alive);
+  });
+
+  test('each retry goes to a server not tried yet', () => {
+    expect(candidatesForTry(alive, new Set(['a']))).toEqual(['b', 'c']);
+    expect(candidatesForTry(alive, new Set(['a', 'b']))).toEqual(['c']);
+  });
+
+  test('three tries over three servers use three different servers', () => {
+    const tried = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const next = candidatesForTry(alive, tried)[0] as string;
+      expect(tried.has(next)).toBe(false);
+      tried.add(next);
+    }
+    expect(tried.size).toBe(3);
+  });
+
+  test('when every alive server was tried, any alive server may be tried again', () => {
+    expect(candidatesForTry(['a', 'b'], new Set(['a', 'b']))).toEqual(['a', 'b']);
+  });
+
+  test('a tried server that was ejected meanwhile is not a candidate', () => {
+    expect(candidatesForTry(['b'], new Set(['a']))).toEqual(['b']);
+  });
+});
+
+describe('classifyFetchError', () => {
+  test('our own try timer is a timeout', () => {
+    expect(classifyFetchError(new Error('aborted'), true, false)).toEqual({ kind: 'timeout' });
+  });
+  test('a client abort wins over everything', () => {
+    expect(classifyFetchError(new Error('aborted'), true, true)).toEqual({ kind: 'client-aborted' });
+  });
+  test('a refused connection is a connection failure', () => {
+    const err = Object.assign(new Error('Unable to connect'), { code: 'ConnectionRefused' });
+    expect(classifyFetchError(err, false, false)).toEqual({ kind: 'connect-failure' });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The retry rules of the source design, pure: a user request gets up to `tries` tries (default 3),
+ * each on a server not tried yet while enough alive servers remain; only connection failures and
+ * timeouts are retried — any upstream response, a 500 included, goes back to the client as it is.
+ * A request the client itself abandoned is never retried.
+ */
+
+/** How one try ended. `response` = the upstream answered with headers (any status). */
+export type TryOutcome =
+  | { kind: 'response'; status: number }
+  | { kind: 'connect-failure' }
+  | { kind: 'timeout' }
+  | { kind: 'client-aborted' };
+
+/** True when `outcome` counts as a failure of the server (source design: connection failures and timeouts only). */
+export function isServerFailure(outcome: TryOutcome): boolean {
+  return outcome.kind === 'connect-failure' || outcome.kind === 'timeout';
+}
+
+/**
+ * Whether another try is allowed after try number `triesDone` (1-based) ended with `outcome`.
+ * Never after a response (a 5xx is passed back, not retried) nor after the client went away.
+ */
+export function shouldRetry(outcome: TryOutcome, triesDone: number, maxTries: number): boolean {
+  return isServerFailure(outcome) && triesDone < maxTries;
+}
+
+/**
+ * Candidates for the next try: alive servers not tried yet; when every alive server was already
+ * tried, all alive servers (a retry on a server that failed is better than none).
+ */
+export function candidatesForTry(alive: readonly string[], tried: ReadonlySet<string>): readonly string[] {
+  if (tried.size === 0) return alive;
+  const fresh = alive.filter((u) => !tried.has(u));
+  return fresh.length > 0 ? fresh : alive;
+}
+
+/**
+ * Classifies an error thrown by `fetch` before response headers arrived: `timeout` for our own
+ * try timer, `client-aborted` when the client's request signal fired, otherwise `connect-failure`
+ * (refused, reset, DNS, TLS — the upstream could not be reached or dropped the connection).
+ */
+export function classifyFetchError(err: unknown, timedOut: boolean, clientAborted: boolean): TryOutcome {
+  if (clientAborted) return { kind: 'client-aborted' };
+  if (timedOut) return { kind: 'timeout' };
+  const name = (err as { name?: string })?.name;
+  if (name === 'TimeoutError') return { kind: 'timeout' };
+  return { kind: 'connect-failure' };
+}
