@@ -1,0 +1,181 @@
+/**
+ * The embedded-default `ContainerRuntime` (`RUNTIME=process`): each container is a local process
+ * `bun <repoRoot>/server/main.ts <role> ...args`, started detached in its own session/process group
+ * so it outlives the monitor that started it (a new leader takes over managing it). Each start
+ * writes a record `<runDir>/containers/<id>.json` and appends the child's output to
+ * `<runDir>/logs/<id>.log`; any runtime instance on the same `runDir` recovers the state from the
+ * records. A record counts as running only when its pid is alive AND `/proc/<pid>/cmdline` still
+ * names the container (its id or port), so a reused pid is not mistaken for the container.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ZonescaleError } from '../../shared/errors.ts';
+import type { ContainerRole, ZoneId } from '../../shared/types.ts';
+import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from '../runtime.ts';
+
+/** How long `stop` waits after SIGTERM before SIGKILL, ms. */
+export const STOP_GRACE_MS = 3_000;
+
+/** What `<runDir>/containers/<id>.json` holds. `startedAt` is epoch ms. */
+export interface ProcessRecord {
+  id: string;
+  role: ContainerRole;
+  zone: ZoneId;
+  port: number;
+  pid: number;
+  startedAt: number;
+  cluster: string;
+  args: string[];
+}
+
+/** Options of `ProcessRuntime`. */
+export interface ProcessRuntimeOptions {
+  /** Directory for `containers/` records and `logs/` (select.ts passes `<dataDir>/<cluster>`). */
+  runDir: string;
+  /** Cluster id written into every record; `list()` shows only this cluster's containers. */
+  cluster: string;
+  /** Repository root, the children's cwd (default: resolved from this file's location). */
+  repoRoot?: string;
+  /** The bun binary (default `process.execPath`). */
+  bunPath?: string;
+  /** Overrides the command line (tests); default `[bunPath, <repoRoot>/server/main.ts, role, ...args]`. */
+  command?: (spec: ContainerSpec) => string[];
+}
+
+/** Whether `pid` is alive and its command line names `id` or `port` (Linux `/proc`; elsewhere liveness only). */
+export function isContainerProcess(pid: number, id: string, port: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return !existsSync('/proc/self/cmdline'); // no procfs: trust liveness
+  }
+  if (cmdline === '') return false; // a zombie (exited, not reaped yet)
+  return cmdline.split('\0').some((arg) => arg.includes(id) || arg.includes(String(port)));
+}
+
+/** Sends `signal` to the process group of `pid` (the child is a group leader), else to `pid`. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A `ContainerRuntime` of local, detached Bun processes. */
+export class ProcessRuntime implements ContainerRuntime {
+  private readonly runDir: string;
+  private readonly cluster: string;
+  private readonly repoRoot: string;
+  private readonly command: (spec: ContainerSpec) => string[];
+
+  constructor(opts: ProcessRuntimeOptions) {
+    this.runDir = resolve(opts.runDir);
+    this.cluster = opts.cluster;
+    this.repoRoot = resolve(opts.repoRoot ?? join(import.meta.dir, '../../..'));
+    const bun = opts.bunPath ?? process.execPath;
+    this.command = opts.command ?? ((spec) => [bun, join(this.repoRoot, 'server/main.ts'), spec.role, ...spec.args]);
+  }
+
+  /**
+   * Starts `spec`, first stopping a container already recorded under the same id.
+   * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a file name; spawn errors as thrown by Bun.
+   */
+  async start(spec: ContainerSpec): Promise<RuntimeContainer> {
+    await this.stop(spec.id);
+    mkdirSync(join(this.runDir, 'logs'), { recursive: true });
+    mkdirSync(join(this.runDir, 'containers'), { recursive: true });
+    const log = openSync(join(this.runDir, 'logs', `${spec.id}.log`), 'a');
+    let pid: number;
+    try {
+      const child = Bun.spawn(this.command(spec), {
+        cwd: this.repoRoot,
+        env: { ...process.env, ...spec.env },
+        stdin: 'ignore',
+        stdout: log,
+        stderr: log,
+        detached: true,
+      });
+      child.unref();
+      pid = child.pid;
+    } finally {
+      closeSync(log);
+    }
+    const rec: ProcessRecord = {
+      id: spec.id,
+      role: spec.role,
+      zone: spec.zone,
+      port: spec.port,
+      pid,
+      startedAt: Date.now(),
+      cluster: this.cluster,
+      args: [...spec.args],
+    };
+    const file = this.recordPath(spec.id);
+    writeFileSync(`${file}.tmp`, JSON.stringify(rec, null, 2));
+    renameSync(`${file}.tmp`, file);
+    return this.view(rec);
+  }
+
+  /** SIGTERM to the container's process group, SIGKILL after `STOP_GRACE_MS`, then drops the record; unknown id = no-op. */
+  async stop(id: string): Promise<void> {
+    const rec = this.read(this.recordPath(id));
+    if (!rec) return;
+    if (isContainerProcess(rec.pid, rec.id, rec.port)) {
+      signalGroup(rec.pid, 'SIGTERM');
+      const deadline = Date.now() + STOP_GRACE_MS;
+      while (Date.now() < deadline && isContainerProcess(rec.pid, rec.id, rec.port)) await Bun.sleep(50);
+      if (isContainerProcess(rec.pid, rec.id, rec.port)) signalGroup(rec.pid, 'SIGKILL');
+    }
+    rmSync(this.recordPath(id), { force: true });
+  }
+
+  /** Every recorded container of this cluster, `running` checked against the live process table. */
+  async list(): Promise<RuntimeContainer[]> {
+    const dir = join(this.runDir, 'containers');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => this.read(join(dir, f)))
+      .filter((r): r is ProcessRecord => r !== null && r.cluster === this.cluster)
+      .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1))
+      .map((r) => this.view(r));
+  }
+
+  private recordPath(id: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
+      throw new ZonescaleError('bad_container_id', `container id "${id}" must be letters, digits, dots, dashes or underscores`, 400);
+    }
+    return join(this.runDir, 'containers', `${id}.json`);
+  }
+
+  private read(file: string): ProcessRecord | null {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as ProcessRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  private view(r: ProcessRecord): RuntimeContainer {
+    return {
+      id: r.id,
+      role: r.role,
+      zone: r.zone,
+      port: r.port,
+      runtimeId: String(r.pid),
+      running: isContainerProcess(r.pid, r.id, r.port),
+      startedAt: r.startedAt,
+    };
+  }
+}
