@@ -1,0 +1,83 @@
+/**
+ * The dashboard page: header (leader, monitors, stream), the per-zone CPU and replicas charts, one
+ * card per zone, and the event log. Everything comes from `useClusterStream`; while reconnecting
+ * the last state stays on screen, dimmed, under a banner.
+ */
+import type { ClusterState } from '../../server/shared/types.ts';
+import { ChartLegend } from './components/chart-legend.tsx';
+import { CpuChart } from './components/cpu-chart.tsx';
+import { EventToast } from './components/event-toast.tsx';
+import { EventsList } from './components/events-list.tsx';
+import { Header } from './components/header.tsx';
+import { PolicySummary } from './components/policy-summary.tsx';
+import { ReplicasChart } from './components/replicas-chart.tsx';
+import { ZoneCard } from './components/zone-card.tsx';
+import { formatPercent, hostPort } from './format.ts';
+import type { StreamSnapshot } from './stream.ts';
+import { useClusterStream } from './use-cluster-stream.ts';
+
+function Banner({ snap }: { snap: StreamSnapshot }) {
+  if (snap.status !== 'reconnecting') return null;
+  return (
+    <div className="banner" role="alert" data-testid="reconnect-banner">
+      Stream lost{snap.lastError ? ` (${snap.lastError})` : ''} — switching to another monitor
+      {snap.source.url ? ` (${hostPort(snap.source.url)})` : ''}… showing the last known state.
+    </div>
+  );
+}
+
+function Dashboard({ snap, state }: { snap: StreamSnapshot; state: ClusterState }) {
+  const zones = [...state.zones].sort((a, b) => a.zone.localeCompare(b.zone, undefined, { numeric: true }));
+  const zoneIds = zones.map((z) => z.zone);
+  const byZone = new Map(zones.map((z) => [z.zone, z]));
+  const total = zones.reduce((n, z) => n + z.replicas, 0);
+  return (
+    <main className={`grid${snap.status === 'live' ? '' : ' stale'}`}>
+      <section className="card chart-cpu">
+        <header className="panel-head">
+          <h2>Zone CPU</h2>
+          <PolicySummary policy={state.policy} />
+        </header>
+        <ChartLegend zones={zoneIds} value={(z) => formatPercent(byZone.get(z)?.avgCpu ?? null)} />
+        <CpuChart series={snap.cpu} zones={zoneIds} policy={state.policy} now={state.now} />
+      </section>
+      <section className="card chart-replicas">
+        <header className="panel-head">
+          <h2>Replicas</h2>
+          <span className="muted">
+            total <strong className="num" data-testid="replicas-total">{total}</strong>
+          </span>
+        </header>
+        <ChartLegend zones={zoneIds} value={(z) => String(byZone.get(z)?.replicas ?? '—')} />
+        <ReplicasChart rows={snap.replicas} zones={zoneIds} policy={state.policy} now={state.now} />
+      </section>
+      <div className="zones">
+        {zones.map((z) => (
+          <ZoneCard key={z.zone} zone={z} policy={state.policy} />
+        ))}
+      </div>
+      <EventsList events={state.events} now={state.now} />
+    </main>
+  );
+}
+
+/** Root component. */
+export function App() {
+  const snap = useClusterStream();
+  return (
+    <div className="app" data-stream={snap.status}>
+      <Header snap={snap} />
+      <Banner snap={snap} />
+      {snap.state === null ? (
+        <main className="loading">
+          <p>
+            Waiting for the first state from <span className="mono">{hostPort(snap.source.url)}</span>…
+          </p>
+        </main>
+      ) : (
+        <Dashboard snap={snap} state={snap.state} />
+      )}
+      <EventToast event={snap.lastEvent} />
+    </div>
+  );
+}

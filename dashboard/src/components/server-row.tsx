@@ -1,0 +1,45 @@
+/**
+ * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), a
+ * CPU bar with its %, the scenario, and memory/throughput on hover. Test id `server-<id>` with
+ * `data-state` (alive, disconnected, dead, unknown).
+ */
+import type { ServerView, ThresholdPolicy } from '../../../server/shared/types.ts';
+import { formatPercent, hostPort } from '../format.ts';
+
+/** CSS class of a CPU value against the policy: `hot` above `highCpu`, `cold` below `lowCpu`. */
+export function cpuClass(cpu: number | null, policy: ThresholdPolicy): string {
+  if (cpu === null) return 'cpu-none';
+  if (cpu > policy.highCpu) return 'cpu-hot';
+  if (cpu < policy.lowCpu) return 'cpu-cold';
+  return 'cpu-ok';
+}
+
+/** A server row. */
+export function ServerRow({ server, policy }: { server: ServerView; policy: ThresholdPolicy }) {
+  const detail = [
+    hostPort(server.url),
+    server.memoryMb !== null ? `${server.memoryMb.toFixed(0)} MB` : null,
+    server.throughput !== null ? `${server.throughput.toFixed(1)} req/s` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const width = server.cpu === null ? 0 : Math.min(100, Math.max(0, server.cpu));
+  return (
+    <li className={`server server-${server.state}`} data-testid={`server-${server.id}`} data-state={server.state} title={detail}>
+      <span className={`state-dot state-${server.state}`} aria-label={server.state} />
+      <a className="server-id mono" href={server.uiUrl} target="_blank" rel="noopener noreferrer">
+        {server.id}
+        <span className="ext" aria-hidden="true">
+          ↗
+        </span>
+      </a>
+      <span className="bar" aria-hidden="true">
+        <span className={`bar-fill ${cpuClass(server.cpu, policy)}`} style={{ width: `${width}%` }} />
+      </span>
+      <span className="server-cpu num" data-testid={`server-cpu-${server.id}`}>
+        {formatPercent(server.cpu)}
+      </span>
+      <span className={`scenario scenario-${server.scenario ?? 'none'}`}>{server.scenario ?? '—'}</span>
+    </li>
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * One zone: its balancer (URL, up/down), replicas (test id `zone-replicas-<zone>`), average CPU
+ * against the policy's thresholds, and its servers grouped by the balancer's pool state (alive,
+ * disconnected, dead, unknown), then the stray servers the balancer still holds. Test id
+ * `zone-card-<zone>`.
+ */
+import type { ServerView, ThresholdPolicy, ZoneView } from '../../../server/shared/types.ts';
+import { formatPercent, hostPort, zoneColor } from '../format.ts';
+import { ServerRow, cpuClass } from './server-row.tsx';
+
+const POOLS: ServerView['state'][] = ['alive', 'disconnected', 'dead', 'unknown'];
+
+function CpuGauge({ cpu, policy }: { cpu: number | null; policy: ThresholdPolicy }) {
+  const pct = (v: number) => `${Math.min(100, Math.max(0, v))}%`;
+  return (
+    <div className="gauge" aria-hidden="true">
+      <span className={`gauge-fill ${cpuClass(cpu, policy)}`} style={{ width: pct(cpu ?? 0) }} />
+      <span className="gauge-mark gauge-low" style={{ left: pct(policy.lowCpu) }} />
+      <span className="gauge-mark gauge-high" style={{ left: pct(policy.highCpu) }} />
+    </div>
+  );
+}
+
+/** The card of one zone. */
+export function ZoneCard({ zone, policy }: { zone: ZoneView; policy: ThresholdPolicy }) {
+  const groups = POOLS.map((state) => ({ state, servers: zone.servers.filter((s) => s.state === state) }));
+  const b = zone.balancer;
+  return (
+    <section className="card zone" data-testid={`zone-card-${zone.zone}`} style={{ borderTopColor: zoneColor(zone.zone) }}>
+      <header className="zone-head">
+        <h2>
+          <span className="swatch" style={{ background: zoneColor(zone.zone) }} />
+          {zone.zone}
+        </h2>
+        <div className="zone-kpis">
+          <div className="kpi">
+            <span className="kpi-label">replicas</span>
+            <span className="kpi-value num" data-testid={`zone-replicas-${zone.zone}`}>
+              {zone.replicas}
+            </span>
+          </div>
+          <div className="kpi">
+            <span className="kpi-label">avg CPU</span>
+            <span className={`kpi-value num ${cpuClass(zone.avgCpu, policy)}-text`} data-testid={`zone-cpu-${zone.zone}`}>
+              {formatPercent(zone.avgCpu)}
+            </span>
+          </div>
+        </div>
+      </header>
+      <CpuGauge cpu={zone.avgCpu} policy={policy} />
+      <div className="balancer" data-testid={`zone-balancer-${zone.zone}`} data-status={b?.status ?? 'missing'}>
+        <span className="label">balancer</span>
+        {b === null ? (
+          <span className="tag tag-bad">missing</span>
+        ) : (
+          <>
+            <a className="mono" href={b.url} target="_blank" rel="noopener noreferrer" title={b.id}>
+              {hostPort(b.url)}
+            </a>
+            <span className={`tag ${b.status === 'up' ? 'tag-good' : 'tag-bad'}`}>{b.status}</span>
+          </>
+        )}
+      </div>
+      <div className="pool-counts">
+        {groups.map((g) =>
+          g.state === 'unknown' && g.servers.length === 0 ? null : (
+            <span key={g.state} className={`pool-count ${g.servers.length > 0 ? '' : 'zero'}`}>
+              <span className={`state-dot state-${g.state}`} />
+              {g.state} <span className="num">{g.servers.length}</span>
+            </span>
+          ),
+        )}
+      </div>
+      {zone.servers.length === 0 && <p className="empty">no servers</p>}
+      {groups
+        .filter((g) => g.servers.length > 0)
+        .map((g) => (
+          <div key={g.state} className="pool" data-pool={g.state}>
+            <h3>
+              {g.state} <span className="num muted">{g.servers.length}</span>
+            </h3>
+            <ul className="servers">
+              {g.servers.map((s) => (
+                <ServerRow key={s.id} server={s} policy={policy} />
+              ))}
+            </ul>
+          </div>
+        ))}
+      {zone.strayServers.length > 0 && (
+        <div className="pool pool-stray" data-pool="stray">
+          <h3>
+            stray <span className="num muted">{zone.strayServers.length}</span>
+          </h3>
+          <ul className="servers">
+            {zone.strayServers.map((s) => (
+              <li key={s.url} className="server stray" data-testid="stray-server" data-state={s.state}>
+                <span className={`state-dot state-${s.state}`} />
+                <span className="mono">{hostPort(s.url)}</span>
+                <span className="muted">{s.state}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

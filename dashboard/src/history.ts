@@ -1,0 +1,79 @@
+/**
+ * Client-side time series of the dashboard, kept across monitor reconnects: per-zone average CPU
+ * (seeded by the `history` SSE event, then one point per zone per `state` tick) and replicas per
+ * zone (collected from `state` ticks only). Pure functions over immutable arrays: no clock, no I/O;
+ * the caller passes the cut-off time.
+ */
+import type { ClusterState, CpuHistory, CpuPoint } from '../../server/shared/types.ts';
+
+/** Per-zone CPU series: zone → points (epoch ms, %), oldest first, unique `t`. */
+export type CpuSeries = Record<string, CpuPoint[]>;
+
+/** Replicas of every zone at one instant: `t` epoch ms, `counts` zone → replicas. */
+export type ReplicaRow = { t: number; counts: Record<string, number> };
+
+/** How much history the dashboard keeps in memory, ms (matches the monitor's ~10 min history). */
+export const KEEP_MS = 10 * 60_000;
+
+/** The chart window, ms (about five minutes on the X axis). */
+export const WINDOW_MS = 5 * 60_000;
+
+/** Merges two oldest-first point lists into one, oldest first, one point per `t` (incoming wins). */
+function mergePoints(a: readonly CpuPoint[], b: readonly CpuPoint[]): CpuPoint[] {
+  const byT = new Map<number, CpuPoint>();
+  for (const p of a) byT.set(p.t, p);
+  for (const p of b) byT.set(p.t, p);
+  return [...byT.values()].sort((x, y) => x.t - y.t);
+}
+
+/**
+ * Merges a monitor's `history` event into what the dashboard already has (points older than
+ * `cutoff` epoch ms are dropped). Used on every (re)connect so a failover keeps the chart.
+ */
+export function mergeHistory(current: CpuSeries, incoming: CpuHistory, cutoff: number): CpuSeries {
+  const out: CpuSeries = {};
+  const zones = new Set([...Object.keys(current), ...Object.keys(incoming)]);
+  for (const zone of zones) {
+    const merged = mergePoints(current[zone] ?? [], (incoming[zone] ?? []).filter((p) => Number.isFinite(p.cpu)));
+    out[zone] = merged.filter((p) => p.t >= cutoff);
+  }
+  return out;
+}
+
+/**
+ * Appends one point per zone from a `state` tick (`t = state.now`, `cpu = zone.avgCpu`), skipping
+ * zones whose average is null and ticks not newer than the zone's last point; drops points older
+ * than `state.now - KEEP_MS`.
+ */
+export function appendCpuTick(current: CpuSeries, state: ClusterState): CpuSeries {
+  const cutoff = state.now - KEEP_MS;
+  const out: CpuSeries = {};
+  for (const [zone, points] of Object.entries(current)) out[zone] = points;
+  for (const z of state.zones) {
+    const points = out[z.zone] ?? [];
+    const last = points[points.length - 1];
+    if (z.avgCpu === null || (last !== undefined && last.t >= state.now)) {
+      out[z.zone] = points;
+      continue;
+    }
+    out[z.zone] = [...points, { t: state.now, cpu: z.avgCpu }];
+  }
+  for (const zone of Object.keys(out)) {
+    const points = out[zone] ?? [];
+    if (points.length > 0 && (points[0]?.t ?? cutoff) < cutoff) out[zone] = points.filter((p) => p.t >= cutoff);
+  }
+  return out;
+}
+
+/**
+ * Appends the replicas of every zone at `state.now` (skipped when not newer than the last row);
+ * keeps rows of the last `KEEP_MS`.
+ */
+export function appendReplicaTick(rows: readonly ReplicaRow[], state: ClusterState): ReplicaRow[] {
+  const last = rows[rows.length - 1];
+  if (last !== undefined && last.t >= state.now) return [...rows];
+  const counts: Record<string, number> = {};
+  for (const z of state.zones) counts[z.zone] = z.replicas;
+  const cutoff = state.now - KEEP_MS;
+  return [...rows.filter((r) => r.t >= cutoff), { t: state.now, counts }];
+}
