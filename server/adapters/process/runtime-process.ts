@@ -9,12 +9,16 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Subprocess } from 'bun';
 import { ZonescaleError } from '../../shared/errors.ts';
 import type { ContainerRole, ZoneId } from '../../shared/types.ts';
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from '../runtime.ts';
 
 /** How long `stop` waits after SIGTERM before SIGKILL, ms. */
 export const STOP_GRACE_MS = 3_000;
+
+/** How long `start` waits for the child's exec to show in `/proc/<pid>/cmdline`, ms. */
+export const EXEC_WAIT_MS = 2_000;
 
 /** What `<runDir>/containers/<id>.json` holds. `startedAt` is epoch ms. */
 export interface ProcessRecord {
@@ -96,9 +100,9 @@ export class ProcessRuntime implements ContainerRuntime {
     mkdirSync(join(this.runDir, 'logs'), { recursive: true });
     mkdirSync(join(this.runDir, 'containers'), { recursive: true });
     const log = openSync(join(this.runDir, 'logs', `${spec.id}.log`), 'a');
-    let pid: number;
+    let child: Subprocess;
     try {
-      const child = Bun.spawn(this.command(spec), {
+      child = Bun.spawn(this.command(spec), {
         cwd: this.repoRoot,
         env: { ...process.env, ...spec.env },
         stdin: 'ignore',
@@ -107,10 +111,13 @@ export class ProcessRuntime implements ContainerRuntime {
         detached: true,
       });
       child.unref();
-      pid = child.pid;
     } finally {
       closeSync(log);
     }
+    const pid = child.pid;
+    // Right after spawn /proc may still show the pre-exec command line; wait until it names the container (or exits).
+    const deadline = Date.now() + EXEC_WAIT_MS;
+    while (Date.now() < deadline && child.exitCode === null && !isContainerProcess(pid, spec.id, spec.port)) await Bun.sleep(5);
     const rec: ProcessRecord = {
       id: spec.id,
       role: spec.role,
