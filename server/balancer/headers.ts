@@ -1,0 +1,60 @@
+/**
+ * Header rewriting for the proxy, pure: hop-by-hop headers (RFC 9110 §7.6.1, plus any named in
+ * `Connection`) are removed in both directions; requests gain `X-Forwarded-For` (appended to an
+ * existing chain), `X-Forwarded-Proto` and `X-Forwarded-Host` (overwritten: this balancer does not
+ * trust a client's claims about them). `Host` is left for `fetch` to set to the upstream.
+ */
+
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+/** Removes hop-by-hop headers from `h` in place and returns it. */
+export function stripHopByHop(h: Headers): Headers {
+  const conn = h.get('connection');
+  if (conn) for (const name of conn.split(',')) if (name.trim()) h.delete(name.trim());
+  for (const name of HOP_BY_HOP) h.delete(name);
+  return h;
+}
+
+/**
+ * Headers to send upstream for a client request: a copy of `src` without hop-by-hop headers, `host`
+ * and `content-length` (fetch recomputes both), with the X-Forwarded-* set. `clientIp` may be ''.
+ */
+export function upstreamRequestHeaders(src: Headers, clientIp: string, proto: 'http' | 'https'): Headers {
+  const h = stripHopByHop(new Headers(src));
+  const host = src.get('host');
+  h.delete('host');
+  h.delete('content-length');
+  const prior = src.get('x-forwarded-for');
+  if (clientIp) h.set('x-forwarded-for', prior ? `${prior}, ${clientIp}` : clientIp);
+  h.set('x-forwarded-proto', proto);
+  if (host) h.set('x-forwarded-host', host);
+  return h;
+}
+
+/** Headers to send back to the client for an upstream response: a copy without hop-by-hop headers. */
+export function clientResponseHeaders(src: Headers): Headers {
+  return stripHopByHop(new Headers(src));
+}
+
+/** Path and query of an absolute request URL (`http://h:1/a?b` → `/a?b`), without parsing a URL object. */
+export function pathAndQuery(url: string): string {
+  const i = url.indexOf('/', url.indexOf('//') + 2);
+  return i < 0 ? '/' : url.slice(i);
+}
+
+/** Path only (`/a?b` → `/a`), for routing the control API. */
+export function pathOnly(url: string): string {
+  const pq = pathAndQuery(url);
+  const q = pq.indexOf('?');
+  return q < 0 ? pq : pq.slice(0, q);
+}

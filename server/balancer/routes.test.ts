@@ -1,0 +1,206 @@
+/** Control API: reads, authenticated writes, validation and fencing, via `app.request` (no network). */
+import { beforeEach, describe, expect, test } from 'bun:test';
+import { silentLogger } from '../shared/logger.ts';
+import type { MonitorInfo } from './fencing.ts';
+import { createBalancerMetrics } from './metrics.ts';
+import { Pools } from './pools.ts';
+import { createBalancerApi } from './routes.ts';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const A = 'http://127.0.0.1:9101';
+const B = 'http://127.0.0.1:9102';
+const C = 'http://127.0.0.1:9103';
+
+let pools: Pools;
+let leader: MonitorInfo;
+let app: ReturnType<typeof createBalancerApi>;
+
+beforeEach(() => {
+  pools = new Pools({ checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 }, [A, B], 1_000);
+  leader = { address: 'http://127.0.0.1:7001', term: 5 };
+  app = createBalancerApi({
+    zone: 'zone1',
+    strategy: 'round-robin',
+    token: TOKEN,
+    pools,
+    leader: { get: () => leader, set: (m) => (leader = m) },
+    metrics: createBalancerMetrics(pools, 'zone1'),
+    now: () => 2_000,
+    log: silentLogger,
+  });
+});
+
+function put(path: string, body: unknown, token: string | null = TOKEN) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return app.request(`http://localhost${path}`, { method: 'PUT', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+const snapshot = () => JSON.stringify({ view: pools.view(), leader });
+
+describe('GET routes', () => {
+  test('GET /health_check returns status and pool counts', async () => {
+    pools.setStatus(B, false, 1_500);
+    const res = await app.request('http://localhost/health_check');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', zone: 'zone1', alive: 1, disconnected: 1, dead: 0 });
+  });
+
+  test('GET /servers lists the alive pool', async () => {
+    const res = await app.request('http://localhost/servers');
+    expect(await res.json()).toEqual({ zone: 'zone1', servers: [A, B] });
+  });
+
+  test('GET /pools shows each pool with since and counters', async () => {
+    pools.setStatus(B, false, 1_500);
+    pools.acquire(A);
+    const res = await app.request('http://localhost/pools');
+    expect(await res.json()).toEqual({
+      zone: 'zone1',
+      strategy: 'round-robin',
+      term: 5,
+      monitor: 'http://127.0.0.1:7001',
+      alive: [{ url: A, inFlight: 1, since: 1_000 }],
+      disconnected: [{ url: B, failedRechecks: 0, since: 1_500 }],
+      dead: [],
+    });
+  });
+
+  test('GET routes allow cross-origin reads', async () => {
+    const res = await app.request('http://localhost/pools', { headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  test('GET /metrics is Prometheus text with pool sizes', async () => {
+    const res = await app.request('http://localhost/metrics');
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(text).toContain('balancer_pool_servers{pool="alive",zone="zone1"} 2');
+  });
+
+  test('GET /openapi.json describes PUT /servers', async () => {
+    const doc = (await (await app.request('http://localhost/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/servers', '/pools', '/monitor', '/health_check']));
+  });
+});
+
+describe('PUT /servers', () => {
+  test('adds to alive and removes from any pool, returning the pools', async () => {
+    const res = await put('/servers', { add: [C], remove: [A] });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { alive: { url: string; since: number }[] };
+    expect(body.alive).toEqual([
+      { url: B, inFlight: 0, since: 1_000 },
+      { url: C, inFlight: 0, since: 2_000 },
+    ] as never);
+    expect(pools.alive()).toEqual([B, C]);
+  });
+
+  test('adding a URL already present is a no-op and URLs are normalised to their origin', async () => {
+    const res = await put('/servers', { add: [`${A}/`] });
+    expect(res.status).toBe(200);
+    expect(pools.view().alive[0]).toEqual({ url: A, inFlight: 0, since: 1_000 });
+  });
+
+  test('an empty object changes nothing and succeeds', async () => {
+    const before = snapshot();
+    expect((await put('/servers', {})).status).toBe(200);
+    expect(snapshot()).toBe(before);
+  });
+
+  test('without the token it answers 401 and changes nothing', async () => {
+    const before = snapshot();
+    const res = await put('/servers', { add: [C] }, null);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
+    expect(snapshot()).toBe(before);
+  });
+
+  test('with a wrong token it answers 401 and changes nothing', async () => {
+    const before = snapshot();
+    expect((await put('/servers', { remove: [A] }, 'wrong-token-0123456789abcdef')).status).toBe(401);
+    expect(snapshot()).toBe(before);
+  });
+
+  const bad: [string, unknown][] = [
+    ['malformed JSON', '{"add": ['],
+    ['add is not an array', { add: C }],
+    ['a URL without a port', { add: ['http://127.0.0.1'] }],
+    ['a URL with a path', { add: ['http://127.0.0.1:9104/x'] }],
+    ['not a URL', { add: ['banana'] }],
+    ['a non-http URL', { remove: ['ftp://127.0.0.1:21'] }],
+    ['duplicates within add', { add: [C, C] }],
+    ['duplicates within remove after normalisation', { remove: [A, `${A}/`] }],
+    ['a URL in both add and remove', { add: [C], remove: [C] }],
+    ['an unknown field', { add: [C], drain: [A] }],
+    ['a negative term', { add: [C], term: -1 }],
+    ['a JSON array body', [C]],
+  ];
+  for (const [name, body] of bad) {
+    test(`${name} gets 400 and changes nothing`, async () => {
+      const before = snapshot();
+      const res = await put('/servers', body);
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { error: string; message: string };
+      expect(json.error).toBe('bad_request');
+      expect(json.message.length).toBeGreaterThan(0);
+      expect(snapshot()).toBe(before);
+    });
+  }
+
+  test('a term older than the known one gets 409 stale_term and changes nothing', async () => {
+    const before = snapshot();
+    const res = await put('/servers', { add: [C], term: 4 });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('stale_term');
+    expect(snapshot()).toBe(before);
+  });
+
+  test('the current term is accepted and a newer one is adopted', async () => {
+    expect((await put('/servers', { add: [C], term: 5 })).status).toBe(200);
+    expect((await put('/servers', { remove: [C], term: 7 })).status).toBe(200);
+    expect(leader).toEqual({ address: 'http://127.0.0.1:7001', term: 7 });
+    expect((await put('/servers', { add: [C], term: 6 })).status).toBe(409);
+  });
+});
+
+describe('/monitor', () => {
+  test('GET /monitor returns the leader and term', async () => {
+    expect(await (await app.request('http://localhost/monitor')).json()).toEqual({ address: 'http://127.0.0.1:7001', term: 5 });
+  });
+
+  test('PUT /monitor with a newer term replaces the leader', async () => {
+    const res = await put('/monitor', { address: 'http://127.0.0.1:7002', term: 6 });
+    expect(res.status).toBe(200);
+    expect(leader).toEqual({ address: 'http://127.0.0.1:7002', term: 6 });
+  });
+
+  test('PUT /monitor with the same term and address is a no-op success', async () => {
+    expect((await put('/monitor', { address: 'http://127.0.0.1:7001', term: 5 })).status).toBe(200);
+    expect(leader).toEqual({ address: 'http://127.0.0.1:7001', term: 5 });
+  });
+
+  test('PUT /monitor with an older term gets 409 and changes nothing', async () => {
+    const res = await put('/monitor', { address: 'http://127.0.0.1:7009', term: 4 });
+    expect(res.status).toBe(409);
+    expect(leader).toEqual({ address: 'http://127.0.0.1:7001', term: 5 });
+  });
+
+  test('PUT /monitor without the token gets 401 and changes nothing', async () => {
+    expect((await put('/monitor', { address: 'http://127.0.0.1:7002', term: 9 }, null)).status).toBe(401);
+    expect(leader.term).toBe(5);
+  });
+
+  const bad: [string, unknown][] = [
+    ['an address that is not a URL', { address: 'leader', term: 6 }],
+    ['a missing term', { address: 'http://127.0.0.1:7002' }],
+    ['a fractional term', { address: 'http://127.0.0.1:7002', term: 6.5 }],
+    ['an unknown field', { address: 'http://127.0.0.1:7002', term: 6, id: 2 }],
+  ];
+  for (const [name, body] of bad) {
+    test(`PUT /monitor with ${name} gets 400 and changes nothing`, async () => {
+      expect((await put('/monitor', body)).status).toBe(400);
+      expect(leader).toEqual({ address: 'http://127.0.0.1:7001', term: 5 });
+    });
+  }
+});

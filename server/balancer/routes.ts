@@ -1,0 +1,111 @@
+/**
+ * The balancer's control API as an OpenAPIHono app built from injected dependencies (no I/O of its
+ * own): `GET /health_check`, `GET /servers`, `GET /pools`, `PUT /servers`, `GET /monitor`,
+ * `PUT /monitor`, `GET /metrics`, `GET /openapi.json`. Mutating calls need the cluster token (401
+ * otherwise) and a leader term no older than the known one (409 `stale_term`); everything is
+ * validated before any change, so a refused call changes nothing.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createApi, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity, ErrorBody } from '../shared/api.ts';
+import { requireToken } from '../shared/auth.ts';
+import type { Logger } from '../shared/logger.ts';
+import { acceptMonitor, checkTerm, type MonitorInfo } from './fencing.ts';
+import { type BalancerMetrics, countTransitions } from './metrics.ts';
+import type { Pools } from './pools.ts';
+import { HealthBody, MonitorBody, MonitorView, PoolsBody, ServersBody, ServersChange } from './schemas.ts';
+
+/** Paths served by the control API; every other path is proxied (checked before Hono for speed). */
+export const CONTROL_PATHS: ReadonlySet<string> = new Set(['/health_check', '/servers', '/pools', '/monitor', '/metrics', '/openapi.json']);
+
+/** Dependencies of the control API. `leader` is a mutable holder owned by `start.ts`. */
+export interface RoutesDeps {
+  zone: string;
+  strategy: string;
+  token: string;
+  pools: Pools;
+  leader: { get(): MonitorInfo; set(m: MonitorInfo): void };
+  metrics: BalancerMetrics;
+  now: () => number;
+  log: Logger;
+}
+
+const staleTerm = { 409: { description: 'Term older than the known leader term', content: { 'application/json': { schema: ErrorBody } } } } as const;
+
+/** Builds the control API app. */
+export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
+  const app = createApi({ logger: d.log, corsGet: true });
+  const auth = requireToken(d.token);
+  const poolsBody = () => {
+    const m = d.leader.get();
+    return { zone: d.zone, strategy: d.strategy, term: m.term, monitor: m.address, ...d.pools.view() };
+  };
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/health_check', summary: 'Liveness and pool counts', responses: { 200: jsonResponse(HealthBody, 'Pool counts') } }),
+    (c) => c.json({ status: 'ok' as const, zone: d.zone, ...d.pools.counts() }, 200),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/servers', summary: 'The alive pool', responses: { 200: jsonResponse(ServersBody, 'Alive server URLs') } }),
+    (c) => c.json({ zone: d.zone, servers: [...d.pools.alive()] }, 200),
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/pools', summary: 'All three pools', responses: { 200: jsonResponse(PoolsBody, 'Pools') } }),
+    (c) => c.json(poolsBody(), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/servers',
+      summary: 'Add servers to the alive pool and remove (drain) servers from any pool',
+      security: tokenSecurity,
+      middleware: [auth] as const,
+      request: { body: jsonBody(ServersChange) },
+      responses: { 200: jsonResponse(PoolsBody, 'Pools after the change'), ...errorResponses, ...staleTerm },
+    }),
+    (c) => {
+      const body = c.req.valid('json');
+      d.leader.set(checkTerm(d.leader.get(), body.term));
+      const now = d.now();
+      const ts = [...(body.remove ?? []).flatMap((u) => d.pools.remove(u)), ...(body.add ?? []).flatMap((u) => d.pools.add(u, now))];
+      countTransitions(d.metrics, ts);
+      if (ts.length > 0) d.log.info({ changes: ts.map((t) => `${t.reason} ${t.url}`), term: body.term }, 'servers changed');
+      return c.json(poolsBody(), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/monitor', summary: 'The leader monitor and its term', responses: { 200: jsonResponse(MonitorView, 'Leader') } }),
+    (c) => c.json(d.leader.get(), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/monitor',
+      summary: 'Set the leader monitor (accepted when term >= the known term)',
+      security: tokenSecurity,
+      middleware: [auth] as const,
+      request: { body: jsonBody(MonitorBody) },
+      responses: { 200: jsonResponse(MonitorView, 'Leader after the call'), ...errorResponses, ...staleTerm },
+    }),
+    (c) => {
+      const offered = c.req.valid('json');
+      const { next, changed } = acceptMonitor(d.leader.get(), { address: new URL(offered.address).origin, term: offered.term });
+      if (changed) {
+        d.leader.set(next);
+        d.log.info({ leader: next.address, term: next.term }, 'leader monitor changed');
+      }
+      return c.json(next, 200);
+    },
+  );
+
+  app.get('/metrics', async (c) => {
+    const text = await d.metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': d.metrics.registry.contentType });
+  });
+
+  return finishApi(app, 'zonescale balancer', 'Zone load balancer: health-checked pools and the proxy control API.');
+}

@@ -1,0 +1,78 @@
+/**
+ * Zod schemas of the balancer's control API: they validate requests (unknown fields, duplicates
+ * and bad URLs are refused with 400 before anything changes) and describe the API in
+ * `GET /openapi.json`. Times are epoch ms.
+ */
+import { z } from '@hono/zod-openapi';
+import { Term, UpstreamUrl } from '../shared/types.ts';
+
+/** `GET /health_check`: pool counts. */
+export const HealthBody = z
+  .object({
+    status: z.literal('ok'),
+    zone: z.string(),
+    alive: z.number().int(),
+    disconnected: z.number().int(),
+    dead: z.number().int(),
+  })
+  .openapi('BalancerHealth');
+
+/** `GET /servers`: URLs of the alive pool. */
+export const ServersBody = z.object({ zone: z.string(), servers: z.array(z.string()) }).openapi('AliveServers');
+
+/** `GET /monitor` and the body of `PUT /monitor`: the leader monitor and its term. */
+export const MonitorBody = z
+  .object({
+    address: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL, e.g. http://127.0.0.1:7001')
+      .openapi({ example: 'http://127.0.0.1:7001' }),
+    term: Term,
+  })
+  .strict()
+  .openapi('LeaderMonitor');
+
+/** The monitor as `GET /monitor` returns it (address is '' before a leader is known). */
+export const MonitorView = z.object({ address: z.string(), term: Term }).openapi('LeaderMonitorView');
+
+/** `GET /pools` and the answer of `PUT /servers`. `since` is epoch ms of entering the pool. */
+export const PoolsBody = z
+  .object({
+    zone: z.string(),
+    strategy: z.string(),
+    term: Term,
+    monitor: z.string(),
+    alive: z.array(z.object({ url: z.string(), inFlight: z.number().int(), since: z.number().int() })),
+    disconnected: z.array(z.object({ url: z.string(), failedRechecks: z.number().int(), since: z.number().int() })),
+    dead: z.array(z.object({ url: z.string(), since: z.number().int() })),
+  })
+  .openapi('Pools');
+
+function duplicates(list: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return [...new Set(list.filter((u) => seen.has(u) || !seen.add(u)))];
+}
+
+/**
+ * `PUT /servers`: URLs to add to the alive pool and to remove from any pool (drain), optionally
+ * fenced by the leader's term. URLs are normalised to their origin before duplicate checks.
+ */
+export const ServersChange = z
+  .object({
+    add: z.array(UpstreamUrl).optional(),
+    remove: z.array(UpstreamUrl).optional(),
+    term: Term.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    for (const key of ['add', 'remove'] as const) {
+      const d = duplicates(v[key] ?? []);
+      if (d.length > 0) ctx.addIssue({ code: 'custom', path: [key], message: `duplicate URLs: ${d.join(', ')}` });
+    }
+    const removing = new Set(v.remove ?? []);
+    const both = (v.add ?? []).filter((u) => removing.has(u));
+    if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['add'], message: `URLs in both add and remove: ${both.join(', ')}` });
+  })
+  .openapi('ServersChange');
+export type ServersChange = z.infer<typeof ServersChange>;
