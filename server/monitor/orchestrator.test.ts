@@ -1,0 +1,243 @@
+import { beforeEach, describe, expect, test } from 'bun:test';
+import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
+import { MemoryRegistry } from '../adapters/registry-memory.ts';
+import { MemoryRuntime } from '../adapters/runtime-memory.ts';
+import { StaleTerm } from '../shared/errors.ts';
+import { silentLogger } from '../shared/logger.ts';
+import type { ContainerRecord } from '../shared/types.ts';
+import { FakeBalancerClient } from './fake-balancer-client.ts';
+import { Orchestrator } from './orchestrator.ts';
+import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
+
+const SELF = 'http://127.0.0.1:17003';
+const TOKEN = 'x'.repeat(32);
+
+interface World {
+  clock: { now: number };
+  registry: MemoryRegistry;
+  runtime: MemoryRuntime;
+  metrics: MemoryMetricsStore;
+  balancers: FakeBalancerClient;
+  down: Set<string>;
+  staleTerms: StaleTerm[];
+  orch: Orchestrator;
+}
+
+async function world(): Promise<World> {
+  const clock = { now: 1_000_000 };
+  const registry = new MemoryRegistry();
+  await registry.claimLeadership(0, { id: 3, url: SELF, term: 1, since: clock.now });
+  const runtime = new MemoryRuntime({ now: () => clock.now });
+  const metrics = new MemoryMetricsStore();
+  const down = new Set<string>();
+  const balancers = new FakeBalancerClient((url) => !down.has(url));
+  const staleTerms: StaleTerm[] = [];
+  const orch = new Orchestrator(
+    {
+      selfUrl: SELF,
+      zones: ['zone1', 'zone2', 'zone3'],
+      policy: DEFAULT_THRESHOLD_POLICY,
+      balancerPortBase: 18001,
+      appPorts: [19101, 19199],
+      balancerArgs: '--check-interval-ms 1000',
+      appArgs: '--scenario-mode simulate',
+      collector: 'http://127.0.0.1:17000',
+      token: TOKEN,
+      cluster: 'test',
+      dataDir: '/tmp/zs-test',
+      startTimeoutMs: 100,
+    },
+    {
+      registry,
+      runtime,
+      metrics,
+      balancers,
+      log: silentLogger,
+      onStaleTerm: (e) => staleTerms.push(e),
+      now: () => clock.now,
+      portBindable: async (p) => p !== 19101,
+      waitHealthy: async (url) => !down.has(url),
+    },
+  );
+  return { clock, registry, runtime, metrics, balancers, down, staleTerms, orch };
+}
+
+const apps = async (w: World, zone: string): Promise<ContainerRecord[]> => (await w.registry.containers(zone)).filter((r) => r.role === 'app');
+
+/** One sample a second for `serverId` over the 10 s before now. */
+async function load(w: World, serverId: string, zone: string, cpu: number) {
+  const samples = Array.from({ length: 10 }, (_, i) => ({ serverId, zone, ts: w.clock.now - 10_000 + i * 1_000, cpu, memoryMb: 50, throughput: 0, healthy: true, scenario: 'high' as const }));
+  await w.metrics.write(samples);
+}
+
+describe('orchestrator (leader duties)', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+
+  test('bootstrap creates a balancer and one app server per zone and wires them together', async () => {
+    await w.orch.runPeriod(1);
+    const all = await w.registry.containers();
+    expect(all.filter((r) => r.role === 'balancer').map((r) => [r.id, r.port])).toEqual([
+      ['zone1-balancer', 18001],
+      ['zone2-balancer', 18002],
+      ['zone3-balancer', 18003],
+    ]);
+    // 19101 is not bindable, so the apps take the next free ports.
+    expect(all.filter((r) => r.role === 'app').map((r) => [r.id, r.port])).toEqual([
+      ['zone1-app-1', 19102],
+      ['zone2-app-1', 19103],
+      ['zone3-app-1', 19104],
+    ]);
+    const bal = w.runtime.lastSpec('zone2-balancer');
+    expect(bal?.args).toEqual(['--zone', 'zone2', '--port', '18002', '--id', 'zone2-balancer', '--monitor', SELF, '--check-interval-ms', '1000']);
+    expect(bal?.env).toEqual({ ZONESCALE_TOKEN: TOKEN, ZONESCALE_CLUSTER: 'test', ZONESCALE_DATA_DIR: '/tmp/zs-test' });
+    expect(w.runtime.lastSpec('zone1-app-1')?.args).toEqual(['--id', 'zone1-app-1', '--zone', 'zone1', '--port', '19102', '--collector', 'http://127.0.0.1:17000', '--scenario-mode', 'simulate']);
+    const b1 = w.balancers.balancers.get('http://127.0.0.1:18001');
+    expect([...(b1?.alive ?? [])]).toEqual(['http://127.0.0.1:19102']);
+    expect(b1?.monitor).toBe(SELF);
+    expect(b1?.term).toBe(1);
+    const events = await w.registry.events(100);
+    expect(events.filter((e) => e.kind === 'balancer-created').map((e) => e.reason)).toEqual(['ZoneBootstrap', 'ZoneBootstrap', 'ZoneBootstrap']);
+    expect(events.filter((e) => e.kind === 'scale-up').map((e) => [e.reason, e.from, e.to])).toEqual([
+      ['BelowMinReplicas', 0, 1],
+      ['BelowMinReplicas', 0, 1],
+      ['BelowMinReplicas', 0, 1],
+    ]);
+  });
+
+  test('a second period with nothing changed does nothing', async () => {
+    await w.orch.runPeriod(1);
+    const started = w.runtime.specs.length;
+    const events = (await w.registry.events(100)).length;
+    w.clock.now += 10_000;
+    await w.orch.runPeriod(1);
+    expect(w.runtime.specs.length).toBe(started);
+    expect((await w.registry.events(100)).length).toBe(events);
+  });
+
+  test('high CPU scales the zone up by one with the reason and the numbers', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 72.4);
+    await load(w, 'ghost-app', 'zone1', 1); // not in the registry: ignored
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')).toMatchObject({ acted: true, decision: { reason: 'AboveHighThreshold', desired: 2 } });
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1', 'zone1-app-2']);
+    const [ev] = await w.registry.events(1);
+    expect(ev).toMatchObject({ kind: 'scale-up', zone: 'zone1', reason: 'AboveHighThreshold', from: 1, to: 2, serverId: 'zone1-app-2', term: 1 });
+    expect(ev?.message).toBe('zone1 average CPU 72.4 % > 60 %: 1 -> 2 replicas');
+    expect(w.balancers.balancers.get('http://127.0.0.1:18001')?.alive.size).toBe(2);
+  });
+
+  test('the next period after an action is cooling down', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 80);
+    await w.orch.runPeriod(1);
+    w.clock.now += 5_000;
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('CoolingDown');
+    expect((await apps(w, 'zone1')).length).toBe(2);
+  });
+
+  test('low CPU removes the newest app server: balancer first, then runtime, then registry', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 80);
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 5);
+    await load(w, 'zone1-app-2', 'zone1', 5);
+    await w.orch.runPeriod(1);
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1']);
+    expect(w.runtime.stopped).toEqual(['zone1-app-2']);
+    const removeCall = w.balancers.calls.findLast((c) => c.method === 'putServers');
+    expect(removeCall?.body).toEqual({ remove: ['http://127.0.0.1:19105'], term: 1 });
+    const [ev] = await w.registry.events(1);
+    expect(ev).toMatchObject({ kind: 'scale-down', reason: 'BelowLowThreshold', from: 2, to: 1, serverId: 'zone1-app-2' });
+  });
+
+  test('a reported dead server is removed and replaced once, however often it is reported', async () => {
+    await w.orch.runPeriod(1);
+    const dead = (await apps(w, 'zone2'))[0]!;
+    const first = await w.orch.report('zone2', [dead.url], 1);
+    const second = await w.orch.report('zone2', [dead.url, 'http://127.0.0.1:1'], 1);
+    expect(first.removed).toEqual([dead.id]);
+    expect(second.removed).toEqual([]);
+    expect((await apps(w, 'zone2')).map((a) => a.id)).toEqual(['zone2-app-2']);
+    expect(w.runtime.stopped).toEqual([dead.id]);
+    const events = await w.registry.events(100);
+    expect(events.filter((e) => e.kind === 'remove-dead').map((e) => [e.serverId, e.reason])).toEqual([[dead.id, 'DeadServerReported']]);
+    expect(events.filter((e) => e.kind === 'replace').map((e) => [e.serverId, e.reason])).toEqual([['zone2-app-2', 'BelowMinReplicas']]);
+    expect([...(w.balancers.balancers.get('http://127.0.0.1:18002')?.alive ?? [])]).toEqual([(await apps(w, 'zone2'))[0]!.url]);
+  });
+
+  test('a server of another zone reported by this zone is left alone', async () => {
+    await w.orch.runPeriod(1);
+    const other = (await apps(w, 'zone1'))[0]!;
+    expect((await w.orch.report('zone2', [other.url], 1)).removed).toEqual([]);
+    expect((await apps(w, 'zone1')).length).toBe(1);
+  });
+
+  test('a dead balancer is recreated and repopulated from the registry', async () => {
+    await w.orch.runPeriod(1);
+    w.runtime.crash('zone3-balancer');
+    await w.orch.runPeriod(1);
+    const spec = w.runtime.lastSpec('zone3-balancer');
+    const app = (await apps(w, 'zone3'))[0]!;
+    expect(spec?.args).toContain('--servers');
+    expect(spec?.args[spec.args.indexOf('--servers') + 1]).toBe(app.url);
+    const [ev] = (await w.registry.events(100)).filter((e) => e.kind === 'balancer-created');
+    expect(ev).toMatchObject({ zone: 'zone3', reason: 'BalancerDown' });
+  });
+
+  test('an app server that never answers is stopped, removed and recorded', async () => {
+    w.down.add('http://127.0.0.1:19102');
+    await w.orch.runPeriod(1);
+    const events = await w.registry.events(100);
+    expect(events.some((e) => e.kind === 'reconcile' && e.reason === 'StartFailed' && e.serverId === 'zone1-app-1')).toBe(true);
+    expect(w.runtime.stopped).toContain('zone1-app-1');
+    expect(await w.registry.container('zone1-app-1')).toBeNull();
+    // the other zones were still served
+    expect((await apps(w, 'zone2')).length).toBe(1);
+  });
+
+  test('a StaleTerm from the registry makes the leader step down and stop its work', async () => {
+    await w.orch.runPeriod(1);
+    await w.registry.claimLeadership(1, { id: 2, url: 'http://127.0.0.1:17002', term: 2, since: w.clock.now });
+    const dead = (await apps(w, 'zone1'))[0]!;
+    await expect(w.orch.report('zone1', [dead.url], 1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(1);
+    expect(await w.registry.container(dead.id)).not.toBeNull();
+    w.runtime.crash('zone1-balancer');
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(2);
+  });
+
+  test('a balancer refusing an older term also makes the leader step down', async () => {
+    await w.orch.runPeriod(1);
+    const b = w.balancers.balancers.get('http://127.0.0.1:18001')!;
+    b.term = 5;
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(1);
+  });
+
+  test('the push removes strays the balancer holds and adds what it lacks', async () => {
+    await w.orch.runPeriod(1);
+    const b = w.balancers.balancers.get('http://127.0.0.1:18001')!;
+    b.alive.clear();
+    b.alive.add('http://127.0.0.1:19999');
+    w.clock.now += 1_000;
+    await w.orch.runPeriod(1);
+    expect([...b.alive]).toEqual([(await apps(w, 'zone1'))[0]!.url]);
+  });
+
+  test('a report and a period never interleave', async () => {
+    await w.orch.runPeriod(1);
+    const dead = (await apps(w, 'zone1'))[0]!;
+    await Promise.all([w.orch.runPeriod(1), w.orch.report('zone1', [dead.url], 1), w.orch.runPeriod(1)]);
+    expect((await apps(w, 'zone1')).length).toBe(1);
+  });
+});
