@@ -59,7 +59,12 @@ export class MemoryRegistry implements Registry {
 
   async events(limit: number): Promise<ClusterEvent[]> {
     const n = Math.max(0, Math.floor(limit));
-    return n === 0 ? [] : this.log.slice(-n).reverse().map((e) => ({ ...e }));
+    return n === 0
+      ? []
+      : this.log
+          .slice(-n)
+          .reverse()
+          .map((e) => ({ ...e }));
   }
 
   async close(): Promise<void> {}

@@ -11,13 +11,29 @@ import type { ClusterEvent, ContainerRecord, LeaderInfo } from '../shared/types.
 import type { Registry } from './registry.ts';
 
 /** A container record for tests: `port` and `url` derived from `createdAt`. */
-export function record(id: string, zone: string, createdAt: number, port = 9100 + (createdAt % 99) + 1): ContainerRecord {
+export function record(
+  id: string,
+  zone: string,
+  createdAt: number,
+  port = 9100 + (createdAt % 99) + 1,
+): ContainerRecord {
   return { id, role: 'app', zone, url: `http://127.0.0.1:${port}`, port, runtimeId: `pid-${id}`, createdAt };
 }
 
 /** A cluster event for tests. */
 export function event(id: string, ts: number, term = 1): ClusterEvent {
-  return { id, ts, kind: 'scale-up', zone: 'zone1', reason: 'AboveHighThreshold', message: `event ${id}`, from: 1, to: 2, serverId: null, term };
+  return {
+    id,
+    ts,
+    kind: 'scale-up',
+    zone: 'zone1',
+    reason: 'AboveHighThreshold',
+    message: `event ${id}`,
+    from: 1,
+    to: 2,
+    serverId: null,
+    term,
+  };
 }
 
 /** A leader for tests: monitor `id` at term `term`. */
@@ -74,14 +90,19 @@ export function registryContract(name: string, factory: () => Registry | Promise
       test('two claims racing with the same expected term: exactly one wins and is stored', async () => {
         const r = await fresh();
         await r.claimLeadership(0, leaderAt(1, 1));
-        const [a, b] = await Promise.all([r.claimLeadership(1, leaderAt(2, 2)), r.claimLeadership(1, leaderAt(3, 2))]);
+        const [a, b] = await Promise.all([
+          r.claimLeadership(1, leaderAt(2, 2)),
+          r.claimLeadership(1, leaderAt(3, 2)),
+        ]);
         expect([a, b].filter(Boolean)).toHaveLength(1);
         expect(await r.leader()).toEqual(a ? leaderAt(2, 2) : leaderAt(3, 2));
       });
 
       test('ten claims racing from no leader: exactly one wins', async () => {
         const r = await fresh();
-        const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => r.claimLeadership(0, leaderAt(i + 1, 1 + i))));
+        const wins = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => r.claimLeadership(0, leaderAt(i + 1, 1 + i))),
+        );
         expect(wins.filter(Boolean)).toHaveLength(1);
         const winner = wins.indexOf(true);
         expect(await r.leader()).toEqual(leaderAt(winner + 1, 1 + winner));
@@ -99,13 +120,23 @@ export function registryContract(name: string, factory: () => Registry | Promise
       test('putting the same id again replaces the record', async () => {
         const r = await fresh();
         await r.putContainer(record('a', 'zone1', 10), 0);
-        await r.putContainer({ ...record('a', 'zone1', 10), runtimeId: 'pid-2', port: 9150, url: 'http://127.0.0.1:9150' }, 0);
-        expect(await r.containers()).toEqual([{ ...record('a', 'zone1', 10), runtimeId: 'pid-2', port: 9150, url: 'http://127.0.0.1:9150' }]);
+        await r.putContainer(
+          { ...record('a', 'zone1', 10), runtimeId: 'pid-2', port: 9150, url: 'http://127.0.0.1:9150' },
+          0,
+        );
+        expect(await r.containers()).toEqual([
+          { ...record('a', 'zone1', 10), runtimeId: 'pid-2', port: 9150, url: 'http://127.0.0.1:9150' },
+        ]);
       });
 
       test('containers are sorted by createdAt then id, and filter by zone', async () => {
         const r = await fresh();
-        for (const c of [record('c', 'zone2', 20), record('b', 'zone1', 20), record('z', 'zone1', 5), record('a', 'zone2', 30)]) {
+        for (const c of [
+          record('c', 'zone2', 20),
+          record('b', 'zone1', 20),
+          record('z', 'zone1', 5),
+          record('a', 'zone2', 30),
+        ]) {
           await r.putContainer(c, 0);
         }
         expect((await r.containers()).map((c) => c.id)).toEqual(['z', 'b', 'c', 'a']);
@@ -137,33 +168,39 @@ export function registryContract(name: string, factory: () => Registry | Promise
         ['appendEvent', (r, t) => r.appendEvent(event('e-new', 99, t), t)],
       ];
 
-      test.each(staleWrites)('%s with a term older than the leader term throws StaleTerm and changes nothing', async (_n, write) => {
-        const r = await fresh();
-        await r.claimLeadership(0, leaderAt(1, 3));
-        await r.putContainer(record('old', 'zone1', 1), 3);
-        await r.appendEvent(event('e-old', 1, 3), 3);
-        const err = await write(r, 2).then(
-          () => null,
-          (e: unknown) => e,
-        );
-        expect(err).toBeInstanceOf(StaleTerm);
-        expect((err as StaleTerm).offered).toBe(2);
-        expect((err as StaleTerm).current).toBe(3);
-        expect((await r.containers()).map((c) => c.id)).toEqual(['old']);
-        expect((await r.events(10)).map((e) => e.id)).toEqual(['e-old']);
-        expect((await r.leader())?.term).toBe(3);
-      });
+      test.each(staleWrites)(
+        '%s with a term older than the leader term throws StaleTerm and changes nothing',
+        async (_n, write) => {
+          const r = await fresh();
+          await r.claimLeadership(0, leaderAt(1, 3));
+          await r.putContainer(record('old', 'zone1', 1), 3);
+          await r.appendEvent(event('e-old', 1, 3), 3);
+          const err = await write(r, 2).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(StaleTerm);
+          expect((err as StaleTerm).offered).toBe(2);
+          expect((err as StaleTerm).current).toBe(3);
+          expect((await r.containers()).map((c) => c.id)).toEqual(['old']);
+          expect((await r.events(10)).map((e) => e.id)).toEqual(['e-old']);
+          expect((await r.leader())?.term).toBe(3);
+        },
+      );
 
-      test.each([3, 4])('writes carrying the leader term or a newer one (%i against 3) succeed', async (term) => {
-        const r = await fresh();
-        await r.claimLeadership(0, leaderAt(1, 3));
-        await r.putContainer(record('old', 'zone1', 1), term);
-        await r.putContainer(record('new', 'zone1', 2), term);
-        expect(await r.removeContainer('old', term)).toBe(true);
-        await r.appendEvent(event('e1', 1, term), term);
-        expect((await r.containers()).map((c) => c.id)).toEqual(['new']);
-        expect((await r.events(10)).map((e) => e.id)).toEqual(['e1']);
-      });
+      test.each([3, 4])(
+        'writes carrying the leader term or a newer one (%i against 3) succeed',
+        async (term) => {
+          const r = await fresh();
+          await r.claimLeadership(0, leaderAt(1, 3));
+          await r.putContainer(record('old', 'zone1', 1), term);
+          await r.putContainer(record('new', 'zone1', 2), term);
+          expect(await r.removeContainer('old', term)).toBe(true);
+          await r.appendEvent(event('e1', 1, term), term);
+          expect((await r.containers()).map((c) => c.id)).toEqual(['new']);
+          expect((await r.events(10)).map((e) => e.id)).toEqual(['e1']);
+        },
+      );
 
       test('before any leader is stored, writes with term 0 succeed', async () => {
         const r = await fresh();

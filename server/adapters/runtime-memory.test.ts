@@ -4,11 +4,18 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { runtimeContract } from './runtime.contract.ts';
-import { MemoryRuntime } from './runtime-memory.ts';
 import type { ContainerSpec } from './runtime.ts';
+import { MemoryRuntime } from './runtime-memory.ts';
 
 let port = 20_000;
-const spec = (id: string): ContainerSpec => ({ id, role: id.includes('balancer') ? 'balancer' : 'app', zone: id.split('-')[0] ?? 'zone1', port: ++port, args: ['--id', id], env: { A: '1' } });
+const spec = (id: string): ContainerSpec => ({
+  id,
+  role: id.includes('balancer') ? 'balancer' : 'app',
+  zone: id.split('-')[0] ?? 'zone1',
+  port: ++port,
+  args: ['--id', id],
+  env: { A: '1' },
+});
 
 runtimeContract('memory', () => {
   const runtime = new MemoryRuntime();

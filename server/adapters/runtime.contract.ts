@@ -31,9 +31,17 @@ export function runtimeContract(name: string, factory: () => RuntimeHarness | Pr
       const h = await fresh();
       const spec = await h.spec('zone1-app-1');
       const started = await h.runtime.start(spec);
-      expect(started).toMatchObject({ id: spec.id, role: spec.role, zone: spec.zone, port: spec.port, running: true });
+      expect(started).toMatchObject({
+        id: spec.id,
+        role: spec.role,
+        zone: spec.zone,
+        port: spec.port,
+        running: true,
+      });
       expect(started.runtimeId).not.toBe('');
-      expect(await h.runtime.list()).toEqual([expect.objectContaining({ id: spec.id, running: true, runtimeId: started.runtimeId })]);
+      expect(await h.runtime.list()).toEqual([
+        expect.objectContaining({ id: spec.id, running: true, runtimeId: started.runtimeId }),
+      ]);
     });
 
     test('a crashed container stays listed as not running until it is stopped', async () => {
@@ -61,7 +69,9 @@ export function runtimeContract(name: string, factory: () => RuntimeHarness | Pr
       const second = await h.runtime.start(await h.spec('zone1-balancer'));
       expect(second.runtimeId).not.toBe(first.runtimeId);
       const listed = await h.runtime.list();
-      expect(listed.map((c) => [c.id, c.runtimeId, c.running])).toEqual([['zone1-balancer', second.runtimeId, true]]);
+      expect(listed.map((c) => [c.id, c.runtimeId, c.running])).toEqual([
+        ['zone1-balancer', second.runtimeId, true],
+      ]);
     });
   });
 }

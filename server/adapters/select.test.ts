@@ -17,7 +17,9 @@ describe('adapter selection', () => {
   test('an empty REDIS_URL opens the SQLite registry at <dataDir>/<cluster>/registry.sqlite', async () => {
     const registry = await openRegistry({ redisUrl: '', dataDir, cluster: 'reg' });
     try {
-      expect(await registry.claimLeadership(0, { id: 1, url: 'http://127.0.0.1:1', term: 1, since: 1 })).toBe(true);
+      expect(await registry.claimLeadership(0, { id: 1, url: 'http://127.0.0.1:1', term: 1, since: 1 })).toBe(
+        true,
+      );
       expect(existsSync(join(dataDir, 'reg', 'registry.sqlite'))).toBe(true);
     } finally {
       await registry.close();

@@ -23,8 +23,13 @@ export function clusterDir(dataDir: string, cluster: string): string {
  * The registry: SQLite at `<dataDir>/<cluster>/registry.sqlite` when `redisUrl` is empty.
  * @throws BadConfig when `redisUrl` is set (the Redis adapter is not built yet).
  */
-export async function openRegistry(cfg: { redisUrl: string; dataDir: string; cluster: string }): Promise<Registry> {
-  if (cfg.redisUrl) throw new BadConfig('Redis adapter not built yet (unset REDIS_URL to use the SQLite registry)');
+export async function openRegistry(cfg: {
+  redisUrl: string;
+  dataDir: string;
+  cluster: string;
+}): Promise<Registry> {
+  if (cfg.redisUrl)
+    throw new BadConfig('Redis adapter not built yet (unset REDIS_URL to use the SQLite registry)');
   const { SqliteRegistry } = await import('./sqlite/registry-sqlite.ts');
   return new SqliteRegistry(join(clusterDir(cfg.dataDir, cfg.cluster), 'registry.sqlite'));
 }
@@ -33,7 +38,11 @@ export async function openRegistry(cfg: { redisUrl: string; dataDir: string; clu
  * The container runtime: local processes (`process`) recording under `<dataDir>/<cluster>/`
  * (`containers/<id>.json`, `logs/<id>.log`). @throws BadConfig for `docker` (not built yet).
  */
-export function openRuntime(cfg: { runtime: 'process' | 'docker'; dataDir: string; cluster: string }): ContainerRuntime {
+export function openRuntime(cfg: {
+  runtime: 'process' | 'docker';
+  dataDir: string;
+  cluster: string;
+}): ContainerRuntime {
   switch (cfg.runtime) {
     case 'process':
       return new ProcessRuntime({ runDir: clusterDir(cfg.dataDir, cfg.cluster), cluster: cfg.cluster });
@@ -50,8 +59,13 @@ export function openRuntime(cfg: { runtime: 'process' | 'docker'; dataDir: strin
  * The metrics store: SQLite at `<dataDir>/<cluster>/metrics.sqlite` when `influxUrl` is empty.
  * @throws BadConfig when `influxUrl` is set (the InfluxDB adapter is not built yet).
  */
-export async function openMetricsStore(cfg: { influxUrl: string; dataDir: string; cluster: string }): Promise<MetricsStore> {
-  if (cfg.influxUrl) throw new BadConfig('InfluxDB adapter not built yet (unset INFLUX_URL to use the SQLite metrics store)');
+export async function openMetricsStore(cfg: {
+  influxUrl: string;
+  dataDir: string;
+  cluster: string;
+}): Promise<MetricsStore> {
+  if (cfg.influxUrl)
+    throw new BadConfig('InfluxDB adapter not built yet (unset INFLUX_URL to use the SQLite metrics store)');
   const { SqliteMetricsStore } = await import('./sqlite/metrics-store-sqlite.ts');
   return new SqliteMetricsStore(join(clusterDir(cfg.dataDir, cfg.cluster), 'metrics.sqlite'));
 }

@@ -42,7 +42,14 @@ function runtime(runDir = join(root, `run${++dirs}`), ignoreTerm = false): Proce
   return rt;
 }
 
-const spec = (id: string, env: Record<string, string> = {}): ContainerSpec => ({ id, role: 'app', zone: 'zone1', port: freePort(), args: [], env });
+const spec = (id: string, env: Record<string, string> = {}): ContainerSpec => ({
+  id,
+  role: 'app',
+  zone: 'zone1',
+  port: freePort(),
+  args: [],
+  env,
+});
 
 /** GETs `url` until it answers, up to `ms`. */
 async function get(url: string, ms = 5_000): Promise<string> {
@@ -98,17 +105,33 @@ describe('ProcessRuntime', () => {
     await rt.start(s);
     expect(await get(`http://127.0.0.1:${s.port}/`)).toBe('ok hello');
     const log = join((rt as unknown as { runDir: string }).runDir, 'logs', 'zone1-app-1.log');
-    expect(await until(() => existsSync(log) && readFileSync(log, 'utf8').includes(`listening ${s.port} hello`))).toBe(true);
+    expect(
+      await until(() => existsSync(log) && readFileSync(log, 'utf8').includes(`listening ${s.port} hello`)),
+    ).toBe(true);
     await rt.stop('zone1-app-1');
   });
 
   test('the record names the container, its pid and the cluster', async () => {
     const runDir = join(root, 'records');
     const rt = runtime(runDir);
-    const s = { ...spec('zone2-balancer'), role: 'balancer' as const, zone: 'zone2', args: ['--zone', 'zone2'] };
+    const s = {
+      ...spec('zone2-balancer'),
+      role: 'balancer' as const,
+      zone: 'zone2',
+      args: ['--zone', 'zone2'],
+    };
     const started = await rt.start(s);
-    const rec = JSON.parse(readFileSync(join(runDir, 'containers', 'zone2-balancer.json'), 'utf8')) as ProcessRecord;
-    expect(rec).toMatchObject({ id: 'zone2-balancer', role: 'balancer', zone: 'zone2', port: s.port, cluster: 'test', args: ['--zone', 'zone2'] });
+    const rec = JSON.parse(
+      readFileSync(join(runDir, 'containers', 'zone2-balancer.json'), 'utf8'),
+    ) as ProcessRecord;
+    expect(rec).toMatchObject({
+      id: 'zone2-balancer',
+      role: 'balancer',
+      zone: 'zone2',
+      port: s.port,
+      cluster: 'test',
+      args: ['--zone', 'zone2'],
+    });
     expect(String(rec.pid)).toBe(started.runtimeId);
     await rt.stop('zone2-balancer');
     expect(existsSync(join(runDir, 'containers', 'zone2-balancer.json'))).toBe(false);
@@ -121,10 +144,14 @@ describe('ProcessRuntime', () => {
     const s = spec('zone3-app-1');
     const started = await first.start(s);
     const successor = runtime(runDir);
-    expect(await successor.list()).toEqual([expect.objectContaining({ id: 'zone3-app-1', runtimeId: started.runtimeId, running: true })]);
+    expect(await successor.list()).toEqual([
+      expect.objectContaining({ id: 'zone3-app-1', runtimeId: started.runtimeId, running: true }),
+    ]);
     await successor.stop('zone3-app-1');
     expect(await first.list()).toEqual([]);
-    await expect(fetch(`http://127.0.0.1:${s.port}/`, { signal: AbortSignal.timeout(500) })).rejects.toThrow();
+    await expect(
+      fetch(`http://127.0.0.1:${s.port}/`, { signal: AbortSignal.timeout(500) }),
+    ).rejects.toThrow();
   });
 
   test('a child outlives the process that started it', async () => {
@@ -143,7 +170,9 @@ describe('ProcessRuntime', () => {
     strayPids.push(pid);
     const rt = runtime(runDir);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe('still here');
-    expect((await rt.list()).map((c) => [c.id, c.runtimeId, c.running])).toEqual([['zone1-app-9', String(pid), true]]);
+    expect((await rt.list()).map((c) => [c.id, c.runtimeId, c.running])).toEqual([
+      ['zone1-app-9', String(pid), true],
+    ]);
     await rt.stop('zone1-app-9');
   });
 
@@ -166,7 +195,10 @@ describe('ProcessRuntime', () => {
 
   test('an id unfit as a file name is refused before anything starts', async () => {
     const rt = runtime();
-    await expect(rt.start(spec('../escape'))).rejects.toMatchObject({ code: 'bad_container_id', status: 400 });
+    await expect(rt.start(spec('../escape'))).rejects.toMatchObject({
+      code: 'bad_container_id',
+      status: 400,
+    });
     expect(await rt.list()).toEqual([]);
   });
 
@@ -174,9 +206,18 @@ describe('ProcessRuntime', () => {
     const runDir = join(root, 'default-command');
     const rt = new ProcessRuntime({ runDir, cluster: 'test' });
     runtimes.push(rt);
-    await rt.start({ id: 'zone1-app-bad', role: 'app', zone: 'zone1', port: freePort(), args: ['--no-such-flag', 'x'], env: {} });
+    await rt.start({
+      id: 'zone1-app-bad',
+      role: 'app',
+      zone: 'zone1',
+      port: freePort(),
+      args: ['--no-such-flag', 'x'],
+      env: {},
+    });
     const log = join(runDir, 'logs', 'zone1-app-bad.log');
-    expect(await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('zonescale app:'), 5_000)).toBe(true);
+    expect(
+      await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('zonescale app:'), 5_000),
+    ).toBe(true);
     expect(await until(async () => (await rt.list())[0]?.running === false)).toBe(true);
     await rt.stop('zone1-app-bad');
   });

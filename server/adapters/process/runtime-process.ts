@@ -7,7 +7,17 @@
  * records. A record counts as running only when its pid is alive AND `/proc/<pid>/cmdline` still
  * names the container (its id or port), so a reused pid is not mistaken for the container.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import { ZonescaleError } from '../../shared/errors.ts';
@@ -88,7 +98,8 @@ export class ProcessRuntime implements ContainerRuntime {
     this.cluster = opts.cluster;
     this.repoRoot = resolve(opts.repoRoot ?? join(import.meta.dir, '../../..'));
     const bun = opts.bunPath ?? process.execPath;
-    this.command = opts.command ?? ((spec) => [bun, join(this.repoRoot, 'server/main.ts'), spec.role, ...spec.args]);
+    this.command =
+      opts.command ?? ((spec) => [bun, join(this.repoRoot, 'server/main.ts'), spec.role, ...spec.args]);
   }
 
   /**
@@ -117,7 +128,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const pid = child.pid;
     // Right after spawn /proc may still show the pre-exec command line; wait until it names the container (or exits).
     const deadline = Date.now() + EXEC_WAIT_MS;
-    while (Date.now() < deadline && child.exitCode === null && !isContainerProcess(pid, spec.id, spec.port)) await Bun.sleep(5);
+    while (Date.now() < deadline && child.exitCode === null && !isContainerProcess(pid, spec.id, spec.port))
+      await Bun.sleep(5);
     const rec: ProcessRecord = {
       id: spec.id,
       role: spec.role,
@@ -161,7 +173,11 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private recordPath(id: string): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
-      throw new ZonescaleError('bad_container_id', `container id "${id}" must be letters, digits, dots, dashes or underscores`, 400);
+      throw new ZonescaleError(
+        'bad_container_id',
+        `container id "${id}" must be letters, digits, dots, dashes or underscores`,
+        400,
+      );
     }
     return join(this.runDir, 'containers', `${id}.json`);
   }

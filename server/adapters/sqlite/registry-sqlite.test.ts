@@ -58,7 +58,10 @@ describe('SqliteRegistry on a shared file', () => {
     const path = freshPath();
     const a = open(path);
     const b = open(path);
-    const results = await Promise.all([a.claimLeadership(0, leaderAt(1, 1)), b.claimLeadership(0, leaderAt(2, 1))]);
+    const results = await Promise.all([
+      a.claimLeadership(0, leaderAt(1, 1)),
+      b.claimLeadership(0, leaderAt(2, 1)),
+    ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await a.leader()).toEqual(await b.leader());
     expect((await b.leader())?.id).toBe(results[0] ? 1 : 2);
@@ -102,7 +105,11 @@ describe('SqliteRegistry on a shared file', () => {
       console.log(won ? 'won' : 'lost');`;
     const goAt = String(Date.now() + 1_500);
     const procs = [1, 2, 3, 4].map((id) =>
-      Bun.spawn([process.execPath, '-e', script(id)], { env: { ...process.env, GO_AT: goAt }, stdout: 'pipe', stderr: 'inherit' }),
+      Bun.spawn([process.execPath, '-e', script(id)], {
+        env: { ...process.env, GO_AT: goAt },
+        stdout: 'pipe',
+        stderr: 'inherit',
+      }),
     );
     try {
       const outs = await Promise.all(procs.map(async (p) => (await new Response(p.stdout).text()).trim()));

@@ -55,7 +55,15 @@ interface ContainerRow {
 }
 
 function toRecord(r: ContainerRow): ContainerRecord {
-  return { id: r.id, role: r.role, zone: r.zone, url: r.url, port: r.port, runtimeId: r.runtime_id, createdAt: r.created_at };
+  return {
+    id: r.id,
+    role: r.role,
+    zone: r.zone,
+    url: r.url,
+    port: r.port,
+    runtimeId: r.runtime_id,
+    createdAt: r.created_at,
+  };
 }
 
 /** A `Registry` in the SQLite file at `path` (parent directories are created). */
@@ -73,7 +81,9 @@ export class SqliteRegistry implements Registry {
   }
 
   async leader(): Promise<LeaderInfo | null> {
-    return this.db.query<LeaderInfo, []>('SELECT id, url, term, since FROM leader WHERE one = 1').get() ?? null;
+    return (
+      this.db.query<LeaderInfo, []>('SELECT id, url, term, since FROM leader WHERE one = 1').get() ?? null
+    );
   }
 
   async claimLeadership(expectedTerm: number, next: LeaderInfo): Promise<boolean> {
@@ -81,7 +91,9 @@ export class SqliteRegistry implements Registry {
       .transaction(() => {
         if (this.storedTerm() !== expectedTerm || next.term <= expectedTerm) return false;
         this.db
-          .query('INSERT OR REPLACE INTO leader (one, id, url, term, since) VALUES (1, $id, $url, $term, $since)')
+          .query(
+            'INSERT OR REPLACE INTO leader (one, id, url, term, since) VALUES (1, $id, $url, $term, $since)',
+          )
           .run({ id: next.id, url: next.url, term: next.term, since: next.since });
         return true;
       })
@@ -92,7 +104,9 @@ export class SqliteRegistry implements Registry {
     const rows =
       zone === undefined
         ? this.db.query<ContainerRow, []>('SELECT * FROM containers ORDER BY created_at, id').all()
-        : this.db.query<ContainerRow, [string]>('SELECT * FROM containers WHERE zone = ? ORDER BY created_at, id').all(zone);
+        : this.db
+            .query<ContainerRow, [string]>('SELECT * FROM containers WHERE zone = ? ORDER BY created_at, id')
+            .all(zone);
     return rows.map(toRecord);
   }
 
@@ -118,14 +132,20 @@ export class SqliteRegistry implements Registry {
 
   async appendEvent(event: ClusterEvent, term: number): Promise<void> {
     this.fenced(term, () => {
-      this.db.query('INSERT OR IGNORE INTO events (id, body) VALUES (?, ?)').run(event.id, JSON.stringify(event));
-      this.db.query('DELETE FROM events WHERE seq NOT IN (SELECT seq FROM events ORDER BY seq DESC LIMIT ?)').run(REGISTRY_EVENT_CAP);
+      this.db
+        .query('INSERT OR IGNORE INTO events (id, body) VALUES (?, ?)')
+        .run(event.id, JSON.stringify(event));
+      this.db
+        .query('DELETE FROM events WHERE seq NOT IN (SELECT seq FROM events ORDER BY seq DESC LIMIT ?)')
+        .run(REGISTRY_EVENT_CAP);
     });
   }
 
   async events(limit: number): Promise<ClusterEvent[]> {
     const n = Math.max(0, Math.floor(limit));
-    const rows = this.db.query<{ body: string }, [number]>('SELECT body FROM events ORDER BY seq DESC LIMIT ?').all(n);
+    const rows = this.db
+      .query<{ body: string }, [number]>('SELECT body FROM events ORDER BY seq DESC LIMIT ?')
+      .all(n);
     return rows.map((r) => JSON.parse(r.body) as ClusterEvent);
   }
 
