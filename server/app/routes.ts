@@ -1,0 +1,226 @@
+/**
+ * The app server's HTTP surface, built from injected dependencies (tested with `app.request`):
+ * `GET /health_check` (current load, for balancers), `GET /work?ms=` (real CPU work),
+ * `GET /api/hello` and `GET /hello` (cheap user traffic), `POST /scenario` (cluster token or the
+ * page's `x-ui-key`), `GET /stream` (SSE of this server's samples), `GET /` and `/assets/*` (the
+ * page), `GET /openapi.json`. User traffic (`/work`, `/hello`, `/api/hello`) counts in throughput.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { timingSafeEqual } from 'node:crypto';
+import { streamSSE } from 'hono/streaming';
+import { createApi, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity, z } from '../shared/api.ts';
+import { requireToken } from '../shared/auth.ts';
+import type { Logger } from '../shared/logger.ts';
+import { Sample, ScenarioMode } from '../shared/types.ts';
+import { burnFor } from './busy-work.ts';
+import type { AppLoad } from './load.ts';
+import { assetFile, indexResponse } from './ui.ts';
+
+/** Dependencies of the app routes. */
+export interface AppRouteDeps {
+  id: string;
+  zone: string;
+  token: string;
+  /** The page key injected into index.html; accepted as `x-ui-key` on `POST /scenario`. */
+  uiKey: string;
+  /** `burn` or `simulate`, shown on the health check. */
+  scenarioMode: 'burn' | 'simulate';
+  load: AppLoad;
+  /** Built page directory (`app-ui/dist`). */
+  uiDir: string;
+  logger?: Logger;
+}
+
+/** Bounds of `GET /work?ms=`, ms. */
+export const WORK_MS = { min: 1, max: 1000, default: 20 } as const;
+
+const Health = z
+  .object({
+    status: z.literal('ok'),
+    id: z.string(),
+    zone: z.string(),
+    /** Latest reported CPU, % of one core. */
+    cpu: z.number(),
+    memoryMb: z.number(),
+    inFlight: z.number().int(),
+    /** req/s over the last sample interval. */
+    throughput: z.number(),
+    scenario: ScenarioMode,
+    scenarioMode: z.enum(['burn', 'simulate']),
+  })
+  .openapi('AppHealth');
+
+const WorkQuery = z.object({
+  ms: z.coerce
+    .number()
+    .int('ms must be an integer')
+    .min(WORK_MS.min, `ms must be at least ${WORK_MS.min}`)
+    .max(WORK_MS.max, `ms must be at most ${WORK_MS.max}`)
+    .default(WORK_MS.default)
+    .openapi({ param: { name: 'ms', in: 'query' }, example: 20 }),
+});
+
+const Hello = z.object({ server: z.string(), zone: z.string() }).openapi('Hello');
+
+const ScenarioBody = z.object({ mode: ScenarioMode }).openapi('ScenarioRequest');
+
+function keyMatches(offered: string | null, key: string): boolean {
+  if (!offered) return false;
+  const a = Buffer.from(offered);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Builds the app server's OpenAPIHono app. */
+export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
+  const { load } = deps;
+  const app = createApi({ logger: deps.logger, maxBodyBytes: 16 * 1024 });
+
+  app.use('*', async (c, next) => {
+    load.inFlight += 1;
+    try {
+      await next();
+    } finally {
+      load.inFlight -= 1;
+    }
+  });
+  app.use('/work', async (_c, next) => {
+    load.throughput.hit();
+    await next();
+  });
+  app.use('/hello', async (_c, next) => {
+    load.throughput.hit();
+    await next();
+  });
+  app.use('/api/hello', async (_c, next) => {
+    load.throughput.hit();
+    await next();
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health_check',
+      summary: 'Liveness with the current load (balancers probe it)',
+      responses: { 200: jsonResponse(Health, 'The server is up') },
+    }),
+    (c) => {
+      const s = load.latest();
+      return c.json(
+        {
+          status: 'ok' as const,
+          id: deps.id,
+          zone: deps.zone,
+          cpu: s?.cpu ?? 0,
+          memoryMb: s?.memoryMb ?? 0,
+          inFlight: load.inFlight,
+          throughput: load.throughput.rate(),
+          scenario: load.scenario(),
+          scenarioMode: deps.scenarioMode,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/work',
+      summary: 'Does real CPU work (a busy loop) for `ms` milliseconds',
+      request: { query: WorkQuery },
+      responses: {
+        200: jsonResponse(z.object({ server: z.string(), zone: z.string(), ms: z.number().int() }), 'Work done'),
+        400: errorResponses[400],
+      },
+    }),
+    (c) => {
+      const { ms } = c.req.valid('query');
+      burnFor(ms);
+      return c.json({ server: deps.id, zone: deps.zone, ms }, 200);
+    },
+  );
+
+  for (const path of ['/api/hello', '/hello'] as const) {
+    app.openapi(
+      createRoute({ method: 'get', path, summary: 'A cheap user request', responses: { 200: jsonResponse(Hello, 'Which server answered') } }),
+      (c) => c.json({ server: deps.id, zone: deps.zone }, 200),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/scenario',
+      summary: 'Switch the CPU scenario (High CPU / Low CPU / off)',
+      description: 'Needs the cluster token, or the `x-ui-key` header the page received in index.html.',
+      security: tokenSecurity,
+      middleware: [requireToken(deps.token, (req) => keyMatches(req.headers.get('x-ui-key'), deps.uiKey))] as const,
+      request: { body: jsonBody(ScenarioBody) },
+      responses: {
+        200: jsonResponse(z.object({ scenario: ScenarioMode, previous: ScenarioMode }), 'Scenario switched'),
+        ...errorResponses,
+      },
+    }),
+    (c) => {
+      const { mode } = c.req.valid('json');
+      const previous = load.setScenario(mode);
+      if (previous !== mode) deps.logger?.info({ scenario: mode, previous }, 'scenario switched');
+      return c.json({ scenario: mode, previous }, 200);
+    },
+  );
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/stream',
+    summary: "SSE of this server's samples: `hello` {id, zone, scenario, history} once, then `sample` per interval",
+    responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Sample } } } },
+  });
+  app.get('/stream', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: Sample[] = [];
+      let wake: (() => void) | null = null;
+      const off = load.subscribe((s) => {
+        queue.push(s);
+        if (queue.length > 100) queue.shift();
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({
+          event: 'hello',
+          data: JSON.stringify({ id: deps.id, zone: deps.zone, scenario: load.scenario(), history: load.history() }),
+        });
+        while (!stream.aborted && !stream.closed) {
+          const next = queue.shift();
+          if (next) {
+            await stream.writeSSE({ event: 'sample', data: JSON.stringify(next), id: String(next.ts) });
+            continue;
+          }
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = null;
+        }
+      } finally {
+        off();
+      }
+    }),
+  );
+
+  app.get('/', () => indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }));
+  app.get('/index.html', () => indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }));
+  app.get('/assets/*', (c) => {
+    const file = assetFile(deps.uiDir, c.req.path.slice('/assets/'.length));
+    if (!file) return c.json({ error: 'not_found', message: `no asset ${c.req.path}` }, 404);
+    return new Response(file, { headers: { 'cache-control': 'public, max-age=31536000, immutable' } });
+  });
+
+  finishApi(app, 'zonescale app server', 'One replica of the scaled service: user work, its load, and its scenario page.');
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}
