@@ -70,7 +70,10 @@ export function isContainerProcess(pid: number, id: string, port: number): boole
     return !existsSync('/proc/self/cmdline'); // no procfs: trust liveness
   }
   if (cmdline === '') return false; // a zombie (exited, not reaped yet)
-  return cmdline.split('\0').some((arg) => arg.includes(id) || arg.includes(String(port)));
+  // Whole tokens only, so `zone1-app-1` does not match `zone1-app-12`, nor port 900 match 9001.
+  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const token = new RegExp(`(^|[^\\w.-])(${esc}|${port})([^\\w.-]|$)`);
+  return cmdline.split('\0').some((arg) => token.test(arg));
 }
 
 /** Sends `signal` to the process group of `pid` (the child is a group leader), else to `pid`. */
