@@ -230,9 +230,12 @@ describe('isContainerProcess', () => {
     ['a shorter id that is only a prefix of the argument', 'zone1-app', 1, false],
     ['a port that is only part of a number', 'nope', 1_234, false],
   ])('matches the command line on %s', async (_case, id, port, expected) => {
-    const child = Bun.spawn([process.execPath, '-e', 'setInterval(() => {}, 1000)', 'zone1-app-1', '--port=41234'], {
-      stdout: 'ignore',
-    });
+    const child = Bun.spawn(
+      [process.execPath, '-e', 'setInterval(() => {}, 1000)', 'zone1-app-1', '--port=41234'],
+      {
+        stdout: 'ignore',
+      },
+    );
     try {
       // Wait for the exec to show in /proc before judging the case.
       expect(await until(() => isContainerProcess(child.pid, 'zone1-app-1', 1), 2_000)).toBe(true);
