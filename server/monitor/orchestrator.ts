@@ -19,7 +19,7 @@ import type { ClusterEvent, ContainerRecord, ThresholdPolicy, ZoneId } from '../
 import { type BalancerClient, pooledUrls } from './balancer-client.ts';
 import { balancerId, balancerPort, freePorts, localUrl, newestApp, nextAppId, splitArgs } from './placement.ts';
 import { portBindable } from './port-probe.ts';
-import { decide, type ScaleDecision } from './threshold-policy.ts';
+import { decide, registeredAverage, type ScaleDecision } from './threshold-policy.ts';
 
 /**
  * A released app port is handed out again only when no other port is free for this long, ms, so a
@@ -304,11 +304,7 @@ export class Orchestrator {
     const now = this.now();
     const apps = (await registry.containers(zone)).filter((r) => r.role === 'app');
     const cpu = await metrics.zoneCpu(zone, now - this.cfg.policy.windowMs, now);
-    const ids = new Set(apps.map((a) => a.id));
-    const means = Object.entries(cpu.perServer)
-      .filter(([id]) => ids.has(id))
-      .map(([, v]) => v);
-    const avgCpu = means.length === 0 ? null : means.reduce((a, b) => a + b, 0) / means.length;
+    const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
     const n = apps.length;
     const d = decide({ zone, replicas: n, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null }, this.cfg.policy, now);
     if (d.desired > n) {

@@ -78,3 +78,15 @@ export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number):
   }
   return keep('WithinThresholds', `${z.zone} average CPU ${pct(cpu)} is within ${policy.lowCpu}-${policy.highCpu} %`);
 }
+
+/**
+ * A zone's average CPU % counting only the servers in `ids` (the registry's app servers): the mean
+ * of each server's mean in `perServer`; null when none of them has samples. Samples of servers the
+ * registry no longer holds (just removed, or strays) must not steer the decision.
+ */
+export function registeredAverage(perServer: Record<string, number>, ids: ReadonlySet<string>): number | null {
+  const means = Object.entries(perServer)
+    .filter(([id]) => ids.has(id))
+    .map(([, v]) => v);
+  return means.length === 0 ? null : means.reduce((a, b) => a + b, 0) / means.length;
+}
