@@ -12,7 +12,10 @@ export const MAX_PROXY_BODY_BYTES = 1024 * 1024;
  * Reads `req`'s body, at most `max` bytes. Returns `undefined` for no body (GET/HEAD or empty),
  * `'too-large'` when the body exceeds `max` (read stops there).
  */
-export async function readBody(req: Request, max: number): Promise<Uint8Array<ArrayBuffer> | undefined | 'too-large'> {
+export async function readBody(
+  req: Request,
+  max: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined | 'too-large'> {
   if (!req.body || req.method === 'GET' || req.method === 'HEAD') return undefined;
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
   if (declared > max) return 'too-large';

@@ -17,7 +17,10 @@ export interface MonitorInfo {
  * address is a no-op (`changed: false`).
  * @throws StaleTerm when `offered.term < current.term`.
  */
-export function acceptMonitor(current: MonitorInfo, offered: MonitorInfo): { next: MonitorInfo; changed: boolean } {
+export function acceptMonitor(
+  current: MonitorInfo,
+  offered: MonitorInfo,
+): { next: MonitorInfo; changed: boolean } {
   if (offered.term < current.term) throw new StaleTerm(offered.term, current.term);
   const changed = offered.term !== current.term || offered.address !== current.address;
   return { next: changed ? { ...offered } : current, changed };

@@ -5,7 +5,13 @@ import { clientResponseHeaders, pathAndQuery, pathOnly, upstreamRequestHeaders }
 describe('upstreamRequestHeaders', () => {
   test('hop-by-hop headers and those named in Connection are removed', () => {
     const h = upstreamRequestHeaders(
-      new Headers({ connection: 'keep-alive, x-secret', 'keep-alive': 'timeout=5', 'x-secret': '1', te: 'trailers', accept: 'text/plain' }),
+      new Headers({
+        connection: 'keep-alive, x-secret',
+        'keep-alive': 'timeout=5',
+        'x-secret': '1',
+        te: 'trailers',
+        accept: 'text/plain',
+      }),
       '10.0.0.1',
       'http',
     );
@@ -22,7 +28,11 @@ describe('upstreamRequestHeaders', () => {
   });
 
   test('X-Forwarded-Proto and -Host are set and Host is left for fetch', () => {
-    const h = upstreamRequestHeaders(new Headers({ host: 'zone1.example:8001', 'x-forwarded-proto': 'https' }), '127.0.0.1', 'http');
+    const h = upstreamRequestHeaders(
+      new Headers({ host: 'zone1.example:8001', 'x-forwarded-proto': 'https' }),
+      '127.0.0.1',
+      'http',
+    );
     expect(h.get('x-forwarded-proto')).toBe('http');
     expect(h.get('x-forwarded-host')).toBe('zone1.example:8001');
     expect(h.get('host')).toBeNull();
@@ -31,7 +41,13 @@ describe('upstreamRequestHeaders', () => {
 
 describe('clientResponseHeaders', () => {
   test('removes transfer-encoding and connection but keeps content headers', () => {
-    const h = clientResponseHeaders(new Headers({ 'transfer-encoding': 'chunked', connection: 'close', 'content-type': 'text/event-stream' }));
+    const h = clientResponseHeaders(
+      new Headers({
+        'transfer-encoding': 'chunked',
+        connection: 'close',
+        'content-type': 'text/event-stream',
+      }),
+    );
     expect([...h.keys()]).toEqual(['content-type']);
   });
 });

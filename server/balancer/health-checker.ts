@@ -18,7 +18,10 @@ export type Probe = (url: string, timeoutMs: number) => Promise<boolean>;
 /** `GET <url>/health_check` → true on a 2xx within `timeoutMs`; false on error, timeout or other status. */
 export const httpProbe: Probe = async (url, timeoutMs) => {
   try {
-    const res = await fetch(`${url}/health_check`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(`${url}/health_check`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     await res.body?.cancel().catch(() => {});
     return res.ok;
   } catch {
@@ -47,17 +50,20 @@ export function startHealthChecker(o: HealthCheckerOptions): { stop(): void; tic
   let stopped = false;
   const running = new Set<string>();
   const tick = async () => {
-    const jobs = o.due().filter((u) => !running.has(u)).map(async (url) => {
-      running.add(url);
-      try {
-        const up = await probe(url, o.timeoutMs);
-        if (!stopped) o.setter.setStatus(url, up);
-      } catch (err) {
-        o.log.error({ upstream: url, err: String(err) }, 'health probe threw');
-      } finally {
-        running.delete(url);
-      }
-    });
+    const jobs = o
+      .due()
+      .filter((u) => !running.has(u))
+      .map(async (url) => {
+        running.add(url);
+        try {
+          const up = await probe(url, o.timeoutMs);
+          if (!stopped) o.setter.setStatus(url, up);
+        } catch (err) {
+          o.log.error({ upstream: url, err: String(err) }, 'health probe threw');
+        } finally {
+          running.delete(url);
+        }
+      });
     await Promise.all(jobs);
   };
   const timer = setInterval(() => void tick(), o.tickMs);

@@ -49,7 +49,9 @@ describe('Pools membership', () => {
 describe('Pools health transitions', () => {
   test('a failed check moves an alive server to disconnected', () => {
     const p = new Pools(opts, [A], 0);
-    expect(p.setStatus(A, false, 10_000)).toEqual([{ url: A, from: 'alive', to: 'disconnected', reason: 'check-failed' }]);
+    expect(p.setStatus(A, false, 10_000)).toEqual([
+      { url: A, from: 'alive', to: 'disconnected', reason: 'check-failed' },
+    ]);
     expect(p.view().disconnected).toEqual([{ url: A, failedRechecks: 0, since: 10_000 }]);
     expect(p.alive()).toEqual([]);
   });
@@ -63,7 +65,9 @@ describe('Pools health transitions', () => {
   test('a passed recheck brings a disconnected server back to alive', () => {
     const p = new Pools(opts, [A], 0);
     p.setStatus(A, false, 10_000);
-    expect(p.setStatus(A, true, 40_000)).toEqual([{ url: A, from: 'disconnected', to: 'alive', reason: 'check-passed' }]);
+    expect(p.setStatus(A, true, 40_000)).toEqual([
+      { url: A, from: 'disconnected', to: 'alive', reason: 'check-passed' },
+    ]);
     expect(p.view().alive).toEqual([{ url: A, inFlight: 0, since: 40_000 }]);
   });
 
@@ -73,7 +77,9 @@ describe('Pools health transitions', () => {
     expect(p.setStatus(A, false, 40_000)[0]?.reason).toBe('recheck-failed');
     expect(p.setStatus(A, false, 70_000)[0]?.reason).toBe('recheck-failed');
     expect(p.view().disconnected[0]?.failedRechecks).toBe(2);
-    expect(p.setStatus(A, false, 100_000)).toEqual([{ url: A, from: 'disconnected', to: 'dead', reason: 'dead' }]);
+    expect(p.setStatus(A, false, 100_000)).toEqual([
+      { url: A, from: 'disconnected', to: 'dead', reason: 'dead' },
+    ]);
     expect(p.view().dead).toEqual([{ url: A, since: 100_000 }]);
   });
 

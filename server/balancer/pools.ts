@@ -51,7 +51,15 @@ export interface Transition {
   url: string;
   from: PoolName | null;
   to: PoolName | null;
-  reason: 'added' | 'removed' | 'check-failed' | 'check-passed' | 'recheck-failed' | 'dead' | 'outlier' | 'reported';
+  reason:
+    | 'added'
+    | 'removed'
+    | 'check-failed'
+    | 'check-passed'
+    | 'recheck-failed'
+    | 'dead'
+    | 'outlier'
+    | 'reported';
 }
 
 interface Entry {
@@ -154,7 +162,8 @@ export class Pools {
 
   /** Alive URLs in insertion order; the same array is returned until membership changes. */
   alive(): readonly string[] {
-    if (!this.aliveCache) this.aliveCache = [...this.entries].filter(([, e]) => e.state === 'alive').map(([u]) => u);
+    if (!this.aliveCache)
+      this.aliveCache = [...this.entries].filter(([, e]) => e.state === 'alive').map(([u]) => u);
     return this.aliveCache;
   }
 
@@ -210,14 +219,21 @@ export class Pools {
     const v: PoolsView = { alive: [], disconnected: [], dead: [] };
     for (const [url, e] of sorted) {
       if (e.state === 'alive') v.alive.push({ url, inFlight: this.inFlightOf(url), since: e.since });
-      else if (e.state === 'disconnected') v.disconnected.push({ url, failedRechecks: e.failedRechecks, since: e.since });
+      else if (e.state === 'disconnected')
+        v.disconnected.push({ url, failedRechecks: e.failedRechecks, since: e.since });
       else v.dead.push({ url, since: e.since });
     }
     return v;
   }
 
   private entry(state: PoolName, now: number): Entry {
-    return { state, since: now, nextCheckAt: now + this.interval(state), failedRechecks: 0, consecutiveFailures: 0 };
+    return {
+      state,
+      since: now,
+      nextCheckAt: now + this.interval(state),
+      failedRechecks: 0,
+      consecutiveFailures: 0,
+    };
   }
 
   private interval(state: PoolName): number {

@@ -7,13 +7,20 @@
  * outlier detection). No alive server → 503 `no_available_server`; every try failed → 502
  * (504 when the last try timed out).
  */
-import type { Logger } from '../shared/logger.ts';
+
 import { NoAvailableServer, type ZonescaleError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { MAX_PROXY_BODY_BYTES, readBody, trackBody } from './body.ts';
 import { clientResponseHeaders, pathAndQuery, upstreamRequestHeaders } from './headers.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
 import type { Pools } from './pools.ts';
-import { candidatesForTry, classifyFetchError, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
+import {
+  candidatesForTry,
+  classifyFetchError,
+  isServerFailure,
+  shouldRetry,
+  type TryOutcome,
+} from './retry.ts';
 import type { PickContext, Strategy } from './strategy.ts';
 
 /** What the proxy needs from Bun's server: the client address and a per-request idle timeout. */
@@ -58,9 +65,14 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
   return async function proxy(req, peer) {
     const started = performance.now();
     const body = await readBody(req, maxBody);
-    if (body === 'too-large') return finish(errorResponse(413, 'payload_too_large', `body exceeds ${maxBody} bytes`), 'none');
+    if (body === 'too-large')
+      return finish(errorResponse(413, 'payload_too_large', `body exceeds ${maxBody} bytes`), 'none');
     const clientIp = peer?.requestIP(req)?.address ?? '';
-    const headers = upstreamRequestHeaders(req.headers, clientIp, req.url.startsWith('https:') ? 'https' : 'http');
+    const headers = upstreamRequestHeaders(
+      req.headers,
+      clientIp,
+      req.url.startsWith('https:') ? 'https' : 'http',
+    );
     const target = pathAndQuery(req.url);
     const ctx: PickContext = clientIp ? { ...baseCtx, key: clientIp } : baseCtx;
     const tried = new Set<string>();
@@ -103,11 +115,15 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       if (peer && out.get('content-type')?.startsWith('text/event-stream')) peer.timeout(req, 0);
       const stream = res.body ? trackBody(res.body, () => d.pools.release(url)) : null;
       if (!stream) d.pools.release(url);
-      return finish(new Response(stream, { status: res.status, statusText: res.statusText, headers: out }), url);
+      return finish(
+        new Response(stream, { status: res.status, statusText: res.statusText, headers: out }),
+        url,
+      );
     }
 
     if (last === null) return finish(noServer(new NoAvailableServer(d.zone)), 'none');
-    if (last.kind === 'client-aborted') return finish(errorResponse(499, 'client_closed', 'client closed the request'), 'none');
+    if (last.kind === 'client-aborted')
+      return finish(errorResponse(499, 'client_closed', 'client closed the request'), 'none');
     const timeout = last.kind === 'timeout';
     return finish(
       errorResponse(
@@ -120,7 +136,10 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
 
     function finish(res: Response, upstream: string): Response {
       d.metrics.requests.inc({ status: String(res.status), upstream });
-      d.metrics.latency.observe({ status_class: `${Math.floor(res.status / 100)}xx` }, (performance.now() - started) / 1000);
+      d.metrics.latency.observe(
+        { status_class: `${Math.floor(res.status / 100)}xx` },
+        (performance.now() - started) / 1000,
+      );
       return res;
     }
   };
@@ -132,7 +151,8 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
     const ts = d.pools.recordFailure(url, d.now());
     countTransitions(d.metrics, ts);
-    if (ts.length > 0) d.log.warn({ upstream: url, outcome: outcome.kind, err: String(err) }, 'upstream ejected (outlier)');
+    if (ts.length > 0)
+      d.log.warn({ upstream: url, outcome: outcome.kind, err: String(err) }, 'upstream ejected (outlier)');
     else d.log.debug({ upstream: url, outcome: outcome.kind }, 'upstream try failed');
   }
 }

@@ -39,7 +39,10 @@ export async function reportDead(d: ReporterDeps): Promise<string[]> {
     });
     const text = await res.text().catch(() => '');
     if (!res.ok) {
-      d.log.warn({ leader, status: res.status, body: text.slice(0, 200), servers }, 'dead report refused; kept');
+      d.log.warn(
+        { leader, status: res.status, body: text.slice(0, 200), servers },
+        'dead report refused; kept',
+      );
       return [];
     }
     const dropped = d.dropReported(servers).map((t) => t.url);

@@ -1,6 +1,12 @@
 /** Retry rules: what is retried, how often, and on which servers. */
 import { describe, expect, test } from 'bun:test';
-import { candidatesForTry, classifyFetchError, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
+import {
+  candidatesForTry,
+  classifyFetchError,
+  isServerFailure,
+  shouldRetry,
+  type TryOutcome,
+} from './retry.ts';
 
 describe('shouldRetry', () => {
   const cases: [string, TryOutcome, number, boolean][] = [

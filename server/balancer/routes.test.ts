@@ -33,7 +33,11 @@ beforeEach(() => {
 function put(path: string, body: unknown, token: string | null = TOKEN) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  return app.request(`http://localhost${path}`, { method: 'PUT', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return app.request(`http://localhost${path}`, {
+    method: 'PUT',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 const snapshot = () => JSON.stringify({ view: pools.view(), leader });
@@ -79,8 +83,12 @@ describe('GET routes', () => {
   });
 
   test('GET /openapi.json describes PUT /servers', async () => {
-    const doc = (await (await app.request('http://localhost/openapi.json')).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/servers', '/pools', '/monitor', '/health_check']));
+    const doc = (await (await app.request('http://localhost/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/servers', '/pools', '/monitor', '/health_check']),
+    );
   });
 });
 
@@ -166,7 +174,10 @@ describe('PUT /servers', () => {
 
 describe('/monitor', () => {
   test('GET /monitor returns the leader and term', async () => {
-    expect(await (await app.request('http://localhost/monitor')).json()).toEqual({ address: 'http://127.0.0.1:7001', term: 5 });
+    expect(await (await app.request('http://localhost/monitor')).json()).toEqual({
+      address: 'http://127.0.0.1:7001',
+      term: 5,
+    });
   });
 
   test('PUT /monitor with a newer term replaces the leader', async () => {

@@ -6,7 +6,15 @@
  * validated before any change, so a refused call changes nothing.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { createApi, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity, ErrorBody } from '../shared/api.ts';
+import {
+  createApi,
+  ErrorBody,
+  errorResponses,
+  finishApi,
+  jsonBody,
+  jsonResponse,
+  tokenSecurity,
+} from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import { acceptMonitor, checkTerm, type MonitorInfo } from './fencing.ts';
@@ -15,7 +23,14 @@ import type { Pools } from './pools.ts';
 import { HealthBody, MonitorBody, MonitorView, PoolsBody, ServersBody, ServersChange } from './schemas.ts';
 
 /** Paths served by the control API; every other path is proxied (checked before Hono for speed). */
-export const CONTROL_PATHS: ReadonlySet<string> = new Set(['/health_check', '/servers', '/pools', '/monitor', '/metrics', '/openapi.json']);
+export const CONTROL_PATHS: ReadonlySet<string> = new Set([
+  '/health_check',
+  '/servers',
+  '/pools',
+  '/monitor',
+  '/metrics',
+  '/openapi.json',
+]);
 
 /** Dependencies of the control API. `leader` is a mutable holder owned by `start.ts`. */
 export interface RoutesDeps {
@@ -29,7 +44,12 @@ export interface RoutesDeps {
   log: Logger;
 }
 
-const staleTerm = { 409: { description: 'Term older than the known leader term', content: { 'application/json': { schema: ErrorBody } } } } as const;
+const staleTerm = {
+  409: {
+    description: 'Term older than the known leader term',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+} as const;
 
 /** Builds the control API app. */
 export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
@@ -41,17 +61,32 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
   };
 
   app.openapi(
-    createRoute({ method: 'get', path: '/health_check', summary: 'Liveness and pool counts', responses: { 200: jsonResponse(HealthBody, 'Pool counts') } }),
+    createRoute({
+      method: 'get',
+      path: '/health_check',
+      summary: 'Liveness and pool counts',
+      responses: { 200: jsonResponse(HealthBody, 'Pool counts') },
+    }),
     (c) => c.json({ status: 'ok' as const, zone: d.zone, ...d.pools.counts() }, 200),
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/servers', summary: 'The alive pool', responses: { 200: jsonResponse(ServersBody, 'Alive server URLs') } }),
+    createRoute({
+      method: 'get',
+      path: '/servers',
+      summary: 'The alive pool',
+      responses: { 200: jsonResponse(ServersBody, 'Alive server URLs') },
+    }),
     (c) => c.json({ zone: d.zone, servers: [...d.pools.alive()] }, 200),
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/pools', summary: 'All three pools', responses: { 200: jsonResponse(PoolsBody, 'Pools') } }),
+    createRoute({
+      method: 'get',
+      path: '/pools',
+      summary: 'All three pools',
+      responses: { 200: jsonResponse(PoolsBody, 'Pools') },
+    }),
     (c) => c.json(poolsBody(), 200),
   );
 
@@ -69,15 +104,24 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
       const body = c.req.valid('json');
       d.leader.set(checkTerm(d.leader.get(), body.term));
       const now = d.now();
-      const ts = [...(body.remove ?? []).flatMap((u) => d.pools.remove(u)), ...(body.add ?? []).flatMap((u) => d.pools.add(u, now))];
+      const ts = [
+        ...(body.remove ?? []).flatMap((u) => d.pools.remove(u)),
+        ...(body.add ?? []).flatMap((u) => d.pools.add(u, now)),
+      ];
       countTransitions(d.metrics, ts);
-      if (ts.length > 0) d.log.info({ changes: ts.map((t) => `${t.reason} ${t.url}`), term: body.term }, 'servers changed');
+      if (ts.length > 0)
+        d.log.info({ changes: ts.map((t) => `${t.reason} ${t.url}`), term: body.term }, 'servers changed');
       return c.json(poolsBody(), 200);
     },
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/monitor', summary: 'The leader monitor and its term', responses: { 200: jsonResponse(MonitorView, 'Leader') } }),
+    createRoute({
+      method: 'get',
+      path: '/monitor',
+      summary: 'The leader monitor and its term',
+      responses: { 200: jsonResponse(MonitorView, 'Leader') },
+    }),
     (c) => c.json(d.leader.get(), 200),
   );
 
@@ -93,7 +137,10 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
     }),
     (c) => {
       const offered = c.req.valid('json');
-      const { next, changed } = acceptMonitor(d.leader.get(), { address: new URL(offered.address).origin, term: offered.term });
+      const { next, changed } = acceptMonitor(d.leader.get(), {
+        address: new URL(offered.address).origin,
+        term: offered.term,
+      });
       if (changed) {
         d.leader.set(next);
         d.log.info({ leader: next.address, term: next.term }, 'leader monitor changed');
@@ -107,5 +154,9 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
     return c.body(text, 200, { 'content-type': d.metrics.registry.contentType });
   });
 
-  return finishApi(app, 'zonescale balancer', 'Zone load balancer: health-checked pools and the proxy control API.');
+  return finishApi(
+    app,
+    'zonescale balancer',
+    'Zone load balancer: health-checked pools and the proxy control API.',
+  );
 }

@@ -18,7 +18,9 @@ export const HealthBody = z
   .openapi('BalancerHealth');
 
 /** `GET /servers`: URLs of the alive pool. */
-export const ServersBody = z.object({ zone: z.string(), servers: z.array(z.string()) }).openapi('AliveServers');
+export const ServersBody = z
+  .object({ zone: z.string(), servers: z.array(z.string()) })
+  .openapi('AliveServers');
 
 /** `GET /monitor` and the body of `PUT /monitor`: the leader monitor and its term. */
 export const MonitorBody = z
@@ -44,7 +46,9 @@ export const PoolsBody = z
     term: Term,
     monitor: z.string(),
     alive: z.array(z.object({ url: z.string(), inFlight: z.number().int(), since: z.number().int() })),
-    disconnected: z.array(z.object({ url: z.string(), failedRechecks: z.number().int(), since: z.number().int() })),
+    disconnected: z.array(
+      z.object({ url: z.string(), failedRechecks: z.number().int(), since: z.number().int() }),
+    ),
     dead: z.array(z.object({ url: z.string(), since: z.number().int() })),
   })
   .openapi('Pools');
@@ -68,11 +72,17 @@ export const ServersChange = z
   .superRefine((v, ctx) => {
     for (const key of ['add', 'remove'] as const) {
       const d = duplicates(v[key] ?? []);
-      if (d.length > 0) ctx.addIssue({ code: 'custom', path: [key], message: `duplicate URLs: ${d.join(', ')}` });
+      if (d.length > 0)
+        ctx.addIssue({ code: 'custom', path: [key], message: `duplicate URLs: ${d.join(', ')}` });
     }
     const removing = new Set(v.remove ?? []);
     const both = (v.add ?? []).filter((u) => removing.has(u));
-    if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['add'], message: `URLs in both add and remove: ${both.join(', ')}` });
+    if (both.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['add'],
+        message: `URLs in both add and remove: ${both.join(', ')}`,
+      });
   })
   .openapi('ServersChange');
 export type ServersChange = z.infer<typeof ServersChange>;

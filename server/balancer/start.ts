@@ -5,19 +5,19 @@
  * goes straight to the proxy, keeping the data path lean.
  */
 import type { BalancerConfig } from '../config/roles.ts';
+import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
+import { UpstreamUrl } from '../shared/types.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { pathOnly } from './headers.ts';
-import { startHealthChecker, tickFor, type Probe } from './health-checker.ts';
+import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
 import { createProxy } from './proxy.ts';
 import { startReporter } from './reporter.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
 import { createStrategy } from './strategy.ts';
-import { UpstreamUrl } from '../shared/types.ts';
-import { BadConfig } from '../shared/errors.ts';
 
 /** Test and embedding hooks; production uses the defaults. */
 export interface BalancerHooks {
@@ -36,7 +36,11 @@ export interface BalancerHooks {
  * its handle; `stop()` stops timers and closes the listener (in-flight requests are cut).
  * @throws BadConfig when an initial server or the monitor is not a valid URL.
  */
-export async function startBalancer(cfg: BalancerConfig, log: Logger, hooks: BalancerHooks = {}): Promise<RoleHandle> {
+export async function startBalancer(
+  cfg: BalancerConfig,
+  log: Logger,
+  hooks: BalancerHooks = {},
+): Promise<RoleHandle> {
   const now = hooks.now ?? Date.now;
   const initial = cfg.servers.map((s) => {
     const r = UpstreamUrl.safeParse(s);
@@ -45,7 +49,12 @@ export async function startBalancer(cfg: BalancerConfig, log: Logger, hooks: Bal
   });
   let leader: MonitorInfo = { address: cfg.monitor ? safeOrigin(cfg.monitor) : '', term: 0 };
   const pools = new Pools(
-    { checkIntervalMs: cfg.checkIntervalMs, recheckIntervalMs: cfg.recheckIntervalMs, deadAfter: cfg.deadAfter, outlierThreshold: hooks.outlierThreshold },
+    {
+      checkIntervalMs: cfg.checkIntervalMs,
+      recheckIntervalMs: cfg.recheckIntervalMs,
+      deadAfter: cfg.deadAfter,
+      outlierThreshold: hooks.outlierThreshold,
+    },
     [...new Set(initial)],
     now(),
   );
@@ -58,7 +67,8 @@ export async function startBalancer(cfg: BalancerConfig, log: Logger, hooks: Bal
       setStatus(url, up) {
         const ts = pools.setStatus(url, up, now());
         countTransitions(metrics, ts);
-        for (const t of ts) log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
+        for (const t of ts)
+          log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
       },
     },
     probe: hooks.probe,
@@ -122,7 +132,10 @@ export async function startBalancer(cfg: BalancerConfig, log: Logger, hooks: Bal
     throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
-  log.info({ url, zone: cfg.zone, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address }, 'balancer listening');
+  log.info(
+    { url, zone: cfg.zone, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
+    'balancer listening',
+  );
 
   let stopped = false;
   return {

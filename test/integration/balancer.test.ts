@@ -45,7 +45,12 @@ function startUpstream(id: string): Upstream {
         case '/boom':
           return Response.json({ error: 'boom', id }, { status: 500 });
         case '/echo':
-          return Response.json({ id, body: await req.text(), xff: req.headers.get('x-forwarded-for'), conn: req.headers.get('x-hop') });
+          return Response.json({
+            id,
+            body: await req.text(),
+            xff: req.headers.get('x-forwarded-for'),
+            conn: req.headers.get('x-hop'),
+          });
         case '/hold':
           await new Promise<void>((r) => up.held.push(r));
           return new Response(`held by ${id}`);
@@ -77,10 +82,15 @@ let ups: Upstream[] = [];
 let balancer: RoleHandle;
 
 const hitsOf = (path: string) => ups.reduce((n, u) => n + (u.hits.get(path) ?? 0), 0);
-const getJson = async <T>(path: string): Promise<T> => (await fetch(`${balancer.url}${path}`)).json() as Promise<T>;
+const getJson = async <T>(path: string): Promise<T> =>
+  (await fetch(`${balancer.url}${path}`)).json() as Promise<T>;
 const authHeaders = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -95,7 +105,8 @@ beforeAll(async () => {
     hostname: '127.0.0.1',
     port: 0,
     async fetch(req) {
-      if (req.method !== 'PUT' || new URL(req.url).pathname !== '/report') return new Response('no', { status: 404 });
+      if (req.method !== 'PUT' || new URL(req.url).pathname !== '/report')
+        return new Response('no', { status: 404 });
       const auth = req.headers.get('authorization');
       if (auth !== `Bearer ${TOKEN}`) return Response.json({ error: 'unauthorized' }, { status: 401 });
       reports.push({ auth, body: await req.json() });
@@ -149,13 +160,21 @@ describe('balancer in front of three upstreams', () => {
   test('the control API answers on the balancer itself, not proxied', async () => {
     const h = await getJson<{ status: string; alive: number }>('/health_check');
     expect(h).toEqual({ status: 'ok', zone: 'zone1', alive: 3, disconnected: 0, dead: 0 } as never);
-    const res = await fetch(`${balancer.url}/servers`, { method: 'PUT', body: JSON.stringify({ remove: [ups[0]!.url] }), headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${balancer.url}/servers`, {
+      method: 'PUT',
+      body: JSON.stringify({ remove: [ups[0]!.url] }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(401);
     expect((await getJson<{ servers: string[] }>('/servers')).servers.length).toBe(3);
   });
 
   test('a request body reaches the upstream and X-Forwarded-For is set', async () => {
-    const res = await fetch(`${balancer.url}/echo`, { method: 'POST', body: 'payload-123', headers: { connection: 'x-hop', 'x-hop': 'secret' } });
+    const res = await fetch(`${balancer.url}/echo`, {
+      method: 'POST',
+      body: 'payload-123',
+      headers: { connection: 'x-hop', 'x-hop': 'secret' },
+    });
     const body = (await res.json()) as { body: string; xff: string; conn: string | null };
     expect(body.body).toBe('payload-123');
     expect(body.xff).toBe('127.0.0.1');
@@ -164,7 +183,10 @@ describe('balancer in front of three upstreams', () => {
 
   test('a body over 1 MiB gets 413 and reaches no upstream', async () => {
     const before = hitsOf('/echo');
-    const res = await fetch(`${balancer.url}/echo`, { method: 'POST', body: new Uint8Array(1024 * 1024 + 1) });
+    const res = await fetch(`${balancer.url}/echo`, {
+      method: 'POST',
+      body: new Uint8Array(1024 * 1024 + 1),
+    });
     expect(res.status).toBe(413);
     expect(hitsOf('/echo')).toBe(before);
   });
@@ -197,7 +219,11 @@ describe('balancer in front of three upstreams', () => {
   test('a drained server finishes its in-flight request and receives no new ones', async () => {
     const pending = fetch(`${balancer.url}/hold`);
     const holder = await waitFor('the request to be held', async () => ups.find((u) => u.held.length > 0));
-    const res = await fetch(`${balancer.url}/servers`, { method: 'PUT', headers: authHeaders, body: JSON.stringify({ remove: [holder.url] }) });
+    const res = await fetch(`${balancer.url}/servers`, {
+      method: 'PUT',
+      headers: authHeaders,
+      body: JSON.stringify({ remove: [holder.url] }),
+    });
     expect(res.status).toBe(200);
     const beforeHits = holder.hits.get('/drained') ?? 0;
     for (let i = 0; i < 6; i++) expect((await fetch(`${balancer.url}/drained`)).status).toBe(200);
@@ -206,7 +232,11 @@ describe('balancer in front of three upstreams', () => {
     const done = await pending;
     expect(done.status).toBe(200);
     expect(await done.text()).toBe(`held by ${holder.id}`);
-    const back = await fetch(`${balancer.url}/servers`, { method: 'PUT', headers: authHeaders, body: JSON.stringify({ add: [holder.url] }) });
+    const back = await fetch(`${balancer.url}/servers`, {
+      method: 'PUT',
+      headers: authHeaders,
+      body: JSON.stringify({ add: [holder.url] }),
+    });
     expect(back.status).toBe(200);
     expect((await getJson<{ servers: string[] }>('/servers')).servers).toContain(holder.url);
   });
@@ -284,7 +314,10 @@ describe('retries and outlier ejection, with active checks out of the way', () =
     );
     for (let i = 0; i < 4; i++) expect((await fetch(`${slow.url}/x`)).status).toBe(200);
     expect(live.hits.get('/x')).toBe(4);
-    const pools = (await (await fetch(`${slow.url}/pools`)).json()) as { alive: { url: string }[]; disconnected: { url: string }[] };
+    const pools = (await (await fetch(`${slow.url}/pools`)).json()) as {
+      alive: { url: string }[];
+      disconnected: { url: string }[];
+    };
     expect(pools.alive.map((s) => s.url)).toEqual([live.url]);
     expect(pools.disconnected.map((s) => s.url)).toEqual([refusing]);
     const metrics = await (await fetch(`${slow.url}/metrics`)).text();
@@ -294,7 +327,11 @@ describe('retries and outlier ejection, with active checks out of the way', () =
   });
 
   test('with no alive server a request gets 503 no_available_server', async () => {
-    await fetch(`${slow!.url}/servers`, { method: 'PUT', headers: authHeaders, body: JSON.stringify({ remove: [live!.url] }) });
+    await fetch(`${slow!.url}/servers`, {
+      method: 'PUT',
+      headers: authHeaders,
+      body: JSON.stringify({ remove: [live!.url] }),
+    });
     const res = await fetch(`${slow!.url}/anything`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: string }).error).toBe('no_available_server');

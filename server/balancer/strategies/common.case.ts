@@ -45,7 +45,8 @@ export function describeStrategy(name: string, factory: () => Strategy): void {
 
     test('a single candidate is always picked', () => {
       const s = factory();
-      for (let i = 0; i < 20; i++) expect(s.pick([SERVERS[0] as string], testContext({ key: `k${i}` }))).toBe(SERVERS[0] as string);
+      for (let i = 0; i < 20; i++)
+        expect(s.pick([SERVERS[0] as string], testContext({ key: `k${i}` }))).toBe(SERVERS[0] as string);
     });
 
     test('every candidate receives traffic over many requests with distinct keys', () => {
@@ -63,7 +64,8 @@ export function describeStrategy(name: string, factory: () => Strategy): void {
       const s = factory();
       const ctx = testContext();
       const remaining = SERVERS.slice(1);
-      for (let i = 0; i < 100; i++) expect(s.pick(remaining, { ...ctx, key: `k${i}` })).not.toBe(SERVERS[0] as string);
+      for (let i = 0; i < 100; i++)
+        expect(s.pick(remaining, { ...ctx, key: `k${i}` })).not.toBe(SERVERS[0] as string);
     });
   });
 }
