@@ -109,6 +109,11 @@ export class Orchestrator {
     return run;
   }
 
+  /** Resolves once every queued action has finished (for a clean stop). */
+  idle(): Promise<void> {
+    return this.queue.then(() => {});
+  }
+
   /** Calls `onStaleTerm` for a StaleTerm and rethrows everything. */
   private fenced(err: unknown): never {
     if (err instanceof StaleTerm) this.deps.onStaleTerm(err);

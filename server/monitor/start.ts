@@ -1,0 +1,191 @@
+/**
+ * Starts one monitor replica: opens the registry, runtime and metrics store chosen by the
+ * configuration (`adapters/select.ts`: SQLite / local processes by default), serves the HTTP API
+ * and dashboard, boots the bully election, rebuilds the cluster view every second, and while this
+ * replica is the leader runs the leader duties every `periodMs`. `stop()` stops timers and the HTTP
+ * server and closes the stores, but leaves every container running: they belong to the cluster,
+ * and the next leader takes them over from the registry.
+ */
+import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
+import type { MonitorConfig } from '../config/roles.ts';
+import { BadConfig, StaleTerm } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { RoleHandle } from '../shared/role.ts';
+import type { CpuHistory, ThresholdPolicy } from '../shared/types.ts';
+import { httpBalancerClient } from './balancer-client.ts';
+import { buildClusterState } from './cluster-view.ts';
+import type { Peer } from './election.ts';
+import { Elector } from './elector.ts';
+import { StateHub } from './events-stream.ts';
+import { Orchestrator } from './orchestrator.ts';
+import { httpPeerClient } from './peers.ts';
+import { balancerPort } from './placement.ts';
+import { createMonitorApi } from './routes.ts';
+
+/** CPU history sent to a dashboard on connect: the last 10 minutes in 5 s buckets. */
+export const HISTORY_SPAN_MS = 10 * 60_000;
+export const HISTORY_STEP_MS = 5_000;
+
+/** Checks what the schema cannot (cross-field rules). @throws BadConfig */
+function validate(cfg: MonitorConfig): void {
+  if (cfg.minReplicas > cfg.maxReplicas) throw new BadConfig(`--min-replicas (${cfg.minReplicas}) must not exceed --max-replicas (${cfg.maxReplicas})`);
+  if (cfg.lowCpu >= cfg.highCpu) throw new BadConfig(`--low-cpu (${cfg.lowCpu}) must be below --high-cpu (${cfg.highCpu})`);
+  if (cfg.appPorts[0] > cfg.appPorts[1]) throw new BadConfig(`--app-ports ${cfg.appPorts.join('-')} is an empty range`);
+  if (cfg.zones.length === 0) throw new BadConfig('--zones must name at least one zone');
+  for (const z of cfg.zones) {
+    try {
+      const p = balancerPort(z, cfg.balancerPortBase);
+      if (p > 65535) throw new RangeError(`its balancer port ${p} is above 65535`);
+    } catch (err) {
+      throw new BadConfig(`--zones: zone "${z}" cannot be placed: ${(err as Error).message}`);
+    }
+  }
+  const ids = new Set<number>();
+  for (const p of cfg.peers) {
+    if (ids.has(p.id)) throw new BadConfig(`--peers names monitor ${p.id} twice`);
+    ids.add(p.id);
+  }
+}
+
+/**
+ * Starts the monitor described by `cfg`; resolves once it listens and the election has booted.
+ * @throws BadConfig for inconsistent settings or unavailable adapters.
+ */
+export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
+  validate(cfg);
+  const selfUrl = cfg.peers.find((p) => p.id === cfg.id)?.url ?? `http://${cfg.host}:${cfg.port}`;
+  const self: Peer = { id: cfg.id, url: selfUrl };
+  const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
+  const policy: ThresholdPolicy = {
+    kind: 'threshold',
+    highCpu: cfg.highCpu,
+    lowCpu: cfg.lowCpu,
+    minReplicas: cfg.minReplicas,
+    maxReplicas: cfg.maxReplicas,
+    periodMs: cfg.periodMs,
+    windowMs: cfg.windowMs,
+  };
+
+  const registry = await openRegistry(cfg);
+  const runtime = openRuntime(cfg);
+  const metrics = await openMetricsStore(cfg);
+  const balancers = httpBalancerClient(cfg.token);
+  const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });
+
+  let elector: Elector | null = null;
+  const orchestrator = new Orchestrator(
+    {
+      selfUrl,
+      zones: cfg.zones,
+      policy,
+      balancerPortBase: cfg.balancerPortBase,
+      appPorts: cfg.appPorts,
+      balancerArgs: cfg.balancerArgs,
+      appArgs: cfg.appArgs,
+      collector: cfg.collector,
+      token: cfg.token,
+      cluster: cfg.cluster,
+      dataDir: cfg.dataDir,
+    },
+    { registry, runtime, metrics, balancers, log, onStaleTerm: (e: StaleTerm) => elector?.fenced(e.current) },
+  );
+
+  // Leader duties: once at election, then every period while this replica leads.
+  let periodTimer: ReturnType<typeof setInterval> | null = null;
+  let running = false;
+  const runPeriod = async () => {
+    const st = elector?.status();
+    if (!st || st.role !== 'leader' || running) return;
+    running = true;
+    try {
+      await orchestrator.runPeriod(st.term);
+    } catch (err) {
+      if (!(err instanceof StaleTerm)) log.error({ err }, 'leader period failed');
+    } finally {
+      running = false;
+    }
+  };
+  const stopDuties = () => {
+    if (periodTimer) clearInterval(periodTimer);
+    periodTimer = null;
+  };
+
+  elector = new Elector(self, monitors, { probeIntervalMs: cfg.probeIntervalMs, electionTimeoutMs: cfg.electionTimeoutMs, periodMs: cfg.periodMs }, {
+    registry,
+    peers,
+    log,
+    debug: cfg.debugElection,
+    onBecameLeader: (term) => {
+      stopDuties();
+      void orchestrator
+        .leaderElected(cfg.id, term)
+        .catch((err) => log.warn({ err }, 'recording the election failed'))
+        .then(runPeriod);
+      periodTimer = setInterval(() => void runPeriod(), cfg.periodMs);
+    },
+    onSteppedDown: () => stopDuties(),
+  });
+
+  const hub = new StateHub(
+    () =>
+      buildClusterState({
+        selfId: cfg.id,
+        selfStatus: () => elector?.status().role ?? 'candidate',
+        monitors,
+        zones: cfg.zones,
+        policy,
+        registry,
+        metrics,
+        peers,
+        balancers,
+      }),
+    log,
+  );
+  const history = async (): Promise<CpuHistory> => {
+    const since = Date.now() - HISTORY_SPAN_MS;
+    return Object.fromEntries(await Promise.all(cfg.zones.map(async (z) => [z, await metrics.history(z, since, HISTORY_STEP_MS)] as const)));
+  };
+
+  const app = createMonitorApi({
+    id: cfg.id,
+    token: cfg.token,
+    zones: cfg.zones,
+    log,
+    election: elector,
+    report: (zone, urls, term) => orchestrator.report(zone, urls, term),
+    registry,
+    hub,
+    history,
+    dashboardDir: cfg.dashboardDir,
+  });
+
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 });
+  } catch (err) {
+    await Promise.all([registry.close(), metrics.close()]).catch(() => {});
+    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+  }
+  const url = `http://${cfg.host}:${server.port}`;
+  log.info({ url, self: selfUrl, peers: monitors.map((m) => `${m.id}=${m.url}`), zones: cfg.zones, policy }, 'monitor listening');
+
+  await elector.start();
+  hub.start();
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    stop() {
+      stopped ??= (async () => {
+        elector?.stop();
+        stopDuties();
+        hub.stop();
+        server.stop(true);
+        await Promise.race([orchestrator.idle(), Bun.sleep(5_000)]);
+        await Promise.all([registry.close(), metrics.close()]).catch((err) => log.warn({ err }, 'closing the stores failed'));
+        log.info('monitor stopped (containers left running for the next leader)');
+      })();
+      return stopped;
+    },
+  };
+}
