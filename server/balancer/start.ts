@@ -133,7 +133,7 @@ export async function startBalancer(
   }
   const url = `http://${cfg.host}:${server.port}`;
   log.info(
-    { url, zone: cfg.zone, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
+    { url, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
     'balancer listening',
   );
 
