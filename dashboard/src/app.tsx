@@ -49,7 +49,7 @@ function Dashboard({ snap, state }: { snap: StreamSnapshot; state: ClusterState 
           </span>
         </header>
         <ChartLegend zones={zoneIds} value={(z) => String(byZone.get(z)?.replicas ?? '—')} />
-        <ReplicasChart rows={snap.replicas} zones={zoneIds} policy={state.policy} now={state.now} />
+        <ReplicasChart rows={snap.replicas} zones={zoneIds} state={state} />
       </section>
       <div className="zones">
         {zones.map((z) => (

@@ -77,3 +77,25 @@ export function appendReplicaTick(rows: readonly ReplicaRow[], state: ClusterSta
   const cutoff = state.now - KEEP_MS;
   return [...rows.filter((r) => r.t >= cutoff), { t: state.now, counts }];
 }
+
+/**
+ * Replicas per zone before the page collected any ticks, reconstructed from the state's scaling
+ * events (those with `from`/`to`): walking back from the current replicas, a zone had `from` before
+ * each of its events. Returns rows oldest first, from `since` (epoch ms) up to just before
+ * `until` (normally the first collected row, or `state.now`). Best effort: healing events without
+ * `from`/`to` are not reflected.
+ */
+export function replicaRowsFromEvents(state: ClusterState, since: number, until: number): ReplicaRow[] {
+  const counts: Record<string, number> = {};
+  for (const z of state.zones) counts[z.zone] = z.replicas;
+  const rows: ReplicaRow[] = [];
+  // state.events is newest first: undo each scaling event to learn the count before it.
+  for (const e of state.events) {
+    if (e.zone === null || e.from === null || e.to === null || !(e.zone in counts)) continue;
+    if (e.ts < since) break;
+    if (e.ts < until) rows.push({ t: e.ts, counts: { ...counts } });
+    counts[e.zone] = e.from;
+  }
+  rows.push({ t: since, counts: { ...counts } });
+  return rows.reverse();
+}

@@ -30,7 +30,7 @@ export function CpuChart({
   return (
     <div className="chart" data-testid="cpu-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <LineChart margin={{ top: 8, right: 12, bottom: 0, left: -12 }}>
+        <LineChart margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="t"
@@ -49,7 +49,7 @@ export function CpuChart({
             unit="%"
             stroke="var(--axis)"
             tick={{ fontSize: 11 }}
-            width={48}
+            width={44}
           />
           <Tooltip
             labelFormatter={(t) => formatClock(Number(t))}

@@ -41,14 +41,14 @@ function EventRow({ event, now }: { event: ClusterEvent; now: number }) {
             {event.from}→{event.to}
           </span>
         )}
-        <span className="reason" title="reason code">
-          {event.reason}
-        </span>
         <span className="event-term muted" title="leader term">
           t{event.term}
         </span>
       </div>
       <div className="event-msg">
+        <span className="reason" title="reason code">
+          {event.reason}
+        </span>{' '}
         {event.message}
         {event.serverId !== null && !event.message.includes(event.serverId) && (
           <span className="mono muted"> ({event.serverId})</span>
@@ -64,7 +64,7 @@ export function EventsList({ events, now, limit = 100 }: { events: readonly Clus
     <section className="card events" aria-label="control-plane events">
       <header className="panel-head">
         <h2>Events</h2>
-        <span className="muted">{events.length} newest first</span>
+        <span className="muted">{events.length} · newest first</span>
       </header>
       {events.length === 0 ? (
         <p className="empty">no control-plane events yet</p>

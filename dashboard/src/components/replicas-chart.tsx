@@ -1,35 +1,38 @@
 /**
  * Replicas per zone over the last ~5 minutes as step lines (collected client-side from `state`
- * ticks, so it starts when the page opens), with the policy's `maxReplicas` as a reference line.
+ * ticks; the part of the window before the page opened is rebuilt from the state's scaling events),
+ * with the policy's `maxReplicas` as a reference line.
  * Test id `replicas-chart`.
  */
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ThresholdPolicy } from '../../../server/shared/types.ts';
+import type { ClusterState } from '../../../server/shared/types.ts';
 import { formatClock, zoneColor } from '../format.ts';
-import type { ReplicaRow } from '../history.ts';
+import { type ReplicaRow, replicaRowsFromEvents } from '../history.ts';
 import { minuteTicks, tickLabel, windowDomain } from './chart-axis.ts';
 
-/** Replicas step chart; `now` (epoch ms) ends the window. */
+/** Replicas step chart; `state.now` (epoch ms) ends the window. */
 export function ReplicasChart({
   rows,
   zones,
-  policy,
-  now,
+  state,
   height = 210,
 }: {
   rows: readonly ReplicaRow[];
   zones: readonly string[];
-  policy: ThresholdPolicy;
-  now: number;
+  state: ClusterState;
   height?: number;
 }) {
+  const { policy, now } = state;
   const domain = windowDomain(now);
-  const data = rows.filter((r) => r.t >= domain[0] - 15_000).map((r) => ({ t: r.t, ...r.counts }));
+  const collected = rows.filter((r) => r.t >= domain[0] - 15_000);
+  const first = collected[0];
+  const backfill = first === undefined || first.t > domain[0] ? replicaRowsFromEvents(state, domain[0], first?.t ?? now) : [];
+  const data = [...backfill, ...collected].map((r) => ({ t: r.t, ...r.counts }));
   const max = Math.max(policy.maxReplicas, ...rows.flatMap((r) => Object.values(r.counts)));
   return (
     <div className="chart" data-testid="replicas-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: -12 }}>
+        <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="t"
@@ -41,7 +44,7 @@ export function ReplicasChart({
             stroke="var(--axis)"
             tick={{ fontSize: 11 }}
           />
-          <YAxis type="number" domain={[0, max + 1]} allowDecimals={false} stroke="var(--axis)" tick={{ fontSize: 11 }} width={40} />
+          <YAxis type="number" domain={[0, max + 1]} allowDecimals={false} stroke="var(--axis)" tick={{ fontSize: 11 }} width={28} />
           <Tooltip
             labelFormatter={(t) => formatClock(Number(t))}
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}

@@ -1,6 +1,6 @@
 /**
- * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), a
- * CPU bar with its %, the scenario, and memory/throughput on hover. Test id `server-<id>` with
+ * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
+ * CPU % with a thin bar under the row, the scenario, and memory/throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { ServerView, ThresholdPolicy } from '../../../server/shared/types.ts';
@@ -33,13 +33,13 @@ export function ServerRow({ server, policy }: { server: ServerView; policy: Thre
           ↗
         </span>
       </a>
-      <span className="bar" aria-hidden="true">
-        <span className={`bar-fill ${cpuClass(server.cpu, policy)}`} style={{ width: `${width}%` }} />
-      </span>
       <span className="server-cpu num" data-testid={`server-cpu-${server.id}`}>
         {formatPercent(server.cpu)}
       </span>
       <span className={`scenario scenario-${server.scenario ?? 'none'}`}>{server.scenario ?? '—'}</span>
+      <span className="bar" aria-hidden="true">
+        <span className={`bar-fill ${cpuClass(server.cpu, policy)}`} style={{ width: `${width}%` }} />
+      </span>
     </li>
   );
 }
