@@ -56,7 +56,7 @@ export function App() {
           unit="%"
           color="var(--cpu)"
           samples={stream.samples}
-          domain={[0, 100]}
+          domain={[0, (max: number) => Math.max(100, Math.ceil(max / 25) * 25)]}
           bands={[
             { from: 70, to: 75, label: 'High band 70–75 %', color: '#e5484d' },
             { from: 1, to: 10, label: 'Low band 1–10 %', color: '#30a46c' },

@@ -15,7 +15,7 @@ export function MetricChart(props: {
   metric: 'cpu' | 'memoryMb' | 'throughput';
   unit: string;
   color: string;
-  domain?: [number, number | 'auto'];
+  domain?: [number, number | 'auto' | ((dataMax: number) => number)];
   bands?: { from: number; to: number; label: string; color: string }[];
 }) {
   const last = props.samples.at(-1);
@@ -34,7 +34,7 @@ export function MetricChart(props: {
               <ReferenceArea key={b.label} y1={b.from} y2={b.to} fill={b.color} fillOpacity={0.15} ifOverflow="hidden" label={{ value: b.label, position: 'insideTopLeft', fontSize: 11, fill: 'var(--muted)' }} />
             ))}
             <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} tickFormatter={clock} tick={{ fontSize: 11 }} stroke="var(--muted)" />
-            <YAxis domain={props.domain ?? [0, 'auto']} tick={{ fontSize: 11 }} stroke="var(--muted)" width={44} unit={props.unit === '%' ? '%' : ''} />
+            <YAxis domain={props.domain ?? [0, 'auto']} tick={{ fontSize: 11 }} stroke="var(--muted)" width={52} unit={props.unit === '%' ? '%' : ''} />
             <Tooltip labelFormatter={(ts) => clock(Number(ts))} formatter={(v) => [`${Number(v).toFixed(1)} ${props.unit}`, props.title]} />
             <Line type="monotone" dataKey={props.metric} stroke={props.color} strokeWidth={2} dot={false} isAnimationActive={false} />
           </LineChart>

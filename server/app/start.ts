@@ -81,7 +81,7 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
-  load.tick();
+  // The first sample comes one interval after start: a tick right now would report start-up CPU.
   const timer = setInterval(() => load.tick(), cfg.sampleIntervalMs);
   log.info({ url, collector: cfg.collector, scenarioMode: cfg.scenarioMode, sampleIntervalMs: cfg.sampleIntervalMs }, 'app server listening');
 
