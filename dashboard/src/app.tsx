@@ -20,8 +20,8 @@ function Banner({ snap }: { snap: StreamSnapshot }) {
   if (snap.status !== 'reconnecting') return null;
   return (
     <div className="banner" role="alert" data-testid="reconnect-banner">
-      Stream lost{snap.lastError ? ` (${snap.lastError})` : ''} — switching to another monitor
-      {snap.source.url ? ` (${hostPort(snap.source.url)})` : ''}… showing the last known state.
+      Stream from {snap.lostSource?.id != null ? `monitor ${snap.lostSource.id}` : 'the monitor'} lost
+      {snap.lastError ? ` (${snap.lastError})` : ''} — switching to another replica; showing the last known state.
     </div>
   );
 }

@@ -95,6 +95,7 @@ describe('startClusterStream', () => {
     tick(sources[0]!);
     sources[0]!.emit('error', null);
     expect(last().status).toBe('reconnecting');
+    expect(last().lostSource).toEqual({ url: 'http://127.0.0.1:17001', id: 1 });
     expect(sources[0]!.closed).toBe(true);
     clock.advance(1000);
     expect(sources).toHaveLength(2);
@@ -102,6 +103,7 @@ describe('startClusterStream', () => {
     tick(sources[1]!, { monitorId: 2 });
     expect(last().status).toBe('live');
     expect(last().source.id).toBe(2);
+    expect(last().lostSource).toBeNull();
     expect(last().failovers).toBe(1);
   });
 

@@ -27,8 +27,10 @@ export type StreamSnapshot = {
   lastEvent: ClusterEvent | null;
   /** How many times the stream switched monitors. */
   failovers: number;
-  /** Why the last source was dropped, e.g. `stream error` or `no state for 3.5 s`. */
+  /** Why the last source was dropped, e.g. `stream error` or `no data for 3.5 s`. */
   lastError: string | null;
+  /** The source that failed while reconnecting (null once live again). */
+  lostSource: Source | null;
 };
 
 /** The slice of `EventSource` the stream uses, so tests can pass a fake. */
@@ -95,6 +97,7 @@ export function startClusterStream(options: StreamOptions, onChange: (s: StreamS
     lastEvent: null,
     failovers: 0,
     lastError: null,
+    lostSource: null,
   };
   let es: EventSourceLike | null = null;
   let generation = 0;
@@ -144,6 +147,7 @@ export function startClusterStream(options: StreamOptions, onChange: (s: StreamS
       update({
         status: 'live',
         source: source_,
+        lostSource: null,
         state,
         cpu: appendCpuTick(snap.cpu, state),
         replicas: appendReplicaTick(snap.replicas, state),
@@ -167,7 +171,7 @@ export function startClusterStream(options: StreamOptions, onChange: (s: StreamS
     const failed = snap.source;
     failures[failed.url] = clock.now();
     consecutiveFailures++;
-    update({ status: 'reconnecting', lastError: reason });
+    update({ status: 'reconnecting', lastError: reason, lostSource: failed });
     const delay = Math.min(retryDelayMs * 2 ** (consecutiveFailures - 1), maxRetryDelayMs);
     retry = clock.setTimeout(() => {
       retry = null;

@@ -24,6 +24,7 @@ export function useClusterStream(): StreamSnapshot {
     lastEvent: null,
     failovers: 0,
     lastError: null,
+    lostSource: null,
   }));
   useEffect(() => {
     const stream = startClusterStream({ initialUrl, extraUrls: [window.location.origin] }, setSnap);

@@ -24,14 +24,14 @@ function Leader({ state }: { state: ClusterState | null }) {
       data-testid="leader"
       data-leader-id={leader.id}
       data-term={leader.term}
-      title={`${leader.url}, elected ${formatClock(leader.since)}`}
+      title={`${hostPort(leader.url)}, elected ${formatClock(leader.since)}`}
     >
       <span className="label">leader</span> <strong>monitor {leader.id}</strong>
       <span className="sep">·</span>
       <span>term {leader.term}</span>
       <span className="sep">·</span>
       <span className="muted">
-        since {formatAgo(leader.since, state.now)} <span className="mono hide-narrow">({hostPort(leader.url)})</span>
+        since {formatAgo(leader.since, state.now)}
       </span>
     </div>
   );

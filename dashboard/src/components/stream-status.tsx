@@ -1,6 +1,7 @@
 /**
  * The stream indicator of the header: a status pill (`live`, `connecting…`, `reconnecting…`; test id
- * `stream-status`, exact text) and the monitor the dashboard streams from (test id `stream-source`).
+ * `stream-status`, exact text) and the monitor the dashboard streams from, lost, or is trying next
+ * (test id `stream-source`, text `via|lost|trying monitor <id> <host:port>`).
  */
 import type { StreamSnapshot } from '../stream.ts';
 import { hostPort } from '../format.ts';
@@ -9,10 +10,15 @@ const LABEL = { live: 'live', connecting: 'connecting…', reconnecting: 'reconn
 
 /** Stream status pill and source monitor. */
 export function StreamStatus({ snap }: { snap: StreamSnapshot }) {
-  const { status, source } = snap;
+  const { status, source, lostSource } = snap;
   const who = source.id !== null ? `monitor ${source.id}` : 'monitor';
+  const verb = status === 'live' ? 'via' : lostSource !== null && lostSource.url === source.url ? 'lost' : 'trying';
   return (
-    <div className="stream" title={snap.lastError ? `last failure: ${snap.lastError}` : undefined}>
+    <div
+      className="stream"
+      data-failovers={snap.failovers}
+      title={`${snap.failovers} failover(s)${snap.lastError ? `; last failure: ${snap.lastError}` : ''}`}
+    >
       <span className={`pill pill-${status}`}>
         <span className="dot" aria-hidden="true" />
         <span data-testid="stream-status" data-status={status}>
@@ -20,9 +26,7 @@ export function StreamStatus({ snap }: { snap: StreamSnapshot }) {
         </span>
       </span>
       <span className="stream-source" data-testid="stream-source" data-url={source.url}>
-        {status === 'live' ? 'via ' : 'to '}
-        <strong>{who}</strong> <span className="muted mono">{hostPort(source.url)}</span>
-        {snap.failovers > 0 && <span className="muted"> · {snap.failovers} failover{snap.failovers > 1 ? 's' : ''}</span>}
+        {verb} <strong>{who}</strong> <span className="muted mono">{hostPort(source.url)}</span>
       </span>
     </div>
   );
