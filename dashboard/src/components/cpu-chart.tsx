@@ -27,10 +27,11 @@ export function CpuChart({
   const visible = zones.map((zone) => ({ zone, data: (series[zone] ?? []).filter((p) => p.t >= domain[0] - 15_000) }));
   const max = Math.max(100, ...visible.flatMap((v) => v.data.map((p) => p.cpu)));
   const yMax = Math.ceil(max / 25) * 25;
+  // The chart-level rows only span the window so axes and thresholds render before any point exists.
   return (
     <div className="chart" data-testid="cpu-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <LineChart margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+        <LineChart data={[{ t: domain[0] }, { t: domain[1] }]} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="t"
@@ -45,6 +46,7 @@ export function CpuChart({
           <YAxis
             type="number"
             domain={[0, yMax]}
+            allowDataOverflow
             ticks={[0, 25, 50, 75, 100].concat(yMax > 100 ? [yMax] : [])}
             unit="%"
             stroke="var(--axis)"
