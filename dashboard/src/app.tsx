@@ -21,7 +21,8 @@ function Banner({ snap }: { snap: StreamSnapshot }) {
   return (
     <div className="banner" role="alert" data-testid="reconnect-banner">
       Stream from {snap.lostSource?.id != null ? `monitor ${snap.lostSource.id}` : 'the monitor'} lost
-      {snap.lastError ? ` (${snap.lastError})` : ''} — switching to another replica; showing the last known state.
+      {snap.lastError ? ` (${snap.lastError})` : ''} — switching to another replica; showing the last known
+      state.
     </div>
   );
 }
@@ -45,7 +46,10 @@ function Dashboard({ snap, state }: { snap: StreamSnapshot; state: ClusterState 
         <header className="panel-head">
           <h2>Replicas</h2>
           <span className="muted">
-            total <strong className="num" data-testid="replicas-total">{total}</strong>
+            total{' '}
+            <strong className="num" data-testid="replicas-total">
+              {total}
+            </strong>
           </span>
         </header>
         <ChartLegend zones={zoneIds} value={(z) => String(byZone.get(z)?.replicas ?? '—')} />

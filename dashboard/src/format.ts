@@ -5,7 +5,9 @@
 
 /** `42.3 %` (one decimal), `—` for null. Input: % of one core. */
 export function formatPercent(value: number | null | undefined, digits = 1): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(digits)} %`;
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? '—'
+    : `${value.toFixed(digits)} %`;
 }
 
 /** Relative duration of `ms` (≥ 0): `4s`, `2m 05s`, `3h 12m`, `2d 4h`. */
@@ -26,7 +28,12 @@ export function formatAgo(then: number, now: number): string {
 
 /** Local wall-clock `HH:MM:SS` of epoch ms. */
 export function formatClock(t: number): string {
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return new Date(t).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
 }
 
 /** `127.0.0.1:7001` from `http://127.0.0.1:7001`; the input when it is not a URL. */
@@ -38,7 +45,17 @@ export function hostPort(url: string): string {
   }
 }
 
-const ZONE_COLORS = ['#3b82f6', '#a855f7', '#14b8a6', '#f59e0b', '#ec4899', '#84cc16', '#06b6d4', '#f97316', '#6366f1'];
+const ZONE_COLORS = [
+  '#3b82f6',
+  '#a855f7',
+  '#14b8a6',
+  '#f59e0b',
+  '#ec4899',
+  '#84cc16',
+  '#06b6d4',
+  '#f97316',
+  '#6366f1',
+];
 
 /** A stable colour for a zone: by its trailing number (`zone1` → first colour), else by a hash. */
 export function zoneColor(zone: string): string {

@@ -8,10 +8,25 @@ import { clusterState, scaleEvent, zoneView } from './test-fixtures.ts';
 
 describe('mergeHistory', () => {
   test('a new monitor history is merged into the old one, oldest first, one point per time', () => {
-    const current = { zone1: [{ t: 1000, cpu: 10 }, { t: 3000, cpu: 30 }] };
-    const incoming = { zone1: [{ t: 2000, cpu: 20 }, { t: 3000, cpu: 33 }], zone3: [{ t: 1500, cpu: 5 }] };
+    const current = {
+      zone1: [
+        { t: 1000, cpu: 10 },
+        { t: 3000, cpu: 30 },
+      ],
+    };
+    const incoming = {
+      zone1: [
+        { t: 2000, cpu: 20 },
+        { t: 3000, cpu: 33 },
+      ],
+      zone3: [{ t: 1500, cpu: 5 }],
+    };
     const merged = mergeHistory(current, incoming, 0);
-    expect(merged.zone1).toEqual([{ t: 1000, cpu: 10 }, { t: 2000, cpu: 20 }, { t: 3000, cpu: 33 }]);
+    expect(merged.zone1).toEqual([
+      { t: 1000, cpu: 10 },
+      { t: 2000, cpu: 20 },
+      { t: 3000, cpu: 33 },
+    ]);
     expect(merged.zone3).toEqual([{ t: 1500, cpu: 5 }]);
   });
 
@@ -60,7 +75,11 @@ describe('replicaRowsFromEvents', () => {
   test('scaling events are undone newest first to rebuild earlier replica counts', () => {
     const state = clusterState(100_000, {
       zones: [zoneView('zone1', 3, 80), zoneView('zone2', 1, 10)],
-      events: [scaleEvent('b', 90_000, 'zone1', 2, 3), scaleEvent('a', 60_000, 'zone1', 1, 2), scaleEvent('z', 5_000, 'zone2', 2, 1)],
+      events: [
+        scaleEvent('b', 90_000, 'zone1', 2, 3),
+        scaleEvent('a', 60_000, 'zone1', 1, 2),
+        scaleEvent('z', 5_000, 'zone2', 2, 1),
+      ],
     });
     expect(replicaRowsFromEvents(state, 30_000, 100_000)).toEqual([
       { t: 30_000, counts: { zone1: 1, zone2: 1 } },
@@ -70,7 +89,10 @@ describe('replicaRowsFromEvents', () => {
   });
 
   test('events at or after the first collected row are undone but not drawn twice', () => {
-    const state = clusterState(100_000, { zones: [zoneView('zone1', 3, 80)], events: [scaleEvent('b', 90_000, 'zone1', 2, 3)] });
+    const state = clusterState(100_000, {
+      zones: [zoneView('zone1', 3, 80)],
+      events: [scaleEvent('b', 90_000, 'zone1', 2, 3)],
+    });
     expect(replicaRowsFromEvents(state, 30_000, 80_000)).toEqual([{ t: 30_000, counts: { zone1: 2 } }]);
   });
 });

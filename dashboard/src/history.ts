@@ -34,7 +34,10 @@ export function mergeHistory(current: CpuSeries, incoming: CpuHistory, cutoff: n
   const out: CpuSeries = {};
   const zones = new Set([...Object.keys(current), ...Object.keys(incoming)]);
   for (const zone of zones) {
-    const merged = mergePoints(current[zone] ?? [], (incoming[zone] ?? []).filter((p) => Number.isFinite(p.cpu)));
+    const merged = mergePoints(
+      current[zone] ?? [],
+      (incoming[zone] ?? []).filter((p) => Number.isFinite(p.cpu)),
+    );
     out[zone] = merged.filter((p) => p.t >= cutoff);
   }
   return out;
@@ -60,7 +63,8 @@ export function appendCpuTick(current: CpuSeries, state: ClusterState): CpuSerie
   }
   for (const zone of Object.keys(out)) {
     const points = out[zone] ?? [];
-    if (points.length > 0 && (points[0]?.t ?? cutoff) < cutoff) out[zone] = points.filter((p) => p.t >= cutoff);
+    if (points.length > 0 && (points[0]?.t ?? cutoff) < cutoff)
+      out[zone] = points.filter((p) => p.t >= cutoff);
   }
   return out;
 }

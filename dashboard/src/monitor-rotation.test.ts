@@ -15,9 +15,27 @@ const url = (id: number) => `http://127.0.0.1:1700${id}`;
 const NOW = 1_000_000;
 
 test.each([
-  { name: 'the next id after the failed one is chosen', failed: 1, monitors: [m(1), m(2), m(3)], failures: {}, want: url(2) },
-  { name: 'the rotation wraps around after the highest id', failed: 3, monitors: [m(3), m(1), m(2)], failures: {}, want: url(1) },
-  { name: 'a monitor reported down is skipped when a live one exists', failed: 1, monitors: [m(1), m(2, 'down'), m(3)], failures: {}, want: url(3) },
+  {
+    name: 'the next id after the failed one is chosen',
+    failed: 1,
+    monitors: [m(1), m(2), m(3)],
+    failures: {},
+    want: url(2),
+  },
+  {
+    name: 'the rotation wraps around after the highest id',
+    failed: 3,
+    monitors: [m(3), m(1), m(2)],
+    failures: {},
+    want: url(1),
+  },
+  {
+    name: 'a monitor reported down is skipped when a live one exists',
+    failed: 1,
+    monitors: [m(1), m(2, 'down'), m(3)],
+    failures: {},
+    want: url(3),
+  },
   {
     name: 'a monitor that failed recently is skipped when another exists',
     failed: 2,
@@ -32,13 +50,21 @@ test.each([
     failures: { [url(3)]: NOW - 60_000 },
     want: url(3),
   },
-  { name: 'a down monitor is still tried when it is the only other one', failed: 1, monitors: [m(1), m(2, 'down')], failures: {}, want: url(2) },
+  {
+    name: 'a down monitor is still tried when it is the only other one',
+    failed: 1,
+    monitors: [m(1), m(2, 'down')],
+    failures: {},
+    want: url(2),
+  },
 ])('$name', ({ failed, monitors, failures, want }) => {
   expect(nextSource(monitors, { url: url(failed), id: failed }, failures, NOW).url).toBe(want);
 });
 
 test('the failed monitor is skipped by id even when the page used another host name for it', () => {
-  const next = nextSource([m(1), m(2)], { url: 'http://localhost:17001', id: 1 }, {}, NOW, ['http://localhost:17001']);
+  const next = nextSource([m(1), m(2)], { url: 'http://localhost:17001', id: 1 }, {}, NOW, [
+    'http://localhost:17001',
+  ]);
   expect(next).toEqual({ url: url(2), id: 2 });
 });
 

@@ -45,7 +45,8 @@ export function nextSource(
   }));
   for (const url of extra) {
     const o = originOf(url);
-    if (!candidates.some((c) => c.source.url === o)) candidates.push({ source: { url: o, id: null }, down: false });
+    if (!candidates.some((c) => c.source.url === o))
+      candidates.push({ source: { url: o, id: null }, down: false });
   }
   const others = candidates.filter(
     (c) => c.source.url !== failedUrl && (failed.id === null || c.source.id !== failed.id),

@@ -5,7 +5,13 @@
  */
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { ClusterState } from '../../server/shared/types.ts';
-import { type ClusterStream, type EventSourceLike, type StreamClock, type StreamSnapshot, startClusterStream } from './stream.ts';
+import {
+  type ClusterStream,
+  type EventSourceLike,
+  type StreamClock,
+  type StreamSnapshot,
+  startClusterStream,
+} from './stream.ts';
 import { clusterState } from './test-fixtures.ts';
 
 class FakeEventSource implements EventSourceLike {
@@ -77,7 +83,8 @@ function setup() {
     (s) => snaps.push(s),
   );
   const last = () => snaps[snaps.length - 1]!;
-  const tick = (es: FakeEventSource, over: Partial<ClusterState> = {}) => es.emit('state', clusterState(clock.t, over));
+  const tick = (es: FakeEventSource, over: Partial<ClusterState> = {}) =>
+    es.emit('state', clusterState(clock.t, over));
   return { clock, sources, last, tick };
 }
 

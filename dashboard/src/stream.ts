@@ -8,7 +8,14 @@
  * CPU and replica history survive reconnects. Framework-free; the React hook wraps it.
  */
 import type { ClusterEvent, ClusterState, CpuHistory } from '../../server/shared/types.ts';
-import { type CpuSeries, KEEP_MS, type ReplicaRow, appendCpuTick, appendReplicaTick, mergeHistory } from './history.ts';
+import {
+  type CpuSeries,
+  KEEP_MS,
+  type ReplicaRow,
+  appendCpuTick,
+  appendReplicaTick,
+  mergeHistory,
+} from './history.ts';
 import { type Source, nextSource, originOf } from './monitor-rotation.ts';
 
 /** `connecting`: first attempt; `live`: a `state` arrived on the current source; `reconnecting`: failing over. */
@@ -80,7 +87,10 @@ function parse<T>(ev: MessageEvent<string>): T | null {
 }
 
 /** Starts streaming from `initialUrl`; `onChange` gets a new snapshot after every change. */
-export function startClusterStream(options: StreamOptions, onChange: (s: StreamSnapshot) => void): ClusterStream {
+export function startClusterStream(
+  options: StreamOptions,
+  onChange: (s: StreamSnapshot) => void,
+): ClusterStream {
   const clock = options.clock ?? browserClock;
   const makeEventSource = options.makeEventSource ?? ((url: string) => new EventSource(url));
   const retryDelayMs = options.retryDelayMs ?? 500;
@@ -115,13 +125,16 @@ export function startClusterStream(options: StreamOptions, onChange: (s: StreamS
 
   const armWatchdog = (gen: number): void => {
     if (watchdog !== null) clock.clearTimeout(watchdog);
-    watchdog = clock.setTimeout(() => {
-      watchdog = null;
-      if (gen !== generation || stopped) return;
-      const quiet = clock.now() - lastActivity;
-      if (quiet >= staleAfterMs) fail(gen, `no data for ${(quiet / 1000).toFixed(1)} s`);
-      else armWatchdog(gen);
-    }, Math.min(1000, staleAfterMs));
+    watchdog = clock.setTimeout(
+      () => {
+        watchdog = null;
+        if (gen !== generation || stopped) return;
+        const quiet = clock.now() - lastActivity;
+        if (quiet >= staleAfterMs) fail(gen, `no data for ${(quiet / 1000).toFixed(1)} s`);
+        else armWatchdog(gen);
+      },
+      Math.min(1000, staleAfterMs),
+    );
   };
 
   const connect = (source: Source): void => {

@@ -3,7 +3,16 @@
  * with the policy's `highCpu` (scale up) and `lowCpu` (scale down) thresholds as labelled reference
  * lines. Points come from the stream's merged history (see `history.ts`). Test id `cpu-chart`.
  */
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { ThresholdPolicy } from '../../../server/shared/types.ts';
 import { formatClock, formatPercent, zoneColor } from '../format.ts';
 import type { CpuSeries } from '../history.ts';
@@ -24,14 +33,20 @@ export function CpuChart({
   height?: number;
 }) {
   const domain = windowDomain(now);
-  const visible = zones.map((zone) => ({ zone, data: (series[zone] ?? []).filter((p) => p.t >= domain[0] - 15_000) }));
+  const visible = zones.map((zone) => ({
+    zone,
+    data: (series[zone] ?? []).filter((p) => p.t >= domain[0] - 15_000),
+  }));
   const max = Math.max(100, ...visible.flatMap((v) => v.data.map((p) => p.cpu)));
   const yMax = Math.ceil(max / 25) * 25;
   // The chart-level rows only span the window so axes and thresholds render before any point exists.
   return (
     <div className="chart" data-testid="cpu-chart">
       <ResponsiveContainer width="100%" height={height}>
-        <LineChart data={[{ t: domain[0] }, { t: domain[1] }]} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+        <LineChart
+          data={[{ t: domain[0] }, { t: domain[1] }]}
+          margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
+        >
           <CartesianGrid stroke="var(--grid)" strokeDasharray="2 4" vertical={false} />
           <XAxis
             dataKey="t"
@@ -62,13 +77,23 @@ export function CpuChart({
             y={policy.highCpu}
             stroke="var(--hot)"
             strokeDasharray="6 4"
-            label={{ value: `high ${policy.highCpu} %`, position: 'insideTopRight', fill: 'var(--hot)', fontSize: 11 }}
+            label={{
+              value: `high ${policy.highCpu} %`,
+              position: 'insideTopRight',
+              fill: 'var(--hot)',
+              fontSize: 11,
+            }}
           />
           <ReferenceLine
             y={policy.lowCpu}
             stroke="var(--cold)"
             strokeDasharray="6 4"
-            label={{ value: `low ${policy.lowCpu} %`, position: 'insideBottomRight', fill: 'var(--cold)', fontSize: 11 }}
+            label={{
+              value: `low ${policy.lowCpu} %`,
+              position: 'insideBottomRight',
+              fill: 'var(--cold)',
+              fontSize: 11,
+            }}
           />
           {visible.map(({ zone, data }) => (
             <Line

@@ -27,7 +27,11 @@ function EventRow({ event, now }: { event: ClusterEvent; now: number }) {
       data-reason={event.reason}
     >
       <div className="event-line">
-        <time className="mono muted" dateTime={new Date(event.ts).toISOString()} title={formatAgo(event.ts, now)}>
+        <time
+          className="mono muted"
+          dateTime={new Date(event.ts).toISOString()}
+          title={formatAgo(event.ts, now)}
+        >
           {formatClock(event.ts)}
         </time>
         <span className="event-kind">{event.kind}</span>
@@ -59,7 +63,15 @@ function EventRow({ event, now }: { event: ClusterEvent; now: number }) {
 }
 
 /** The event panel; shows at most `limit` rows (default 100, the state's own cap). */
-export function EventsList({ events, now, limit = 100 }: { events: readonly ClusterEvent[]; now: number; limit?: number }) {
+export function EventsList({
+  events,
+  now,
+  limit = 100,
+}: {
+  events: readonly ClusterEvent[];
+  now: number;
+  limit?: number;
+}) {
   return (
     <section className="card events" aria-label="control-plane events">
       <header className="panel-head">

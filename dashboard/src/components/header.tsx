@@ -9,12 +9,18 @@ import { MonitorBadges } from './monitor-badges.tsx';
 import { StreamStatus } from './stream-status.tsx';
 
 function Leader({ state }: { state: ClusterState | null }) {
-  if (state === null) return <div className="leader muted" data-testid="leader">waiting for state…</div>;
+  if (state === null)
+    return (
+      <div className="leader muted" data-testid="leader">
+        waiting for state…
+      </div>
+    );
   const { leader } = state;
   if (leader === null) {
     return (
       <div className="leader leader-none" data-testid="leader" data-leader-id="">
-        <span className="label">leader</span> <strong>none</strong> <span className="muted">election in progress</span>
+        <span className="label">leader</span> <strong>none</strong>{' '}
+        <span className="muted">election in progress</span>
       </div>
     );
   }
@@ -30,9 +36,7 @@ function Leader({ state }: { state: ClusterState | null }) {
       <span className="sep">·</span>
       <span>term {leader.term}</span>
       <span className="sep">·</span>
-      <span className="muted">
-        since {formatAgo(leader.since, state.now)}
-      </span>
+      <span className="muted">since {formatAgo(leader.since, state.now)}</span>
     </div>
   );
 }

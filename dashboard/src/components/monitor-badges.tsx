@@ -7,7 +7,13 @@ import type { MonitorView } from '../../../server/shared/types.ts';
 import { hostPort } from '../format.ts';
 
 /** A badge per monitor, sorted by id. `sourceId` is the monitor streamed from (null when unknown). */
-export function MonitorBadges({ monitors, sourceId }: { monitors: readonly MonitorView[]; sourceId: number | null }) {
+export function MonitorBadges({
+  monitors,
+  sourceId,
+}: {
+  monitors: readonly MonitorView[];
+  sourceId: number | null;
+}) {
   const sorted = [...monitors].sort((a, b) => a.id - b.id);
   return (
     <ul className="monitors" aria-label="monitors">

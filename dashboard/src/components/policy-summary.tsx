@@ -9,8 +9,8 @@ export function PolicySummary({ policy }: { policy: ThresholdPolicy }) {
   const s = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
   return (
     <span className="policy muted" data-testid="policy">
-      {policy.kind} · up &gt; {policy.highCpu} % · down &lt; {policy.lowCpu} % · {policy.minReplicas}–{policy.maxReplicas}{' '}
-      replicas · every {s(policy.periodMs)} over {s(policy.windowMs)}
+      {policy.kind} · up &gt; {policy.highCpu} % · down &lt; {policy.lowCpu} % · {policy.minReplicas}–
+      {policy.maxReplicas} replicas · every {s(policy.periodMs)} over {s(policy.windowMs)}
     </span>
   );
 }

@@ -4,7 +4,16 @@
  * with the policy's `maxReplicas` as a reference line.
  * Test id `replicas-chart`.
  */
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { ClusterState } from '../../../server/shared/types.ts';
 import { formatClock, zoneColor } from '../format.ts';
 import { type ReplicaRow, replicaRowsFromEvents } from '../history.ts';
@@ -26,7 +35,10 @@ export function ReplicasChart({
   const domain = windowDomain(now);
   const collected = rows.filter((r) => r.t >= domain[0] - 15_000);
   const first = collected[0];
-  const backfill = first === undefined || first.t > domain[0] ? replicaRowsFromEvents(state, domain[0], first?.t ?? now) : [];
+  const backfill =
+    first === undefined || first.t > domain[0]
+      ? replicaRowsFromEvents(state, domain[0], first?.t ?? now)
+      : [];
   const data = [...backfill, ...collected].map((r) => ({ t: r.t, ...r.counts }));
   const max = Math.max(policy.maxReplicas, ...rows.flatMap((r) => Object.values(r.counts)));
   return (
@@ -44,7 +56,14 @@ export function ReplicasChart({
             stroke="var(--axis)"
             tick={{ fontSize: 11 }}
           />
-          <YAxis type="number" domain={[0, max + 1]} allowDecimals={false} stroke="var(--axis)" tick={{ fontSize: 11 }} width={28} />
+          <YAxis
+            type="number"
+            domain={[0, max + 1]}
+            allowDecimals={false}
+            stroke="var(--axis)"
+            tick={{ fontSize: 11 }}
+            width={28}
+          />
           <Tooltip
             labelFormatter={(t) => formatClock(Number(t))}
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
@@ -53,7 +72,12 @@ export function ReplicasChart({
             y={policy.maxReplicas}
             stroke="var(--axis)"
             strokeDasharray="4 4"
-            label={{ value: `max ${policy.maxReplicas}`, position: 'insideTopRight', fill: 'var(--muted)', fontSize: 11 }}
+            label={{
+              value: `max ${policy.maxReplicas}`,
+              position: 'insideTopRight',
+              fill: 'var(--muted)',
+              fontSize: 11,
+            }}
           />
           {zones.map((zone) => (
             <Line

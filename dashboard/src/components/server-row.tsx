@@ -25,7 +25,12 @@ export function ServerRow({ server, policy }: { server: ServerView; policy: Thre
     .join(' · ');
   const width = server.cpu === null ? 0 : Math.min(100, Math.max(0, server.cpu));
   return (
-    <li className={`server server-${server.state}`} data-testid={`server-${server.id}`} data-state={server.state} title={detail}>
+    <li
+      className={`server server-${server.state}`}
+      data-testid={`server-${server.id}`}
+      data-state={server.state}
+      title={detail}
+    >
       <span className={`state-dot state-${server.state}`} aria-label={server.state} />
       <a className="server-id mono" href={server.uiUrl} target="_blank" rel="noopener noreferrer">
         {server.id}

@@ -12,7 +12,8 @@ const LABEL = { live: 'live', connecting: 'connecting…', reconnecting: 'reconn
 export function StreamStatus({ snap }: { snap: StreamSnapshot }) {
   const { status, source, lostSource } = snap;
   const who = source.id !== null ? `monitor ${source.id}` : 'monitor';
-  const verb = status === 'live' ? 'via' : lostSource !== null && lostSource.url === source.url ? 'lost' : 'trying';
+  const verb =
+    status === 'live' ? 'via' : lostSource !== null && lostSource.url === source.url ? 'lost' : 'trying';
   return (
     <div
       className="stream"

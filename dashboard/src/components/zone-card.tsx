@@ -26,7 +26,11 @@ export function ZoneCard({ zone, policy }: { zone: ZoneView; policy: ThresholdPo
   const groups = POOLS.map((state) => ({ state, servers: zone.servers.filter((s) => s.state === state) }));
   const b = zone.balancer;
   return (
-    <section className="card zone" data-testid={`zone-card-${zone.zone}`} style={{ borderTopColor: zoneColor(zone.zone) }}>
+    <section
+      className="card zone"
+      data-testid={`zone-card-${zone.zone}`}
+      style={{ borderTopColor: zoneColor(zone.zone) }}
+    >
       <header className="zone-head">
         <h2>
           <span className="swatch" style={{ background: zoneColor(zone.zone) }} />
@@ -41,14 +45,21 @@ export function ZoneCard({ zone, policy }: { zone: ZoneView; policy: ThresholdPo
           </div>
           <div className="kpi">
             <span className="kpi-label">avg CPU</span>
-            <span className={`kpi-value num ${cpuClass(zone.avgCpu, policy)}-text`} data-testid={`zone-cpu-${zone.zone}`}>
+            <span
+              className={`kpi-value num ${cpuClass(zone.avgCpu, policy)}-text`}
+              data-testid={`zone-cpu-${zone.zone}`}
+            >
               {formatPercent(zone.avgCpu)}
             </span>
           </div>
         </div>
       </header>
       <CpuGauge cpu={zone.avgCpu} policy={policy} />
-      <div className="balancer" data-testid={`zone-balancer-${zone.zone}`} data-status={b?.status ?? 'missing'}>
+      <div
+        className="balancer"
+        data-testid={`zone-balancer-${zone.zone}`}
+        data-status={b?.status ?? 'missing'}
+      >
         <span className="label">balancer</span>
         {b === null ? (
           <span className="tag tag-bad">missing</span>
