@@ -43,12 +43,18 @@ export function httpBalancerClient(token: string, opts: HttpClientOptions = {}):
   const putMs = opts.putTimeoutMs ?? 2_000;
 
   async function put(url: string, path: string, body: { term: number }): Promise<void> {
-    const res = await fetch(`${url}${path}`, { method: 'PUT', headers: authHeaders(token), body: JSON.stringify(body), signal: AbortSignal.timeout(putMs) });
+    const res = await fetch(`${url}${path}`, {
+      method: 'PUT',
+      headers: authHeaders(token),
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(putMs),
+    });
     if (res.status === 409) {
       const j = (await res.json().catch(() => ({}))) as { details?: { current?: number } };
       throw new StaleTerm(body.term, Number(j.details?.current ?? body.term + 1));
     }
-    if (!res.ok) throw new Error(`PUT ${url}${path} answered ${res.status}: ${await res.text().catch(() => '')}`);
+    if (!res.ok)
+      throw new Error(`PUT ${url}${path} answered ${res.status}: ${await res.text().catch(() => '')}`);
     await res.body?.cancel().catch(() => {});
   }
 

@@ -8,7 +8,16 @@
  */
 import type { MetricsStore } from '../adapters/metrics-store.ts';
 import type { Registry } from '../adapters/registry.ts';
-import type { ClusterState, MonitorView, PoolState, Sample, ServerView, ThresholdPolicy, ZoneId, ZoneView } from '../shared/types.ts';
+import type {
+  ClusterState,
+  MonitorView,
+  PoolState,
+  Sample,
+  ServerView,
+  ThresholdPolicy,
+  ZoneId,
+  ZoneView,
+} from '../shared/types.ts';
 import type { BalancerClient, BalancerPools } from './balancer-client.ts';
 import type { Peer } from './election.ts';
 import type { PeerClient } from './peers.ts';
@@ -63,7 +72,10 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       const mine = containers.filter((c) => c.zone === zone);
       const bal = mine.find((c) => c.role === 'balancer') ?? null;
       const apps = mine.filter((c) => c.role === 'app');
-      const [pools, cpu] = await Promise.all([bal ? d.balancers.pools(bal.url) : Promise.resolve(null), d.metrics.zoneCpu(zone, now - d.policy.windowMs, now)]);
+      const [pools, cpu] = await Promise.all([
+        bal ? d.balancers.pools(bal.url) : Promise.resolve(null),
+        d.metrics.zoneCpu(zone, now - d.policy.windowMs, now),
+      ]);
       const states = poolIndex(pools);
       const servers: ServerView[] = apps.map((a) => {
         const s = sampleOf.get(a.id);
@@ -80,7 +92,9 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
         };
       });
       const registered = new Set(apps.map((a) => a.url));
-      const strayServers = [...states].filter(([url]) => !registered.has(url)).map(([url, state]) => ({ url, state }));
+      const strayServers = [...states]
+        .filter(([url]) => !registered.has(url))
+        .map(([url, state]) => ({ url, state }));
       return {
         zone,
         balancer: bal ? { id: bal.id, url: bal.url, status: pools ? 'up' : 'down' } : null,

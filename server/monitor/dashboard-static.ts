@@ -44,7 +44,14 @@ export function serveDashboard(app: OpenAPIHono, dir: string): void {
   const root = resolveDashboardDir(dir);
   const index = () => {
     const f = fileFor(root, '/index.html');
-    return f ? new Response(Bun.file(f), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } }) : new Response(NOT_BUILT(root), { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    return f
+      ? new Response(Bun.file(f), {
+          headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
+        })
+      : new Response(NOT_BUILT(root), {
+          status: 200,
+          headers: { 'content-type': 'text/html; charset=utf-8' },
+        });
   };
   app.get('/', () => index());
   app.get('/assets/*', (c) => {

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'bun:test';
-import { type ElectionEffect, type ElectionEvent, type ElectionState, initialState, type KnownLeader, type Peer, step } from './election.ts';
+import {
+  type ElectionEffect,
+  type ElectionEvent,
+  type ElectionState,
+  initialState,
+  type KnownLeader,
+  type Peer,
+  step,
+} from './election.ts';
 
 const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `http://127.0.0.1:1700${id}` }));
 const timings = { probeIntervalMs: 5_000, electionTimeoutMs: 1_000, periodMs: 10_000 };
@@ -21,7 +29,8 @@ function run(s: ElectionState, events: (ElectionEvent | [ElectionEvent, number])
 }
 
 /** A follower of `l` (booted with a confirmed stored leader). */
-const follower = (id: number, l: KnownLeader) => run(me(id), [{ type: 'boot', stored: l, confirmed: true }]).s;
+const follower = (id: number, l: KnownLeader) =>
+  run(me(id), [{ type: 'boot', stored: l, confirmed: true }]).s;
 
 describe('election state machine', () => {
   test('a monitor booting with a confirmed leader follows it without an election', () => {
@@ -50,7 +59,13 @@ describe('election state machine', () => {
       ],
       0,
     );
-    expect(kinds).toEqual(['probe-leader', 'send-election', 'claim-term', 'became-leader', 'announce-coordinator']);
+    expect(kinds).toEqual([
+      'probe-leader',
+      'send-election',
+      'claim-term',
+      'became-leader',
+      'announce-coordinator',
+    ]);
     expect(effects[2]).toEqual({ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5 });
     expect(effects[4]).toEqual({ kind: 'announce-coordinator', to: [peers[0]!, peers[2]!], term: 5 });
     expect(s.role).toBe('leader');
@@ -79,7 +94,9 @@ describe('election state machine', () => {
 
   test('a lost compare-and-set learns the stored term and runs the election again', () => {
     const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }]).s;
-    const { s, effects } = run(c, [{ type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(2, 3) }]);
+    const { s, effects } = run(c, [
+      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(2, 3) },
+    ]);
     expect(s.role).toBe('candidate');
     expect(s.term).toBe(3);
     expect(effects).toEqual([{ kind: 'claim-term', round: 2, expectedTerm: 3, nextTerm: 4 }]);
@@ -87,7 +104,15 @@ describe('election state machine', () => {
 
   test.each([
     { name: 'a follower', s: () => follower(2, leader(3, 5)), offered: 4 },
-    { name: 'a leader', s: () => run(me(3), [{ type: 'boot', stored: null, confirmed: false }, { type: 'claim-result', round: 1, ok: true, claimedTerm: 5, stored: leader(3, 5) }]).s, offered: 4 },
+    {
+      name: 'a leader',
+      s: () =>
+        run(me(3), [
+          { type: 'boot', stored: null, confirmed: false },
+          { type: 'claim-result', round: 1, ok: true, claimedTerm: 5, stored: leader(3, 5) },
+        ]).s,
+      offered: 4,
+    },
   ])('$name refuses a coordinator message older than its term', ({ s, offered }) => {
     const before = s();
     const { s: after, effects } = run(before, [{ type: 'coordinator-received', leader: leader(1, offered) }]);
@@ -105,7 +130,10 @@ describe('election state machine', () => {
   });
 
   test('a leader receiving election from a lower id re-announces itself to the sender only', () => {
-    const l = run(me(3), [{ type: 'boot', stored: null, confirmed: false }, { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(3, 1) }]).s;
+    const l = run(me(3), [
+      { type: 'boot', stored: null, confirmed: false },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(3, 1) },
+    ]).s;
     const { s, effects } = run(l, [{ type: 'election-received', from: 1 }]);
     expect(s.role).toBe('leader');
     expect(effects).toEqual([{ kind: 'announce-coordinator', to: [peers[0]!], term: 1 }]);
@@ -123,7 +151,14 @@ describe('election state machine', () => {
   });
 
   test('a leader re-reads the stored term every period and steps down when a newer one is stored', () => {
-    const l = run(me(3), [{ type: 'boot', stored: null, confirmed: false }, { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) }], 0).s;
+    const l = run(
+      me(3),
+      [
+        { type: 'boot', stored: null, confirmed: false },
+        { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) },
+      ],
+      0,
+    ).s;
     expect(run(l, [[{ type: 'tick' }, 5_000]]).kinds).toEqual([]);
     const due = run(l, [[{ type: 'tick' }, 10_003]]);
     expect(due.kinds).toEqual(['read-term']);
@@ -136,7 +171,10 @@ describe('election state machine', () => {
   });
 
   test('a fenced leader steps down at once and reads who holds the term now', () => {
-    const l = run(me(3), [{ type: 'boot', stored: null, confirmed: false }, { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) }]).s;
+    const l = run(me(3), [
+      { type: 'boot', stored: null, confirmed: false },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) },
+    ]).s;
     const fenced = run(l, [{ type: 'fenced', current: 4 }]);
     expect(fenced.s.role).toBe('follower');
     expect(fenced.kinds).toEqual(['stepped-down', 'read-term']);
@@ -154,7 +192,12 @@ describe('election state machine', () => {
 
   test('a follower probes only once per interval and stays on a healthy leader', () => {
     const f = follower(1, leader(3, 1));
-    const r = run(f, [[{ type: 'tick' }, 7_000], [{ type: 'tick' }, 7_100], { type: 'probe-result', ok: true }, [{ type: 'tick' }, 9_000]]);
+    const r = run(f, [
+      [{ type: 'tick' }, 7_000],
+      [{ type: 'tick' }, 7_100],
+      { type: 'probe-result', ok: true },
+      [{ type: 'tick' }, 9_000],
+    ]);
     expect(r.kinds).toEqual(['probe-leader']);
     expect(r.s.role).toBe('follower');
   });
@@ -166,7 +209,10 @@ describe('election state machine', () => {
     // 1 -> election to 2 (answers) and 3 (down); 2 answers, so 1 waits.
     m1 = run(m1, [{ type: 'election-round-done', round: 1, answered: [2] }]).s;
     // 2's own round: 3 does not answer, 2 claims term 1 and wins.
-    const won = run(m2, [{ type: 'election-round-done', round: 1, answered: [] }, { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(2, 1) }]);
+    const won = run(m2, [
+      { type: 'election-round-done', round: 1, answered: [] },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(2, 1) },
+    ]);
     m2 = won.s;
     m1 = run(m1, [{ type: 'coordinator-received', leader: leader(2, 1) }]).s;
     expect(m2.role).toBe('leader');

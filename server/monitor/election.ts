@@ -126,7 +126,13 @@ function startElection(s: ElectionState, now: number): StepResult {
 
 function claim(s: ElectionState, round: number, now: number): StepResult {
   return {
-    state: { ...s, role: 'candidate', round, phase: 'claiming', deadline: now + 2 * s.timings.electionTimeoutMs },
+    state: {
+      ...s,
+      role: 'candidate',
+      round,
+      phase: 'claiming',
+      deadline: now + 2 * s.timings.electionTimeoutMs,
+    },
     effects: [{ kind: 'claim-term', round, expectedTerm: s.term, nextTerm: s.term + 1 }],
   };
 }
@@ -147,8 +153,10 @@ function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionSta
 /** Steps down from leader (or gives up a candidacy) to follow `stored`, or elects again when it is unknown. */
 function stepDown(s: ElectionState, stored: KnownLeader | null, term: number, now: number): StepResult {
   const known = Math.max(s.term, term, stored?.term ?? 0);
-  const effects: ElectionEffect[] = s.role === 'leader' ? [{ kind: 'stepped-down', term: known, leader: stored }] : [];
-  if (stored && stored.id !== s.self.id) return { state: follow({ ...s, term: known }, stored, now), effects };
+  const effects: ElectionEffect[] =
+    s.role === 'leader' ? [{ kind: 'stepped-down', term: known, leader: stored }] : [];
+  if (stored && stored.id !== s.self.id)
+    return { state: follow({ ...s, term: known }, stored, now), effects };
   const r = startElection({ ...s, term: known, leader: null }, now);
   return { state: r.state, effects: [...effects, ...r.effects] };
 }
@@ -163,17 +171,23 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
     case 'boot': {
       if (s.role !== 'booting') return none;
       const term = Math.max(s.term, e.stored?.term ?? 0);
-      if (e.stored && e.confirmed && e.stored.id !== s.self.id) return { state: follow({ ...s, term }, e.stored, now), effects: [] };
+      if (e.stored && e.confirmed && e.stored.id !== s.self.id)
+        return { state: follow({ ...s, term }, e.stored, now), effects: [] };
       return startElection({ ...s, term }, now);
     }
     case 'tick': {
       if (s.role === 'booting') return none;
-      if (s.role === 'candidate') return s.deadline !== null && now >= s.deadline ? startElection(s, now) : none;
+      if (s.role === 'candidate')
+        return s.deadline !== null && now >= s.deadline ? startElection(s, now) : none;
       if (now < s.nextCheckAt) return none;
-      if (s.role === 'leader') return { state: { ...s, nextCheckAt: now + s.timings.periodMs }, effects: [{ kind: 'read-term' }] };
+      if (s.role === 'leader')
+        return { state: { ...s, nextCheckAt: now + s.timings.periodMs }, effects: [{ kind: 'read-term' }] };
       if (!s.leader) return startElection(s, now);
       if (s.probing) return none;
-      return { state: { ...s, probing: true, nextCheckAt: now + s.timings.probeIntervalMs }, effects: [{ kind: 'probe-leader', leader: s.leader }] };
+      return {
+        state: { ...s, probing: true, nextCheckAt: now + s.timings.probeIntervalMs },
+        effects: [{ kind: 'probe-leader', leader: s.leader }],
+      };
     }
     case 'probe-result': {
       if (s.role !== 'follower' || !s.probing) return none;
@@ -193,7 +207,10 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
     case 'election-round-done': {
       if (s.role !== 'candidate' || s.phase !== 'answers' || e.round !== s.round) return none;
       if (e.answered.length > 0) {
-        return { state: { ...s, phase: 'coordinator', deadline: now + s.timings.electionTimeoutMs }, effects: [] };
+        return {
+          state: { ...s, phase: 'coordinator', deadline: now + s.timings.electionTimeoutMs },
+          effects: [],
+        };
       }
       return claim(s, s.round, now);
     }
@@ -202,7 +219,16 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       if (e.ok) {
         const leader: KnownLeader = { id: s.self.id, url: s.self.url, term: e.claimedTerm };
         return {
-          state: { ...s, role: 'leader', term: e.claimedTerm, leader, phase: null, deadline: null, nextCheckAt: now + s.timings.periodMs, probing: false },
+          state: {
+            ...s,
+            role: 'leader',
+            term: e.claimedTerm,
+            leader,
+            phase: null,
+            deadline: null,
+            nextCheckAt: now + s.timings.periodMs,
+            probing: false,
+          },
           effects: [
             { kind: 'became-leader', term: e.claimedTerm },
             { kind: 'announce-coordinator', to: s.peers, term: e.claimedTerm },
@@ -236,7 +262,16 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
       const term = Math.max(s.term, e.current);
       return {
-        state: { ...s, role: 'follower', term, leader: null, phase: null, deadline: null, nextCheckAt: now + s.timings.probeIntervalMs, probing: false },
+        state: {
+          ...s,
+          role: 'follower',
+          term,
+          leader: null,
+          phase: null,
+          deadline: null,
+          nextCheckAt: now + s.timings.probeIntervalMs,
+          probing: false,
+        },
         effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
       };
     }

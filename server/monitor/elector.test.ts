@@ -31,7 +31,9 @@ function network() {
     async coordinator(url, body) {
       const n = nodes.get(idOf(url));
       if (!n || down.has(idOf(url))) return 'failed';
-      return n.receiveCoordinator({ id: body.leader, url: body.url, term: body.term }).accepted ? 'ok' : 'stale';
+      return n.receiveCoordinator({ id: body.leader, url: body.url, term: body.term }).accepted
+        ? 'ok'
+        : 'stale';
     },
   };
   const add = (id: number) => {
@@ -73,7 +75,10 @@ describe('elector (election driver over an in-memory network)', () => {
     net = network();
     const [a, b, c] = [net.add(1), net.add(2), net.add(3)];
     await Promise.all([a.start(), b.start(), c.start()]);
-    await until('3 leads and the others follow it', () => c.status().role === 'leader' && a.status().leader?.id === 3 && b.status().leader?.id === 3);
+    await until(
+      '3 leads and the others follow it',
+      () => c.status().role === 'leader' && a.status().leader?.id === 3 && b.status().leader?.id === 3,
+    );
     const term = c.status().term;
     net.crash(3);
     await until('2 leads', () => b.status().role === 'leader' && a.status().leader?.id === 2);

@@ -8,7 +8,16 @@
  */
 import type { Registry } from '../adapters/registry.ts';
 import type { Logger } from '../shared/logger.ts';
-import { type ElectionEffect, type ElectionEvent, type ElectionState, type ElectionTimings, initialState, type KnownLeader, type Peer, step } from './election.ts';
+import {
+  type ElectionEffect,
+  type ElectionEvent,
+  type ElectionState,
+  type ElectionTimings,
+  initialState,
+  type KnownLeader,
+  type Peer,
+  step,
+} from './election.ts';
 import type { MonitorHealth, PeerClient } from './peers.ts';
 
 /** I/O and callbacks. `now` defaults to `Date.now`; `tickMs` to a quarter of the election timeout (≤ 250 ms). */
@@ -66,7 +75,8 @@ export class Elector {
     }
     if (this.stopped) return;
     this.dispatch({ type: 'boot', stored, confirmed });
-    const tickMs = this.deps.tickMs ?? Math.max(20, Math.min(250, Math.floor(this.s.timings.electionTimeoutMs / 4)));
+    const tickMs =
+      this.deps.tickMs ?? Math.max(20, Math.min(250, Math.floor(this.s.timings.electionTimeoutMs / 4)));
     this.timer = setInterval(() => this.dispatch({ type: 'tick' }), tickMs);
   }
 
@@ -78,7 +88,11 @@ export class Elector {
 
   /** Current role ('booting' reads as 'candidate'), term and believed leader. */
   status(): ElectionStatus {
-    return { role: this.s.role === 'booting' ? 'candidate' : this.s.role, term: this.s.term, leader: this.s.leader };
+    return {
+      role: this.s.role === 'booting' ? 'candidate' : this.s.role,
+      term: this.s.term,
+      leader: this.s.leader,
+    };
   }
 
   /** An `election` message from a lower id arrived (the HTTP reply is the answer). */
@@ -104,9 +118,15 @@ export class Elector {
     const r = step(this.s, e, this.now());
     this.s = r.state;
     if (this.deps.debug && (e.type !== 'tick' || r.effects.length > 0)) {
-      this.deps.log.info({ event: e, effects: r.effects.map((x) => x.kind), role: this.s.role, term: this.s.term }, 'election step');
+      this.deps.log.info(
+        { event: e, effects: r.effects.map((x) => x.kind), role: this.s.role, term: this.s.term },
+        'election step',
+      );
     } else if (before !== this.s.role) {
-      this.deps.log.info({ from: before, to: this.s.role, term: this.s.term, leader: this.s.leader?.id ?? null }, 'election role changed');
+      this.deps.log.info(
+        { from: before, to: this.s.role, term: this.s.term, leader: this.s.leader?.id ?? null },
+        'election role changed',
+      );
     }
     for (const effect of r.effects) this.run(effect);
     return r.effects;
@@ -116,17 +136,36 @@ export class Elector {
     const { registry, peers, log } = this.deps;
     switch (x.kind) {
       case 'send-election': {
-        void Promise.all(x.to.map((p) => peers.election(p.url, { from: this.self.id, term: this.s.term }).then((ok) => (ok ? p.id : null)))).then((ids) =>
-          this.dispatch({ type: 'election-round-done', round: x.round, answered: ids.filter((id): id is number => id !== null) }),
+        void Promise.all(
+          x.to.map((p) =>
+            peers.election(p.url, { from: this.self.id, term: this.s.term }).then((ok) => (ok ? p.id : null)),
+          ),
+        ).then((ids) =>
+          this.dispatch({
+            type: 'election-round-done',
+            round: x.round,
+            answered: ids.filter((id): id is number => id !== null),
+          }),
         );
         return;
       }
       case 'claim-term': {
         void (async () => {
           try {
-            const ok = await registry.claimLeadership(x.expectedTerm, { id: this.self.id, url: this.self.url, term: x.nextTerm, since: this.now() });
+            const ok = await registry.claimLeadership(x.expectedTerm, {
+              id: this.self.id,
+              url: this.self.url,
+              term: x.nextTerm,
+              since: this.now(),
+            });
             const l = await registry.leader();
-            this.dispatch({ type: 'claim-result', round: x.round, ok, claimedTerm: x.nextTerm, stored: l && { id: l.id, url: l.url, term: l.term } });
+            this.dispatch({
+              type: 'claim-result',
+              round: x.round,
+              ok,
+              claimedTerm: x.nextTerm,
+              stored: l && { id: l.id, url: l.url, term: l.term },
+            });
           } catch (err) {
             // No result: the round's deadline restarts the election (no tight loop on a broken registry).
             log.error({ err }, 'claiming the leader term failed');
@@ -136,20 +175,29 @@ export class Elector {
       }
       case 'announce-coordinator': {
         for (const p of x.to) {
-          void peers.coordinator(p.url, { leader: this.self.id, url: this.self.url, term: x.term }).then((out) => {
-            if (out === 'stale') this.run({ kind: 'read-term' });
-          });
+          void peers
+            .coordinator(p.url, { leader: this.self.id, url: this.self.url, term: x.term })
+            .then((out) => {
+              if (out === 'stale') this.run({ kind: 'read-term' });
+            });
         }
         return;
       }
       case 'probe-leader': {
-        void peers.health(x.leader.url).then((h) => this.dispatch({ type: 'probe-result', ok: h?.role === 'leader' && h.id === x.leader.id && h.term >= x.leader.term }));
+        void peers.health(x.leader.url).then((h) =>
+          this.dispatch({
+            type: 'probe-result',
+            ok: h?.role === 'leader' && h.id === x.leader.id && h.term >= x.leader.term,
+          }),
+        );
         return;
       }
       case 'read-term': {
         void registry
           .leader()
-          .then((l) => this.dispatch({ type: 'term-observed', stored: l && { id: l.id, url: l.url, term: l.term } }))
+          .then((l) =>
+            this.dispatch({ type: 'term-observed', stored: l && { id: l.id, url: l.url, term: l.term } }),
+          )
           .catch((err) => log.error({ err }, 'reading the stored leader term failed'));
         return;
       }

@@ -13,7 +13,9 @@ import type { Logger } from '../shared/logger.ts';
 import type { ClusterEvent, ClusterState, CpuHistory } from '../shared/types.ts';
 
 /** A message to subscribers. */
-export type HubMessage = { event: 'state'; data: ClusterState } | { event: 'cluster-event'; data: ClusterEvent };
+export type HubMessage =
+  | { event: 'state'; data: ClusterState }
+  | { event: 'cluster-event'; data: ClusterEvent };
 
 /** Rebuilds the view every `intervalMs` (default 1 s) and fans it out. */
 export class StateHub {
@@ -31,7 +33,10 @@ export class StateHub {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.refresh().catch((err) => this.log.warn({ err }, 'building the cluster view failed')), this.intervalMs);
+    this.timer = setInterval(
+      () => void this.refresh().catch((err) => this.log.warn({ err }, 'building the cluster view failed')),
+      this.intervalMs,
+    );
   }
 
   stop(): void {
@@ -112,19 +117,27 @@ export function eventsHandler(hub: StateHub, history: () => Promise<CpuHistory>,
       let wake: (() => void) | null = null;
       const unsubscribe = hub.subscribe((m) => {
         // Only the newest state matters to a slow client; events are all kept (at most 100 a build).
-        if (m.event === 'state') for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.event === 'state') queue.splice(i, 1);
+        if (m.event === 'state')
+          for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.event === 'state') queue.splice(i, 1);
         if (queue.length > 1_000) queue.splice(0, queue.length - 1_000);
         queue.push(m);
         wake?.();
       });
-      const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => {}), KEEP_ALIVE_MS);
+      const keepAlive = setInterval(
+        () => void stream.write(': keep-alive\n\n').catch(() => {}),
+        KEEP_ALIVE_MS,
+      );
       try {
         await stream.writeSSE({ event: 'history', data: JSON.stringify(await history().catch(() => ({}))) });
         await stream.writeSSE({ event: 'state', data: JSON.stringify(await hub.current()) });
         while (!closed) {
           while (queue.length > 0 && !closed) {
             const m = queue.shift()!;
-            await stream.writeSSE({ event: m.event, data: JSON.stringify(m.data), ...(m.event === 'cluster-event' ? { id: m.data.id } : {}) });
+            await stream.writeSSE({
+              event: m.event,
+              data: JSON.stringify(m.data),
+              ...(m.event === 'cluster-event' ? { id: m.data.id } : {}),
+            });
           }
           await Promise.race([done, new Promise<void>((r) => (wake = r))]);
           wake = null;

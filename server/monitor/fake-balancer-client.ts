@@ -39,7 +39,14 @@ export class FakeBalancerClient implements BalancerClient {
     if (!this.isUp(url)) return null;
     const b = this.get(url);
     const list = (s: Set<string>) => [...s].map((u) => ({ url: u }));
-    return { zone: '', term: b.term, monitor: b.monitor, alive: list(b.alive), disconnected: [], dead: list(b.dead) };
+    return {
+      zone: '',
+      term: b.term,
+      monitor: b.monitor,
+      alive: list(b.alive),
+      disconnected: [],
+      dead: list(b.dead),
+    };
   }
 
   async putServers(url: string, body: { add?: string[]; remove?: string[]; term: number }): Promise<void> {

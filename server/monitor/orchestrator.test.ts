@@ -62,11 +62,21 @@ async function world(): Promise<World> {
   return { clock, registry, runtime, metrics, balancers, down, staleTerms, orch };
 }
 
-const apps = async (w: World, zone: string): Promise<ContainerRecord[]> => (await w.registry.containers(zone)).filter((r) => r.role === 'app');
+const apps = async (w: World, zone: string): Promise<ContainerRecord[]> =>
+  (await w.registry.containers(zone)).filter((r) => r.role === 'app');
 
 /** One sample a second for `serverId` over the 10 s before now. */
 async function load(w: World, serverId: string, zone: string, cpu: number) {
-  const samples = Array.from({ length: 10 }, (_, i) => ({ serverId, zone, ts: w.clock.now - 10_000 + i * 1_000, cpu, memoryMb: 50, throughput: 0, healthy: true, scenario: 'high' as const }));
+  const samples = Array.from({ length: 10 }, (_, i) => ({
+    serverId,
+    zone,
+    ts: w.clock.now - 10_000 + i * 1_000,
+    cpu,
+    memoryMb: 50,
+    throughput: 0,
+    healthy: true,
+    scenario: 'high' as const,
+  }));
   await w.metrics.write(samples);
 }
 
@@ -91,15 +101,45 @@ describe('orchestrator (leader duties)', () => {
       ['zone3-app-1', 19104],
     ]);
     const bal = w.runtime.lastSpec('zone2-balancer');
-    expect(bal?.args).toEqual(['--zone', 'zone2', '--port', '18002', '--id', 'zone2-balancer', '--monitor', SELF, '--check-interval-ms', '1000']);
-    expect(bal?.env).toEqual({ ZONESCALE_TOKEN: TOKEN, ZONESCALE_CLUSTER: 'test', ZONESCALE_DATA_DIR: '/tmp/zs-test' });
-    expect(w.runtime.lastSpec('zone1-app-1')?.args).toEqual(['--id', 'zone1-app-1', '--zone', 'zone1', '--port', '19102', '--collector', 'http://127.0.0.1:17000', '--scenario-mode', 'simulate']);
+    expect(bal?.args).toEqual([
+      '--zone',
+      'zone2',
+      '--port',
+      '18002',
+      '--id',
+      'zone2-balancer',
+      '--monitor',
+      SELF,
+      '--check-interval-ms',
+      '1000',
+    ]);
+    expect(bal?.env).toEqual({
+      ZONESCALE_TOKEN: TOKEN,
+      ZONESCALE_CLUSTER: 'test',
+      ZONESCALE_DATA_DIR: '/tmp/zs-test',
+    });
+    expect(w.runtime.lastSpec('zone1-app-1')?.args).toEqual([
+      '--id',
+      'zone1-app-1',
+      '--zone',
+      'zone1',
+      '--port',
+      '19102',
+      '--collector',
+      'http://127.0.0.1:17000',
+      '--scenario-mode',
+      'simulate',
+    ]);
     const b1 = w.balancers.balancers.get('http://127.0.0.1:18001');
     expect([...(b1?.alive ?? [])]).toEqual(['http://127.0.0.1:19102']);
     expect(b1?.monitor).toBe(SELF);
     expect(b1?.term).toBe(1);
     const events = await w.registry.events(100);
-    expect(events.filter((e) => e.kind === 'balancer-created').map((e) => e.reason)).toEqual(['ZoneBootstrap', 'ZoneBootstrap', 'ZoneBootstrap']);
+    expect(events.filter((e) => e.kind === 'balancer-created').map((e) => e.reason)).toEqual([
+      'ZoneBootstrap',
+      'ZoneBootstrap',
+      'ZoneBootstrap',
+    ]);
     expect(events.filter((e) => e.kind === 'scale-up').map((e) => [e.reason, e.from, e.to])).toEqual([
       ['BelowMinReplicas', 0, 1],
       ['BelowMinReplicas', 0, 1],
@@ -123,10 +163,21 @@ describe('orchestrator (leader duties)', () => {
     await load(w, 'zone1-app-1', 'zone1', 72.4);
     await load(w, 'ghost-app', 'zone1', 1); // not in the registry: ignored
     const out = await w.orch.runPeriod(1);
-    expect(out.find((o) => o.zone === 'zone1')).toMatchObject({ acted: true, decision: { reason: 'AboveHighThreshold', desired: 2 } });
+    expect(out.find((o) => o.zone === 'zone1')).toMatchObject({
+      acted: true,
+      decision: { reason: 'AboveHighThreshold', desired: 2 },
+    });
     expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1', 'zone1-app-2']);
     const [ev] = await w.registry.events(1);
-    expect(ev).toMatchObject({ kind: 'scale-up', zone: 'zone1', reason: 'AboveHighThreshold', from: 1, to: 2, serverId: 'zone1-app-2', term: 1 });
+    expect(ev).toMatchObject({
+      kind: 'scale-up',
+      zone: 'zone1',
+      reason: 'AboveHighThreshold',
+      from: 1,
+      to: 2,
+      serverId: 'zone1-app-2',
+      term: 1,
+    });
     expect(ev?.message).toBe('zone1 average CPU 72.4 % > 60 %: 1 -> 2 replicas');
     expect(w.balancers.balancers.get('http://127.0.0.1:18001')?.alive.size).toBe(2);
   });
@@ -156,7 +207,13 @@ describe('orchestrator (leader duties)', () => {
     const removeCall = w.balancers.calls.findLast((c) => c.method === 'putServers');
     expect(removeCall?.body).toEqual({ remove: ['http://127.0.0.1:19105'], term: 1 });
     const [ev] = await w.registry.events(1);
-    expect(ev).toMatchObject({ kind: 'scale-down', reason: 'BelowLowThreshold', from: 2, to: 1, serverId: 'zone1-app-2' });
+    expect(ev).toMatchObject({
+      kind: 'scale-down',
+      reason: 'BelowLowThreshold',
+      from: 2,
+      to: 1,
+      serverId: 'zone1-app-2',
+    });
   });
 
   test('a reported dead server is removed and replaced once, however often it is reported', async () => {
@@ -169,9 +226,15 @@ describe('orchestrator (leader duties)', () => {
     expect((await apps(w, 'zone2')).map((a) => a.id)).toEqual(['zone2-app-2']);
     expect(w.runtime.stopped).toEqual([dead.id]);
     const events = await w.registry.events(100);
-    expect(events.filter((e) => e.kind === 'remove-dead').map((e) => [e.serverId, e.reason])).toEqual([[dead.id, 'DeadServerReported']]);
-    expect(events.filter((e) => e.kind === 'replace').map((e) => [e.serverId, e.reason])).toEqual([['zone2-app-2', 'BelowMinReplicas']]);
-    expect([...(w.balancers.balancers.get('http://127.0.0.1:18002')?.alive ?? [])]).toEqual([(await apps(w, 'zone2'))[0]!.url]);
+    expect(events.filter((e) => e.kind === 'remove-dead').map((e) => [e.serverId, e.reason])).toEqual([
+      [dead.id, 'DeadServerReported'],
+    ]);
+    expect(events.filter((e) => e.kind === 'replace').map((e) => [e.serverId, e.reason])).toEqual([
+      ['zone2-app-2', 'BelowMinReplicas'],
+    ]);
+    expect([...(w.balancers.balancers.get('http://127.0.0.1:18002')?.alive ?? [])]).toEqual([
+      (await apps(w, 'zone2'))[0]!.url,
+    ]);
   });
 
   test('a server of another zone reported by this zone is left alone', async () => {
@@ -197,7 +260,11 @@ describe('orchestrator (leader duties)', () => {
     w.down.add('http://127.0.0.1:19102');
     await w.orch.runPeriod(1);
     const events = await w.registry.events(100);
-    expect(events.some((e) => e.kind === 'reconcile' && e.reason === 'StartFailed' && e.serverId === 'zone1-app-1')).toBe(true);
+    expect(
+      events.some(
+        (e) => e.kind === 'reconcile' && e.reason === 'StartFailed' && e.serverId === 'zone1-app-1',
+      ),
+    ).toBe(true);
     expect(w.runtime.stopped).toContain('zone1-app-1');
     expect(await w.registry.container('zone1-app-1')).toBeNull();
     // the other zones were still served
@@ -206,7 +273,12 @@ describe('orchestrator (leader duties)', () => {
 
   test('a StaleTerm from the registry makes the leader step down and stop its work', async () => {
     await w.orch.runPeriod(1);
-    await w.registry.claimLeadership(1, { id: 2, url: 'http://127.0.0.1:17002', term: 2, since: w.clock.now });
+    await w.registry.claimLeadership(1, {
+      id: 2,
+      url: 'http://127.0.0.1:17002',
+      term: 2,
+      since: w.clock.now,
+    });
     const dead = (await apps(w, 'zone1'))[0]!;
     await expect(w.orch.report('zone1', [dead.url], 1)).rejects.toBeInstanceOf(StaleTerm);
     expect(w.staleTerms.length).toBe(1);

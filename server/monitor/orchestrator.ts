@@ -17,7 +17,15 @@ import { StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ClusterEvent, ContainerRecord, ThresholdPolicy, ZoneId } from '../shared/types.ts';
 import { type BalancerClient, pooledUrls } from './balancer-client.ts';
-import { balancerId, balancerPort, freePorts, localUrl, newestApp, nextAppId, splitArgs } from './placement.ts';
+import {
+  balancerId,
+  balancerPort,
+  freePorts,
+  localUrl,
+  newestApp,
+  nextAppId,
+  splitArgs,
+} from './placement.ts';
 import { portBindable } from './port-probe.ts';
 import { decide, registeredAverage, type ScaleDecision } from './threshold-policy.ts';
 
@@ -123,7 +131,13 @@ export class Orchestrator {
   /** Records a leader-elected event for `term` (the first write of a new leader). @throws StaleTerm */
   async leaderElected(id: number, term: number): Promise<void> {
     await this.serialize(() =>
-      this.event({ kind: 'leader-elected', zone: null, reason: 'LeaderElected', message: `monitor ${id} is the leader for term ${term} (${this.cfg.selfUrl})`, term }),
+      this.event({
+        kind: 'leader-elected',
+        zone: null,
+        reason: 'LeaderElected',
+        message: `monitor ${id} is the leader for term ${term} (${this.cfg.selfUrl})`,
+        term,
+      }),
     ).catch((e) => this.fenced(e));
   }
 
@@ -170,7 +184,14 @@ export class Orchestrator {
           this.released.set(rec.port, this.now());
           if (!(await this.deps.registry.removeContainer(rec.id, term))) continue;
           removed.push(rec.id);
-          await this.event({ kind: 'remove-dead', zone, reason: 'DeadServerReported', message: `${rec.id} (${rec.url}) reported dead by the ${zone} balancer: removed`, serverId: rec.id, term });
+          await this.event({
+            kind: 'remove-dead',
+            zone,
+            reason: 'DeadServerReported',
+            message: `${rec.id} (${rec.url}) reported dead by the ${zone} balancer: removed`,
+            serverId: rec.id,
+            term,
+          });
         }
         if (removed.length > 0) {
           await this.ensureMinReplicas(zone, term, 'replace');
@@ -186,10 +207,16 @@ export class Orchestrator {
     });
   }
 
-  private async event(e: Omit<ClusterEvent, 'id' | 'ts' | 'from' | 'to' | 'serverId'> & Partial<Pick<ClusterEvent, 'from' | 'to' | 'serverId'>>): Promise<void> {
+  private async event(
+    e: Omit<ClusterEvent, 'id' | 'ts' | 'from' | 'to' | 'serverId'> &
+      Partial<Pick<ClusterEvent, 'from' | 'to' | 'serverId'>>,
+  ): Promise<void> {
     const ev: ClusterEvent = { id: randomUUID(), ts: this.now(), from: null, to: null, serverId: null, ...e };
     await this.deps.registry.appendEvent(ev, e.term);
-    this.deps.log.info({ event: ev.kind, reason: ev.reason, zone: ev.zone, serverId: ev.serverId, term: ev.term }, ev.message);
+    this.deps.log.info(
+      { event: ev.kind, reason: ev.reason, zone: ev.zone, serverId: ev.serverId, term: ev.term },
+      ev.message,
+    );
   }
 
   private balancerUrl(zone: ZoneId): string {
@@ -197,7 +224,11 @@ export class Orchestrator {
   }
 
   private env(): Record<string, string> {
-    return { ZONESCALE_TOKEN: this.cfg.token, ZONESCALE_CLUSTER: this.cfg.cluster, ZONESCALE_DATA_DIR: this.cfg.dataDir };
+    return {
+      ZONESCALE_TOKEN: this.cfg.token,
+      ZONESCALE_CLUSTER: this.cfg.cluster,
+      ZONESCALE_DATA_DIR: this.cfg.dataDir,
+    };
   }
 
   /** Makes sure the zone's balancer is registered, running and answering; (re)starts it otherwise. */
@@ -217,7 +248,10 @@ export class Orchestrator {
     if (apps.length > 0) args.push('--servers', apps.join(','));
     args.push(...splitArgs(this.cfg.balancerArgs));
     const started = await runtime.start({ id, role: 'balancer', zone, port, args, env: this.env() });
-    await registry.putContainer({ id, role: 'balancer', zone, url, port, runtimeId: started.runtimeId, createdAt: this.now() }, term);
+    await registry.putContainer(
+      { id, role: 'balancer', zone, url, port, runtimeId: started.runtimeId, createdAt: this.now() },
+      term,
+    );
     const healthy = await this.waitHealthy(url, this.startTimeoutMs);
     await this.event({
       kind: 'balancer-created',
@@ -236,7 +270,16 @@ export class Orchestrator {
       if (n >= this.cfg.policy.minReplicas) return;
       const rec = await this.createApp(zone, term);
       this.lastActionAt.set(zone, this.now());
-      await this.event({ kind, zone, reason: 'BelowMinReplicas', message: `${zone} had ${n} replicas, below the minimum ${this.cfg.policy.minReplicas}: added ${rec.id} (${n} -> ${n + 1} replicas)`, from: n, to: n + 1, serverId: rec.id, term });
+      await this.event({
+        kind,
+        zone,
+        reason: 'BelowMinReplicas',
+        message: `${zone} had ${n} replicas, below the minimum ${this.cfg.policy.minReplicas}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
+        from: n,
+        to: n + 1,
+        serverId: rec.id,
+        term,
+      });
     }
   }
 
@@ -266,9 +309,27 @@ export class Orchestrator {
     }
     if (port === null) throw new Error(`no free app port in ${this.cfg.appPorts[0]}-${this.cfg.appPorts[1]}`);
     const url = localUrl(port);
-    const args = ['--id', id, '--zone', zone, '--port', String(port), '--collector', this.cfg.collector, ...splitArgs(this.cfg.appArgs)];
+    const args = [
+      '--id',
+      id,
+      '--zone',
+      zone,
+      '--port',
+      String(port),
+      '--collector',
+      this.cfg.collector,
+      ...splitArgs(this.cfg.appArgs),
+    ];
     const started = await runtime.start({ id, role: 'app', zone, port, args, env: this.env() });
-    const rec: ContainerRecord = { id, role: 'app', zone, url, port, runtimeId: started.runtimeId, createdAt: this.now() };
+    const rec: ContainerRecord = {
+      id,
+      role: 'app',
+      zone,
+      url,
+      port,
+      runtimeId: started.runtimeId,
+      createdAt: this.now(),
+    };
     try {
       await registry.putContainer(rec, term);
     } catch (err) {
@@ -279,12 +340,22 @@ export class Orchestrator {
       await runtime.stop(id).catch(() => {});
       this.released.set(port, this.now());
       await registry.removeContainer(id, term);
-      await this.event({ kind: 'reconcile', zone, reason: 'StartFailed', message: `${id} did not answer its health check on ${url} within ${this.startTimeoutMs} ms: stopped and removed`, serverId: id, term });
+      await this.event({
+        kind: 'reconcile',
+        zone,
+        reason: 'StartFailed',
+        message: `${id} did not answer its health check on ${url} within ${this.startTimeoutMs} ms: stopped and removed`,
+        serverId: id,
+        term,
+      });
       throw new Error(`${id} did not answer its health check within ${this.startTimeoutMs} ms`);
     }
     await balancers.putServers(this.balancerUrl(zone), { add: [url], term }).catch((err) => {
       if (err instanceof StaleTerm) throw err;
-      this.deps.log.warn({ err, zone, id }, 'could not add the new server to the balancer; the next push retries');
+      this.deps.log.warn(
+        { err, zone, id },
+        'could not add the new server to the balancer; the next push retries',
+      );
     });
     return rec;
   }
@@ -299,7 +370,8 @@ export class Orchestrator {
     const held = new Set(pooledUrls(pools).map(normalizeUrl));
     const add = apps.filter((u) => !held.has(u));
     const remove = [...held].filter((u) => !apps.includes(u));
-    if (pools.monitor !== this.cfg.selfUrl || pools.term !== term) await balancers.putMonitor(url, { address: this.cfg.selfUrl, term });
+    if (pools.monitor !== this.cfg.selfUrl || pools.term !== term)
+      await balancers.putMonitor(url, { address: this.cfg.selfUrl, term });
     if (add.length > 0 || remove.length > 0) await balancers.putServers(url, { add, remove, term });
   }
 
@@ -311,12 +383,25 @@ export class Orchestrator {
     const cpu = await metrics.zoneCpu(zone, now - this.cfg.policy.windowMs, now);
     const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
     const n = apps.length;
-    const d = decide({ zone, replicas: n, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null }, this.cfg.policy, now);
+    const d = decide(
+      { zone, replicas: n, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null },
+      this.cfg.policy,
+      now,
+    );
     if (d.desired > n) {
       log.info({ zone, reason: d.reason, avgCpu, replicas: n }, d.message);
       const rec = await this.createApp(zone, term);
       this.lastActionAt.set(zone, this.now());
-      await this.event({ kind: 'scale-up', zone, reason: d.reason, message: d.message, from: n, to: n + 1, serverId: rec.id, term });
+      await this.event({
+        kind: 'scale-up',
+        zone,
+        reason: d.reason,
+        message: d.message,
+        from: n,
+        to: n + 1,
+        serverId: rec.id,
+        term,
+      });
       return { zone, decision: d, acted: true };
     }
     if (d.desired < n) {
@@ -331,7 +416,16 @@ export class Orchestrator {
       this.released.set(victim.port, this.now());
       await registry.removeContainer(victim.id, term);
       this.lastActionAt.set(zone, this.now());
-      await this.event({ kind: 'scale-down', zone, reason: d.reason, message: `${d.message} (removed the newest, ${victim.id})`, from: n, to: n - 1, serverId: victim.id, term });
+      await this.event({
+        kind: 'scale-down',
+        zone,
+        reason: d.reason,
+        message: `${d.message} (removed the newest, ${victim.id})`,
+        from: n,
+        to: n - 1,
+        serverId: victim.id,
+        term,
+      });
       return { zone, decision: d, acted: true };
     }
     return { zone, decision: d, acted: false };

@@ -28,11 +28,19 @@ export interface PeerClient {
 }
 
 /** Timeouts, ms: health probes 500 ms, election messages `messageTimeoutMs` (default 1 s). */
-export function httpPeerClient(token: string, opts: { healthTimeoutMs?: number; messageTimeoutMs?: number } = {}): PeerClient {
+export function httpPeerClient(
+  token: string,
+  opts: { healthTimeoutMs?: number; messageTimeoutMs?: number } = {},
+): PeerClient {
   const healthMs = opts.healthTimeoutMs ?? 500;
   const msgMs = opts.messageTimeoutMs ?? 1_000;
   const post = (url: string, body: unknown) =>
-    fetch(url, { method: 'POST', headers: authHeaders(token), body: JSON.stringify(body), signal: AbortSignal.timeout(msgMs) });
+    fetch(url, {
+      method: 'POST',
+      headers: authHeaders(token),
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(msgMs),
+    });
   return {
     async health(url) {
       try {

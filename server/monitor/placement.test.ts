@@ -2,7 +2,15 @@ import { describe, expect, test } from 'bun:test';
 import type { ContainerRecord } from '../shared/types.ts';
 import { balancerPort, freePorts, newestApp, nextAppId, splitArgs } from './placement.ts';
 
-const app = (id: string, createdAt: number): ContainerRecord => ({ id, role: 'app', zone: 'zone1', url: 'http://127.0.0.1:1', port: 1, runtimeId: 'x', createdAt });
+const app = (id: string, createdAt: number): ContainerRecord => ({
+  id,
+  role: 'app',
+  zone: 'zone1',
+  url: 'http://127.0.0.1:1',
+  port: 1,
+  runtimeId: 'x',
+  createdAt,
+});
 
 describe('placement', () => {
   test.each([
@@ -31,7 +39,9 @@ describe('placement', () => {
   });
 
   test('scale-in picks the newest app server, ties broken by the higher id', () => {
-    expect(newestApp([app('zone1-app-1', 1), app('zone1-app-3', 3), app('zone1-app-2', 2)])?.id).toBe('zone1-app-3');
+    expect(newestApp([app('zone1-app-1', 1), app('zone1-app-3', 3), app('zone1-app-2', 2)])?.id).toBe(
+      'zone1-app-3',
+    );
     expect(newestApp([app('zone1-app-9', 5), app('zone1-app-10', 5)])?.id).toBe('zone1-app-10');
     expect(newestApp([])).toBeNull();
   });

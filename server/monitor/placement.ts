@@ -8,7 +8,10 @@ import type { ContainerRecord, ZoneId } from '../shared/types.ts';
 /** The zone number from its trailing digits (`zone3` -> 3). @throws RangeError when it has none. */
 export function zoneNumber(zone: ZoneId): number {
   const m = /(\d+)$/.exec(zone);
-  if (!m) throw new RangeError(`zone "${zone}" has no trailing number, so it has no balancer port (name zones zone1, zone2, …)`);
+  if (!m)
+    throw new RangeError(
+      `zone "${zone}" has no trailing number, so it has no balancer port (name zones zone1, zone2, …)`,
+    );
   return Number(m[1]);
 }
 
@@ -58,7 +61,12 @@ export function newestApp(records: readonly ContainerRecord[]): ContainerRecord 
   let best: ContainerRecord | null = null;
   for (const r of records) {
     if (r.role !== 'app') continue;
-    if (!best || r.createdAt > best.createdAt || (r.createdAt === best.createdAt && r.id.localeCompare(best.id, 'en', { numeric: true }) > 0)) best = r;
+    if (
+      !best ||
+      r.createdAt > best.createdAt ||
+      (r.createdAt === best.createdAt && r.id.localeCompare(best.id, 'en', { numeric: true }) > 0)
+    )
+      best = r;
   }
   return best;
 }

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryRegistry } from '../adapters/registry-memory.ts';
 import { silentLogger } from '../shared/logger.ts';
 import type { ClusterState } from '../shared/types.ts';
-import type { ElectionStatus } from './elector.ts';
 import type { KnownLeader } from './election.ts';
+import type { ElectionStatus } from './elector.ts';
 import { StateHub } from './events-stream.ts';
 import { createMonitorApi } from './routes.ts';
 import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
@@ -19,11 +19,26 @@ function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | nu
   const status: ElectionStatus = {
     role: opts.role ?? 'leader',
     term: 4,
-    leader: opts.role === 'follower' ? { id: 3, url: 'http://127.0.0.1:17003', term: 4 } : { id: 2, url: 'http://127.0.0.1:17002', term: 4 },
+    leader:
+      opts.role === 'follower'
+        ? { id: 3, url: 'http://127.0.0.1:17003', term: 4 }
+        : { id: 2, url: 'http://127.0.0.1:17002', term: 4 },
   };
-  const calls = { elections: [] as number[], coordinators: [] as KnownLeader[], reports: [] as { zone: string; urls: string[]; term: number }[] };
+  const calls = {
+    elections: [] as number[],
+    coordinators: [] as KnownLeader[],
+    reports: [] as { zone: string; urls: string[]; term: number }[],
+  };
   const registry = new MemoryRegistry();
-  const state: ClusterState = { now: Date.now(), monitorId: 2, leader: null, monitors: [], policy: DEFAULT_THRESHOLD_POLICY, zones: [], events: [] };
+  const state: ClusterState = {
+    now: Date.now(),
+    monitorId: 2,
+    leader: null,
+    monitors: [],
+    policy: DEFAULT_THRESHOLD_POLICY,
+    zones: [],
+    events: [],
+  };
   const hub = new StateHub(async () => ({ ...state, now: Date.now() }), silentLogger);
   const app = createMonitorApi({
     id: 2,
@@ -65,11 +80,19 @@ describe('monitor routes', () => {
     ['PUT', '/report', { zone: 'zone1', servers: ['http://127.0.0.1:9101'] }],
   ])('%s %s without the token is 401 and changes nothing', async (method, path, body) => {
     const { app, calls } = setup();
-    const res = await app.request(url(path), { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await app.request(url(path), {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
     expect(calls).toEqual({ elections: [], coordinators: [], reports: [] });
-    const wrong = await app.request(url(path), { method, headers: { ...auth, authorization: `Bearer ${'x'.repeat(32)}` }, body: JSON.stringify(body) });
+    const wrong = await app.request(url(path), {
+      method,
+      headers: { ...auth, authorization: `Bearer ${'x'.repeat(32)}` },
+      body: JSON.stringify(body),
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -99,25 +122,41 @@ describe('monitor routes', () => {
 
   test('an election message is answered with this replica id', async () => {
     const { app, calls } = setup({ role: 'follower' });
-    const res = await app.request(url('/election'), { method: 'POST', headers: auth, body: JSON.stringify({ from: 1, term: 4 }) });
+    const res = await app.request(url('/election'), {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ from: 1, term: 4 }),
+    });
     expect(await res.json()).toEqual({ answer: true, from: 2 });
     expect(calls.elections).toEqual([1]);
   });
 
   test('a coordinator with a current term is accepted and an older one is 409 stale_term', async () => {
     const { app, calls } = setup();
-    const ok = await app.request(url('/coordinator'), { method: 'POST', headers: auth, body: JSON.stringify({ leader: 3, url: 'http://127.0.0.1:17003/', term: 5 }) });
+    const ok = await app.request(url('/coordinator'), {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ leader: 3, url: 'http://127.0.0.1:17003/', term: 5 }),
+    });
     expect(ok.status).toBe(200);
     expect(calls.coordinators).toEqual([{ id: 3, url: 'http://127.0.0.1:17003', term: 5 }]);
-    const stale = await app.request(url('/coordinator'), { method: 'POST', headers: auth, body: JSON.stringify({ leader: 1, url: 'http://127.0.0.1:17001', term: 3 }) });
+    const stale = await app.request(url('/coordinator'), {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ leader: 1, url: 'http://127.0.0.1:17001', term: 3 }),
+    });
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { error: string }).error).toBe('stale_term');
     expect(calls.coordinators.length).toBe(1);
   });
 
-  test("the leader acts on a report with its term", async () => {
+  test('the leader acts on a report with its term', async () => {
     const { app, calls } = setup();
-    const res = await app.request(url('/report'), { method: 'PUT', headers: auth, body: JSON.stringify({ zone: 'zone1', servers: ['http://127.0.0.1:9101/'] }) });
+    const res = await app.request(url('/report'), {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ zone: 'zone1', servers: ['http://127.0.0.1:9101/'] }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ zone: 'zone1', removed: ['zone1-app-1'] });
     expect(calls.reports).toEqual([{ zone: 'zone1', urls: ['http://127.0.0.1:9101'], term: 4 }]);
@@ -125,7 +164,11 @@ describe('monitor routes', () => {
 
   test("a follower's /report is 421 not_leader naming the leader, and nothing is done", async () => {
     const { app, calls } = setup({ role: 'follower' });
-    const res = await app.request(url('/report'), { method: 'PUT', headers: auth, body: JSON.stringify({ zone: 'zone1', servers: ['http://127.0.0.1:9101'] }) });
+    const res = await app.request(url('/report'), {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ zone: 'zone1', servers: ['http://127.0.0.1:9101'] }),
+    });
     expect(res.status).toBe(421);
     const j = (await res.json()) as { error: string; details: { leader: { id: number; url: string } } };
     expect(j.error).toBe('not_leader');
@@ -135,9 +178,22 @@ describe('monitor routes', () => {
 
   test('containers come from the registry', async () => {
     const { app, registry } = setup();
-    await registry.putContainer({ id: 'zone1-app-1', role: 'app', zone: 'zone1', url: 'http://127.0.0.1:9101', port: 9101, runtimeId: '1', createdAt: 5 }, 0);
+    await registry.putContainer(
+      {
+        id: 'zone1-app-1',
+        role: 'app',
+        zone: 'zone1',
+        url: 'http://127.0.0.1:9101',
+        port: 9101,
+        runtimeId: '1',
+        createdAt: 5,
+      },
+      0,
+    );
     const res = await app.request(url('/containers'));
-    expect(((await res.json()) as { containers: { id: string }[] }).containers.map((c) => c.id)).toEqual(['zone1-app-1']);
+    expect(((await res.json()) as { containers: { id: string }[] }).containers.map((c) => c.id)).toEqual([
+      'zone1-app-1',
+    ]);
   });
 
   test('state is served and GETs allow cross-origin reads', async () => {
@@ -174,8 +230,19 @@ describe('monitor routes', () => {
 
   test('openapi.json describes the routes', async () => {
     const { app } = setup();
-    const doc = (await (await app.request(url('/openapi.json'))).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health_check', '/election', '/coordinator', '/report', '/containers', '/state']));
+    const doc = (await (await app.request(url('/openapi.json'))).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/health_check',
+        '/election',
+        '/coordinator',
+        '/report',
+        '/containers',
+        '/state',
+      ]),
+    );
   });
 
   describe('dashboard', () => {
@@ -193,7 +260,9 @@ describe('monitor routes', () => {
       const { app } = setup({ dashboardDir: dir });
       expect(await (await app.request(url('/'))).text()).toBe('<html>dash</html>');
       expect(await (await app.request(url('/assets/app.js'))).text()).toBe('console.log(1)');
-      expect(await (await app.request(url('/zones/zone1'), { headers: { accept: 'text/html' } })).text()).toBe('<html>dash</html>');
+      expect(
+        await (await app.request(url('/zones/zone1'), { headers: { accept: 'text/html' } })).text(),
+      ).toBe('<html>dash</html>');
       expect((await app.request(url('/assets/..%2F..%2Fetc%2Fpasswd'))).status).toBe(404);
     });
 

@@ -8,14 +8,29 @@
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Registry } from '../adapters/registry.ts';
-import { createApi, ErrorBody, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity } from '../shared/api.ts';
+import {
+  createApi,
+  ErrorBody,
+  errorResponses,
+  finishApi,
+  jsonBody,
+  jsonResponse,
+  tokenSecurity,
+} from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import { NotLeader, StaleTerm, ZonescaleError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { ClusterState, ContainerRecord, type CpuHistory, Term, UpstreamUrl, ZoneId } from '../shared/types.ts';
+import {
+  ClusterState,
+  ContainerRecord,
+  type CpuHistory,
+  Term,
+  UpstreamUrl,
+  ZoneId,
+} from '../shared/types.ts';
 import { serveDashboard } from './dashboard-static.ts';
-import type { ElectionStatus } from './elector.ts';
 import type { KnownLeader } from './election.ts';
+import type { ElectionStatus } from './elector.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';
 
 /** `GET /health_check` body. */
@@ -30,11 +45,20 @@ export const MonitorHealthBody = z
   .openapi('MonitorHealth');
 
 /** `POST /election` body: the sender's id and the highest term it knows. */
-export const ElectionBody = z.object({ from: z.number().int().min(1), term: Term }).strict().openapi('ElectionMessage');
+export const ElectionBody = z
+  .object({ from: z.number().int().min(1), term: Term })
+  .strict()
+  .openapi('ElectionMessage');
 /** `POST /coordinator` body: the new leader's id, URL and term. */
-export const CoordinatorBody = z.object({ leader: z.number().int().min(1), url: UpstreamUrl, term: Term }).strict().openapi('CoordinatorMessage');
+export const CoordinatorBody = z
+  .object({ leader: z.number().int().min(1), url: UpstreamUrl, term: Term })
+  .strict()
+  .openapi('CoordinatorMessage');
 /** `PUT /report` body: a zone balancer's dead servers (URLs). */
-export const ReportBody = z.object({ zone: ZoneId, servers: z.array(UpstreamUrl).max(1_000) }).strict().openapi('DeadServerReport');
+export const ReportBody = z
+  .object({ zone: ZoneId, servers: z.array(UpstreamUrl).max(1_000) })
+  .strict()
+  .openapi('DeadServerReport');
 
 /** What the routes need. `report` runs the leader's removal (the routes check leadership first). */
 export interface MonitorRoutesDeps {
@@ -55,8 +79,15 @@ export interface MonitorRoutesDeps {
   dashboardDir: string | null;
 }
 
-const conflict = { 409: { description: 'Older than the known term', content: { 'application/json': { schema: ErrorBody } } } } as const;
-const misdirected = { 421: { description: 'This replica is not the leader; details name the leader', content: { 'application/json': { schema: ErrorBody } } } } as const;
+const conflict = {
+  409: { description: 'Older than the known term', content: { 'application/json': { schema: ErrorBody } } },
+} as const;
+const misdirected = {
+  421: {
+    description: 'This replica is not the leader; details name the leader',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+} as const;
 
 /** Builds the monitor's app. */
 export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
@@ -64,10 +95,18 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
   const auth = requireToken(d.token);
 
   app.openapi(
-    createRoute({ method: 'get', path: '/health_check', summary: 'Liveness, election role and term', responses: { 200: jsonResponse(MonitorHealthBody, 'Health') } }),
+    createRoute({
+      method: 'get',
+      path: '/health_check',
+      summary: 'Liveness, election role and term',
+      responses: { 200: jsonResponse(MonitorHealthBody, 'Health') },
+    }),
     (c) => {
       const s = d.election.status();
-      return c.json({ status: 'ok' as const, id: d.id, role: s.role, term: s.term, leaderId: s.leader?.id ?? null }, 200);
+      return c.json(
+        { status: 'ok' as const, id: d.id, role: s.role, term: s.term, leaderId: s.leader?.id ?? null },
+        200,
+      );
     },
   );
 
@@ -79,7 +118,10 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(ElectionBody) },
-      responses: { 200: jsonResponse(z.object({ answer: z.literal(true), from: z.number().int() }), 'Answered'), ...errorResponses },
+      responses: {
+        200: jsonResponse(z.object({ answer: z.literal(true), from: z.number().int() }), 'Answered'),
+        ...errorResponses,
+      },
     }),
     (c) => {
       const body = c.req.valid('json');
@@ -96,7 +138,14 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(CoordinatorBody) },
-      responses: { 200: jsonResponse(z.object({ accepted: z.literal(true), leader: z.number().int(), term: Term }), 'Accepted'), ...errorResponses, ...conflict },
+      responses: {
+        200: jsonResponse(
+          z.object({ accepted: z.literal(true), leader: z.number().int(), term: Term }),
+          'Accepted',
+        ),
+        ...errorResponses,
+        ...conflict,
+      },
     }),
     (c) => {
       const b = c.req.valid('json');
@@ -110,15 +159,29 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
     createRoute({
       method: 'put',
       path: '/report',
-      summary: "A zone balancer reports dead servers; the leader removes those of the zone's registry and refills",
+      summary:
+        "A zone balancer reports dead servers; the leader removes those of the zone's registry and refills",
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(ReportBody) },
-      responses: { 200: jsonResponse(z.object({ zone: ZoneId, removed: z.array(z.string()) }), 'Removed server ids (empty when already removed)'), ...errorResponses, ...misdirected, ...conflict },
+      responses: {
+        200: jsonResponse(
+          z.object({ zone: ZoneId, removed: z.array(z.string()) }),
+          'Removed server ids (empty when already removed)',
+        ),
+        ...errorResponses,
+        ...misdirected,
+        ...conflict,
+      },
     }),
     async (c) => {
       const b = c.req.valid('json');
-      if (!d.zones.includes(b.zone)) throw new ZonescaleError('unknown_zone', `zone "${b.zone}" is not managed by this cluster (zones: ${d.zones.join(', ')})`, 400);
+      if (!d.zones.includes(b.zone))
+        throw new ZonescaleError(
+          'unknown_zone',
+          `zone "${b.zone}" is not managed by this cluster (zones: ${d.zones.join(', ')})`,
+          400,
+        );
       const s = d.election.status();
       if (s.role !== 'leader') throw new NotLeader(s.leader ? { id: s.leader.id, url: s.leader.url } : null);
       const r = await d.report(b.zone, b.servers, s.term);
@@ -127,18 +190,32 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/containers', summary: 'Every container in the registry', responses: { 200: jsonResponse(z.object({ containers: z.array(ContainerRecord) }), 'Containers') } }),
+    createRoute({
+      method: 'get',
+      path: '/containers',
+      summary: 'Every container in the registry',
+      responses: { 200: jsonResponse(z.object({ containers: z.array(ContainerRecord) }), 'Containers') },
+    }),
     async (c) => c.json({ containers: await d.registry.containers() }, 200),
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/state', summary: 'The whole cluster as this replica sees it', responses: { 200: jsonResponse(ClusterState, 'Cluster state') } }),
+    createRoute({
+      method: 'get',
+      path: '/state',
+      summary: 'The whole cluster as this replica sees it',
+      responses: { 200: jsonResponse(ClusterState, 'Cluster state') },
+    }),
     async (c) => c.json(await d.hub.current(), 200),
   );
 
   app.get('/events', eventsHandler(d.hub, d.history, d.log));
 
-  finishApi(app, 'zonescale monitor', 'Membership, bully election, autoscaling and orchestration; the dashboard feed.');
+  finishApi(
+    app,
+    'zonescale monitor',
+    'Membership, bully election, autoscaling and orchestration; the dashboard feed.',
+  );
   if (d.dashboardDir !== null) serveDashboard(app, d.dashboardDir);
   return app;
 }

@@ -28,9 +28,14 @@ export const HISTORY_STEP_MS = 5_000;
 
 /** Checks what the schema cannot (cross-field rules). @throws BadConfig */
 function validate(cfg: MonitorConfig): void {
-  if (cfg.minReplicas > cfg.maxReplicas) throw new BadConfig(`--min-replicas (${cfg.minReplicas}) must not exceed --max-replicas (${cfg.maxReplicas})`);
-  if (cfg.lowCpu >= cfg.highCpu) throw new BadConfig(`--low-cpu (${cfg.lowCpu}) must be below --high-cpu (${cfg.highCpu})`);
-  if (cfg.appPorts[0] > cfg.appPorts[1]) throw new BadConfig(`--app-ports ${cfg.appPorts.join('-')} is an empty range`);
+  if (cfg.minReplicas > cfg.maxReplicas)
+    throw new BadConfig(
+      `--min-replicas (${cfg.minReplicas}) must not exceed --max-replicas (${cfg.maxReplicas})`,
+    );
+  if (cfg.lowCpu >= cfg.highCpu)
+    throw new BadConfig(`--low-cpu (${cfg.lowCpu}) must be below --high-cpu (${cfg.highCpu})`);
+  if (cfg.appPorts[0] > cfg.appPorts[1])
+    throw new BadConfig(`--app-ports ${cfg.appPorts.join('-')} is an empty range`);
   if (cfg.zones.length === 0) throw new BadConfig('--zones must name at least one zone');
   for (const z of cfg.zones) {
     try {
@@ -110,21 +115,30 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     periodTimer = null;
   };
 
-  elector = new Elector(self, monitors, { probeIntervalMs: cfg.probeIntervalMs, electionTimeoutMs: cfg.electionTimeoutMs, periodMs: cfg.periodMs }, {
-    registry,
-    peers,
-    log,
-    debug: cfg.debugElection,
-    onBecameLeader: (term) => {
-      stopDuties();
-      void orchestrator
-        .leaderElected(cfg.id, term)
-        .catch((err) => log.warn({ err }, 'recording the election failed'))
-        .then(runPeriod);
-      periodTimer = setInterval(() => void runPeriod(), cfg.periodMs);
+  elector = new Elector(
+    self,
+    monitors,
+    {
+      probeIntervalMs: cfg.probeIntervalMs,
+      electionTimeoutMs: cfg.electionTimeoutMs,
+      periodMs: cfg.periodMs,
     },
-    onSteppedDown: () => stopDuties(),
-  });
+    {
+      registry,
+      peers,
+      log,
+      debug: cfg.debugElection,
+      onBecameLeader: (term) => {
+        stopDuties();
+        void orchestrator
+          .leaderElected(cfg.id, term)
+          .catch((err) => log.warn({ err }, 'recording the election failed'))
+          .then(runPeriod);
+        periodTimer = setInterval(() => void runPeriod(), cfg.periodMs);
+      },
+      onSteppedDown: () => stopDuties(),
+    },
+  );
 
   const hub = new StateHub(
     () =>
@@ -143,7 +157,11 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   );
   const history = async (): Promise<CpuHistory> => {
     const since = Date.now() - HISTORY_SPAN_MS;
-    return Object.fromEntries(await Promise.all(cfg.zones.map(async (z) => [z, await metrics.history(z, since, HISTORY_STEP_MS)] as const)));
+    return Object.fromEntries(
+      await Promise.all(
+        cfg.zones.map(async (z) => [z, await metrics.history(z, since, HISTORY_STEP_MS)] as const),
+      ),
+    );
   };
 
   const app = createMonitorApi({
@@ -167,7 +185,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
   }
   const url = `http://${cfg.host}:${server.port}`;
-  log.info({ url, self: selfUrl, peers: monitors.map((m) => `${m.id}=${m.url}`), zones: cfg.zones, policy }, 'monitor listening');
+  log.info(
+    { url, self: selfUrl, peers: monitors.map((m) => `${m.id}=${m.url}`), zones: cfg.zones, policy },
+    'monitor listening',
+  );
 
   await elector.start();
   hub.start();
@@ -182,7 +203,9 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
         hub.stop();
         server.stop(true);
         await Promise.race([orchestrator.idle(), Bun.sleep(5_000)]);
-        await Promise.all([registry.close(), metrics.close()]).catch((err) => log.warn({ err }, 'closing the stores failed'));
+        await Promise.all([registry.close(), metrics.close()]).catch((err) =>
+          log.warn({ err }, 'closing the stores failed'),
+        );
         log.info('monitor stopped (containers left running for the next leader)');
       })();
       return stopped;

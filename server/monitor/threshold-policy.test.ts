@@ -31,7 +31,13 @@ describe('threshold policy', () => {
   });
 
   test('the High scenario plateau (70-75 %) scales up and the Low plateau (1-10 %) scales down with the defaults', () => {
-    for (const cpu of [70, 75]) expect(decide({ zone: 'z1', replicas: 2, avgCpu: cpu, lastActionAt: null }, policy, now).desired).toBe(3);
-    for (const cpu of [1, 10]) expect(decide({ zone: 'z1', replicas: 2, avgCpu: cpu, lastActionAt: null }, policy, now).desired).toBe(1);
+    for (const cpu of [70, 75])
+      expect(decide({ zone: 'z1', replicas: 2, avgCpu: cpu, lastActionAt: null }, policy, now).desired).toBe(
+        3,
+      );
+    for (const cpu of [1, 10])
+      expect(decide({ zone: 'z1', replicas: 2, avgCpu: cpu, lastActionAt: null }, policy, now).desired).toBe(
+        1,
+      );
   });
 });

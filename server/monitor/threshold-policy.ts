@@ -58,25 +58,56 @@ export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number):
   const n = z.replicas;
   const keep = (reason: ScaleReason, message: string): ScaleDecision => ({ desired: n, reason, message });
   if (n < policy.minReplicas) {
-    return { desired: policy.minReplicas, reason: 'BelowMinReplicas', message: `${z.zone} has ${n} replicas, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas} replicas` };
+    return {
+      desired: policy.minReplicas,
+      reason: 'BelowMinReplicas',
+      message: `${z.zone} has ${n} replicas, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas} replicas`,
+    };
   }
   if (n > policy.maxReplicas) {
-    return { desired: n - 1, reason: 'AboveMaxReplicas', message: `${z.zone} has ${n} replicas, above the maximum ${policy.maxReplicas}: ${n} -> ${n - 1} replicas` };
+    return {
+      desired: n - 1,
+      reason: 'AboveMaxReplicas',
+      message: `${z.zone} has ${n} replicas, above the maximum ${policy.maxReplicas}: ${n} -> ${n - 1} replicas`,
+    };
   }
-  if (z.avgCpu === null) return keep('NoSamples', `${z.zone} has no CPU samples in the last ${policy.windowMs} ms`);
+  if (z.avgCpu === null)
+    return keep('NoSamples', `${z.zone} has no CPU samples in the last ${policy.windowMs} ms`);
   const cpu = z.avgCpu;
   if (z.lastActionAt !== null && now - z.lastActionAt < policy.windowMs) {
-    return keep('CoolingDown', `${z.zone} average CPU ${pct(cpu)}: waiting ${policy.windowMs - (now - z.lastActionAt)} ms more after the last action`);
+    return keep(
+      'CoolingDown',
+      `${z.zone} average CPU ${pct(cpu)}: waiting ${policy.windowMs - (now - z.lastActionAt)} ms more after the last action`,
+    );
   }
   if (cpu > policy.highCpu) {
-    if (n >= policy.maxReplicas) return keep('AtMaxReplicas', `${z.zone} average CPU ${pct(cpu)} > ${policy.highCpu} % but already at the maximum ${policy.maxReplicas} replicas`);
-    return { desired: n + 1, reason: 'AboveHighThreshold', message: `${z.zone} average CPU ${pct(cpu)} > ${policy.highCpu} %: ${n} -> ${n + 1} replicas` };
+    if (n >= policy.maxReplicas)
+      return keep(
+        'AtMaxReplicas',
+        `${z.zone} average CPU ${pct(cpu)} > ${policy.highCpu} % but already at the maximum ${policy.maxReplicas} replicas`,
+      );
+    return {
+      desired: n + 1,
+      reason: 'AboveHighThreshold',
+      message: `${z.zone} average CPU ${pct(cpu)} > ${policy.highCpu} %: ${n} -> ${n + 1} replicas`,
+    };
   }
   if (cpu < policy.lowCpu) {
-    if (n <= policy.minReplicas) return keep('AtMinReplicas', `${z.zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % but already at the minimum ${policy.minReplicas} replicas`);
-    return { desired: n - 1, reason: 'BelowLowThreshold', message: `${z.zone} average CPU ${pct(cpu)} < ${policy.lowCpu} %: ${n} -> ${n - 1} replicas` };
+    if (n <= policy.minReplicas)
+      return keep(
+        'AtMinReplicas',
+        `${z.zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % but already at the minimum ${policy.minReplicas} replicas`,
+      );
+    return {
+      desired: n - 1,
+      reason: 'BelowLowThreshold',
+      message: `${z.zone} average CPU ${pct(cpu)} < ${policy.lowCpu} %: ${n} -> ${n - 1} replicas`,
+    };
   }
-  return keep('WithinThresholds', `${z.zone} average CPU ${pct(cpu)} is within ${policy.lowCpu}-${policy.highCpu} %`);
+  return keep(
+    'WithinThresholds',
+    `${z.zone} average CPU ${pct(cpu)} is within ${policy.lowCpu}-${policy.highCpu} %`,
+  );
 }
 
 /**
@@ -84,7 +115,10 @@ export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number):
  * of each server's mean in `perServer`; null when none of them has samples. Samples of servers the
  * registry no longer holds (just removed, or strays) must not steer the decision.
  */
-export function registeredAverage(perServer: Record<string, number>, ids: ReadonlySet<string>): number | null {
+export function registeredAverage(
+  perServer: Record<string, number>,
+  ids: ReadonlySet<string>,
+): number | null {
   const means = Object.entries(perServer)
     .filter(([id]) => ids.has(id))
     .map(([, v]) => v);

@@ -33,10 +33,32 @@ const monitors = new Map<number, RoleHandle>();
 
 function monitorArgs(id: number): string[] {
   return [
-    '--id', String(id), '--peers', peers, '--port', String(base + id), '--zones', 'zone1',
-    '--balancer-port-base', String(base + 10), '--app-ports', `${base + 20}-${base + 40}`,
-    '--collector', url(base), '--data-dir', dataDir, '--cluster', cluster,
-    '--probe-interval-ms', '500', '--election-timeout-ms', '300', '--period-ms', '1000', '--window-ms', '3000',
+    '--id',
+    String(id),
+    '--peers',
+    peers,
+    '--port',
+    String(base + id),
+    '--zones',
+    'zone1',
+    '--balancer-port-base',
+    String(base + 10),
+    '--app-ports',
+    `${base + 20}-${base + 40}`,
+    '--collector',
+    url(base),
+    '--data-dir',
+    dataDir,
+    '--cluster',
+    cluster,
+    '--probe-interval-ms',
+    '500',
+    '--election-timeout-ms',
+    '300',
+    '--period-ms',
+    '1000',
+    '--window-ms',
+    '3000',
     '--app-args=--scenario-mode simulate --sample-interval-ms 500',
     '--balancer-args=--check-interval-ms 500 --recheck-interval-ms 500 --dead-after 2 --report-interval-ms 1000',
   ];
@@ -52,7 +74,11 @@ async function json<T>(u: string, init?: RequestInit): Promise<{ status: number;
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
@@ -70,7 +96,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 const state = async (id: number) => (await json<ClusterState>(`${url(base + id)}/state`)).body;
 
 beforeAll(async () => {
-  const ccfg = parseConfig(CollectorConfig, ['--port', String(base), '--data-dir', dataDir, '--cluster', cluster], { ZONESCALE_TOKEN: token });
+  const ccfg = parseConfig(
+    CollectorConfig,
+    ['--port', String(base), '--data-dir', dataDir, '--cluster', cluster],
+    { ZONESCALE_TOKEN: token },
+  );
   collector = await startCollector(ccfg, silentLogger);
   await startReplica(2);
   await startReplica(1);
@@ -89,24 +119,43 @@ describe('monitor replicas', () => {
     const s = await waitFor('zone1 ready', async () => {
       const st = await state(2);
       const z = st.zones.find((x) => x.zone === 'zone1');
-      return st.leader?.id === 2 && z?.balancer?.status === 'up' && z.servers.length === 1 && z.servers[0]?.state === 'alive' ? st : null;
+      return st.leader?.id === 2 &&
+        z?.balancer?.status === 'up' &&
+        z.servers.length === 1 &&
+        z.servers[0]?.state === 'alive'
+        ? st
+        : null;
     });
     expect(s.monitors.map((m) => [m.id, m.status])).toEqual([
       [1, 'follower'],
       [2, 'leader'],
     ]);
-    expect(s.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['leader-elected', 'balancer-created', 'scale-up']));
+    expect(s.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(['leader-elected', 'balancer-created', 'scale-up']),
+    );
   }, 40_000);
 
   test('a follower answers /report with 421 naming the leader; the leader treats an unknown URL as a no-op', async () => {
     const body = JSON.stringify({ zone: 'zone1', servers: [url(base + 99)] });
-    const f = await json<{ error: string; details: { leader: { id: number } } }>(`${url(base + 1)}/report`, { method: 'PUT', headers: auth, body });
+    const f = await json<{ error: string; details: { leader: { id: number } } }>(`${url(base + 1)}/report`, {
+      method: 'PUT',
+      headers: auth,
+      body,
+    });
     expect(f.status).toBe(421);
     expect(f.body.details.leader.id).toBe(2);
-    const l = await json<{ removed: string[] }>(`${url(base + 2)}/report`, { method: 'PUT', headers: auth, body });
+    const l = await json<{ removed: string[] }>(`${url(base + 2)}/report`, {
+      method: 'PUT',
+      headers: auth,
+      body,
+    });
     expect(l.status).toBe(200);
     expect(l.body.removed).toEqual([]);
-    const noToken = await fetch(`${url(base + 2)}/report`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+    const noToken = await fetch(`${url(base + 2)}/report`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(noToken.status).toBe(401);
   });
 
@@ -122,7 +171,9 @@ describe('monitor replicas', () => {
     });
     expect(after.leader!.term).toBeGreaterThan(term);
     const pools = await waitFor('the balancer to learn the new leader', async () => {
-      const p = (await json<{ monitor: string; term: number; alive: { url: string }[] }>(`${url(base + 10)}/pools`)).body;
+      const p = (
+        await json<{ monitor: string; term: number; alive: { url: string }[] }>(`${url(base + 10)}/pools`)
+      ).body;
       return p.monitor === url(base + 1) ? p : null;
     });
     expect(pools.term).toBe(after.leader!.term);
