@@ -34,9 +34,18 @@ export function parseConfig<S extends z.ZodObject>(
 ): z.infer<S> {
   const keys = Object.keys(schema.shape);
   const options = Object.fromEntries(keys.map((k) => [flagName(k), { type: 'string' as const }]));
+  // Every option takes a value, so `--flag value` is always `--flag=value`, even when the value
+  // itself starts with dashes (`--app-args "--scenario-mode simulate"`), which parseArgs refuses.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    if (name && name in options && i + 1 < argv.length) args.push(`${a}=${argv[++i]}`);
+    else args.push(a);
+  }
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string>;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string>;
   } catch (err) {
     throw new BadConfig(`${(err as Error).message}. Known flags: ${Object.keys(options).map((f) => `--${f}`).join(' ')}`);
   }
