@@ -6,14 +6,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'zonescale-e2e-'));
   const info = join(dir, 'cluster.json');
   const basePort = 30000 + Math.floor(Math.random() * 20) * 100;
-  const child: ChildProcess = spawn('bun', [resolve(__dirname, 'cluster-process.ts'), info, String(basePort), dir], {
-    cwd: resolve(__dirname, '..'),
+  const child: ChildProcess = spawn('bun', [resolve(here, 'cluster-process.ts'), info, String(basePort), dir], {
+    cwd: resolve(here, '..'),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -6,7 +6,8 @@
  * Screenshots of each state land in e2e/artifacts/screenshots/.
  */
 import { expect, test } from '@playwright/test';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface ClusterInfo {
   token: string;
@@ -14,7 +15,7 @@ interface ClusterInfo {
 }
 
 const info = (): ClusterInfo => JSON.parse(process.env.E2E_CLUSTER_INFO ?? 'null');
-const shot = (name: string) => join(__dirname, 'artifacts', 'screenshots', `${name}.png`);
+const shot = (name: string) => join(dirname(fileURLToPath(import.meta.url)), 'artifacts', 'screenshots', `${name}.png`);
 
 test('a user watches zone1 scale out on High CPU, back in on Low CPU, and the dashboard follow a leader failover', async ({
   page,
