@@ -14,7 +14,13 @@ if (!infoPath || !basePort || !dataDir) {
   process.exit(2);
 }
 const token = randomBytes(24).toString('hex');
-const cluster = await startCluster({ basePort: Number(basePort), dataDir, cluster: 'e2e', token, logLevel: 'warn' });
+const cluster = await startCluster({
+  basePort: Number(basePort),
+  dataDir,
+  cluster: 'e2e',
+  token,
+  logLevel: 'warn',
+});
 const stop = async () => {
   await cluster.stop();
   process.exit(0);

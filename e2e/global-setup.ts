@@ -15,17 +15,25 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'zonescale-e2e-'));
   const info = join(dir, 'cluster.json');
   const basePort = 30000 + Math.floor(Math.random() * 20) * 100;
-  const child: ChildProcess = spawn('bun', [resolve(here, 'cluster-process.ts'), info, String(basePort), dir], {
-    cwd: resolve(here, '..'),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn('bun', [resolve(here, 'cluster-process.ts'), info, String(basePort), dir], {
+      cwd: resolve(here, '..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 120_000;
   while (!existsSync(info)) {
-    if (child.exitCode !== null) throw new Error(`the e2e cluster exited with ${child.exitCode}`);
-    if (Date.now() > deadline) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const why = child.exitCode !== null ? `exited with ${child.exitCode}` : 'was not ready within 120 s';
       child.kill('SIGTERM');
-      throw new Error('the e2e cluster was not ready within 120 s');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`the e2e cluster ${why}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

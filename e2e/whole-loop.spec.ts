@@ -15,7 +15,8 @@ interface ClusterInfo {
 }
 
 const info = (): ClusterInfo => JSON.parse(process.env.E2E_CLUSTER_INFO ?? 'null');
-const shot = (name: string) => join(dirname(fileURLToPath(import.meta.url)), 'artifacts', 'screenshots', `${name}.png`);
+const shot = (name: string) =>
+  join(dirname(fileURLToPath(import.meta.url)), 'artifacts', 'screenshots', `${name}.png`);
 
 test('a user watches zone1 scale out on High CPU, back in on Low CPU, and the dashboard follow a leader failover', async ({
   page,
@@ -67,6 +68,8 @@ test('a user watches zone1 scale out on High CPU, back in on Low CPU, and the da
   const newTerm = Number((await page.getByTestId('leader').textContent())?.match(/term (\d+)/)?.[1]);
   expect(newTerm).toBeGreaterThan(firstTerm);
   await expect(page.getByTestId('stream-status')).toHaveText(/live/i, { timeout: 10_000 });
-  await expect(page.getByTestId(`monitor-${leader.id}`)).toHaveAttribute('data-status', 'down', { timeout: 10_000 });
+  await expect(page.getByTestId(`monitor-${leader.id}`)).toHaveAttribute('data-status', 'down', {
+    timeout: 10_000,
+  });
   await page.screenshot({ path: shot('05-dashboard-after-leader-failover') });
 });

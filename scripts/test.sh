@@ -14,6 +14,13 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 status=0
 
+echo "== format (biome)"
+if ! bunx biome format . >/dev/null 2>&1; then
+  bunx biome format . 2>&1 | tail -20
+  echo "formatting differs: run 'bun run format'"
+  status=1
+fi
+
 echo "== typecheck (tsc --noEmit)"
 if ! bun run typecheck; then
   echo "typecheck failed"

@@ -48,10 +48,16 @@ const shutdown = async () => {
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 
-console.log(`zonescale dev cluster starting (data in ${cluster.dataDir}/${cluster.cluster}, logs in ${cluster.dataDir}/${cluster.cluster}/logs)`);
+console.log(
+  `zonescale dev cluster starting (data in ${cluster.dataDir}/${cluster.cluster}, logs in ${cluster.dataDir}/${cluster.cluster}/logs)`,
+);
 let state;
 try {
-  state = await cluster.waitFor('every zone to have a balancer and an alive app server', (s) => clusterReady(s, 3), 90_000);
+  state = await cluster.waitFor(
+    'every zone to have a balancer and an alive app server',
+    (s) => clusterReady(s, 3),
+    90_000,
+  );
 } catch (err) {
   console.error(String(err));
   await shutdown();
@@ -60,7 +66,10 @@ try {
 
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(22)} ${value}`);
 console.log('\nzonescale is up.\n');
-line('dashboard', `${cluster.monitors[0]!.url}/  (any monitor serves it: ${cluster.monitors.map((m) => m.url).join(', ')})`);
+line(
+  'dashboard',
+  `${cluster.monitors[0]!.url}/  (any monitor serves it: ${cluster.monitors.map((m) => m.url).join(', ')})`,
+);
 for (const z of state.zones) {
   line(`${z.zone} balancer`, z.balancer?.url ?? '(none)');
   for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
@@ -68,7 +77,9 @@ for (const z of state.zones) {
 line('collector', cluster.collectorUrl);
 line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
 for (const m of cluster.monitors) line(`monitor ${m.id} pid`, String(m.proc?.pid));
-console.log(`\n  cluster token          ${generated ? `${token}  (generated; set ZONESCALE_TOKEN to choose one)` : '(from ZONESCALE_TOKEN / --token)'}`);
+console.log(
+  `\n  cluster token          ${generated ? `${token}  (generated; set ZONESCALE_TOKEN to choose one)` : '(from ZONESCALE_TOKEN / --token)'}`,
+);
 console.log(`  timings\n  ${describeTimings()}`);
 console.log('\nFollowing scaling and leadership events (Ctrl-C stops everything):');
 
@@ -84,7 +95,9 @@ setInterval(async () => {
   const key = `${s.leader?.id}/${s.leader?.term}`;
   if (key !== leaderKey) {
     leaderKey = key;
-    console.log(`  ${new Date().toLocaleTimeString()}  leader is now monitor ${s.leader?.id} (term ${s.leader?.term})`);
+    console.log(
+      `  ${new Date().toLocaleTimeString()}  leader is now monitor ${s.leader?.id} (term ${s.leader?.term})`,
+    );
   }
   for (const e of [...s.events].reverse()) {
     if (seen.has(e.id)) continue;

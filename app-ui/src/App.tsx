@@ -16,7 +16,14 @@ export function App() {
   const stream = useStream();
   const last = stream.samples.at(-1);
   const stale = last ? Date.now() - last.ts > 5_000 : true;
-  const health = stream.connection !== 'live' ? 'unreachable' : last?.healthy && !stale ? 'healthy' : last ? 'unhealthy' : 'waiting';
+  const health =
+    stream.connection !== 'live'
+      ? 'unreachable'
+      : last?.healthy && !stale
+        ? 'healthy'
+        : last
+          ? 'unhealthy'
+          : 'waiting';
 
   return (
     <main>
@@ -63,7 +70,13 @@ export function App() {
           ]}
         />
         <MetricChart title="Memory" metric="memoryMb" unit="MB" color="var(--mem)" samples={stream.samples} />
-        <MetricChart title="Throughput" metric="throughput" unit="req/s" color="var(--tput)" samples={stream.samples} />
+        <MetricChart
+          title="Throughput"
+          metric="throughput"
+          unit="req/s"
+          color="var(--tput)"
+          samples={stream.samples}
+        />
       </section>
     </main>
   );

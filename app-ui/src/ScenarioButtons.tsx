@@ -13,7 +13,11 @@ const BUTTONS: { mode: ScenarioMode; label: string; hint: string }[] = [
 ];
 
 /** Scenario buttons; `onSwitched` runs after the server accepted a switch. */
-export function ScenarioButtons(props: { active: ScenarioMode | null; uiKey: string; onSwitched: (m: ScenarioMode) => void }) {
+export function ScenarioButtons(props: {
+  active: ScenarioMode | null;
+  uiKey: string;
+  onSwitched: (m: ScenarioMode) => void;
+}) {
   const [busy, setBusy] = useState<ScenarioMode | null>(null);
   const [error, setError] = useState<string | null>(null);
 

@@ -28,7 +28,10 @@ export function useStream(url = '/stream'): StreamState & { setScenario: (m: Sce
   useEffect(() => {
     const es = new EventSource(url);
     es.addEventListener('hello', (e) => {
-      const hello = JSON.parse((e as MessageEvent<string>).data) as { scenario: ScenarioMode; history: Sample[] };
+      const hello = JSON.parse((e as MessageEvent<string>).data) as {
+        scenario: ScenarioMode;
+        history: Sample[];
+      };
       setState({ samples: trim(hello.history), scenario: hello.scenario, connection: 'live' });
     });
     es.addEventListener('sample', (e) => {

@@ -8,7 +8,10 @@ import type { CpuPoint, Sample, ZoneId } from '../shared/types.ts';
 import type { MetricsStore, ZoneCpu } from './metrics-store.ts';
 
 /** Mean over servers of each server's mean CPU %; `perServer` maps server id → its mean CPU %. */
-export function meanOfServerMeans(samples: readonly Sample[]): { avgCpu: number | null; perServer: Record<string, number> } {
+export function meanOfServerMeans(samples: readonly Sample[]): {
+  avgCpu: number | null;
+  perServer: Record<string, number>;
+} {
   const sums = new Map<string, { sum: number; n: number }>();
   for (const s of samples) {
     const acc = sums.get(s.serverId) ?? { sum: 0, n: 0 };

@@ -10,7 +10,17 @@ import type { MetricsStore } from './metrics-store.ts';
 
 /** Builds a sample with defaults (zone1, cpu 0 %, 100 MB, healthy, scenario off). */
 export function sample(serverId: string, ts: number, cpu: number, over: Partial<Sample> = {}): Sample {
-  return { serverId, zone: 'zone1', ts, cpu, memoryMb: 100, throughput: 0, healthy: true, scenario: 'off', ...over };
+  return {
+    serverId,
+    zone: 'zone1',
+    ts,
+    cpu,
+    memoryMb: 100,
+    throughput: 0,
+    healthy: true,
+    scenario: 'off',
+    ...over,
+  };
 }
 
 /**
@@ -45,7 +55,12 @@ export function metricsStoreContract(
 
     test('zone CPU is the mean over servers of each server mean, not the mean of all samples', async () => {
       const s = await open();
-      await s.write([sample('a', 1000, 10), sample('a', 2000, 30), sample('a', 3000, 20), sample('b', 1000, 80)]);
+      await s.write([
+        sample('a', 1000, 10),
+        sample('a', 2000, 30),
+        sample('a', 3000, 20),
+        sample('b', 1000, 80),
+      ]);
       const z = await s.zoneCpu('zone1', 0, 10_000);
       expect(z.zone).toBe('zone1');
       expect(z.perServer.a).toBeCloseTo(20);
@@ -72,13 +87,29 @@ export function metricsStoreContract(
     test('a zone without samples has avgCpu null and no servers', async () => {
       const s = await open();
       await s.write([sample('a', 1000, 10)]);
-      expect(await s.zoneCpu('zone3', 0, 10_000)).toEqual({ zone: 'zone3', avgCpu: null, perServer: {}, samples: 0 });
+      expect(await s.zoneCpu('zone3', 0, 10_000)).toEqual({
+        zone: 'zone3',
+        avgCpu: null,
+        perServer: {},
+        samples: 0,
+      });
     });
 
     test('latest returns the newest sample of each server since the given time, with every field intact', async () => {
       const s = await open();
-      const newestA = sample('a', 3000, 71.5, { memoryMb: 123.4, throughput: 17, healthy: false, scenario: 'high' });
-      await s.write([sample('a', 1000, 10), newestA, sample('a', 2000, 20), sample('b', 500, 5), sample('c', 2500, 9, { zone: 'zone2' })]);
+      const newestA = sample('a', 3000, 71.5, {
+        memoryMb: 123.4,
+        throughput: 17,
+        healthy: false,
+        scenario: 'high',
+      });
+      await s.write([
+        sample('a', 1000, 10),
+        newestA,
+        sample('a', 2000, 20),
+        sample('b', 500, 5),
+        sample('c', 2500, 9, { zone: 'zone2' }),
+      ]);
       const got = await s.latest(1000);
       expect(got.map((x) => x.serverId).sort()).toEqual(['a', 'c']);
       expect(got.find((x) => x.serverId === 'a')).toEqual(newestA);

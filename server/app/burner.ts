@@ -18,9 +18,16 @@ export const DUTY_INTEGRAL_LIMIT = 40;
  * Next duty (0–1) for `target` % given the `measured` % of the last interval. With no target the
  * duty is 0 and the integral resets. Pure.
  */
-export function nextDuty(state: DutyState, target: number | null, measured: number): { duty: number; state: DutyState } {
+export function nextDuty(
+  state: DutyState,
+  target: number | null,
+  measured: number,
+): { duty: number; state: DutyState } {
   if (target === null) return { duty: 0, state: { integral: 0 } };
-  const integral = Math.min(DUTY_INTEGRAL_LIMIT, Math.max(-DUTY_INTEGRAL_LIMIT, state.integral + DUTY_GAIN * (target - measured)));
+  const integral = Math.min(
+    DUTY_INTEGRAL_LIMIT,
+    Math.max(-DUTY_INTEGRAL_LIMIT, state.integral + DUTY_GAIN * (target - measured)),
+  );
   const duty = Math.min(1, Math.max(0, (target + integral) / 100));
   return { duty, state: { integral } };
 }

@@ -14,7 +14,10 @@ export interface CpuMeter {
 }
 
 /** A meter over `cpu` (µs) and `wall` (ms) clocks; both injectable for tests. */
-export function createCpuMeter(cpu: CpuClock = () => process.cpuUsage(), wall: () => number = () => performance.now()): CpuMeter {
+export function createCpuMeter(
+  cpu: CpuClock = () => process.cpuUsage(),
+  wall: () => number = () => performance.now(),
+): CpuMeter {
   let last = cpu();
   let lastWall = wall();
   return {

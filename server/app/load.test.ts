@@ -28,7 +28,16 @@ describe('AppLoad', () => {
     load.throughput.hit();
     advance(1000);
     const s = load.tick();
-    expect(s).toEqual({ serverId: 'zone1-app-1', zone: 'zone1', ts: 1_001_000, cpu: 3, memoryMb: 64.4, throughput: 2, healthy: true, scenario: 'off' });
+    expect(s).toEqual({
+      serverId: 'zone1-app-1',
+      zone: 'zone1',
+      ts: 1_001_000,
+      cpu: 3,
+      memoryMb: 64.4,
+      throughput: 2,
+      healthy: true,
+      scenario: 'off',
+    });
     expect(publisher.published).toEqual([s]);
     expect(load.latest()).toEqual(s);
   });

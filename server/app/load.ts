@@ -10,7 +10,13 @@ import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import type { Sample, ScenarioMode } from '../shared/types.ts';
 import { type Burner, type DutyState, nextDuty } from './burner.ts';
 import type { CpuMeter } from './cpu-meter.ts';
-import { DEFAULT_CURVE, type ScenarioCurve, type ScenarioState, startScenario, stepScenario } from './scenario.ts';
+import {
+  DEFAULT_CURVE,
+  type ScenarioCurve,
+  type ScenarioState,
+  startScenario,
+  stepScenario,
+} from './scenario.ts';
 import { ThroughputMeter } from './throughput.ts';
 
 /** How much sample history the page gets on connect, ms. */

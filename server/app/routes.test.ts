@@ -13,7 +13,10 @@ let uiDir = '';
 beforeAll(() => {
   uiDir = mkdtempSync(join(tmpdir(), 'zs-app-ui-'));
   mkdirSync(join(uiDir, 'assets'));
-  writeFileSync(join(uiDir, 'index.html'), '<!doctype html><html><head><!--ZONESCALE_APP_CONFIG--></head><body></body></html>');
+  writeFileSync(
+    join(uiDir, 'index.html'),
+    '<!doctype html><html><head><!--ZONESCALE_APP_CONFIG--></head><body></body></html>',
+  );
   writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(uiDir, 'secret.txt'), 'nope');
 });
@@ -31,10 +34,22 @@ function setup(dir = uiDir) {
     now: () => t,
     rand: () => 0.5,
   });
-  const app = appRoutes({ id: 'zone1-app-1', zone: 'zone1', token: TOKEN, uiKey: UI_KEY, scenarioMode: 'simulate', load, uiDir: dir });
+  const app = appRoutes({
+    id: 'zone1-app-1',
+    zone: 'zone1',
+    token: TOKEN,
+    uiKey: UI_KEY,
+    scenarioMode: 'simulate',
+    load,
+    uiDir: dir,
+  });
   const req = (path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
   const scenario = (body: unknown, headers: Record<string, string> = {}) =>
-    req('/scenario', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    req('/scenario', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return { app, load, req, scenario, advance: (ms: number) => (t += ms) };
 }
 
@@ -44,7 +59,17 @@ describe('app routes', () => {
     advance(1000);
     load.tick();
     const body = await (await req('/health_check')).json();
-    expect(body).toEqual({ status: 'ok', id: 'zone1-app-1', zone: 'zone1', cpu: 2, memoryMb: 50, inFlight: 1, throughput: 0, scenario: 'off', scenarioMode: 'simulate' });
+    expect(body).toEqual({
+      status: 'ok',
+      id: 'zone1-app-1',
+      zone: 'zone1',
+      cpu: 2,
+      memoryMb: 50,
+      inFlight: 1,
+      throughput: 0,
+      scenario: 'off',
+      scenarioMode: 'simulate',
+    });
   });
 
   test('GET /work burns for the asked time, answers who served it and counts in throughput', async () => {
@@ -93,17 +118,22 @@ describe('app routes', () => {
     expect(load.scenario()).toBe('low');
   });
 
-  test.each([['{"mode":"max"}'], ['{}'], ['not json']])('POST /scenario with body %s gets 400 and nothing changes', async (body) => {
-    const { scenario, load } = setup();
-    const res = await scenario(body, { 'x-ui-key': UI_KEY });
-    expect(res.status).toBe(400);
-    expect(load.scenario()).toBe('off');
-  });
+  test.each([['{"mode":"max"}'], ['{}'], ['not json']])(
+    'POST /scenario with body %s gets 400 and nothing changes',
+    async (body) => {
+      const { scenario, load } = setup();
+      const res = await scenario(body, { 'x-ui-key': UI_KEY });
+      expect(res.status).toBe(400);
+      expect(load.scenario()).toBe('off');
+    },
+  );
 
   test('GET / serves the page with the bootstrap data injected', async () => {
     const { req } = setup();
     const html = await (await req('/')).text();
-    expect(html).toContain('<script>window.__ZONESCALE_APP__={"id":"zone1-app-1","zone":"zone1","uiKey":"page-key-123"}</script>');
+    expect(html).toContain(
+      '<script>window.__ZONESCALE_APP__={"id":"zone1-app-1","zone":"zone1","uiKey":"page-key-123"}</script>',
+    );
     expect(html).not.toContain(TOKEN);
   });
 
@@ -155,6 +185,8 @@ describe('app routes', () => {
   test('openapi.json lists the routes', async () => {
     const { req } = setup();
     const doc = await (await req('/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health_check', '/work', '/scenario', '/stream', '/api/hello']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/health_check', '/work', '/scenario', '/stream', '/api/hello']),
+    );
   });
 });

@@ -9,7 +9,15 @@ import { createRoute } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { timingSafeEqual } from 'node:crypto';
 import { streamSSE } from 'hono/streaming';
-import { createApi, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity, z } from '../shared/api.ts';
+import {
+  createApi,
+  errorResponses,
+  finishApi,
+  jsonBody,
+  jsonResponse,
+  tokenSecurity,
+  z,
+} from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import { Sample, ScenarioMode } from '../shared/types.ts';
@@ -131,7 +139,10 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
       summary: 'Does real CPU work (a busy loop) for `ms` milliseconds',
       request: { query: WorkQuery },
       responses: {
-        200: jsonResponse(z.object({ server: z.string(), zone: z.string(), ms: z.number().int() }), 'Work done'),
+        200: jsonResponse(
+          z.object({ server: z.string(), zone: z.string(), ms: z.number().int() }),
+          'Work done',
+        ),
         400: errorResponses[400],
       },
     }),
@@ -144,7 +155,12 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
 
   for (const path of ['/api/hello', '/hello'] as const) {
     app.openapi(
-      createRoute({ method: 'get', path, summary: 'A cheap user request', responses: { 200: jsonResponse(Hello, 'Which server answered') } }),
+      createRoute({
+        method: 'get',
+        path,
+        summary: 'A cheap user request',
+        responses: { 200: jsonResponse(Hello, 'Which server answered') },
+      }),
       (c) => c.json({ server: deps.id, zone: deps.zone }, 200),
     );
   }
@@ -156,7 +172,9 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
       summary: 'Switch the CPU scenario (High CPU / Low CPU / off)',
       description: 'Needs the cluster token, or the `x-ui-key` header the page received in index.html.',
       security: tokenSecurity,
-      middleware: [requireToken(deps.token, (req) => keyMatches(req.headers.get('x-ui-key'), deps.uiKey))] as const,
+      middleware: [
+        requireToken(deps.token, (req) => keyMatches(req.headers.get('x-ui-key'), deps.uiKey)),
+      ] as const,
       request: { body: jsonBody(ScenarioBody) },
       responses: {
         200: jsonResponse(z.object({ scenario: ScenarioMode, previous: ScenarioMode }), 'Scenario switched'),
@@ -174,8 +192,11 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/stream',
-    summary: "SSE of this server's samples: `hello` {id, zone, scenario, history} once, then `sample` per interval",
-    responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Sample } } } },
+    summary:
+      "SSE of this server's samples: `hello` {id, zone, scenario, history} once, then `sample` per interval",
+    responses: {
+      200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Sample } } },
+    },
   });
   app.get('/stream', (c) =>
     streamSSE(c, async (stream) => {
@@ -193,7 +214,12 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
       try {
         await stream.writeSSE({
           event: 'hello',
-          data: JSON.stringify({ id: deps.id, zone: deps.zone, scenario: load.scenario(), history: load.history() }),
+          data: JSON.stringify({
+            id: deps.id,
+            zone: deps.zone,
+            scenario: load.scenario(),
+            history: load.history(),
+          }),
         });
         while (!stream.aborted && !stream.closed) {
           const next = queue.shift();
@@ -213,14 +239,20 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
   );
 
   app.get('/', () => indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }));
-  app.get('/index.html', () => indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }));
+  app.get('/index.html', () =>
+    indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }),
+  );
   app.get('/assets/*', (c) => {
     const file = assetFile(deps.uiDir, c.req.path.slice('/assets/'.length));
     if (!file) return c.json({ error: 'not_found', message: `no asset ${c.req.path}` }, 404);
     return new Response(file, { headers: { 'cache-control': 'public, max-age=31536000, immutable' } });
   });
 
-  finishApi(app, 'zonescale app server', 'One replica of the scaled service: user work, its load, and its scenario page.');
+  finishApi(
+    app,
+    'zonescale app server',
+    'One replica of the scaled service: user work, its load, and its scenario page.',
+  );
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }

@@ -55,8 +55,13 @@ describe('scenario curves', () => {
 
     test.each(['high', 'low'] as const)('%s moves by a bounded step every second', (mode) => {
       const series = run(mode, 300, 1000, seeded(seed));
-      const maxStep = Math.max(DEFAULT_CURVE.highRisePerSec, DEFAULT_CURVE.lowFallPerSec, DEFAULT_CURVE.wanderPerSec);
-      for (let i = 1; i < series.length; i++) expect(Math.abs(series[i]! - series[i - 1]!)).toBeLessThanOrEqual(maxStep + 1e-9);
+      const maxStep = Math.max(
+        DEFAULT_CURVE.highRisePerSec,
+        DEFAULT_CURVE.lowFallPerSec,
+        DEFAULT_CURVE.wanderPerSec,
+      );
+      for (let i = 1; i < series.length; i++)
+        expect(Math.abs(series[i]! - series[i - 1]!)).toBeLessThanOrEqual(maxStep + 1e-9);
     });
   });
 

@@ -62,14 +62,21 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
  * Advances `state` by `dtMs` (ms, negative treated as 0). `rand` returns uniform numbers in [0, 1).
  * A target never moves more than `max(rise, fall, wander) × dt` in one step.
  */
-export function stepScenario(state: ScenarioState, dtMs: number, rand: () => number, curve: ScenarioCurve = DEFAULT_CURVE): ScenarioState {
+export function stepScenario(
+  state: ScenarioState,
+  dtMs: number,
+  rand: () => number,
+  curve: ScenarioCurve = DEFAULT_CURVE,
+): ScenarioState {
   if (state.target === null) return state;
   const dt = Math.max(0, dtMs) / 1000;
-  const wander = (band: [number, number], t: number) => clamp(t + (rand() * 2 - 1) * curve.wanderPerSec * dt, band[0], band[1]);
+  const wander = (band: [number, number], t: number) =>
+    clamp(t + (rand() * 2 - 1) * curve.wanderPerSec * dt, band[0], band[1]);
   if (state.mode === 'high') {
     if (state.inBand) return { ...state, target: wander(curve.highBand, state.target) };
     const next = state.target + curve.highRisePerSec * dt;
-    if (next > curve.highBand[0]) return { ...state, target: Math.min(next, curve.highBand[1]), inBand: true };
+    if (next > curve.highBand[0])
+      return { ...state, target: Math.min(next, curve.highBand[1]), inBand: true };
     return { ...state, target: next };
   }
   if (state.mode === 'low') {

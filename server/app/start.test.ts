@@ -16,7 +16,10 @@ afterEach(async () => {
   for (const h of handles.splice(0)) await h.stop();
 });
 
-const cfg = (over: Record<string, string>) => ({ ...AppConfig.parse({ token: TOKEN, id: 'zone1-app-9', zone: 'zone1', ...over }), port: 0 });
+const cfg = (over: Record<string, string>) => ({
+  ...AppConfig.parse({ token: TOKEN, id: 'zone1-app-9', zone: 'zone1', ...over }),
+  port: 0,
+});
 
 test('in burn mode the High scenario raises the measured process CPU above 40 % within a few seconds', async () => {
   const publisher = new MemoryMetricsPublisher();
@@ -43,7 +46,9 @@ test('in burn mode the High scenario raises the measured process CPU above 40 % 
 
 test('samples are published every sample interval with the server identity', async () => {
   const publisher = new MemoryMetricsPublisher();
-  const h = await startApp(cfg({ scenarioMode: 'simulate', sampleIntervalMs: '100' }), silentLogger, { publisher });
+  const h = await startApp(cfg({ scenarioMode: 'simulate', sampleIntervalMs: '100' }), silentLogger, {
+    publisher,
+  });
   handles.push(h);
   await Bun.sleep(550);
   expect(publisher.published.length).toBeGreaterThanOrEqual(4);
@@ -53,5 +58,7 @@ test('samples are published every sample interval with the server identity', asy
 });
 
 test('with KAFKA_BROKERS set and no publisher injected the app refuses to start', async () => {
-  await expect(startApp(cfg({ kafkaBrokers: '127.0.0.1:9092' }), silentLogger)).rejects.toBeInstanceOf(BadConfig);
+  await expect(startApp(cfg({ kafkaBrokers: '127.0.0.1:9092' }), silentLogger)).rejects.toBeInstanceOf(
+    BadConfig,
+  );
 });

@@ -44,9 +44,12 @@ export interface AppHandle extends RoleHandle {
  */
 export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}): Promise<AppHandle> {
   if (cfg.kafkaBrokers.length > 0 && !deps.publisher) {
-    throw new BadConfig('KAFKA_BROKERS is set but this build has no Kafka publisher for app servers; unset it to push to the collector');
+    throw new BadConfig(
+      'KAFKA_BROKERS is set but this build has no Kafka publisher for app servers; unset it to push to the collector',
+    );
   }
-  const publisher = deps.publisher ?? new HttpMetricsPublisher({ collector: cfg.collector, token: cfg.token, logger: log });
+  const publisher =
+    deps.publisher ?? new HttpMetricsPublisher({ collector: cfg.collector, token: cfg.token, logger: log });
   const burner: Burner | null = cfg.scenarioMode === 'burn' ? startBurner() : null;
   const load = new AppLoad({
     id: cfg.id,
@@ -83,7 +86,10 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
   const url = `http://${cfg.host}:${server.port}`;
   // The first sample comes one interval after start: a tick right now would report start-up CPU.
   const timer = setInterval(() => load.tick(), cfg.sampleIntervalMs);
-  log.info({ url, collector: cfg.collector, scenarioMode: cfg.scenarioMode, sampleIntervalMs: cfg.sampleIntervalMs }, 'app server listening');
+  log.info(
+    { url, collector: cfg.collector, scenarioMode: cfg.scenarioMode, sampleIntervalMs: cfg.sampleIntervalMs },
+    'app server listening',
+  );
 
   let stopped = false;
   return {

@@ -5,13 +5,20 @@ import { BadConfig } from '../shared/errors.ts';
 import { csv, envName, ms, parseConfig } from './parse.ts';
 import { BalancerConfig, MonitorConfig } from './roles.ts';
 
-const Schema = z.object({ checkIntervalMs: ms().default(10_000), appArgs: z.string().default(''), zones: csv().default([]) });
+const Schema = z.object({
+  checkIntervalMs: ms().default(10_000),
+  appArgs: z.string().default(''),
+  zones: csv().default([]),
+});
 
 describe('parseConfig', () => {
   test('a flag wins over the environment, which wins over the default', () => {
     expect(parseConfig(Schema, [], {}).checkIntervalMs).toBe(10_000);
     expect(parseConfig(Schema, [], { ZONESCALE_CHECK_INTERVAL_MS: '500' }).checkIntervalMs).toBe(500);
-    expect(parseConfig(Schema, ['--check-interval-ms', '7'], { ZONESCALE_CHECK_INTERVAL_MS: '500' }).checkIntervalMs).toBe(7);
+    expect(
+      parseConfig(Schema, ['--check-interval-ms', '7'], { ZONESCALE_CHECK_INTERVAL_MS: '500' })
+        .checkIntervalMs,
+    ).toBe(7);
   });
 
   test.each([
@@ -47,13 +54,26 @@ describe('parseConfig', () => {
   test('the role configs parse their documented defaults', () => {
     const token = 'x'.repeat(32);
     const b = parseConfig(BalancerConfig, ['--zone', 'zone1'], { ZONESCALE_TOKEN: token });
-    expect([b.checkIntervalMs, b.recheckIntervalMs, b.deadAfter, b.reportIntervalMs, b.tries]).toEqual([10_000, 30_000, 3, 60_000, 3]);
-    const m = parseConfig(MonitorConfig, ['--id', '2', '--peers', '1=http://127.0.0.1:7001,2=http://127.0.0.1:7002/'], { ZONESCALE_TOKEN: token });
-    expect(m.peers).toEqual([{ id: 1, url: 'http://127.0.0.1:7001' }, { id: 2, url: 'http://127.0.0.1:7002' }]);
-    expect([m.highCpu, m.lowCpu, m.minReplicas, m.maxReplicas, m.probeIntervalMs, m.periodMs]).toEqual([60, 20, 1, 5, 5_000, 10_000]);
+    expect([b.checkIntervalMs, b.recheckIntervalMs, b.deadAfter, b.reportIntervalMs, b.tries]).toEqual([
+      10_000, 30_000, 3, 60_000, 3,
+    ]);
+    const m = parseConfig(
+      MonitorConfig,
+      ['--id', '2', '--peers', '1=http://127.0.0.1:7001,2=http://127.0.0.1:7002/'],
+      { ZONESCALE_TOKEN: token },
+    );
+    expect(m.peers).toEqual([
+      { id: 1, url: 'http://127.0.0.1:7001' },
+      { id: 2, url: 'http://127.0.0.1:7002' },
+    ]);
+    expect([m.highCpu, m.lowCpu, m.minReplicas, m.maxReplicas, m.probeIntervalMs, m.periodMs]).toEqual([
+      60, 20, 1, 5, 5_000, 10_000,
+    ]);
   });
 
   test('a short token is refused', () => {
-    expect(() => parseConfig(BalancerConfig, ['--zone', 'zone1'], { ZONESCALE_TOKEN: 'short' })).toThrow(/at least 16/);
+    expect(() => parseConfig(BalancerConfig, ['--zone', 'zone1'], { ZONESCALE_TOKEN: 'short' })).toThrow(
+      /at least 16/,
+    );
   });
 });

@@ -45,9 +45,16 @@ export function parseConfig<S extends z.ZodObject>(
   }
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string>;
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string
+    >;
   } catch (err) {
-    throw new BadConfig(`${(err as Error).message}. Known flags: ${Object.keys(options).map((f) => `--${f}`).join(' ')}`);
+    throw new BadConfig(
+      `${(err as Error).message}. Known flags: ${Object.keys(options)
+        .map((f) => `--${f}`)
+        .join(' ')}`,
+    );
   }
   const raw: Record<string, string> = {};
   for (const key of keys) {

@@ -12,7 +12,10 @@ const common = {
   /** Interface to listen on. */
   host: z.string().default('127.0.0.1'),
   /** Cluster id: labels containers and names the data directory. */
-  cluster: z.string().regex(/^[a-z0-9-]+$/).default('dev'),
+  cluster: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('dev'),
   /** Directory for embedded-default state (SQLite files, process runtime records). */
   dataDir: z.string().default('.zonescale'),
 };
@@ -71,7 +74,10 @@ export const MonitorConfig = z.object({
   /** Every replica including this one: `1=http://127.0.0.1:7001,2=http://127.0.0.1:7002,…`. */
   peers: z.string().transform((s, ctx) => {
     const out: { id: number; url: string }[] = [];
-    for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const part of s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const m = /^(\d+)=(https?:\/\/.+)$/.exec(part);
       if (!m) {
         ctx.addIssue({ code: 'custom', message: `peer "${part}" is not id=url` });

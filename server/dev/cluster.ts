@@ -91,7 +91,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
   const collector = spawnRole('collector', ['collector', `--port=${layout.collectorPort}`]);
   const peers = layout.monitorPorts.map((p, i) => `${i + 1}=http://127.0.0.1:${p}`).join(',');
-  const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({ id: i + 1, url: `http://127.0.0.1:${p}`, proc: null }));
+  const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({
+    id: i + 1,
+    url: `http://127.0.0.1:${p}`,
+    proc: null,
+  }));
   const monitorArgs = (m: MonitorProc) => [
     'monitor',
     `--id=${m.id}`,
@@ -145,7 +149,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         if (last && pred(last)) return last;
         await Bun.sleep(250);
       }
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last)?.slice(0, 2000)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last)?.slice(0, 2000)}`,
+      );
     },
     async stop() {
       if (stopped) return;

@@ -9,7 +9,14 @@ const TOKEN = 'collector-test-token-0123';
 function setup() {
   const store = new MemoryMetricsStore();
   const stats: CollectorStats = { received: 0, lastWriteAt: null };
-  const app = collectorRoutes({ token: TOKEN, sink: (xs) => store.write(xs), stats, storeKind: 'memory', busKind: 'http', now: () => 42 });
+  const app = collectorRoutes({
+    token: TOKEN,
+    sink: (xs) => store.write(xs),
+    stats,
+    storeKind: 'memory',
+    busKind: 'http',
+    now: () => 42,
+  });
   const post = (body: unknown, auth: string | null = `Bearer ${TOKEN}`) =>
     app.request('http://localhost/samples', {
       method: 'POST',
@@ -43,10 +50,16 @@ describe('collector routes', () => {
   test.each([
     ['malformed JSON', '{"samples": ['],
     ['a missing samples field', {}],
-    ['one bad sample among good ones', { samples: [sample('a', 1000, 30), { ...sample('b', 1000, 30), cpu: -1 }] }],
+    [
+      'one bad sample among good ones',
+      { samples: [sample('a', 1000, 30), { ...sample('b', 1000, 30), cpu: -1 }] },
+    ],
     ['a bad zone id', { samples: [sample('a', 1000, 30, { zone: 'Zone 1!' })] }],
     ['an unknown scenario', { samples: [{ ...sample('a', 1000, 30), scenario: 'max' }] }],
-    ['more than the maximum samples', { samples: Array.from({ length: MAX_SAMPLES_PER_POST + 1 }, (_, i) => sample('a', i, 1)) }],
+    [
+      'more than the maximum samples',
+      { samples: Array.from({ length: MAX_SAMPLES_PER_POST + 1 }, (_, i) => sample('a', i, 1)) },
+    ],
   ])('a batch with %s gets a 400 JSON error and nothing is stored', async (_name, body) => {
     const { store, post } = setup();
     const res = await post(body);
@@ -61,7 +74,14 @@ describe('collector routes', () => {
     const { app, post } = setup();
     await post({ samples: [sample('a', 1000, 30)] });
     const res = await app.request('http://localhost/health_check');
-    expect(await res.json()).toEqual({ status: 'ok', role: 'collector', store: 'memory', bus: 'http', received: 1, lastWriteAt: 42 });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      role: 'collector',
+      store: 'memory',
+      bus: 'http',
+      received: 1,
+      lastWriteAt: 42,
+    });
   });
 
   test('openapi.json describes POST /samples', async () => {

@@ -5,7 +5,15 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApi, errorResponses, finishApi, jsonBody, jsonResponse, tokenSecurity, z } from '../shared/api.ts';
+import {
+  createApi,
+  errorResponses,
+  finishApi,
+  jsonBody,
+  jsonResponse,
+  tokenSecurity,
+  z,
+} from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import { Sample } from '../shared/types.ts';
@@ -40,7 +48,9 @@ export interface CollectorRouteDeps {
 }
 
 const SamplesBody = z
-  .object({ samples: z.array(Sample).max(MAX_SAMPLES_PER_POST, `at most ${MAX_SAMPLES_PER_POST} samples per request`) })
+  .object({
+    samples: z.array(Sample).max(MAX_SAMPLES_PER_POST, `at most ${MAX_SAMPLES_PER_POST} samples per request`),
+  })
   .openapi('SampleBatch');
 
 const Health = z
@@ -99,5 +109,9 @@ export function collectorRoutes(deps: CollectorRouteDeps): OpenAPIHono {
     },
   );
 
-  return finishApi(app, 'zonescale collector', 'Moves app samples from the metrics bus into the metrics store.');
+  return finishApi(
+    app,
+    'zonescale collector',
+    'Moves app samples from the metrics bus into the metrics store.',
+  );
 }

@@ -15,7 +15,10 @@ afterEach(async () => {
   for (const h of handles.splice(0)) await h.stop();
 });
 
-const cfg = (over: Record<string, string> = {}) => ({ ...CollectorConfig.parse({ token: TOKEN, ...over }), port: 0 });
+const cfg = (over: Record<string, string> = {}) => ({
+  ...CollectorConfig.parse({ token: TOKEN, ...over }),
+  port: 0,
+});
 
 test('samples pushed by the HTTP publisher land in the store', async () => {
   const store = new MemoryMetricsStore();
@@ -32,7 +35,9 @@ test('samples pushed by the HTTP publisher land in the store', async () => {
 test('samples older than the retention are pruned at start', async () => {
   const store = new MemoryMetricsStore();
   await store.write([sample('old', 1_000, 1), sample('new', 10_000_000, 2)]);
-  handles.push(await startCollector(cfg({ retentionMs: '5000' }), silentLogger, { store, now: () => 10_000_000 }));
+  handles.push(
+    await startCollector(cfg({ retentionMs: '5000' }), silentLogger, { store, now: () => 10_000_000 }),
+  );
   expect((await store.latest(0)).map((s) => s.serverId)).toEqual(['new']);
 });
 
@@ -40,7 +45,11 @@ test.each([
   ['KAFKA_BROKERS', { kafkaBrokers: '127.0.0.1:9092' }],
   ['INFLUX_URL', { influxUrl: 'http://127.0.0.1:8086' }],
 ])('with %s set and no adapter injected the collector refuses to start', async (_name, over) => {
-  await expect(startCollector(cfg(over), silentLogger, { store: _name === 'KAFKA_BROKERS' ? new MemoryMetricsStore() : undefined })).rejects.toBeInstanceOf(BadConfig);
+  await expect(
+    startCollector(cfg(over), silentLogger, {
+      store: _name === 'KAFKA_BROKERS' ? new MemoryMetricsStore() : undefined,
+    }),
+  ).rejects.toBeInstanceOf(BadConfig);
 });
 
 test.each([

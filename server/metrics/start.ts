@@ -33,12 +33,20 @@ export function pruneIntervalMs(retentionMs: number): number {
  * Starts the collector on `cfg.host:cfg.port` (0 = ephemeral).
  * @throws BadConfig when KAFKA_BROKERS or INFLUX_URL is set but no adapter was injected for it.
  */
-export async function startCollector(cfg: CollectorConfig, log: Logger, deps: CollectorDeps = {}): Promise<RoleHandle> {
+export async function startCollector(
+  cfg: CollectorConfig,
+  log: Logger,
+  deps: CollectorDeps = {},
+): Promise<RoleHandle> {
   if (cfg.kafkaBrokers.length > 0 && !deps.source) {
-    throw new BadConfig('KAFKA_BROKERS is set but this build has no Kafka source for the collector; unset it to use HTTP push');
+    throw new BadConfig(
+      'KAFKA_BROKERS is set but this build has no Kafka source for the collector; unset it to use HTTP push',
+    );
   }
   if (cfg.influxUrl && !deps.store) {
-    throw new BadConfig('INFLUX_URL is set but this build has no InfluxDB store for the collector; unset it to use SQLite');
+    throw new BadConfig(
+      'INFLUX_URL is set but this build has no InfluxDB store for the collector; unset it to use SQLite',
+    );
   }
   const now = deps.now ?? Date.now;
   const store = deps.store ?? openSqliteMetricsStore(cfg.dataDir, cfg.cluster);
@@ -74,7 +82,10 @@ export async function startCollector(cfg: CollectorConfig, log: Logger, deps: Co
   await prune();
   const pruneTimer = setInterval(prune, pruneIntervalMs(cfg.retentionMs));
 
-  log.info({ url, retentionMs: cfg.retentionMs, store: deps.store ? 'custom' : 'sqlite' }, 'collector listening');
+  log.info(
+    { url, retentionMs: cfg.retentionMs, store: deps.store ? 'custom' : 'sqlite' },
+    'collector listening',
+  );
   let stopped = false;
   return {
     url,

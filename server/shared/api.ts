@@ -27,7 +27,10 @@ export const ErrorBody = z
 /** Standard error responses to spread into a route's `responses`. */
 export const errorResponses = {
   400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
-  401: { description: 'Missing or invalid cluster token', content: { 'application/json': { schema: ErrorBody } } },
+  401: {
+    description: 'Missing or invalid cluster token',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
 } as const;
 
 /** A required JSON request body for `createRoute({ request: { body: jsonBody(Schema) } })`. */
@@ -56,7 +59,10 @@ export function createApi(opts: ApiOptions = {}): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+        const issues = result.error.issues.map((i) => ({
+          path: i.path.join('.') || '(body)',
+          message: i.message,
+        }));
         return c.json(
           { error: 'bad_request', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues },
           400,
@@ -75,7 +81,10 @@ export function createApi(opts: ApiOptions = {}): OpenAPIHono {
   });
   app.onError((err, c) => {
     if (err instanceof ZonescaleError) {
-      return c.json({ error: err.code, message: err.message, details: err.details }, err.status as ContentfulStatusCode);
+      return c.json(
+        { error: err.code, message: err.message, details: err.details },
+        err.status as ContentfulStatusCode,
+      );
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
@@ -90,7 +99,10 @@ export function createApi(opts: ApiOptions = {}): OpenAPIHono {
 
 /** Adds `GET /openapi.json` (OpenAPI 3.1, generated from the routes' zod schemas). */
 export function finishApi(app: OpenAPIHono, title: string, description: string): OpenAPIHono {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'clusterToken', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'clusterToken', {
+    type: 'http',
+    scheme: 'bearer',
+  });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title, version: '0.1.0', description } });
   return app;
 }

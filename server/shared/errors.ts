@@ -33,14 +33,24 @@ export class StaleTerm extends ZonescaleError {
     readonly offered: number,
     readonly current: number,
   ) {
-    super('stale_term', `term ${offered} is older than the current term ${current}`, 409, { offered, current });
+    super('stale_term', `term ${offered} is older than the current term ${current}`, 409, {
+      offered,
+      current,
+    });
   }
 }
 
 /** The call is only served by the leader monitor and this replica is not it; 421 (misdirected). */
 export class NotLeader extends ZonescaleError {
   constructor(leader: { id: number; url: string } | null) {
-    super('not_leader', leader ? `not the leader; the leader is monitor ${leader.id} at ${leader.url}` : 'not the leader; no leader is known', 421, { leader });
+    super(
+      'not_leader',
+      leader
+        ? `not the leader; the leader is monitor ${leader.id} at ${leader.url}`
+        : 'not the leader; no leader is known',
+      421,
+      { leader },
+    );
   }
 }
 

@@ -9,7 +9,11 @@ export type Logger = pino.Logger;
 
 /** Creates the process logger. Writes JSON lines to stdout. */
 export function createLogger(bindings: Record<string, unknown>): Logger {
-  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: bindings, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: bindings,
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
 }
 
 /** A logger that discards everything, for unit tests. */

@@ -23,7 +23,11 @@ export const UpstreamUrl = z
   .refine((u) => {
     try {
       const p = new URL(u);
-      return (p.protocol === 'http:' || p.protocol === 'https:') && p.port !== '' && (p.pathname === '/' || p.pathname === '');
+      return (
+        (p.protocol === 'http:' || p.protocol === 'https:') &&
+        p.port !== '' &&
+        (p.pathname === '/' || p.pathname === '')
+      );
     } catch {
       return false;
     }
@@ -98,7 +102,15 @@ export const ClusterEvent = z
     id: z.string(),
     /** Epoch ms. */
     ts: z.number().int(),
-    kind: z.enum(['scale-up', 'scale-down', 'replace', 'remove-dead', 'balancer-created', 'leader-elected', 'reconcile']),
+    kind: z.enum([
+      'scale-up',
+      'scale-down',
+      'replace',
+      'remove-dead',
+      'balancer-created',
+      'leader-elected',
+      'reconcile',
+    ]),
     zone: ZoneId.nullable(),
     reason: ReasonCode,
     message: z.string(),
@@ -112,7 +124,9 @@ export const ClusterEvent = z
 export type ClusterEvent = z.infer<typeof ClusterEvent>;
 
 /** Leader as the registry and every replica know it. `since` is epoch ms of the election. */
-export const LeaderInfo = z.object({ id: z.number().int(), url: z.string(), term: Term, since: z.number().int() }).openapi('Leader');
+export const LeaderInfo = z
+  .object({ id: z.number().int(), url: z.string(), term: Term, since: z.number().int() })
+  .openapi('Leader');
 export type LeaderInfo = z.infer<typeof LeaderInfo>;
 
 /** The threshold policy of the source design: add above `highCpu`, remove below `lowCpu`. */

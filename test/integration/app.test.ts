@@ -22,7 +22,12 @@ function freePort(): number {
   return p!;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown = null;
   while (Date.now() < deadline) {
@@ -34,7 +39,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined |
     }
     await Bun.sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`,
+  );
 }
 
 describe('app server → HTTP bus → collector → SQLite store', () => {
@@ -60,8 +67,23 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
   beforeAll(async () => {
     spawn(['collector', '--port', String(collectorPort), '--data-dir', dataDir, '--cluster', CLUSTER]);
     spawn([
-      'app', '--id', 'zone1-app-1', '--zone', 'zone1', '--port', String(appPort), '--scenario-mode', 'simulate',
-      '--collector', collectorUrl, '--sample-interval-ms', '500', '--data-dir', dataDir, '--cluster', CLUSTER,
+      'app',
+      '--id',
+      'zone1-app-1',
+      '--zone',
+      'zone1',
+      '--port',
+      String(appPort),
+      '--scenario-mode',
+      'simulate',
+      '--collector',
+      collectorUrl,
+      '--sample-interval-ms',
+      '500',
+      '--data-dir',
+      dataDir,
+      '--cluster',
+      CLUSTER,
     ]);
     await waitFor('the collector', async () => (await fetch(`${collectorUrl}/health_check`)).ok, 10_000);
     await waitFor('the app server', async () => (await fetch(`${appUrl}/health_check`)).ok, 10_000);
@@ -76,12 +98,20 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
   });
 
   test('samples published by the app arrive in the SQLite store within a few seconds', async () => {
-    const latest = await waitFor('a stored sample', async () => (await store!.latest(Date.now() - 10_000)).find((s) => s.serverId === 'zone1-app-1'), 5_000);
+    const latest = await waitFor(
+      'a stored sample',
+      async () => (await store!.latest(Date.now() - 10_000)).find((s) => s.serverId === 'zone1-app-1'),
+      5_000,
+    );
     expect(latest).toMatchObject({ zone: 'zone1', healthy: true, scenario: 'off' });
   });
 
   test('POST /scenario without the token or page key gets 401 and the scenario stays off', async () => {
-    const res = await fetch(`${appUrl}/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"mode":"high"}' });
+    const res = await fetch(`${appUrl}/scenario`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"mode":"high"}',
+    });
     expect(res.status).toBe(401);
     expect((await (await fetch(`${appUrl}/health_check`)).json()).scenario).toBe('off');
   });

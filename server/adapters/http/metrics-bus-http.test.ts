@@ -3,7 +3,16 @@ import { describe, expect, test } from 'bun:test';
 import type { Sample } from '../../shared/types.ts';
 import { HttpMetricsPublisher } from './metrics-bus-http.ts';
 
-const s = (ts: number): Sample => ({ serverId: 'zone1-app-1', zone: 'zone1', ts, cpu: 5, memoryMb: 50, throughput: 1, healthy: true, scenario: 'off' });
+const s = (ts: number): Sample => ({
+  serverId: 'zone1-app-1',
+  zone: 'zone1',
+  ts,
+  cpu: 5,
+  memoryMb: 50,
+  throughput: 1,
+  healthy: true,
+  scenario: 'off',
+});
 
 /** A fake collector: answers with `status()` (or throws when it returns 'down') and records bodies. */
 function fakeCollector(status: () => number | 'down') {
@@ -21,10 +30,16 @@ function fakeCollector(status: () => number | 'down') {
 describe('HttpMetricsPublisher', () => {
   test('posts {samples} to <collector>/samples with the cluster token', async () => {
     const c = fakeCollector(() => 200);
-    const p = new HttpMetricsPublisher({ collector: 'http://127.0.0.1:1/', token: 't'.repeat(16), fetch: c.fetch });
+    const p = new HttpMetricsPublisher({
+      collector: 'http://127.0.0.1:1/',
+      token: 't'.repeat(16),
+      fetch: c.fetch,
+    });
     p.publish(s(1));
     await p.settled();
-    expect(c.calls).toEqual([{ url: 'http://127.0.0.1:1/samples', auth: `Bearer ${'t'.repeat(16)}`, samples: [s(1)] }]);
+    expect(c.calls).toEqual([
+      { url: 'http://127.0.0.1:1/samples', auth: `Bearer ${'t'.repeat(16)}`, samples: [s(1)] },
+    ]);
     expect(p.pending()).toBe(0);
     expect(p.stats.sent).toBe(1);
   });
@@ -32,7 +47,11 @@ describe('HttpMetricsPublisher', () => {
   test('keeps samples while the collector is down and sends them as one batch on the next flush', async () => {
     let up = false;
     const c = fakeCollector(() => (up ? 200 : 'down'));
-    const p = new HttpMetricsPublisher({ collector: 'http://127.0.0.1:1', token: 'x'.repeat(16), fetch: c.fetch });
+    const p = new HttpMetricsPublisher({
+      collector: 'http://127.0.0.1:1',
+      token: 'x'.repeat(16),
+      fetch: c.fetch,
+    });
     for (const ts of [1, 2, 3]) {
       p.publish(s(ts));
       await p.settled();
@@ -49,7 +68,12 @@ describe('HttpMetricsPublisher', () => {
 
   test('the buffer is bounded: the oldest samples are dropped first and counted', async () => {
     const c = fakeCollector(() => 503);
-    const p = new HttpMetricsPublisher({ collector: 'http://127.0.0.1:1', token: 'x'.repeat(16), fetch: c.fetch, maxBuffered: 3 });
+    const p = new HttpMetricsPublisher({
+      collector: 'http://127.0.0.1:1',
+      token: 'x'.repeat(16),
+      fetch: c.fetch,
+      maxBuffered: 3,
+    });
     for (const ts of [1, 2, 3, 4, 5]) {
       p.publish(s(ts));
       await p.settled();
@@ -62,7 +86,11 @@ describe('HttpMetricsPublisher', () => {
 
   test('a batch the collector refuses as malformed is dropped, not retried forever', async () => {
     const c = fakeCollector(() => 400);
-    const p = new HttpMetricsPublisher({ collector: 'http://127.0.0.1:1', token: 'x'.repeat(16), fetch: c.fetch });
+    const p = new HttpMetricsPublisher({
+      collector: 'http://127.0.0.1:1',
+      token: 'x'.repeat(16),
+      fetch: c.fetch,
+    });
     p.publish(s(1));
     await p.settled();
     expect(p.pending()).toBe(0);
@@ -84,7 +112,11 @@ describe('HttpMetricsPublisher', () => {
 
   test('publish after close is ignored', async () => {
     const c = fakeCollector(() => 200);
-    const p = new HttpMetricsPublisher({ collector: 'http://127.0.0.1:1', token: 'x'.repeat(16), fetch: c.fetch });
+    const p = new HttpMetricsPublisher({
+      collector: 'http://127.0.0.1:1',
+      token: 'x'.repeat(16),
+      fetch: c.fetch,
+    });
     await p.close();
     p.publish(s(1));
     await p.settled();

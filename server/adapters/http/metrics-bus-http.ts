@@ -104,7 +104,10 @@ export class HttpMetricsPublisher implements MetricsPublisher {
         this.stats.sent += batch.length;
       } else if (res.status === 400 || res.status === 413 || res.status === 422) {
         this.stats.rejected += batch.length;
-        this.opts.logger?.warn({ status: res.status, count: batch.length }, 'collector rejected a sample batch; dropped');
+        this.opts.logger?.warn(
+          { status: res.status, count: batch.length },
+          'collector rejected a sample batch; dropped',
+        );
       } else {
         this.failed(batch, `HTTP ${res.status}`);
         return;
@@ -117,7 +120,10 @@ export class HttpMetricsPublisher implements MetricsPublisher {
     this.buffer.unshift(...batch);
     this.trim();
     if (this.stats.failures === 1 || this.stats.failures % 30 === 0) {
-      this.opts.logger?.warn({ why, pending: this.buffer.length, dropped: this.stats.dropped }, 'metrics push to the collector failed; buffering');
+      this.opts.logger?.warn(
+        { why, pending: this.buffer.length, dropped: this.stats.dropped },
+        'metrics push to the collector failed; buffering',
+      );
     }
   }
 
