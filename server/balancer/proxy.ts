@@ -46,6 +46,11 @@ export interface ProxyDeps {
   rand: () => number;
   /** Upstream fetch (Bun's `fetch` by default; tests may inject one). */
   fetch?: typeof fetch;
+  /**
+   * The request's affinity key for consistent hashing (default: the client address). The gateway
+   * uses it to key on a configured header.
+   */
+  affinityKey?: (req: Request, clientIp: string) => string | undefined;
 }
 
 /** A proxy handler: `(request, peer) → response`. */
@@ -74,7 +79,8 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       req.url.startsWith('https:') ? 'https' : 'http',
     );
     const target = pathAndQuery(req.url);
-    const ctx: PickContext = clientIp ? { ...baseCtx, key: clientIp } : baseCtx;
+    const key = d.affinityKey ? d.affinityKey(req, clientIp) : clientIp;
+    const ctx: PickContext = key ? { ...baseCtx, key } : baseCtx;
     const tried = new Set<string>();
     let last: TryOutcome | null = null;
 
