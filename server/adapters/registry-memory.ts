@@ -5,7 +5,7 @@
  */
 import { StaleTerm } from '../shared/errors.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../shared/types.ts';
-import type { Registry } from './registry.ts';
+import { leaseHeld, type Registry } from './registry.ts';
 
 /** Events kept, newest first (the `Registry.appendEvent` contract: the newest 500). */
 export const EVENT_CAP = 500;
@@ -21,10 +21,17 @@ export class MemoryRegistry implements Registry {
     return this.current ? { ...this.current } : null;
   }
 
-  async claimLeadership(expectedTerm: number, next: LeaderInfo): Promise<boolean> {
+  async claimLeadership(expectedTerm: number, next: LeaderInfo, now?: number): Promise<boolean> {
     const stored = this.current?.term ?? 0;
     if (stored !== expectedTerm || next.term <= expectedTerm) return false;
+    if (now !== undefined && leaseHeld(this.current, next.id, now)) return false;
     this.current = { ...next };
+    return true;
+  }
+
+  async renewLease(term: number, until: number): Promise<boolean> {
+    if (!this.current || this.current.term !== term) return false;
+    this.current = { ...this.current, leaseUntil: until };
     return true;
   }
 

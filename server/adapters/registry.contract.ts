@@ -1,6 +1,7 @@
 /**
  * The shared contract suite every `Registry` adapter must pass (the Hono `common.case.test.ts`
- * pattern): fencing by term, compare-and-set leadership (including racing claims), idempotent
+ * pattern): fencing by term, compare-and-set leadership (including racing claims), the leader's
+ * lease (renewal by the term holder only, claims barred until it lapses), idempotent
  * removal, sorted container listing, and the capped newest-first event log. Each adapter's test
  * file calls `registryContract(name, factory)`; the factory returns a fresh, empty registry and the
  * suite closes it after each case.
@@ -106,6 +107,63 @@ export function registryContract(name: string, factory: () => Registry | Promise
         expect(wins.filter(Boolean)).toHaveLength(1);
         const winner = wins.indexOf(true);
         expect(await r.leader()).toEqual(leaderAt(winner + 1, 1 + winner));
+      });
+    });
+
+    describe('lease', () => {
+      const leased = (id: number, term: number, leaseUntil: number): LeaderInfo => ({
+        ...leaderAt(id, term),
+        leaseUntil,
+      });
+
+      test('a claim carrying a lease stores it, and the leader renews it while it holds the term', async () => {
+        const r = await fresh();
+        expect(await r.claimLeadership(0, leased(2, 1, 5_000), 1_000)).toBe(true);
+        expect(await r.leader()).toEqual(leased(2, 1, 5_000));
+        expect(await r.renewLease(1, 9_000)).toBe(true);
+        expect((await r.leader())?.leaseUntil).toBe(9_000);
+      });
+
+      test.each([
+        ['an older term', 1],
+        ['a term that was never stored', 7],
+      ])('renewing with %s fails and changes nothing', async (_case, term) => {
+        const r = await fresh();
+        await r.claimLeadership(0, leased(1, 1, 5_000));
+        await r.claimLeadership(1, leased(2, 2, 6_000));
+        expect(await r.renewLease(term, 99_000)).toBe(false);
+        expect(await r.leader()).toEqual(leased(2, 2, 6_000));
+      });
+
+      test('renewing before any leader is stored fails', async () => {
+        const r = await fresh();
+        expect(await r.renewLease(0, 5_000)).toBe(false);
+        expect(await r.leader()).toBeNull();
+      });
+
+      test.each([
+        ['another id while its lease runs', 3, 4_999, false],
+        ['another id once its lease has lapsed', 3, 5_000, true],
+        ['the lease holder itself (a restarted leader)', 2, 1_000, true],
+      ] as const)('a claim with a clock by %s: %p', async (_case, claimant, now, wins) => {
+        const r = await fresh();
+        await r.claimLeadership(0, leased(2, 1, 5_000));
+        expect(await r.claimLeadership(1, leased(claimant, 2, now + 3_000), now)).toBe(wins);
+        expect((await r.leader())?.term).toBe(wins ? 2 : 1);
+      });
+
+      test('a released lease (renewed to now) lets another id claim at once', async () => {
+        const r = await fresh();
+        await r.claimLeadership(0, leased(2, 1, 5_000));
+        expect(await r.renewLease(1, 1_000)).toBe(true);
+        expect(await r.claimLeadership(1, leased(3, 2, 4_000), 1_000)).toBe(true);
+      });
+
+      test('a claim without a clock ignores the lease (the plain compare-and-set)', async () => {
+        const r = await fresh();
+        await r.claimLeadership(0, leased(2, 1, 5_000));
+        expect(await r.claimLeadership(1, leaderAt(3, 2))).toBe(true);
+        expect(await r.leader()).toEqual(leaderAt(3, 2));
       });
     });
 

@@ -9,7 +9,10 @@
  * for a coordinator, else restarts; no answer -> it claims term+1 by CAS (a failed CAS re-reads and
  * re-runs the election) and announces itself. A coordinator message older than the known term is
  * refused; a leader re-reads the stored term every `periodMs` and steps down when a newer one is
- * stored (fencing). Unlike the textbook bully, a monitor that (re)starts while a healthy leader
+ * stored (fencing). With a lease (`leaseMs`), a claim carries the lease and waits for a live
+ * leader's lease to lapse, the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
+ * term is stored) steps it down at once; `leaseValid` tells the driver whether the leader may still
+ * write (a paused leader that wakes up past its lease writes nothing). Unlike the textbook bully, a monitor that (re)starts while a healthy leader
  * holds the stored term follows it instead of bullying it, so a restart never churns the term.
  */
 
@@ -34,6 +37,13 @@ export interface ElectionTimings {
   electionTimeoutMs: number;
   /** The leader re-reads the stored term this often (the autoscaling period). */
   periodMs: number;
+  /**
+   * Lease length, ms (Kubernetes' leader election: 15 s). A leader writes only while its lease
+   * runs, and a candidate claims only after the previous leader's lease lapsed. Absent: no lease.
+   */
+  leaseMs?: number;
+  /** The leader renews its lease this often, ms (default a third of `leaseMs`). */
+  leaseRenewMs?: number;
 }
 
 /** Where a candidate is in its round. */
@@ -57,6 +67,11 @@ export interface ElectionState {
   nextCheckAt: number;
   /** Follower: a probe is in flight (no second one until it resolves). */
   probing: boolean;
+  /** Leader: epoch ms its lease runs until (null without a lease). */
+  leaseUntil: number | null;
+  /** Leader: next lease renewal; a renewal in flight blocks the next one. */
+  nextRenewAt: number;
+  renewing: boolean;
 }
 
 /** Inputs to `step`. */
@@ -71,17 +86,29 @@ export type ElectionEvent =
   /** The `election` messages of round `round` were all answered or timed out; `answered` lists ids that answered. */
   | { type: 'election-round-done'; round: number; answered: number[] }
   /** The CAS of round `round`: `ok` = this replica now holds `claimedTerm`; `stored` = what the registry holds after. */
-  | { type: 'claim-result'; round: number; ok: boolean; claimedTerm: number; stored: KnownLeader | null }
+  | {
+      type: 'claim-result';
+      round: number;
+      ok: boolean;
+      claimedTerm: number;
+      stored: KnownLeader | null;
+      /** The lease the claim carried (epoch ms), when leases are on. */
+      leaseUntil?: number;
+    }
   | { type: 'coordinator-received'; leader: KnownLeader }
   /** The leader re-read the stored leader (periodic check or after a write refused with StaleTerm). */
   | { type: 'term-observed'; stored: KnownLeader | null }
   /** A fenced write was refused: someone holds a newer term; step down at once. */
-  | { type: 'fenced'; current: number };
+  | { type: 'fenced'; current: number }
+  /** The result of a lease renewal for `term` until `until`: stored, refused (newer term), or an error. */
+  | { type: 'lease-result'; term: number; until: number; outcome: 'renewed' | 'refused' | 'error' };
 
 /** Outputs of `step`, carried out by the driver. */
 export type ElectionEffect =
   | { kind: 'send-election'; round: number; to: Peer[] }
-  | { kind: 'claim-term'; round: number; expectedTerm: number; nextTerm: number }
+  /** `leaseUntil` (epoch ms) when leases are on: the claim waits for the stored lease to lapse and carries it. */
+  | { kind: 'claim-term'; round: number; expectedTerm: number; nextTerm: number; leaseMs: number | null }
+  | { kind: 'renew-lease'; term: number; until: number }
   | { kind: 'announce-coordinator'; to: Peer[]; term: number }
   | { kind: 'probe-leader'; leader: KnownLeader }
   | { kind: 'read-term' }
@@ -109,7 +136,26 @@ export function initialState(self: Peer, peers: Peer[], timings: ElectionTimings
     deadline: null,
     nextCheckAt: 0,
     probing: false,
+    leaseUntil: null,
+    nextRenewAt: 0,
+    renewing: false,
   };
+}
+
+/** Lease renewal period, ms: `leaseRenewMs`, else a third of `leaseMs`. */
+function renewEvery(t: ElectionTimings): number {
+  return t.leaseRenewMs ?? Math.max(1, Math.floor((t.leaseMs ?? 0) / 3));
+}
+
+/**
+ * Whether the replica may act as leader at `now` (epoch ms): it is the leader and, with leases on,
+ * its lease has not lapsed by its own clock. Writes are skipped otherwise (source of the pause rule:
+ * Kleppmann's "fencing tokens" and Kubernetes' renew deadline).
+ */
+export function leaseValid(s: ElectionState, now: number): boolean {
+  if (s.role !== 'leader') return false;
+  if (s.timings.leaseMs === undefined) return true;
+  return s.leaseUntil !== null && now < s.leaseUntil;
 }
 
 /** Starts a new round: `election` to every higher id, or a direct claim when none is higher. */
@@ -125,15 +171,17 @@ function startElection(s: ElectionState, now: number): StepResult {
 }
 
 function claim(s: ElectionState, round: number, now: number): StepResult {
+  const leaseMs = s.timings.leaseMs ?? null;
   return {
     state: {
       ...s,
       role: 'candidate',
       round,
       phase: 'claiming',
-      deadline: now + 2 * s.timings.electionTimeoutMs,
+      // A claim may wait out the previous leader's lease.
+      deadline: now + 2 * s.timings.electionTimeoutMs + (leaseMs ?? 0),
     },
-    effects: [{ kind: 'claim-term', round, expectedTerm: s.term, nextTerm: s.term + 1 }],
+    effects: [{ kind: 'claim-term', round, expectedTerm: s.term, nextTerm: s.term + 1, leaseMs }],
   };
 }
 
@@ -147,6 +195,8 @@ function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionSta
     deadline: null,
     nextCheckAt: now + s.timings.probeIntervalMs,
     probing: false,
+    leaseUntil: null,
+    renewing: false,
   };
 }
 
@@ -179,6 +229,12 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       if (s.role === 'booting') return none;
       if (s.role === 'candidate')
         return s.deadline !== null && now >= s.deadline ? startElection(s, now) : none;
+      if (s.role === 'leader' && s.timings.leaseMs !== undefined && !s.renewing && now >= s.nextRenewAt) {
+        return {
+          state: { ...s, renewing: true, nextRenewAt: now + renewEvery(s.timings) },
+          effects: [{ kind: 'renew-lease', term: s.term, until: now + s.timings.leaseMs }],
+        };
+      }
       if (now < s.nextCheckAt) return none;
       if (s.role === 'leader')
         return { state: { ...s, nextCheckAt: now + s.timings.periodMs }, effects: [{ kind: 'read-term' }] };
@@ -228,6 +284,9 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
             deadline: null,
             nextCheckAt: now + s.timings.periodMs,
             probing: false,
+            leaseUntil: e.leaseUntil ?? null,
+            nextRenewAt: now + renewEvery(s.timings),
+            renewing: false,
           },
           effects: [
             { kind: 'became-leader', term: e.claimedTerm },
@@ -257,6 +316,18 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       }
       return none;
     }
+    case 'lease-result': {
+      if (s.role !== 'leader' || e.term !== s.term) return { state: { ...s, renewing: false }, effects: [] };
+      if (e.outcome === 'renewed')
+        return {
+          state: { ...s, renewing: false, leaseUntil: Math.max(s.leaseUntil ?? 0, e.until) },
+          effects: [],
+        };
+      // A broken registry: retry at the next tick; the lease lapses (and writes stop) if it stays broken.
+      if (e.outcome === 'error') return { state: { ...s, renewing: false, nextRenewAt: now }, effects: [] };
+      // Refused: a newer term is stored. Same as a fenced write.
+      return step({ ...s, renewing: false }, { type: 'fenced', current: s.term }, now);
+    }
     case 'fenced': {
       if (s.role !== 'leader') return none;
       // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
@@ -271,6 +342,8 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
           deadline: null,
           nextCheckAt: now + s.timings.probeIntervalMs,
           probing: false,
+          leaseUntil: null,
+          renewing: false,
         },
         effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
       };

@@ -15,6 +15,7 @@ import {
   type ElectionTimings,
   initialState,
   type KnownLeader,
+  leaseValid,
   type Peer,
   step,
 } from './election.ts';
@@ -38,6 +39,8 @@ export interface ElectionStatus {
   role: MonitorHealth['role'];
   term: number;
   leader: KnownLeader | null;
+  /** Leader only: whether its lease still runs, so it may write (absent = no lease kept, true). */
+  leaseValid?: boolean;
 }
 
 /** One replica's election runtime. `start()` once, `stop()` when done. */
@@ -80,19 +83,35 @@ export class Elector {
     this.timer = setInterval(() => this.dispatch({ type: 'tick' }), tickMs);
   }
 
-  stop(): void {
+  /**
+   * Stops ticking. A leader with a lease releases it (renews it to now), so a successor need not
+   * wait for it to lapse; resolves once that is done (errors are logged, not thrown).
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.s.role === 'leader' && this.s.leaseUntil !== null) {
+      await this.deps.registry
+        .renewLease(this.s.term, this.now())
+        .catch((err) => this.deps.log.warn({ err }, 'releasing the lease failed; it lapses on its own'));
+    }
   }
 
-  /** Current role ('booting' reads as 'candidate'), term and believed leader. */
+  /** Current role ('booting' reads as 'candidate'), term, believed leader and whether the lease runs. */
   status(): ElectionStatus {
     return {
       role: this.s.role === 'booting' ? 'candidate' : this.s.role,
       term: this.s.term,
       leader: this.s.leader,
+      leaseValid: leaseValid(this.s, this.now()),
     };
+  }
+
+  /** Whether this replica is the leader and may write now (its lease has not lapsed). */
+  mayWrite(): boolean {
+    return leaseValid(this.s, this.now());
   }
 
   /** An `election` message from a lower id arrived (the HTTP reply is the answer). */
@@ -152,12 +171,32 @@ export class Elector {
       case 'claim-term': {
         void (async () => {
           try {
-            const ok = await registry.claimLeadership(x.expectedTerm, {
-              id: this.self.id,
-              url: this.self.url,
-              term: x.nextTerm,
-              since: this.now(),
-            });
+            if (x.leaseMs !== null) {
+              // Lease-based: wait (at most one lease) for another live leader's lease to lapse.
+              const held = await registry.leader();
+              const wait = Math.min(x.leaseMs, (held?.leaseUntil ?? 0) - this.now());
+              if (held && held.id !== this.self.id && wait > 0) {
+                log.info(
+                  { leader: held.id, term: held.term, waitMs: wait },
+                  'waiting for the leader lease to lapse',
+                );
+                await Bun.sleep(wait + 1);
+                if (this.stopped || this.s.phase !== 'claiming' || this.s.round !== x.round) return;
+              }
+            }
+            const now = this.now();
+            const leaseUntil = x.leaseMs === null ? undefined : now + x.leaseMs;
+            const ok = await registry.claimLeadership(
+              x.expectedTerm,
+              {
+                id: this.self.id,
+                url: this.self.url,
+                term: x.nextTerm,
+                since: now,
+                ...(leaseUntil === undefined ? {} : { leaseUntil }),
+              },
+              x.leaseMs === null ? undefined : now,
+            );
             const l = await registry.leader();
             this.dispatch({
               type: 'claim-result',
@@ -165,6 +204,7 @@ export class Elector {
               ok,
               claimedTerm: x.nextTerm,
               stored: l && { id: l.id, url: l.url, term: l.term },
+              ...(leaseUntil === undefined ? {} : { leaseUntil }),
             });
           } catch (err) {
             // No result: the round's deadline restarts the election (no tight loop on a broken registry).
@@ -199,6 +239,24 @@ export class Elector {
             this.dispatch({ type: 'term-observed', stored: l && { id: l.id, url: l.url, term: l.term } }),
           )
           .catch((err) => log.error({ err }, 'reading the stored leader term failed'));
+        return;
+      }
+      case 'renew-lease': {
+        void registry.renewLease(x.term, x.until).then(
+          (ok) => {
+            if (!ok) log.warn({ term: x.term }, 'lease renewal refused: a newer term is stored');
+            this.dispatch({
+              type: 'lease-result',
+              term: x.term,
+              until: x.until,
+              outcome: ok ? 'renewed' : 'refused',
+            });
+          },
+          (err) => {
+            log.error({ err }, 'renewing the leader lease failed');
+            this.dispatch({ type: 'lease-result', term: x.term, until: x.until, outcome: 'error' });
+          },
+        );
         return;
       }
       case 'became-leader':

@@ -125,7 +125,17 @@ export type ClusterEvent = z.infer<typeof ClusterEvent>;
 
 /** Leader as the registry and every replica know it. `since` is epoch ms of the election. */
 export const LeaderInfo = z
-  .object({ id: z.number().int(), url: z.string(), term: Term, since: z.number().int() })
+  .object({
+    id: z.number().int(),
+    url: z.string(),
+    term: Term,
+    since: z.number().int(),
+    /**
+     * Epoch ms until which the leader holds its lease (renewed by the leader; a candidate may not
+     * claim the next term before it lapses). Absent when the leader never took a lease.
+     */
+    leaseUntil: z.number().int().optional(),
+  })
   .openapi('Leader');
 export type LeaderInfo = z.infer<typeof LeaderInfo>;
 

@@ -92,6 +92,24 @@ describe('SqliteRegistry on a shared file', () => {
     expect(await again.events(10)).toEqual([event('e1', 5, 7)]);
   });
 
+  test('a file made before leases existed gains the lease column and keeps its leader', async () => {
+    const path = freshPath();
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const { Database } = await import('bun:sqlite');
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, { create: true });
+    db.run(
+      'CREATE TABLE leader (one INTEGER PRIMARY KEY, id INTEGER, url TEXT, term INTEGER, since INTEGER)',
+    );
+    db.run("INSERT INTO leader VALUES (1, 2, 'http://127.0.0.1:7002', 4, 4000)");
+    db.close();
+    const r = open(path);
+    expect(await r.leader()).toEqual(leaderAt(2, 4));
+    expect(await r.renewLease(4, 9_000)).toBe(true);
+    expect((await r.leader())?.leaseUntil).toBe(9_000);
+  });
+
   test('four processes racing to claim the first term: exactly one wins', async () => {
     const path = freshPath();
     open(path); // creates the schema up front

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StaleTerm } from '../../shared/errors.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../../shared/types.ts';
-import type { Registry } from '../registry.ts';
+import { leaseHeld, type Registry } from '../registry.ts';
 
 /** How long a statement waits for another process's write lock before failing, ms. */
 export const REGISTRY_BUSY_TIMEOUT_MS = 5_000;
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS leader (
   id    INTEGER NOT NULL,
   url   TEXT    NOT NULL,
   term  INTEGER NOT NULL,
-  since INTEGER NOT NULL
+  since INTEGER NOT NULL,
+  lease_until INTEGER
 );
 CREATE TABLE IF NOT EXISTS containers (
   id         TEXT    PRIMARY KEY,
@@ -77,26 +78,51 @@ export class SqliteRegistry implements Registry {
     this.db.run(`PRAGMA busy_timeout = ${REGISTRY_BUSY_TIMEOUT_MS}`);
     this.db.run('PRAGMA journal_mode = WAL');
     this.db.run('PRAGMA synchronous = NORMAL');
-    this.db.transaction(() => this.db.run(SCHEMA)).immediate();
+    this.db
+      .transaction(() => {
+        this.db.run(SCHEMA);
+        // Files made before leases existed lack the column.
+        const cols = this.db.query<{ name: string }, []>('PRAGMA table_info(leader)').all();
+        if (!cols.some((c) => c.name === 'lease_until'))
+          this.db.run('ALTER TABLE leader ADD COLUMN lease_until INTEGER');
+      })
+      .immediate();
   }
 
   async leader(): Promise<LeaderInfo | null> {
-    return (
-      this.db.query<LeaderInfo, []>('SELECT id, url, term, since FROM leader WHERE one = 1').get() ?? null
-    );
+    return this.readLeader();
   }
 
-  async claimLeadership(expectedTerm: number, next: LeaderInfo): Promise<boolean> {
+  async claimLeadership(expectedTerm: number, next: LeaderInfo, now?: number): Promise<boolean> {
     return this.db
       .transaction(() => {
         if (this.storedTerm() !== expectedTerm || next.term <= expectedTerm) return false;
+        if (now !== undefined && leaseHeld(this.readLeader(), next.id, now)) return false;
         this.db
           .query(
-            'INSERT OR REPLACE INTO leader (one, id, url, term, since) VALUES (1, $id, $url, $term, $since)',
+            `INSERT OR REPLACE INTO leader (one, id, url, term, since, lease_until)
+             VALUES (1, $id, $url, $term, $since, $leaseUntil)`,
           )
-          .run({ id: next.id, url: next.url, term: next.term, since: next.since });
+          .run({
+            id: next.id,
+            url: next.url,
+            term: next.term,
+            since: next.since,
+            leaseUntil: next.leaseUntil ?? null,
+          });
         return true;
       })
+      .immediate();
+  }
+
+  async renewLease(term: number, until: number): Promise<boolean> {
+    return this.db
+      .transaction(
+        () =>
+          this.db
+            .query('UPDATE leader SET lease_until = $until WHERE one = 1 AND term = $term')
+            .run({ until, term }).changes > 0,
+      )
       .immediate();
   }
 
@@ -153,6 +179,17 @@ export class SqliteRegistry implements Registry {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+  }
+
+  private readLeader(): LeaderInfo | null {
+    const row = this.db
+      .query<LeaderInfo & { lease_until: number | null }, []>(
+        'SELECT id, url, term, since, lease_until FROM leader WHERE one = 1',
+      )
+      .get();
+    if (!row) return null;
+    const { lease_until, ...l } = row;
+    return lease_until === null ? l : { ...l, leaseUntil: lease_until };
   }
 
   private storedTerm(): number {
