@@ -1,0 +1,103 @@
+/**
+ * Helpers for the service-backed suites: where the real services listen (`scripts/services.sh env`
+ * names: REDIS_URL, KAFKA_BROKERS, INFLUX_URL, DOCKER_HOST, defaulting to the 127.0.0.1 addresses
+ * the script uses), whether each one answers, and `requireService`, which makes a missing service a
+ * failing test with `CI=true` and a skipped suite with a printed reason otherwise. Fault tests stop
+ * and start single services through `serviceCtl` (the same script).
+ */
+import { test } from 'bun:test';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+/** Repository root. */
+export const REPO = join(import.meta.dir, '../..');
+
+/** Service addresses (env overrides, else scripts/services.sh defaults). */
+export const SERVICES = {
+  redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+  kafkaBrokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
+  influxUrl: process.env.INFLUX_URL || 'http://127.0.0.1:8086',
+  dockerSocket: (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''),
+};
+
+export type ServiceName = 'redis' | 'kafka' | 'influx' | 'docker';
+
+/** Whether a TCP port on 127.0.0.1 (or a unix socket path) accepts a connection within `ms`. */
+export function reachable(target: { port: number } | { path: string }, ms = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = 'port' in target ? connect(target.port, '127.0.0.1') : connect(target.path);
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(ms, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** Whether `name` answers right now. */
+export async function serviceUp(name: ServiceName): Promise<boolean> {
+  switch (name) {
+    case 'redis':
+      return reachable({ port: Number(new URL(SERVICES.redisUrl).port || 6379) });
+    case 'kafka':
+      return reachable({ port: Number(SERVICES.kafkaBrokers[0]?.split(':')[1] ?? 9092) });
+    case 'influx':
+      return fetch(`${SERVICES.influxUrl}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
+        (r) => r.status === 204,
+        () => false,
+      );
+    case 'docker':
+      return reachable({ path: SERVICES.dockerSocket });
+  }
+}
+
+/**
+ * Checks the services a suite needs. Returns true when all answer. Otherwise: with CI=true it
+ * registers a failing test naming them (CI installs and starts every service, so absence is a bug);
+ * locally it prints why the suite is skipped and returns false (use with `describe.skipIf`).
+ */
+export async function requireService(...names: ServiceName[]): Promise<boolean> {
+  const missing: ServiceName[] = [];
+  for (const n of names) if (!(await serviceUp(n))) missing.push(n);
+  if (missing.length === 0) return true;
+  const why = `${missing.join(', ')} not reachable (start with: bash scripts/services.sh up ${missing.join(' ')})`;
+  if (process.env.CI === 'true') {
+    test(`the services this suite needs are running: ${missing.join(', ')}`, () => {
+      throw new Error(why);
+    });
+  } else {
+    console.warn(`[skip] ${why}`);
+  }
+  return false;
+}
+
+/** Runs `bash scripts/services.sh <cmd> <name>` and waits; @throws Error when it exits non-zero. */
+export async function serviceCtl(cmd: 'up' | 'down', name: ServiceName): Promise<void> {
+  const proc = Bun.spawn(['bash', join(REPO, 'scripts/services.sh'), cmd, name], {
+    cwd: REPO,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const code = await proc.exited;
+  if (code !== 0)
+    throw new Error(`services.sh ${cmd} ${name} exited ${code}: ${await new Response(proc.stderr).text()}`);
+}
+
+/** Polls `check` every 100 ms until it returns true or `ms` passes; returns the last result. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) return false;
+    await Bun.sleep(100);
+  }
+}
+
+/** A unique suffix for keys, topics, databases and container ids of one test run. */
+export const RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
