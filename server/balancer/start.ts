@@ -53,7 +53,7 @@ export async function startBalancer(
       checkIntervalMs: cfg.checkIntervalMs,
       recheckIntervalMs: cfg.recheckIntervalMs,
       deadAfter: cfg.deadAfter,
-      outlierThreshold: hooks.outlierThreshold,
+      outlierThreshold: hooks.outlierThreshold ?? cfg.outlierThreshold,
     },
     [...new Set(initial)],
     now(),

@@ -44,7 +44,32 @@ export const BalancerConfig = z.object({
   tries: z.coerce.number().int().min(1).max(10).default(3),
   /** Timeout of one proxied try, ms (connect + response headers). */
   tryTimeoutMs: ms().default(10_000),
-  strategy: z.enum(['round-robin']).default('round-robin'),
+  /** Balancing strategy (`server/balancer/strategy.ts`). */
+  strategy: z.enum(['round-robin', 'least-connections', 'p2c', 'consistent-hash']).default('round-robin'),
+  /** Affinity key of `consistent-hash`: `header:<name>`, `cookie:<name>` or `client` (the client address). */
+  hashKey: z
+    .string()
+    .regex(
+      /^(header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|cookie:[^\s=;,]+|client)$/,
+      'must be header:<name>, cookie:<name> or client',
+    )
+    .default('client'),
+  /** Consecutive failed live requests that eject a server at once (passive outlier detection). */
+  outlierThreshold: z.coerce.number().int().min(1).default(1),
+  /** Retries allowed, % of requests in the retry-budget window (Envoy/Finagle retry budget). */
+  retryBudgetPercent: z.coerce.number().min(0).max(100).default(20),
+  /** Window of the retry budget, ms. */
+  retryBudgetWindowMs: ms().default(10_000),
+  /** Overall deadline of a proxied request across all tries, ms (until response headers). */
+  requestTimeoutMs: ms().default(30_000),
+  /** Request bodies up to this size are buffered and so can be retried; larger ones stream once, bytes. */
+  maxRetryBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024),
+  /** On stop, how long in-flight requests may take to finish before they are cut, ms. */
+  drainTimeoutMs: ms().default(10_000),
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
 
@@ -124,6 +149,8 @@ export const MonitorConfig = z.object({
   collector: z.string().default('http://127.0.0.1:7000'),
   /** Serve the dashboard from this directory. */
   dashboardDir: z.string().default('dashboard/dist'),
+  /** The gateway's URL: the leader pushes it every zone's balancer (PUT /zones); empty = no gateway. */
+  gateway: z.string().default(''),
   /** Verbose debugging of election messages. */
   debugElection: boolish.default(false),
 });
@@ -141,6 +168,30 @@ export const CollectorConfig = z.object({
   retentionMs: ms().default(3_600_000),
 });
 export type CollectorConfig = z.infer<typeof CollectorConfig>;
+
+/** `bun server/main.ts gateway`: the front door in front of the zone balancers. */
+export const GatewayConfig = z.object({
+  ...common,
+  port: port().default(7010),
+  /** Initial zones `zone1=http://127.0.0.1:8001,…` (the leader pushes them anyway with PUT /zones). */
+  zones: z.string().default(''),
+  /** Affinity header (e.g. `x-session-id`); empty = key on the client address. */
+  affinityHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]*$/, 'a header name: letters, digits and dashes')
+    .default(''),
+  /** Health check of an available zone's balancer, ms. */
+  checkIntervalMs: ms().default(2_000),
+  /** Recheck of an unavailable zone's balancer, ms. */
+  recheckIntervalMs: ms().default(2_000),
+  /** Timeout of one zone health check, ms. */
+  checkTimeoutMs: ms().default(1_000),
+  /** Zones tried per request, each the next one on the ring. */
+  tries: z.coerce.number().int().min(1).max(10).default(3),
+  /** Timeout of one proxied try, ms (connect + response headers). */
+  tryTimeoutMs: ms().default(10_000),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** Extra environment names per option (the well-known ones). */
 export const ENV_ALIASES = {

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startBalancer } from '../../server/balancer/start.ts';
-import type { BalancerConfig } from '../../server/config/roles.ts';
+import { BalancerConfig } from '../../server/config/roles.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
 
@@ -115,6 +115,7 @@ beforeAll(async () => {
   });
   ups = ['a', 'b', 'c'].map(startUpstream);
   const cfg: BalancerConfig = {
+    ...BalancerConfig.parse({ token: TOKEN, zone: 'zone1' }),
     token: TOKEN,
     host: '127.0.0.1',
     cluster: 'it',
@@ -292,6 +293,7 @@ describe('retries and outlier ejection, with active checks out of the way', () =
     await closed.stop(true);
     slow = await startBalancer(
       {
+        ...BalancerConfig.parse({ token: TOKEN, zone: 'zone2' }),
         token: TOKEN,
         host: '127.0.0.1',
         cluster: 'it',
