@@ -1,16 +1,23 @@
 /**
- * The one entry point: `bun server/main.ts <balancer|app|monitor|collector> [flags]`. It parses and
+ * The one entry point: `bun server/main.ts <balancer|app|monitor|collector|gateway> [flags]`. It parses and
  * validates the role's configuration (flags, then `ZONESCALE_*` environment, then defaults; see
  * `config/parse.ts`), starts the role, and stops it cleanly on SIGINT/SIGTERM. A bad configuration
  * prints what is wrong and exits with status 2.
  */
-import { AppConfig, BalancerConfig, CollectorConfig, ENV_ALIASES, MonitorConfig } from './config/roles.ts';
+import {
+  AppConfig,
+  BalancerConfig,
+  CollectorConfig,
+  ENV_ALIASES,
+  GatewayConfig,
+  MonitorConfig,
+} from './config/roles.ts';
 import { parseConfig } from './config/parse.ts';
 import { BadConfig } from './shared/errors.ts';
 import { createLogger } from './shared/logger.ts';
 import type { RoleHandle } from './shared/role.ts';
 
-const ROLES = ['balancer', 'app', 'monitor', 'collector'] as const;
+const ROLES = ['balancer', 'app', 'monitor', 'collector', 'gateway'] as const;
 type Role = (typeof ROLES)[number];
 
 const USAGE = `usage: bun server/main.ts <${ROLES.join('|')}> [--flag value …]
@@ -38,6 +45,11 @@ export async function startRole(role: Role, argv: string[], env = process.env): 
       const cfg = parseConfig(CollectorConfig, argv, env, ENV_ALIASES);
       const { startCollector } = await import('./metrics/start.ts');
       return startCollector(cfg, createLogger({ role }));
+    }
+    case 'gateway': {
+      const cfg = parseConfig(GatewayConfig, argv, env, ENV_ALIASES);
+      const { startGateway } = await import('./gateway/start.ts');
+      return startGateway(cfg, createLogger({ role }));
     }
     default: {
       const never: never = role;

@@ -172,6 +172,8 @@ export const ServerView = z
     throughput: z.number().nullable(),
     scenario: ScenarioMode.nullable(),
     createdAt: z.number().int(),
+    /** Requests the zone balancer is running on it now (its `GET /pools`); null when unknown. */
+    inFlight: z.number().int().nullable().optional(),
   })
   .openapi('ServerView');
 export type ServerView = z.infer<typeof ServerView>;
@@ -188,6 +190,12 @@ export const ZoneView = z
     servers: z.array(ServerView),
     /** Servers the balancer holds that the registry does not (being drained or just reported dead). */
     strayServers: z.array(z.object({ url: z.string(), state: PoolState })),
+    /** The zone's autoscaling policy when it differs from the cluster default `ClusterState.policy`. */
+    policy: Policy.optional(),
+    /** The zone's last autoscaling decision with its reason (from the leader); null when none is known. */
+    decision: ZoneDecision.nullable().optional(),
+    /** Requests/s the zone balancer answered since the previous view (its `balancer_requests_total`); null before two readings. */
+    requestsPerSec: z.number().nullable().optional(),
   })
   .openapi('ZoneView');
 export type ZoneView = z.infer<typeof ZoneView>;
@@ -202,6 +210,19 @@ export const MonitorView = z
   .openapi('MonitorView');
 export type MonitorView = z.infer<typeof MonitorView>;
 
+/** The front door (gateway role) as the monitor sees it: `down` when its health check fails. */
+export const GatewayView = z
+  .object({
+    url: z.string(),
+    status: z.enum(['up', 'down']),
+    /** Zones it routes to that it considers available; null when down. */
+    availableZones: z.array(z.string()).nullable(),
+    /** Requests/s it answered since the previous view; null before two readings. */
+    requestsPerSec: z.number().nullable(),
+  })
+  .openapi('GatewayView');
+export type GatewayView = z.infer<typeof GatewayView>;
+
 /** The whole cluster as `GET /state` and the `state` SSE event return it. */
 export const ClusterState = z
   .object({
@@ -215,6 +236,8 @@ export const ClusterState = z
     zones: z.array(ZoneView),
     /** Newest first, at most 100. */
     events: z.array(ClusterEvent),
+    /** The gateway, when the monitors were started with `--gateway`. */
+    gateway: GatewayView.nullable().optional(),
   })
   .openapi('ClusterState');
 export type ClusterState = z.infer<typeof ClusterState>;

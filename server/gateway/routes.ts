@@ -1,0 +1,182 @@
+/**
+ * The gateway's control API as an OpenAPIHono app built from injected dependencies (no I/O of its
+ * own): `GET /health_check`, `GET /zones`, `PUT /zones` (the leader's push, cluster token, 409 on an
+ * older term), `GET /metrics` (Prometheus), `GET /openapi.json`. Every other path is proxied to a
+ * zone (see `start.ts`). A refused call (401, 400, 409) changes nothing.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { BalancerMetrics } from '../balancer/metrics.ts';
+import type { Pools } from '../balancer/pools.ts';
+import {
+  createApi,
+  ErrorBody,
+  errorResponses,
+  finishApi,
+  jsonBody,
+  jsonResponse,
+  tokenSecurity,
+  z,
+} from '../shared/api.ts';
+import { requireToken } from '../shared/auth.ts';
+import { ZonescaleError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { Term, UpstreamUrl, ZoneId } from '../shared/types.ts';
+import { applyZones, type ZoneTable } from './zone-table.ts';
+
+/** Paths served by the control API; every other path is proxied. */
+export const GATEWAY_CONTROL_PATHS: ReadonlySet<string> = new Set([
+  '/health_check',
+  '/zones',
+  '/metrics',
+  '/openapi.json',
+]);
+
+/** `PUT /zones` body: every zone and its balancer, with the leader's term. */
+export const ZonesPush = z
+  .object({
+    zones: z.array(z.object({ zone: ZoneId, url: UpstreamUrl }).strict()).max(100),
+    term: Term,
+  })
+  .strict()
+  .openapi('ZonesPush');
+
+/** A zone as the gateway routes it: `available` = its balancer is in the gateway's alive pool. */
+const ZoneState = z
+  .object({
+    zone: z.string(),
+    url: z.string(),
+    state: z.enum(['available', 'unavailable']),
+    /** Requests the gateway is running on this zone now. */
+    inFlight: z.number().int(),
+    /** Epoch ms of entering the current state. */
+    since: z.number().int(),
+  })
+  .openapi('GatewayZone');
+
+/** `GET /zones` body. */
+export const ZonesBody = z
+  .object({ term: Term, affinity: z.string(), zones: z.array(ZoneState) })
+  .openapi('GatewayZones');
+
+/** `GET /health_check` body. */
+export const GatewayHealth = z
+  .object({
+    status: z.literal('ok'),
+    term: Term,
+    zones: z.number().int(),
+    available: z.array(z.string()),
+  })
+  .openapi('GatewayHealth');
+
+/** What the routes need; `table` is a mutable holder owned by `start.ts`. */
+export interface GatewayRoutesDeps {
+  token: string;
+  /** How clients are keyed: `client address` or `header <name>`. */
+  affinity: string;
+  table: { get(): ZoneTable; set(t: ZoneTable): void };
+  pools: Pools;
+  metrics: BalancerMetrics;
+  now: () => number;
+  log: Logger;
+}
+
+/** Builds the gateway's control API. */
+export function createGatewayApi(d: GatewayRoutesDeps): OpenAPIHono {
+  const app = createApi({ logger: d.log, corsGet: true, maxBodyBytes: 64 * 1024 });
+  const zonesBody = () => {
+    const t = d.table.get();
+    const v = d.pools.view();
+    const alive = new Map(v.alive.map((a) => [a.url, a]));
+    const out = new Map([...v.disconnected, ...v.dead].map((s) => [s.url, s.since]));
+    return {
+      term: t.term,
+      affinity: d.affinity,
+      zones: t.zones.map((z) => {
+        const a = alive.get(z.url);
+        return {
+          zone: z.zone,
+          url: z.url,
+          state: a ? ('available' as const) : ('unavailable' as const),
+          inFlight: d.pools.inFlightOf(z.url),
+          since: a?.since ?? out.get(z.url) ?? 0,
+        };
+      }),
+    };
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health_check',
+      summary: 'Liveness, the term and the zones currently available',
+      responses: { 200: jsonResponse(GatewayHealth, 'Health') },
+    }),
+    (c) => {
+      const b = zonesBody();
+      return c.json(
+        {
+          status: 'ok' as const,
+          term: b.term,
+          zones: b.zones.length,
+          available: b.zones.filter((z) => z.state === 'available').map((z) => z.zone),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/zones',
+      summary: 'The zones, their balancers and whether each is available',
+      responses: { 200: jsonResponse(ZonesBody, 'Zones') },
+    }),
+    (c) => c.json(zonesBody(), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/zones',
+      summary: "The leader's push of every zone's balancer (accepted when term >= the known term)",
+      security: tokenSecurity,
+      middleware: [requireToken(d.token)] as const,
+      request: { body: jsonBody(ZonesPush) },
+      responses: {
+        200: jsonResponse(ZonesBody, 'Zones after the push'),
+        ...errorResponses,
+        409: {
+          description: 'Term older than the known leader term',
+          content: { 'application/json': { schema: ErrorBody } },
+        },
+      },
+    }),
+    (c) => {
+      const body = c.req.valid('json');
+      const zones = new Set<string>();
+      for (const z of body.zones) {
+        if (zones.has(z.zone)) throw new ZonescaleError('bad_request', `zone ${z.zone} is listed twice`, 400);
+        zones.add(z.zone);
+      }
+      const { next, add, remove } = applyZones(d.table.get(), body.zones, body.term);
+      d.table.set(next);
+      const now = d.now();
+      for (const u of remove) d.pools.remove(u);
+      for (const u of add) d.pools.add(u, now);
+      if (add.length + remove.length > 0) d.log.info({ add, remove, term: body.term }, 'zones changed');
+      return c.json(zonesBody(), 200);
+    },
+  );
+
+  app.get('/metrics', async (c) => {
+    const text = await d.metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': d.metrics.registry.contentType });
+  });
+
+  return finishApi(
+    app,
+    'zonescale gateway',
+    'The front door: routes each client to a zone balancer by consistent hashing, failing over along the ring.',
+  );
+}

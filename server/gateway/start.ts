@@ -1,0 +1,138 @@
+/**
+ * Starts the gateway (`bun server/main.ts gateway`): one address for users in front of the zone
+ * balancers. Each client is routed by consistent hashing (the balancer's hash ring, keyed on the
+ * client address or a configured header) to a zone; a zone whose balancer is down, slow, or has no
+ * alive server is skipped — learned from polling each balancer's `/health_check` and at once from a
+ * failed proxy try or a balancer's own 503 `no_available_server` — and the request goes to the next
+ * zone clockwise on the ring, so a client keeps its zone while it is up and fails over to the same
+ * next zone every time. The zones come from the leader (`PUT /zones`, term-fenced). The data path is
+ * the balancer's proxy (`createProxy`) over a `Pools` of zone balancers that never declares one dead:
+ * an unavailable zone is rechecked until it is back or the leader removes it.
+ */
+import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
+import { pathOnly } from '../balancer/headers.ts';
+import { countTransitions } from '../balancer/metrics.ts';
+import { Pools } from '../balancer/pools.ts';
+import { createProxy } from '../balancer/proxy.ts';
+import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
+import type { GatewayConfig } from '../config/roles.ts';
+import { BadConfig } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { RoleHandle } from '../shared/role.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { createGatewayApi, GATEWAY_CONTROL_PATHS } from './routes.ts';
+import { zoneFetch, zoneProbe } from './zone-probe.ts';
+import { applyZones, EMPTY_TABLE, parseZoneList, type ZoneTable, zoneOf } from './zone-table.ts';
+
+/** Test hooks. */
+export interface GatewayHooks {
+  now?: () => number;
+  rand?: () => number;
+  probe?: Probe;
+}
+
+/** The gateway's handle; `zones()` is its current table (tests). */
+export interface GatewayHandle extends RoleHandle {
+  zones(): ZoneTable;
+}
+
+/** A zone is never declared dead by the gateway: it is rechecked until back or removed by the leader. */
+const NEVER_DEAD = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Starts the gateway on `cfg.host:cfg.port` (0 = ephemeral).
+ * @throws BadConfig when `--zones` is malformed or the port cannot be bound.
+ */
+export async function startGateway(
+  cfg: GatewayConfig,
+  log: Logger,
+  hooks: GatewayHooks = {},
+): Promise<GatewayHandle> {
+  const now = hooks.now ?? Date.now;
+  let table: ZoneTable = EMPTY_TABLE;
+  try {
+    table = applyZones(EMPTY_TABLE, parseZoneList(cfg.zones), 0).next;
+  } catch (err) {
+    throw new BadConfig(`--zones: ${(err as Error).message}`);
+  }
+  const pools = new Pools(
+    { checkIntervalMs: cfg.checkIntervalMs, recheckIntervalMs: cfg.recheckIntervalMs, deadAfter: NEVER_DEAD },
+    table.zones.map((z) => z.url),
+    now(),
+  );
+  const metrics = createGatewayMetrics(pools, () => table);
+  const header = cfg.affinityHeader.toLowerCase();
+
+  const checker = startHealthChecker({
+    due: () => pools.takeDue(now()),
+    setter: {
+      setStatus(url, up) {
+        const ts = pools.setStatus(url, up, now());
+        countTransitions(metrics, ts);
+        for (const t of ts)
+          if (t.from !== t.to)
+            log.info(
+              { zone: zoneOf(table, url), balancer: url, to: t.to === 'alive' ? 'available' : 'unavailable' },
+              'zone state',
+            );
+      },
+    },
+    probe: hooks.probe ?? zoneProbe,
+    timeoutMs: cfg.checkTimeoutMs,
+    tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
+    log,
+  });
+
+  const app = createGatewayApi({
+    token: cfg.token,
+    affinity: header ? `header ${header}` : 'client address',
+    table: { get: () => table, set: (t) => (table = t) },
+    pools,
+    metrics,
+    now,
+    log,
+  });
+  const proxy = createProxy({
+    zone: 'any zone',
+    pools,
+    strategy: createConsistentHash(),
+    tries: cfg.tries,
+    tryTimeoutMs: cfg.tryTimeoutMs,
+    metrics,
+    log,
+    now,
+    rand: hooks.rand ?? Math.random,
+    fetch: zoneFetch(),
+    affinityKey: header ? (req, ip) => req.headers.get(header) || ip : undefined,
+  });
+
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: cfg.host,
+      port: cfg.port,
+      idleTimeout: Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5)),
+      fetch(req, srv) {
+        return GATEWAY_CONTROL_PATHS.has(pathOnly(req.url)) ? app.fetch(req) : proxy(req, srv);
+      },
+    });
+  } catch (err) {
+    checker.stop();
+    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+  }
+  const url = `http://${cfg.host}:${server.port}`;
+  log.info({ url, zones: table.zones, affinity: header || 'client address' }, 'gateway listening');
+
+  let stopped = false;
+  return {
+    url,
+    zones: () => table,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      checker.stop();
+      await server.stop(true);
+      log.info({ url }, 'gateway stopped');
+    },
+  };
+}
