@@ -39,6 +39,7 @@ writeFileSync(
   JSON.stringify({
     token,
     monitors: cluster.monitors.map((m) => ({ id: m.id, url: m.url, pid: m.proc?.pid })),
+    gateway: { url: cluster.gatewayUrl, pid: cluster.gateway.pid },
     dataDir,
   }),
 );

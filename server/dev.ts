@@ -66,6 +66,7 @@ try {
 
 const line = (label: string, value: string) => console.log(`  ${label.padEnd(22)} ${value}`);
 console.log('\nzonescale is up.\n');
+line('gateway (front door)', `${cluster.gatewayUrl}  (one address for users: routes to a zone by client)`);
 line(
   'dashboard',
   `${cluster.monitors[0]!.url}/  (any monitor serves it: ${cluster.monitors.map((m) => m.url).join(', ')})`,
@@ -75,6 +76,7 @@ for (const z of state.zones) {
   for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
 }
 line('collector', cluster.collectorUrl);
+line('load', `bun run load --rate 40 --duration 60 --gateway --monitor ${cluster.monitors[0]!.url}`);
 line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
 for (const m of cluster.monitors) line(`monitor ${m.id} pid`, String(m.proc?.pid));
 console.log(

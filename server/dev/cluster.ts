@@ -1,6 +1,6 @@
 /**
- * Starts a whole zonescale cluster on this machine as child processes: the collector and the
- * monitor replicas; the elected leader then creates the zone balancers and app servers through the
+ * Starts a whole zonescale cluster on this machine as child processes: the collector, the gateway
+ * and the monitor replicas; the elected leader then creates the zone balancers and app servers through the
  * runtime. Used by `bun run dev`, the integration tests and the Playwright tests, so all three run
  * exactly the same cluster. Everything listens on 127.0.0.1; ports come from `clusterLayout`.
  */
@@ -47,6 +47,10 @@ export interface Cluster {
   dataDir: string;
   cluster: string;
   collectorUrl: string;
+  /** The gateway (front door) the cluster started; the leader pushes it the zones. */
+  gatewayUrl: string;
+  /** The gateway's process (to kill it in tests). */
+  gateway: Subprocess;
   monitors: MonitorProc[];
   /** Starts monitor `id` again (after it was killed). */
   restartMonitor(id: number): void;
@@ -90,6 +94,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     });
 
   const collector = spawnRole('collector', ['collector', `--port=${layout.collectorPort}`]);
+  const gatewayUrl = `http://127.0.0.1:${layout.gatewayPort}`;
+  const gateway = spawnRole('gateway', [
+    'gateway',
+    `--port=${layout.gatewayPort}`,
+    `--check-interval-ms=${t.checkIntervalMs}`,
+    `--recheck-interval-ms=${t.checkIntervalMs}`,
+  ]);
   const peers = layout.monitorPorts.map((p, i) => `${i + 1}=http://127.0.0.1:${p}`).join(',');
   const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({
     id: i + 1,
@@ -104,6 +115,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--balancer-port-base=${layout.balancerPortBase}`,
     `--app-ports=${layout.appPorts[0]}-${layout.appPorts[1]}`,
     `--collector=${collectorUrl}`,
+    `--gateway=${gatewayUrl}`,
     `--probe-interval-ms=${t.probeIntervalMs}`,
     `--election-timeout-ms=${t.electionTimeoutMs}`,
     `--period-ms=${t.periodMs}`,
@@ -124,6 +136,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     dataDir,
     cluster,
     collectorUrl,
+    gatewayUrl,
+    gateway,
     monitors,
     restartMonitor(id) {
       const m = monitors.find((x) => x.id === id);
@@ -156,19 +170,23 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const p of [...monitors.map((m) => m.proc), collector]) p?.kill('SIGKILL');
-      await Promise.all([...monitors.map((m) => m.proc?.exited), collector.exited]);
+      for (const p of [...monitors.map((m) => m.proc), collector, gateway]) p?.kill('SIGKILL');
+      await Promise.all([...monitors.map((m) => m.proc?.exited), collector.exited, gateway.exited]);
       for (const c of await runtime.list()) await runtime.stop(c.id);
     },
   };
   return handle;
 }
 
-/** True when every zone has an answering balancer with at least one alive server and a leader exists. */
+/**
+ * True when a leader exists, every zone has an answering balancer with at least one alive server, and
+ * the gateway (when the state lists one) routes to every zone.
+ */
 export function clusterReady(s: ClusterState, zones: number): boolean {
   return (
     s.leader !== null &&
     s.zones.length >= zones &&
-    s.zones.every((z) => z.balancer?.status === 'up' && z.servers.some((srv) => srv.state === 'alive'))
+    s.zones.every((z) => z.balancer?.status === 'up' && z.servers.some((srv) => srv.state === 'alive')) &&
+    (!s.gateway || (s.gateway.status === 'up' && (s.gateway.availableZones?.length ?? 0) >= zones))
   );
 }

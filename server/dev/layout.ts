@@ -1,7 +1,7 @@
 /**
  * Where a dev/test cluster listens, derived from one base port so several clusters (a developer's
  * `bun run dev` and a test run) never collide. With the default base 7000: collector 7000, monitors
- * 7001–7003, zone balancers 8001–8003, app servers 9101–9199.
+ * 7001–7003, gateway 7010, zone balancers 8001–8003, app servers 9101–9199.
  */
 
 /** Ports of one cluster. `appPorts` is an inclusive range. */
@@ -11,6 +11,8 @@ export interface ClusterLayout {
   monitorPorts: number[];
   balancerPortBase: number;
   appPorts: [number, number];
+  /** The gateway (front door): base + 10. */
+  gatewayPort: number;
 }
 
 /** The layout for `basePort` with `monitors` replicas (ids 1..monitors). @throws RangeError past 63000 */
@@ -24,5 +26,6 @@ export function clusterLayout(basePort = 7000, monitors = 3): ClusterLayout {
     monitorPorts: Array.from({ length: monitors }, (_, i) => basePort + 1 + i),
     balancerPortBase: basePort + 1001,
     appPorts: [basePort + 2101, basePort + 2199],
+    gatewayPort: basePort + 10,
   };
 }

@@ -13,7 +13,8 @@ export interface BalancerPools {
   zone: string;
   term: number;
   monitor: string;
-  alive: { url: string }[];
+  /** `inFlight`: requests the balancer is running on the server now. */
+  alive: { url: string; inFlight?: number }[];
   disconnected: { url: string }[];
   dead: { url: string }[];
 }

@@ -40,10 +40,19 @@ function fileFor(root: string, urlPath: string): string | null {
  * Registers the dashboard routes on `app`; call it after the API routes so they win. Static files
  * are cached for an hour under /assets (content-hashed by Vite), index.html is never cached.
  */
-export function serveDashboard(app: OpenAPIHono, dir: string): void {
+export function serveDashboard(
+  app: OpenAPIHono,
+  dir: string,
+  /** Rewrites index.html before it is sent (e.g. injects the page key); then it is never cached. */
+  transformIndex?: (html: string) => string,
+): void {
   const root = resolveDashboardDir(dir);
-  const index = () => {
+  const index = async () => {
     const f = fileFor(root, '/index.html');
+    if (f && transformIndex)
+      return new Response(transformIndex(await Bun.file(f).text()), {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      });
     return f
       ? new Response(Bun.file(f), {
           headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
@@ -54,6 +63,7 @@ export function serveDashboard(app: OpenAPIHono, dir: string): void {
         });
   };
   app.get('/', () => index());
+  app.get('/index.html', () => index());
   app.get('/assets/*', (c) => {
     const f = fileFor(root, c.req.path);
     if (!f) return c.json({ error: 'not_found', message: `no asset ${c.req.path}` }, 404);

@@ -28,7 +28,9 @@ import {
   UpstreamUrl,
   ZoneId,
 } from '../shared/types.ts';
+import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
 import { serveDashboard } from './dashboard-static.ts';
+import { injectPageKey } from './page-key.ts';
 import type { KnownLeader } from './election.ts';
 import type { ElectionStatus } from './elector.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';
@@ -77,6 +79,8 @@ export interface MonitorRoutesDeps {
   history(): Promise<CpuHistory>;
   /** Dashboard directory; null to not serve it (tests). */
   dashboardDir: string | null;
+  /** The dashboard's controls (`/control/*`) and the page key injected into its HTML; omit in tests. */
+  control?: ControlDeps;
 }
 
 const conflict = {
@@ -211,11 +215,15 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
 
   app.get('/events', eventsHandler(d.hub, d.history, d.log));
 
+  if (d.control) mountControlRoutes(app, d.control);
+
   finishApi(
     app,
     'zonescale monitor',
     'Membership, bully election, autoscaling and orchestration; the dashboard feed.',
   );
-  if (d.dashboardDir !== null) serveDashboard(app, d.dashboardDir);
+  const pageKey = d.control?.pageKey;
+  if (d.dashboardDir !== null)
+    serveDashboard(app, d.dashboardDir, pageKey ? (html) => injectPageKey(html, pageKey) : undefined);
   return app;
 }
