@@ -127,6 +127,33 @@ export const MonitorConfig = z.object({
   lowCpu: z.coerce.number().min(0).max(100).default(20),
   minReplicas: z.coerce.number().int().min(1).default(1),
   maxReplicas: z.coerce.number().int().min(1).default(5),
+  /** Default autoscaling policy of every zone: `threshold` (source design) or `target` (HPA-style tracking). */
+  policy: z.enum(['threshold', 'target']).default('threshold'),
+  /** Per-zone policy overrides, e.g. `zone2=target,zone3=threshold`. */
+  zonePolicies: csv().default([]),
+  /** Target tracking: target average zone CPU, %. */
+  targetCpu: z.coerce.number().gt(0).max(100).default(50),
+  /** Target tracking: dead-band around the target as a ratio (HPA default 0.1). */
+  tolerance: z.coerce.number().min(0).max(1).default(0.1),
+  /** Target tracking: scale-up stabilization window, ms (HPA default 0). */
+  scaleUpStabilizationMs: z.coerce.number().int().min(0).default(0),
+  /** Target tracking: scale-down stabilization window, ms (HPA default 300 s). */
+  scaleDownStabilizationMs: z.coerce.number().int().min(0).default(300_000),
+  /** Target tracking: scale-up step limits `Type:value:periodMs`, comma-separated (HPA default: 4 pods or 100 % per 15 s). */
+  scaleUpPolicies: z.string().default('Pods:4:15000,Percent:100:15000'),
+  /** Target tracking: scale-down step limits (HPA default: 100 % per 15 s). */
+  scaleDownPolicies: z.string().default('Percent:100:15000'),
+  /** Target tracking: how the step limits combine per direction: `Max` (HPA default), `Min` or `Disabled`. */
+  scaleUpSelect: z.enum(['Max', 'Min', 'Disabled']).default('Max'),
+  scaleDownSelect: z.enum(['Max', 'Min', 'Disabled']).default('Max'),
+  /** Target tracking: a new server's samples are not counted for this long, ms (HPA: 5 min CPU initialization; ours start in ~1 s). */
+  initializationMs: z.coerce.number().int().min(0).default(30_000),
+  /** Target tracking: no scaling action within this long after the previous one, ms. */
+  cooldownMs: z.coerce.number().int().min(0).default(10_000),
+  /** Leader lease, ms (Kubernetes' leader election: 15 s); a candidate claims only after it lapses. 0 = no lease. */
+  leaseMs: z.coerce.number().int().min(0).default(10_000),
+  /** How often the leader renews its lease, ms (default: a third of the lease). */
+  leaseRenewMs: z.coerce.number().int().min(0).default(0),
   /** Zone balancer ports: zone number n (zone1, zone2, …) listens on base + n - 1. */
   balancerPortBase: port().default(8001),
   /** App server ports are allocated from this inclusive range, e.g. `9101-9199`. */

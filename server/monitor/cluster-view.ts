@@ -11,10 +11,11 @@ import type { Registry } from '../adapters/registry.ts';
 import type {
   ClusterState,
   MonitorView,
+  Policy,
   PoolState,
   Sample,
   ServerView,
-  ThresholdPolicy,
+  ZoneDecision,
   ZoneId,
   ZoneView,
 } from '../shared/types.ts';
@@ -22,6 +23,7 @@ import type { BalancerClient, BalancerPools } from './balancer-client.ts';
 import type { Peer } from './election.ts';
 import type { PeerClient } from './peers.ts';
 import { registeredAverage } from './threshold-policy.ts';
+import { zoneDecision } from './zone-decision.ts';
 
 /** Samples older than this are not shown as a server's latest, ms. */
 export const LATEST_SAMPLE_MAX_AGE_MS = 30_000;
@@ -32,7 +34,11 @@ export interface ClusterViewDeps {
   selfStatus: () => MonitorView['status'];
   monitors: Peer[];
   zones: ZoneId[];
-  policy: ThresholdPolicy;
+  policy: Policy;
+  /** Zones whose policy differs from `policy`. */
+  zonePolicies?: Partial<Record<ZoneId, Policy>>;
+  /** The leader's latest decision per zone (omit on followers: derived from the events). */
+  decisions?: () => ReadonlyMap<ZoneId, ZoneDecision>;
   registry: Registry;
   metrics: MetricsStore;
   peers: PeerClient;
@@ -74,7 +80,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       const apps = mine.filter((c) => c.role === 'app');
       const [pools, cpu] = await Promise.all([
         bal ? d.balancers.pools(bal.url) : Promise.resolve(null),
-        d.metrics.zoneCpu(zone, now - d.policy.windowMs, now),
+        d.metrics.zoneCpu(zone, now - (d.zonePolicies?.[zone] ?? d.policy).windowMs, now),
       ]);
       const states = poolIndex(pools);
       const servers: ServerView[] = apps.map((a) => {
@@ -102,6 +108,8 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
         avgCpu: registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id))),
         servers,
         strayServers,
+        ...(d.zonePolicies?.[zone] ? { policy: d.zonePolicies[zone] } : {}),
+        decision: zoneDecision(zone, events, d.decisions?.()),
       };
     }),
   );

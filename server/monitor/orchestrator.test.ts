@@ -4,10 +4,12 @@ import { MemoryRegistry } from '../adapters/registry-memory.ts';
 import { MemoryRuntime } from '../adapters/runtime-memory.ts';
 import { StaleTerm } from '../shared/errors.ts';
 import { silentLogger } from '../shared/logger.ts';
-import type { ContainerRecord } from '../shared/types.ts';
+import type { ContainerRecord, TargetPolicy } from '../shared/types.ts';
 import { FakeBalancerClient } from './fake-balancer-client.ts';
-import { Orchestrator } from './orchestrator.ts';
+import { Orchestrator, type OrchestratorConfig, type OrchestratorDeps } from './orchestrator.ts';
+import { HPA_DEFAULT_TARGET_POLICY } from './target-policy.ts';
 import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
+import { LeaseLapsed } from './write-guard.ts';
 
 const SELF = 'http://127.0.0.1:17003';
 const TOKEN = 'x'.repeat(32);
@@ -23,7 +25,9 @@ interface World {
   orch: Orchestrator;
 }
 
-async function world(): Promise<World> {
+async function world(
+  over: { cfg?: Partial<OrchestratorConfig>; deps?: Partial<OrchestratorDeps> } = {},
+): Promise<World> {
   const clock = { now: 1_000_000 };
   const registry = new MemoryRegistry();
   await registry.claimLeadership(0, { id: 3, url: SELF, term: 1, since: clock.now });
@@ -46,6 +50,7 @@ async function world(): Promise<World> {
       cluster: 'test',
       dataDir: '/tmp/zs-test',
       startTimeoutMs: 100,
+      ...over.cfg,
     },
     {
       registry,
@@ -57,6 +62,7 @@ async function world(): Promise<World> {
       now: () => clock.now,
       portBindable: async (p) => p !== 19101,
       waitHealthy: async (url) => !down.has(url),
+      ...over.deps,
     },
   );
   return { clock, registry, runtime, metrics, balancers, down, staleTerms, orch };
@@ -311,5 +317,113 @@ describe('orchestrator (leader duties)', () => {
     const dead = (await apps(w, 'zone1'))[0]!;
     await Promise.all([w.orch.runPeriod(1), w.orch.report('zone1', [dead.url], 1), w.orch.runPeriod(1)]);
     expect((await apps(w, 'zone1')).length).toBe(1);
+  });
+});
+
+describe('orchestrator with target tracking', () => {
+  const target: TargetPolicy = {
+    ...HPA_DEFAULT_TARGET_POLICY,
+    target: 50,
+    initializationMs: 0,
+    cooldownMs: 0,
+    scaleDown: { ...HPA_DEFAULT_TARGET_POLICY.scaleDown, stabilizationWindowMs: 30_000 },
+  };
+
+  test('a zone on target tracking adds as many servers as the ratio asks, in one period', async () => {
+    const w = await world({ cfg: { zonePolicies: { zone1: target } } });
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 150);
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')?.decision).toMatchObject({
+      desired: 3,
+      reason: 'AboveTarget',
+    });
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1', 'zone1-app-2', 'zone1-app-3']);
+    const ups = (await w.registry.events(100)).filter(
+      (e) => e.kind === 'scale-up' && e.reason === 'AboveTarget',
+    );
+    expect(ups.map((e) => [e.from, e.to])).toEqual([
+      [2, 3],
+      [1, 2],
+    ]);
+    expect(w.orch.decisions().get('zone1')).toMatchObject({ replicas: 1, desired: 3, reason: 'AboveTarget' });
+  });
+
+  test('a scale-down waits out its stabilization window and records the hold once as a decision event', async () => {
+    const w = await world({ cfg: { zonePolicies: { zone1: target } } });
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 100);
+    await w.orch.runPeriod(1); // 1 -> 2
+    const ids = (await apps(w, 'zone1')).map((a) => a.id);
+    for (let i = 0; i < 2; i++) {
+      w.clock.now += 10_000;
+      for (const id of ids) await load(w, id, 'zone1', 10);
+      const out = await w.orch.runPeriod(1);
+      expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('ScaleDownStabilized');
+      expect((await apps(w, 'zone1')).length).toBe(2);
+      const holds = (await w.registry.events(100)).filter((e) => e.kind === 'decision' && e.zone === 'zone1');
+      expect(holds.map((e) => e.reason)).toEqual(['ScaleDownStabilized']);
+    }
+    w.clock.now += 31_000;
+    for (const id of ids) await load(w, id, 'zone1', 10);
+    await w.orch.runPeriod(1);
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1']);
+  });
+});
+
+describe('orchestrator fencing on its own side (lease)', () => {
+  test('while the lease has lapsed no registry, runtime or balancer write is sent', async () => {
+    let may = true;
+    const w = await world({ deps: { mayWrite: () => may } });
+    await w.orch.runPeriod(1);
+    const specs = w.runtime.specs.length;
+    const calls = w.balancers.calls.length;
+    const events = (await w.registry.events(500)).length;
+    may = false;
+    w.runtime.crash('zone1-balancer');
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 90);
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(LeaseLapsed);
+    await expect(w.orch.report('zone1', [(await apps(w, 'zone1'))[0]!.url], 1)).rejects.toBeInstanceOf(
+      LeaseLapsed,
+    );
+    await expect(w.orch.leaderElected(3, 1)).rejects.toBeInstanceOf(LeaseLapsed);
+    expect(w.runtime.specs.length).toBe(specs);
+    expect(w.balancers.calls.length).toBe(calls);
+    expect((await w.registry.events(500)).length).toBe(events);
+    expect(w.staleTerms).toEqual([]);
+  });
+});
+
+describe('orchestrator reconcile (a new leader)', () => {
+  test('orphans are removed, missing app servers replaced, and each change recorded', async () => {
+    const w = await world();
+    await w.orch.runPeriod(1);
+    // An orphan the registry does not know, and a registered app that is not running.
+    await w.runtime.start({ id: 'zone2-app-9', role: 'app', zone: 'zone2', port: 19150, args: [], env: {} });
+    w.runtime.crash('zone3-app-1');
+    const changes = await w.orch.reconcile(1);
+    expect(changes).toHaveLength(2);
+    expect((await w.runtime.list()).map((c) => c.id)).not.toContain('zone2-app-9');
+    const zone3 = await apps(w, 'zone3');
+    expect(zone3.map((a) => a.id)).toEqual(['zone3-app-2']);
+    expect((await w.runtime.list()).find((c) => c.id === 'zone3-app-2')?.running).toBe(true);
+    const rec = (await w.registry.events(100)).filter((e) => e.kind === 'reconcile');
+    expect(rec.map((e) => e.reason)).toEqual(['Reconciled', 'MissingReplaced', 'OrphanRemoved']);
+    expect(rec[0]?.message).toContain('2 changes');
+    expect(rec[1]?.message).toContain('zone3-app-1');
+  });
+
+  test('when the registry and the runtime agree it changes nothing and says so', async () => {
+    const w = await world();
+    await w.orch.runPeriod(1);
+    const specs = w.runtime.specs.length;
+    expect(await w.orch.reconcile(1)).toEqual([]);
+    expect(w.runtime.specs.length).toBe(specs);
+    const [ev] = await w.registry.events(1);
+    expect(ev).toMatchObject({ kind: 'reconcile', reason: 'Reconciled' });
+    expect(ev?.message).toContain('nothing to change');
   });
 });

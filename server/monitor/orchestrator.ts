@@ -15,7 +15,7 @@ import type { Registry } from '../adapters/registry.ts';
 import type { ContainerRuntime } from '../adapters/runtime.ts';
 import { StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { ClusterEvent, ContainerRecord, ThresholdPolicy, ZoneId } from '../shared/types.ts';
+import type { ClusterEvent, ContainerRecord, Policy, ZoneDecision, ZoneId } from '../shared/types.ts';
 import { type BalancerClient, pooledUrls } from './balancer-client.ts';
 import {
   balancerId,
@@ -27,7 +27,9 @@ import {
   splitArgs,
 } from './placement.ts';
 import { portBindable } from './port-probe.ts';
-import { decide, registeredAverage, type ScaleDecision } from './threshold-policy.ts';
+import { emptyHistory, recordAction, type ScaleHistory, decideTarget } from './target-policy.ts';
+import { decide, registeredAverage } from './threshold-policy.ts';
+import { guardBalancers, guardRegistry, guardRuntime, LeaseLapsed } from './write-guard.ts';
 
 /**
  * A released app port is handed out again only when no other port is free for this long, ms, so a
@@ -40,7 +42,9 @@ export interface OrchestratorConfig {
   /** This monitor's URL, pushed to balancers as their leader. */
   selfUrl: string;
   zones: ZoneId[];
-  policy: ThresholdPolicy;
+  /** The default autoscaling policy; `zonePolicies` overrides it per zone. */
+  policy: Policy;
+  zonePolicies?: Partial<Record<ZoneId, Policy>>;
   balancerPortBase: number;
   /** Inclusive app port range. */
   appPorts: readonly [number, number];
@@ -70,7 +74,32 @@ export interface OrchestratorDeps {
   portBindable?: (port: number) => Promise<boolean>;
   /** Resolves true once `url` answers its health check, false after `timeoutMs`. */
   waitHealthy?: (url: string, timeoutMs: number) => Promise<boolean>;
+  /**
+   * Whether this replica may write now (leader with a running lease). Every registry, runtime and
+   * balancer write is refused with `LeaseLapsed` before it is sent while false. Default: always.
+   */
+  mayWrite?: () => boolean;
 }
+
+/** A scaling decision of either policy: desired replicas, the reason code and a message. */
+export interface ScaleDecision {
+  desired: number;
+  reason: string;
+  message: string;
+}
+
+/** Reasons of decisions that changed nothing but are worth a `decision` event when a zone enters them. */
+export const NOTABLE_HOLDS: ReadonlySet<string> = new Set([
+  'ScaleUpStabilized',
+  'ScaleDownStabilized',
+  'ScaleUpLimit',
+  'ScaleDownLimit',
+  'AtMaxReplicas',
+  'AtMinReplicas',
+  'MissingMetricsHold',
+  'DesiredWithinTolerance',
+  'WithinThresholds',
+]);
 
 /** What one zone's autoscaling step decided and did. */
 export interface ZoneOutcome {
@@ -84,6 +113,12 @@ export interface ZoneOutcome {
 export class Orchestrator {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lastActionAt = new Map<ZoneId, number>();
+  /** Target tracking's per-zone recommendations and actions (stabilization windows, step limits, cooldown). */
+  private readonly history = new Map<ZoneId, ScaleHistory>();
+  /** Each zone's last decision (for the cluster view) and the reason last recorded as an event. */
+  private readonly lastDecision = new Map<ZoneId, ZoneDecision>();
+  private readonly recordedReason = new Map<ZoneId, string>();
+  private readonly deps: OrchestratorDeps;
   /** Port -> epoch ms it was released; such ports are handed out last (see `QUARANTINE_MS`). */
   private readonly released = new Map<number, number>();
   private readonly now: () => number;
@@ -93,8 +128,16 @@ export class Orchestrator {
 
   constructor(
     private readonly cfg: OrchestratorConfig,
-    private readonly deps: OrchestratorDeps,
+    rawDeps: OrchestratorDeps,
   ) {
+    const mayWrite = rawDeps.mayWrite ?? (() => true);
+    const deps: OrchestratorDeps = {
+      ...rawDeps,
+      registry: guardRegistry(rawDeps.registry, mayWrite),
+      runtime: guardRuntime(rawDeps.runtime, mayWrite),
+      balancers: guardBalancers(rawDeps.balancers, mayWrite),
+    };
+    this.deps = deps;
     this.now = deps.now ?? Date.now;
     this.bindable = deps.portBindable ?? ((p) => portBindable(p));
     this.startTimeoutMs = cfg.startTimeoutMs ?? 15_000;
@@ -122,23 +165,117 @@ export class Orchestrator {
     return this.queue.then(() => {});
   }
 
+  /** The policy of `zone`: its override, else the default. */
+  policyOf(zone: ZoneId): Policy {
+    return this.cfg.zonePolicies?.[zone] ?? this.cfg.policy;
+  }
+
+  /** Each zone's latest autoscaling decision (this replica's, while it leads). */
+  decisions(): ReadonlyMap<ZoneId, ZoneDecision> {
+    return this.lastDecision;
+  }
+
   /** Calls `onStaleTerm` for a StaleTerm and rethrows everything. */
   private fenced(err: unknown): never {
     if (err instanceof StaleTerm) this.deps.onStaleTerm(err);
     throw err;
   }
 
-  /** Records a leader-elected event for `term` (the first write of a new leader). @throws StaleTerm */
+  /**
+   * A new leader's first writes: announce itself and `term` to every zone balancer at once
+   * (`PUT /monitor`, in parallel, so the old leader is fenced off the data plane first; a balancer
+   * that does not answer learns it from the next push), then record a leader-elected event.
+   * @throws StaleTerm (after calling `onStaleTerm`) when a newer leader exists.
+   */
   async leaderElected(id: number, term: number): Promise<void> {
-    await this.serialize(() =>
-      this.event({
+    await this.serialize(async () => {
+      await Promise.all(
+        this.cfg.zones.map((zone) =>
+          this.deps.balancers
+            .putMonitor(this.balancerUrl(zone), { address: this.cfg.selfUrl, term })
+            .catch((err) => {
+              if (err instanceof StaleTerm || err instanceof LeaseLapsed) throw err;
+            }),
+        ),
+      );
+      await this.event({
         kind: 'leader-elected',
         zone: null,
         reason: 'LeaderElected',
         message: `monitor ${id} is the leader for term ${term} (${this.cfg.selfUrl})`,
         term,
-      }),
-    ).catch((e) => this.fenced(e));
+      });
+    }).catch((e) => this.fenced(e));
+  }
+
+  /**
+   * A new leader reconciles the registry (ground truth) with the runtime before its first period:
+   * containers the runtime holds that the registry does not (orphans, e.g. started by a leader
+   * that died before recording them) are stopped and removed (`OrphanRemoved`); app servers the
+   * registry holds that are not running are removed and replaced by a new server of the same zone
+   * (`MissingReplaced`), so the zone keeps its size; a record whose runtime handle changed is
+   * updated (`RuntimeIdUpdated`). Missing balancers are recreated and every balancer repopulated by
+   * the period that follows. Each change is a `reconcile` event, and a summary event says what was
+   * changed (or that both agree). Returns the change messages.
+   * @throws StaleTerm (after calling `onStaleTerm`) when a newer leader exists.
+   */
+  reconcile(term: number): Promise<string[]> {
+    return this.serialize(async () => {
+      const { registry, runtime } = this.deps;
+      const changes: string[] = [];
+      const note = async (zone: ZoneId | null, reason: string, message: string, serverId: string | null) => {
+        changes.push(message);
+        await this.event({ kind: 'reconcile', zone, reason, message, serverId, term });
+      };
+      try {
+        const records = await registry.containers();
+        const held = await runtime.list();
+        const known = new Map(records.map((r) => [r.id, r]));
+        for (const c of held) {
+          if (known.has(c.id)) continue;
+          await runtime.stop(c.id);
+          this.released.set(c.port, this.now());
+          await note(
+            c.zone,
+            'OrphanRemoved',
+            `removed orphan ${c.role} ${c.id} (port ${c.port}): running but not in the registry`,
+            c.id,
+          );
+        }
+        const running = new Map(held.filter((c) => c.running).map((c) => [c.id, c]));
+        for (const r of records) {
+          const c = running.get(r.id);
+          if (c && c.runtimeId !== r.runtimeId) {
+            await registry.putContainer({ ...r, runtimeId: c.runtimeId }, term);
+            await note(
+              r.zone,
+              'RuntimeIdUpdated',
+              `${r.id}: runtime handle ${r.runtimeId} -> ${c.runtimeId}`,
+              r.id,
+            );
+          }
+          if (c || r.role !== 'app') continue;
+          await runtime.stop(r.id).catch(() => {});
+          this.released.set(r.port, this.now());
+          await registry.removeContainer(r.id, term);
+          const rec = await this.createApp(r.zone, term);
+          await note(
+            r.zone,
+            'MissingReplaced',
+            `${r.id} (${r.url}) was in the registry but not running: removed and replaced by ${rec.id} (${rec.url})`,
+            rec.id,
+          );
+        }
+        const summary =
+          changes.length === 0
+            ? `registry and runtime agree: ${records.length} containers, nothing to change`
+            : `reconciled the registry with the runtime: ${changes.length} changes`;
+        await this.event({ kind: 'reconcile', zone: null, reason: 'Reconciled', message: summary, term });
+      } catch (err) {
+        this.fenced(err);
+      }
+      return changes;
+    });
   }
 
   /**
@@ -157,6 +294,7 @@ export class Orchestrator {
           out.push(await this.autoscale(zone, term));
         } catch (err) {
           if (err instanceof StaleTerm) this.fenced(err);
+          if (err instanceof LeaseLapsed) throw err;
           this.deps.log.error({ err, zone }, 'leader duties failed for the zone');
           out.push({ zone, decision: null, acted: false, error: String((err as Error)?.message ?? err) });
         }
@@ -196,7 +334,7 @@ export class Orchestrator {
         if (removed.length > 0) {
           await this.ensureMinReplicas(zone, term, 'replace');
           await this.push(zone, term).catch((err) => {
-            if (err instanceof StaleTerm) throw err;
+            if (err instanceof StaleTerm || err instanceof LeaseLapsed) throw err;
             this.deps.log.warn({ err, zone }, 'push after report failed; the next period retries');
           });
         }
@@ -267,14 +405,15 @@ export class Orchestrator {
   private async ensureMinReplicas(zone: ZoneId, term: number, kind: 'scale-up' | 'replace'): Promise<void> {
     for (;;) {
       const n = (await this.deps.registry.containers(zone)).filter((r) => r.role === 'app').length;
-      if (n >= this.cfg.policy.minReplicas) return;
+      const min = this.policyOf(zone).minReplicas;
+      if (n >= min) return;
       const rec = await this.createApp(zone, term);
-      this.lastActionAt.set(zone, this.now());
+      this.acted(zone, 1);
       await this.event({
         kind,
         zone,
         reason: 'BelowMinReplicas',
-        message: `${zone} had ${n} replicas, below the minimum ${this.cfg.policy.minReplicas}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
+        message: `${zone} had ${n} replicas, below the minimum ${min}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
         from: n,
         to: n + 1,
         serverId: rec.id,
@@ -351,7 +490,7 @@ export class Orchestrator {
       throw new Error(`${id} did not answer its health check within ${this.startTimeoutMs} ms`);
     }
     await balancers.putServers(this.balancerUrl(zone), { add: [url], term }).catch((err) => {
-      if (err instanceof StaleTerm) throw err;
+      if (err instanceof StaleTerm || err instanceof LeaseLapsed) throw err;
       this.deps.log.warn(
         { err, zone, id },
         'could not add the new server to the balancer; the next push retries',
@@ -375,60 +514,123 @@ export class Orchestrator {
     if (add.length > 0 || remove.length > 0) await balancers.putServers(url, { add, remove, term });
   }
 
-  /** One threshold decision for the zone, and the action it asks for. */
+  /** The zone's decision under its policy (pure policy call; no writes). */
+  private async decideZone(zone: ZoneId, apps: ContainerRecord[], now: number): Promise<ScaleDecision> {
+    const policy = this.policyOf(zone);
+    const cpu = await this.deps.metrics.zoneCpu(zone, now - policy.windowMs, now);
+    switch (policy.kind) {
+      case 'threshold': {
+        const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
+        return decide(
+          { zone, replicas: apps.length, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null },
+          policy,
+          now,
+        );
+      }
+      case 'target': {
+        const d = decideTarget(
+          {
+            zone,
+            replicas: apps.length,
+            servers: apps.map((a) => ({
+              id: a.id,
+              createdAt: a.createdAt,
+              cpu: cpu.perServer[a.id] ?? null,
+            })),
+            history: this.history.get(zone) ?? emptyHistory(),
+          },
+          policy,
+          now,
+        );
+        this.history.set(zone, d.history);
+        return d;
+      }
+    }
+  }
+
+  /** One autoscaling decision for the zone, and the actions it asks for (one server at a time). */
   private async autoscale(zone: ZoneId, term: number): Promise<ZoneOutcome> {
-    const { registry, runtime, metrics, balancers, log } = this.deps;
+    const { registry, runtime, balancers, log } = this.deps;
     const now = this.now();
     const apps = (await registry.containers(zone)).filter((r) => r.role === 'app');
-    const cpu = await metrics.zoneCpu(zone, now - this.cfg.policy.windowMs, now);
-    const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
     const n = apps.length;
-    const d = decide(
-      { zone, replicas: n, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null },
-      this.cfg.policy,
-      now,
-    );
+    const d = await this.decideZone(zone, apps, now);
+    this.lastDecision.set(zone, {
+      ts: now,
+      replicas: n,
+      desired: d.desired,
+      reason: d.reason,
+      message: d.message,
+    });
+    if (d.desired === n) {
+      // Record a hold as an event only when the zone enters a notable reason, so the log does not flood.
+      if (this.recordedReason.get(zone) !== d.reason && NOTABLE_HOLDS.has(d.reason)) {
+        await this.event({
+          kind: 'decision',
+          zone,
+          reason: d.reason,
+          message: d.message,
+          from: n,
+          to: n,
+          term,
+        });
+        log.info({ zone, reason: d.reason, replicas: n }, d.message);
+      }
+      this.recordedReason.set(zone, d.reason);
+      return { zone, decision: d, acted: false };
+    }
+    this.recordedReason.set(zone, d.reason);
+    log.info({ zone, reason: d.reason, replicas: n, desired: d.desired }, d.message);
+    let count = n;
     if (d.desired > n) {
-      log.info({ zone, reason: d.reason, avgCpu, replicas: n }, d.message);
-      const rec = await this.createApp(zone, term);
-      this.lastActionAt.set(zone, this.now());
-      await this.event({
-        kind: 'scale-up',
-        zone,
-        reason: d.reason,
-        message: d.message,
-        from: n,
-        to: n + 1,
-        serverId: rec.id,
-        term,
-      });
+      for (; count < d.desired; count++) {
+        const rec = await this.createApp(zone, term);
+        this.acted(zone, 1);
+        await this.event({
+          kind: 'scale-up',
+          zone,
+          reason: d.reason,
+          message: d.message,
+          from: count,
+          to: count + 1,
+          serverId: rec.id,
+          term,
+        });
+      }
       return { zone, decision: d, acted: true };
     }
-    if (d.desired < n) {
-      const victim = newestApp(apps);
-      if (!victim) return { zone, decision: d, acted: false };
-      log.info({ zone, reason: d.reason, avgCpu, replicas: n, serverId: victim.id }, d.message);
+    const victims = [...apps];
+    for (; count > d.desired; count--) {
+      const victim = newestApp(victims);
+      if (!victim) break;
+      victims.splice(victims.indexOf(victim), 1);
       await balancers.putServers(this.balancerUrl(zone), { remove: [victim.url], term }).catch((err) => {
-        if (err instanceof StaleTerm) throw err;
+        if (err instanceof StaleTerm || err instanceof LeaseLapsed) throw err;
         log.warn({ err, zone }, 'could not drain the server from the balancer; the next push removes it');
       });
       await runtime.stop(victim.id);
       this.released.set(victim.port, this.now());
       await registry.removeContainer(victim.id, term);
-      this.lastActionAt.set(zone, this.now());
+      this.acted(zone, -1);
       await this.event({
         kind: 'scale-down',
         zone,
         reason: d.reason,
         message: `${d.message} (removed the newest, ${victim.id})`,
-        from: n,
-        to: n - 1,
+        from: count,
+        to: count - 1,
         serverId: victim.id,
         term,
       });
-      return { zone, decision: d, acted: true };
     }
-    return { zone, decision: d, acted: false };
+    return { zone, decision: d, acted: count !== n };
+  }
+
+  /** Records a scaling action of `delta` replicas now (cooldown, step limits). */
+  private acted(zone: ZoneId, delta: number): void {
+    const t = this.now();
+    this.lastActionAt.set(zone, t);
+    this.history.set(zone, recordAction(this.history.get(zone) ?? emptyHistory(), t, delta));
   }
 }
 

@@ -11,7 +11,7 @@ import type { MonitorConfig } from '../config/roles.ts';
 import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
-import type { CpuHistory, ThresholdPolicy } from '../shared/types.ts';
+import type { CpuHistory } from '../shared/types.ts';
 import { httpBalancerClient } from './balancer-client.ts';
 import { buildClusterState } from './cluster-view.ts';
 import type { Peer } from './election.ts';
@@ -20,7 +20,9 @@ import { StateHub } from './events-stream.ts';
 import { Orchestrator } from './orchestrator.ts';
 import { httpPeerClient } from './peers.ts';
 import { balancerPort } from './placement.ts';
+import { buildPolicies } from './policy-config.ts';
 import { createMonitorApi } from './routes.ts';
+import { LeaseLapsed } from './write-guard.ts';
 
 /** CPU history sent to a dashboard on connect: the last 10 minutes in 5 s buckets. */
 export const HISTORY_SPAN_MS = 10 * 60_000;
@@ -61,15 +63,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   const selfUrl = cfg.peers.find((p) => p.id === cfg.id)?.url ?? `http://${cfg.host}:${cfg.port}`;
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
-  const policy: ThresholdPolicy = {
-    kind: 'threshold',
-    highCpu: cfg.highCpu,
-    lowCpu: cfg.lowCpu,
-    minReplicas: cfg.minReplicas,
-    maxReplicas: cfg.maxReplicas,
-    periodMs: cfg.periodMs,
-    windowMs: cfg.windowMs,
-  };
+  const policies = buildPolicies(cfg);
+  const policy = policies.default;
 
   const registry = await openRegistry(cfg);
   const runtime = openRuntime(cfg);
@@ -83,6 +78,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       selfUrl,
       zones: cfg.zones,
       policy,
+      zonePolicies: policies.byZone,
       balancerPortBase: cfg.balancerPortBase,
       appPorts: cfg.appPorts,
       balancerArgs: cfg.balancerArgs,
@@ -92,7 +88,16 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       cluster: cfg.cluster,
       dataDir: cfg.dataDir,
     },
-    { registry, runtime, metrics, balancers, log, onStaleTerm: (e: StaleTerm) => elector?.fenced(e.current) },
+    {
+      registry,
+      runtime,
+      metrics,
+      balancers,
+      log,
+      onStaleTerm: (e: StaleTerm) => elector?.fenced(e.current),
+      // Writes only while this replica leads with a running lease (a paused leader that wakes up writes nothing).
+      mayWrite: () => elector?.mayWrite() ?? false,
+    },
   );
 
   // Leader duties: once at election, then every period while this replica leads.
@@ -100,12 +105,14 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   let running = false;
   const runPeriod = async () => {
     const st = elector?.status();
-    if (!st || st.role !== 'leader' || running) return;
+    if (!st || st.role !== 'leader' || st.leaseValid === false || running) return;
     running = true;
     try {
       await orchestrator.runPeriod(st.term);
     } catch (err) {
-      if (!(err instanceof StaleTerm)) log.error({ err }, 'leader period failed');
+      if (err instanceof LeaseLapsed)
+        log.warn('leader period skipped: the lease lapsed before it was renewed');
+      else if (!(err instanceof StaleTerm)) log.error({ err }, 'leader period failed');
     } finally {
       running = false;
     }
@@ -122,6 +129,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       probeIntervalMs: cfg.probeIntervalMs,
       electionTimeoutMs: cfg.electionTimeoutMs,
       periodMs: cfg.periodMs,
+      ...(cfg.leaseMs > 0 ? { leaseMs: cfg.leaseMs } : {}),
+      ...(cfg.leaseRenewMs > 0 ? { leaseRenewMs: cfg.leaseRenewMs } : {}),
     },
     {
       registry,
@@ -132,7 +141,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
         stopDuties();
         void orchestrator
           .leaderElected(cfg.id, term)
-          .catch((err) => log.warn({ err }, 'recording the election failed'))
+          .then(() => orchestrator.reconcile(term))
+          .catch((err) => log.warn({ err }, 'announcing the election or reconciling failed'))
           .then(runPeriod);
         periodTimer = setInterval(() => void runPeriod(), cfg.periodMs);
       },
@@ -148,6 +158,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
         monitors,
         zones: cfg.zones,
         policy,
+        zonePolicies: policies.byZone,
+        decisions: () => (elector?.status().role === 'leader' ? orchestrator.decisions() : new Map()),
         registry,
         metrics,
         peers,
@@ -198,7 +210,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     url,
     stop() {
       stopped ??= (async () => {
-        elector?.stop();
+        await elector?.stop();
         stopDuties();
         hub.stop();
         server.stop(true);

@@ -110,6 +110,8 @@ export const ClusterEvent = z
       'balancer-created',
       'leader-elected',
       'reconcile',
+      /** An autoscaling decision that changed nothing, recorded when its reason changes (e.g. `ScaleUpStabilized`). */
+      'decision',
     ]),
     zone: ZoneId.nullable(),
     reason: ReasonCode,
@@ -156,6 +158,77 @@ export const ThresholdPolicy = z
   })
   .openapi('ThresholdPolicy');
 export type ThresholdPolicy = z.infer<typeof ThresholdPolicy>;
+
+/**
+ * One step limit of the HPA's scaling behavior: at most `value` servers (`Pods`) or `value` % of
+ * the replicas at the start of the period (`Percent`) added (or removed) within any `periodMs`.
+ */
+export const ScalingStep = z
+  .object({
+    type: z.enum(['Pods', 'Percent']),
+    value: z.number().int().positive(),
+    periodMs: z.number().int().positive(),
+  })
+  .openapi('ScalingStep');
+export type ScalingStep = z.infer<typeof ScalingStep>;
+
+/**
+ * The HPA's behavior for one direction: the stabilization window (ms; the recommendation used is
+ * the max (scale-down) or min (scale-up) of the window), the step limits, and how to combine them
+ * (`Max` = the most permissive, the HPA default; `Min` = the most restrictive; `Disabled` = never).
+ */
+export const ScalingRules = z
+  .object({
+    stabilizationWindowMs: z.number().int().nonnegative(),
+    selectPolicy: z.enum(['Max', 'Min', 'Disabled']),
+    policies: z.array(ScalingStep),
+  })
+  .openapi('ScalingRules');
+export type ScalingRules = z.infer<typeof ScalingRules>;
+
+/**
+ * Target tracking as Kubernetes' HPA does it: desired = ceil(replicas × avg / `target`), nothing
+ * when |avg / target − 1| ≤ `tolerance`, stabilized and step-limited per direction.
+ */
+export const TargetPolicy = z
+  .object({
+    kind: z.literal('target'),
+    /** Target average zone CPU, % (e.g. 50). */
+    target: z.number().gt(0).max(100),
+    /** Dead-band around the target as a ratio (HPA default 0.1 = ±10 %). */
+    tolerance: z.number().min(0).max(1),
+    minReplicas: z.number().int().min(1),
+    maxReplicas: z.number().int().min(1),
+    /** ms between two autoscaling evaluations (HPA sync period: 15 s). */
+    periodMs: z.number().int().positive(),
+    /** ms of samples averaged per evaluation. */
+    windowMs: z.number().int().positive(),
+    /** ms after a server started during which its samples are not counted (HPA CPU initialization period). */
+    initializationMs: z.number().int().nonnegative(),
+    /** ms after any scaling action before the next one. */
+    cooldownMs: z.number().int().nonnegative(),
+    scaleUp: ScalingRules,
+    scaleDown: ScalingRules,
+  })
+  .openapi('TargetPolicy');
+export type TargetPolicy = z.infer<typeof TargetPolicy>;
+
+/** An autoscaling policy: the source design's `threshold` rule or HPA-style `target` tracking. */
+export const Policy = z.discriminatedUnion('kind', [ThresholdPolicy, TargetPolicy]).openapi('Policy');
+export type Policy = z.infer<typeof Policy>;
+
+/** The last autoscaling decision of a zone (the leader's; null on other replicas before one is recorded). */
+export const ZoneDecision = z
+  .object({
+    /** Epoch ms. */
+    ts: z.number().int(),
+    replicas: z.number().int(),
+    desired: z.number().int(),
+    reason: ReasonCode,
+    message: z.string(),
+  })
+  .openapi('ZoneDecision');
+export type ZoneDecision = z.infer<typeof ZoneDecision>;
 
 /** One server as the dashboard shows it. */
 export const ServerView = z
@@ -232,7 +305,8 @@ export const ClusterState = z
     monitorId: z.number().int(),
     leader: LeaderInfo.nullable(),
     monitors: z.array(MonitorView),
-    policy: ThresholdPolicy,
+    /** The default autoscaling policy (a zone's own, when different, is in its `ZoneView.policy`). */
+    policy: Policy,
     zones: z.array(ZoneView),
     /** Newest first, at most 100. */
     events: z.array(ClusterEvent),

@@ -1,7 +1,7 @@
 /**
  * Per-zone average CPU over the last ~5 minutes (Recharts line per zone, 0–100 % on Y, time on X),
  * with the policy's `highCpu` (scale up) and `lowCpu` (scale down) thresholds as labelled reference
- * lines. Points come from the stream's merged history (see `history.ts`). Test id `cpu-chart`.
+ * lines (for target tracking: the target and its tolerance band, see `policy-lines.ts`). Points come from the stream's merged history (see `history.ts`). Test id `cpu-chart`.
  */
 import {
   CartesianGrid,
@@ -13,9 +13,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { ThresholdPolicy } from '../../../server/shared/types.ts';
+import type { Policy } from '../../../server/shared/types.ts';
 import { formatClock, formatPercent, zoneColor } from '../format.ts';
 import type { CpuSeries } from '../history.ts';
+import { policyLines } from '../policy-lines.ts';
 import { minuteTicks, tickLabel, windowDomain } from './chart-axis.ts';
 
 /** CPU chart; `zones` fixes the line order, `now` (epoch ms, from the state) the window's end. */
@@ -28,11 +29,12 @@ export function CpuChart({
 }: {
   series: CpuSeries;
   zones: readonly string[];
-  policy: ThresholdPolicy;
+  policy: Policy;
   now: number;
   height?: number;
 }) {
   const domain = windowDomain(now);
+  const lines = policyLines(policy);
   const visible = zones.map((zone) => ({
     zone,
     data: (series[zone] ?? []).filter((p) => p.t >= domain[0] - 15_000),
@@ -74,27 +76,35 @@ export function CpuChart({
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
           />
           <ReferenceLine
-            y={policy.highCpu}
+            y={lines.high}
             stroke="var(--hot)"
             strokeDasharray="6 4"
             label={{
-              value: `high ${policy.highCpu} %`,
+              value: `high ${lines.high} %`,
               position: 'insideTopRight',
               fill: 'var(--hot)',
               fontSize: 11,
             }}
           />
           <ReferenceLine
-            y={policy.lowCpu}
+            y={lines.low}
             stroke="var(--cold)"
             strokeDasharray="6 4"
             label={{
-              value: `low ${policy.lowCpu} %`,
+              value: `low ${lines.low} %`,
               position: 'insideBottomRight',
               fill: 'var(--cold)',
               fontSize: 11,
             }}
           />
+          {lines.target !== null && (
+            <ReferenceLine
+              y={lines.target}
+              stroke="var(--axis)"
+              data-testid="target-line"
+              label={{ value: `target ${lines.target} %`, position: 'insideTopLeft', fontSize: 11 }}
+            />
+          )}
           {visible.map(({ zone, data }) => (
             <Line
               key={zone}

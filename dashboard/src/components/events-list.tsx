@@ -14,6 +14,7 @@ const KIND_CLASS: Record<ClusterEvent['kind'], string> = {
   'balancer-created': 'kind-heal',
   'leader-elected': 'kind-leader',
   reconcile: 'kind-neutral',
+  decision: 'kind-neutral',
 };
 
 function EventRow({ event, now }: { event: ClusterEvent; now: number }) {

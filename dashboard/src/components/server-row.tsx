@@ -3,19 +3,21 @@
  * CPU % with a thin bar under the row, the scenario, and memory/throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
-import type { ServerView, ThresholdPolicy } from '../../../server/shared/types.ts';
+import type { Policy, ServerView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort } from '../format.ts';
+import { policyLines } from '../policy-lines.ts';
 
-/** CSS class of a CPU value against the policy: `hot` above `highCpu`, `cold` below `lowCpu`. */
-export function cpuClass(cpu: number | null, policy: ThresholdPolicy): string {
+/** CSS class of a CPU value against the policy: `hot` above its scale-up line, `cold` below its scale-down line. */
+export function cpuClass(cpu: number | null, policy: Policy): string {
   if (cpu === null) return 'cpu-none';
-  if (cpu > policy.highCpu) return 'cpu-hot';
-  if (cpu < policy.lowCpu) return 'cpu-cold';
+  const lines = policyLines(policy);
+  if (cpu > lines.high) return 'cpu-hot';
+  if (cpu < lines.low) return 'cpu-cold';
   return 'cpu-ok';
 }
 
 /** A server row. */
-export function ServerRow({ server, policy }: { server: ServerView; policy: ThresholdPolicy }) {
+export function ServerRow({ server, policy }: { server: ServerView; policy: Policy }) {
   const detail = [
     hostPort(server.url),
     server.memoryMb !== null ? `${server.memoryMb.toFixed(0)} MB` : null,

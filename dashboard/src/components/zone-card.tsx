@@ -4,25 +4,28 @@
  * disconnected, dead, unknown), then the stray servers the balancer still holds. Test id
  * `zone-card-<zone>`.
  */
-import type { ServerView, ThresholdPolicy, ZoneView } from '../../../server/shared/types.ts';
+import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort, zoneColor } from '../format.ts';
+import { policyLines } from '../policy-lines.ts';
 import { ServerRow, cpuClass } from './server-row.tsx';
 
 const POOLS: ServerView['state'][] = ['alive', 'disconnected', 'dead', 'unknown'];
 
-function CpuGauge({ cpu, policy }: { cpu: number | null; policy: ThresholdPolicy }) {
+function CpuGauge({ cpu, policy }: { cpu: number | null; policy: Policy }) {
   const pct = (v: number) => `${Math.min(100, Math.max(0, v))}%`;
+  const lines = policyLines(policy);
   return (
     <div className="gauge" aria-hidden="true">
       <span className={`gauge-fill ${cpuClass(cpu, policy)}`} style={{ width: pct(cpu ?? 0) }} />
-      <span className="gauge-mark gauge-low" style={{ left: pct(policy.lowCpu) }} />
-      <span className="gauge-mark gauge-high" style={{ left: pct(policy.highCpu) }} />
+      <span className="gauge-mark gauge-low" style={{ left: pct(lines.low) }} />
+      <span className="gauge-mark gauge-high" style={{ left: pct(lines.high) }} />
     </div>
   );
 }
 
 /** The card of one zone. */
-export function ZoneCard({ zone, policy }: { zone: ZoneView; policy: ThresholdPolicy }) {
+export function ZoneCard({ zone, policy: clusterPolicy }: { zone: ZoneView; policy: Policy }) {
+  const policy = zone.policy ?? clusterPolicy;
   const groups = POOLS.map((state) => ({ state, servers: zone.servers.filter((s) => s.state === state) }));
   const b = zone.balancer;
   return (
