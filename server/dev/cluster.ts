@@ -118,6 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--gateway=${gatewayUrl}`,
     `--probe-interval-ms=${t.probeIntervalMs}`,
     `--election-timeout-ms=${t.electionTimeoutMs}`,
+    `--lease-ms=${t.leaseMs}`,
     `--period-ms=${t.periodMs}`,
     `--window-ms=${t.windowMs}`,
     `--balancer-args=${devBalancerArgs(t)}`,

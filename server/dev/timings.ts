@@ -18,6 +18,8 @@ export const DEV_TIMINGS = {
   probeIntervalMs: 1_000,
   /** Election answer / coordinator wait. */
   electionTimeoutMs: 500,
+  /** Leader lease (Kubernetes: 15 s); a new leader waits for the old one's to lapse. Renewed every third. */
+  leaseMs: 1_500,
   /** Autoscaling period (source: 10 s). */
   periodMs: 2_000,
   /** Samples averaged per decision. */
@@ -39,7 +41,7 @@ export function devBalancerArgs(t = DEV_TIMINGS): string {
 export function describeTimings(t = DEV_TIMINGS): string {
   return [
     `balancer: check alive every ${t.checkIntervalMs} ms, recheck disconnected every ${t.recheckIntervalMs} ms, dead after ${t.deadAfter} failed rechecks, report dead every ${t.reportIntervalMs} ms`,
-    `monitors: probe leader every ${t.probeIntervalMs} ms, election timeout ${t.electionTimeoutMs} ms`,
+    `monitors: probe leader every ${t.probeIntervalMs} ms, election timeout ${t.electionTimeoutMs} ms, leader lease ${t.leaseMs} ms`,
     `autoscaling: every ${t.periodMs} ms over the last ${t.windowMs} ms of samples`,
   ].join('\n  ');
 }
