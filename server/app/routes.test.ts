@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryMetricsPublisher } from '../adapters/metrics-bus-memory.ts';
 import { AppLoad } from './load.ts';
+import { RecentRequests } from './recent-requests.ts';
 import { appRoutes } from './routes.ts';
 
 const TOKEN = 'app-routes-test-token-01';
@@ -24,6 +25,7 @@ afterAll(() => rmSync(uiDir, { recursive: true, force: true }));
 
 function setup(dir = uiDir) {
   let t = 1_000_000;
+  const recent = new RecentRequests(50);
   const load = new AppLoad({
     id: 'zone1-app-1',
     zone: 'zone1',
@@ -42,6 +44,7 @@ function setup(dir = uiDir) {
     scenarioMode: 'simulate',
     load,
     uiDir: dir,
+    recent,
   });
   const req = (path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
   const scenario = (body: unknown, headers: Record<string, string> = {}) =>
@@ -50,7 +53,7 @@ function setup(dir = uiDir) {
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  return { app, load, req, scenario, advance: (ms: number) => (t += ms) };
+  return { app, load, req, scenario, recent, advance: (ms: number) => (t += ms) };
 }
 
 describe('app routes', () => {
@@ -180,6 +183,30 @@ describe('app routes', () => {
     await readUntil('event: sample');
     expect(text).toContain('event: sample');
     await reader.cancel();
+  });
+
+  test('user requests are recorded and streamed as `requests`; health checks and the page are not', async () => {
+    const { req, load, advance, recent } = setup();
+    await req('/work?ms=2');
+    await req('/api/hello');
+    await req('/work?ms=5000');
+    await req('/health_check');
+    await req('/');
+    const rows = recent.since(0);
+    expect(rows.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /work?ms=2 200',
+      'GET /api/hello 200',
+      'GET /work?ms=5000 400',
+    ]);
+    expect(rows[0]!.ms).toBeGreaterThanOrEqual(1);
+    advance(1000);
+    load.tick();
+    const res = await req('/stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: requests')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).toContain('/api/hello');
   });
 
   test('openapi.json lists the routes', async () => {

@@ -2,7 +2,7 @@
  * The app server's HTTP surface, built from injected dependencies (tested with `app.request`):
  * `GET /health_check` (current load, for balancers), `GET /work?ms=` (real CPU work),
  * `GET /api/hello` and `GET /hello` (cheap user traffic), `POST /scenario` (cluster token or the
- * page's `x-ui-key`), `GET /stream` (SSE of this server's samples), `GET /` and `/assets/*` (the
+ * page's `x-ui-key`), `GET /stream` (SSE of this server's samples and its last minute of requests), `GET /` and `/assets/*` (the
  * page), `GET /openapi.json`. User traffic (`/work`, `/hello`, `/api/hello`) counts in throughput.
  */
 import { createRoute } from '@hono/zod-openapi';
@@ -23,6 +23,7 @@ import type { Logger } from '../shared/logger.ts';
 import { Sample, ScenarioMode } from '../shared/types.ts';
 import { burnFor } from './busy-work.ts';
 import type { AppLoad } from './load.ts';
+import { RECENT_WINDOW_MS, type RecentRequests } from './recent-requests.ts';
 import { assetFile, indexResponse } from './ui.ts';
 
 /** Dependencies of the app routes. */
@@ -38,6 +39,8 @@ export interface AppRouteDeps {
   /** Built page directory (`app-ui/dist`). */
   uiDir: string;
   logger?: Logger;
+  /** The last minute of user requests, streamed to the page (`requests` events); omit to not record. */
+  recent?: RecentRequests;
 }
 
 /** Bounds of `GET /work?ms=`, ms. */
@@ -80,17 +83,45 @@ function keyMatches(offered: string | null, key: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Requests shown on the page: everything but health checks, the stream, the page and its assets. */
+function isUserPath(path: string): boolean {
+  return !(
+    path === '/health_check' ||
+    path === '/stream' ||
+    path === '/' ||
+    path === '/index.html' ||
+    path.startsWith('/assets/') ||
+    path === '/openapi.json'
+  );
+}
+
+function pathWithQuery(url: string): string {
+  const i = url.indexOf('/', url.indexOf('//') + 2);
+  return i < 0 ? '/' : url.slice(i).slice(0, 200);
+}
+
 /** Builds the app server's OpenAPIHono app. */
 export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
   const { load } = deps;
+  const recent = deps.recent ?? null;
   const app = createApi({ logger: deps.logger, maxBodyBytes: 16 * 1024 });
 
   app.use('*', async (c, next) => {
     load.inFlight += 1;
+    const t = Date.now();
+    const started = performance.now();
     try {
       await next();
     } finally {
       load.inFlight -= 1;
+      if (recent && isUserPath(c.req.path))
+        recent.record({
+          t,
+          method: c.req.method,
+          path: pathWithQuery(c.req.url),
+          status: c.res.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        });
     }
   });
   app.use('/work', async (_c, next) => {
@@ -221,10 +252,21 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
             history: load.history(),
           }),
         });
+        // The last minute of requests once, then what is new with every sample.
+        let sentUpTo = Date.now() - RECENT_WINDOW_MS;
+        const sendRequests = async () => {
+          if (!recent) return;
+          const fresh = recent.since(sentUpTo);
+          if (fresh.length === 0) return;
+          sentUpTo = fresh[fresh.length - 1]!.t;
+          await stream.writeSSE({ event: 'requests', data: JSON.stringify(fresh) });
+        };
+        await sendRequests();
         while (!stream.aborted && !stream.closed) {
           const next = queue.shift();
           if (next) {
             await stream.writeSSE({ event: 'sample', data: JSON.stringify(next), id: String(next.ts) });
+            await sendRequests();
             continue;
           }
           await new Promise<void>((r) => {

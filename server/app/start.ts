@@ -15,6 +15,7 @@ import type { RoleHandle } from '../shared/role.ts';
 import { type Burner, startBurner } from './burner.ts';
 import { createCpuMeter } from './cpu-meter.ts';
 import { AppLoad } from './load.ts';
+import { RecentRequests } from './recent-requests.ts';
 import { appRoutes } from './routes.ts';
 import type { ScenarioCurve } from './scenario.ts';
 import { DEFAULT_UI_DIR } from './ui.ts';
@@ -73,6 +74,7 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     load,
     uiDir: deps.uiDir ?? DEFAULT_UI_DIR,
     logger: log,
+    recent: new RecentRequests(),
   });
 
   let server: ReturnType<typeof Bun.serve>;
