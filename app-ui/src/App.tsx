@@ -1,9 +1,10 @@
 /**
  * The app server's page: who this server is (id, zone), whether it is healthy and streaming, the
  * active scenario with the High CPU / Low CPU / Off buttons, and live charts of CPU %, memory MB
- * and throughput req/s over the last ~2 minutes, fed by `GET /stream`.
+ * and throughput req/s over the last ~2 minutes, and the last minute of requests, fed by `GET /stream`.
  */
 import { MetricChart } from './MetricChart.tsx';
+import { RecentRequests } from './RecentRequests.tsx';
 import { ScenarioButtons } from './ScenarioButtons.tsx';
 import { pageConfig } from './types.ts';
 import { useStream } from './use-stream.ts';
@@ -78,6 +79,8 @@ export function App() {
           samples={stream.samples}
         />
       </section>
+
+      <RecentRequests requests={stream.requests} now={last?.ts ?? Date.now()} />
     </main>
   );
 }

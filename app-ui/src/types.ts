@@ -19,6 +19,15 @@ export interface Sample {
   scenario: ScenarioMode;
 }
 
+/** One request the server served (its `requests` stream events). `t` epoch ms, `ms` duration. */
+export interface RecentRequest {
+  t: number;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
 /** `window.__ZONESCALE_APP__`, injected by the app server into index.html. */
 export interface PageConfig {
   id: string;
