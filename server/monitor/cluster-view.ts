@@ -22,6 +22,8 @@ import type {
 import type { BalancerClient, BalancerPools } from './balancer-client.ts';
 import type { Peer } from './election.ts';
 import type { PeerClient } from './peers.ts';
+import type { GatewayHealth } from './gateway-client.ts';
+import type { RequestRates } from './request-rate.ts';
 import { registeredAverage } from './threshold-policy.ts';
 import { zoneDecision } from './zone-decision.ts';
 
@@ -44,6 +46,12 @@ export interface ClusterViewDeps {
   peers: PeerClient;
   balancers: BalancerClient;
   now?: () => number;
+  /** Reads a balancer's (or the gateway's) `balancer_requests_total` sum; omit to leave rates null. */
+  requestsTotal?: (url: string) => Promise<number | null>;
+  /** Counter readings kept between views (one per replica). */
+  rates?: RequestRates;
+  /** The gateway, when there is one: its URL and how to read its health. */
+  gateway?: { url: string; health: (url: string) => Promise<GatewayHealth | null> };
 }
 
 function poolIndex(p: BalancerPools | null): Map<string, PoolState> {
@@ -78,11 +86,13 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       const mine = containers.filter((c) => c.zone === zone);
       const bal = mine.find((c) => c.role === 'balancer') ?? null;
       const apps = mine.filter((c) => c.role === 'app');
-      const [pools, cpu] = await Promise.all([
+      const [pools, cpu, requestsTotal] = await Promise.all([
         bal ? d.balancers.pools(bal.url) : Promise.resolve(null),
         d.metrics.zoneCpu(zone, now - (d.zonePolicies?.[zone] ?? d.policy).windowMs, now),
+        bal && d.requestsTotal ? d.requestsTotal(bal.url) : Promise.resolve(null),
       ]);
       const states = poolIndex(pools);
+      const inFlight = new Map((pools?.alive ?? []).map((s) => [s.url, s.inFlight ?? 0]));
       const servers: ServerView[] = apps.map((a) => {
         const s = sampleOf.get(a.id);
         return {
@@ -95,6 +105,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
           throughput: s?.throughput ?? null,
           scenario: s?.scenario ?? null,
           createdAt: a.createdAt,
+          inFlight: pools ? (inFlight.get(a.url) ?? null) : null,
         };
       });
       const registered = new Set(apps.map((a) => a.url));
@@ -108,10 +119,27 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
         avgCpu: registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id))),
         servers,
         strayServers,
+        requestsPerSec: bal ? (d.rates?.observe(bal.url, requestsTotal, now) ?? null) : null,
         ...(d.zonePolicies?.[zone] ? { policy: d.zonePolicies[zone] } : {}),
         decision: zoneDecision(zone, events, d.decisions?.()),
       };
     }),
   );
-  return { now, monitorId: d.selfId, leader, monitors, policy: d.policy, zones, events };
+  const gateway = d.gateway ? await gatewayView(d, now) : null;
+  return { now, monitorId: d.selfId, leader, monitors, policy: d.policy, zones, events, gateway };
+}
+
+/** The gateway as the dashboard shows it: up with its available zones and req/s, or down. */
+async function gatewayView(d: ClusterViewDeps, now: number): Promise<ClusterState['gateway']> {
+  const g = d.gateway!;
+  const [health, total] = await Promise.all([
+    g.health(g.url),
+    d.requestsTotal ? d.requestsTotal(g.url) : Promise.resolve(null),
+  ]);
+  return {
+    url: g.url,
+    status: health ? 'up' : 'down',
+    availableZones: health?.available ?? null,
+    requestsPerSec: d.rates?.observe(g.url, total, now) ?? null,
+  };
 }

@@ -19,10 +19,14 @@ import { Elector } from './elector.ts';
 import { StateHub } from './events-stream.ts';
 import { Orchestrator } from './orchestrator.ts';
 import { httpPeerClient } from './peers.ts';
+import { gatewayHealth, pushZones } from './gateway-client.ts';
+import { LoadController } from './load-controller.ts';
+import { dashboardKey } from './page-key.ts';
 import { balancerPort } from './placement.ts';
 import { buildPolicies } from './policy-config.ts';
-import { createMonitorApi } from './routes.ts';
 import { LeaseLapsed } from './write-guard.ts';
+import { fetchRequestsTotal, RequestRates } from './request-rate.ts';
+import { createMonitorApi } from './routes.ts';
 
 /** CPU history sent to a dashboard on connect: the last 10 minutes in 5 s buckets. */
 export const HISTORY_SPAN_MS = 10 * 60_000;
@@ -47,6 +51,8 @@ function validate(cfg: MonitorConfig): void {
       throw new BadConfig(`--zones: zone "${z}" cannot be placed: ${(err as Error).message}`);
     }
   }
+  if (cfg.gateway && !URL.canParse(cfg.gateway))
+    throw new BadConfig(`--gateway: "${cfg.gateway}" is not a URL`);
   const ids = new Set<number>();
   for (const p of cfg.peers) {
     if (ids.has(p.id)) throw new BadConfig(`--peers names monitor ${p.id} twice`);
@@ -109,12 +115,28 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     running = true;
     try {
       await orchestrator.runPeriod(st.term);
+      if (gatewayUrl) await pushGatewayZones(st.term);
     } catch (err) {
       if (err instanceof LeaseLapsed)
         log.warn('leader period skipped: the lease lapsed before it was renewed');
       else if (!(err instanceof StaleTerm)) log.error({ err }, 'leader period failed');
     } finally {
       running = false;
+    }
+  };
+  // The gateway learns every zone's balancer from the leader, fenced by the term like the balancers.
+  const pushGatewayZones = async (term: number) => {
+    const zones = (await registry.containers())
+      .filter((c) => c.role === 'balancer')
+      .map((c) => ({ zone: c.zone, url: c.url }));
+    try {
+      await pushZones(gatewayUrl, cfg.token, zones, term);
+    } catch (err) {
+      if (err instanceof StaleTerm) {
+        elector?.fenced(err.current);
+        throw err;
+      }
+      log.warn({ err: String(err), gateway: gatewayUrl }, 'pushing the zones to the gateway failed');
     }
   };
   const stopDuties = () => {
@@ -150,9 +172,14 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     },
   );
 
+  const rates = new RequestRates();
+  const gatewayUrl = cfg.gateway ? new URL(cfg.gateway).origin : '';
   const hub = new StateHub(
     () =>
       buildClusterState({
+        requestsTotal: fetchRequestsTotal,
+        rates,
+        gateway: gatewayUrl ? { url: gatewayUrl, health: gatewayHealth } : undefined,
         selfId: cfg.id,
         selfStatus: () => elector?.status().role ?? 'candidate',
         monitors,
@@ -187,6 +214,13 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     hub,
     history,
     dashboardDir: cfg.dashboardDir,
+    control: {
+      token: cfg.token,
+      pageKey: dashboardKey(cfg.token),
+      registry,
+      load: new LoadController(() => hub.current(), log),
+      log,
+    },
   });
 
   let server: ReturnType<typeof Bun.serve>;
