@@ -1,0 +1,114 @@
+/**
+ * Leadership that cannot split, with real processes (`startCluster`: collector, three monitors, and
+ * the balancers and app servers the leader starts): the leader is paused with SIGSTOP past its
+ * lease, a new leader takes a higher term and every balancer follows it; then the old leader is
+ * resumed with SIGCONT while traffic and the periods go on. It must accept its successor: none of
+ * its writes lands (no registry event of its term after the pause, no change to the containers, the
+ * balancers keep the new leader and term), and it reports itself a follower of the new leader.
+ * Every process and temp file is cleaned up, and the paused process resumed, even on failure.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRuntime } from '../../server/adapters/select.ts';
+import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
+import type { ClusterEvent, ContainerRecord } from '../../server/shared/types.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-fencing-'));
+const basePort = 35000 + Math.floor(Math.random() * 40) * 100;
+let cluster: Cluster;
+let pausedPid: number | null = null;
+
+const getJson = async <T>(url: string): Promise<T> =>
+  (await fetch(url, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    basePort,
+    dataDir,
+    cluster: 'fence',
+    token: randomBytes(24).toString('hex'),
+    scenarioMode: 'simulate',
+    logLevel: 'info',
+  });
+  await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, 3), 90_000);
+}, 120_000);
+
+afterAll(async () => {
+  if (pausedPid !== null) {
+    try {
+      process.kill(pausedPid, 'SIGCONT');
+    } catch {}
+  }
+  await cluster?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('fenced leadership', () => {
+  test('a leader paused past its lease is replaced, and once resumed none of its writes is accepted and it follows', async () => {
+    const before = (await cluster.state())!;
+    const old = before.leader!;
+    expect(old.id).toBe(3);
+    const proc = cluster.monitors.find((m) => m.id === old.id)!.proc!;
+    const balancers = before.zones.map((z) => z.balancer!.url);
+
+    pausedPid = proc.pid;
+    process.kill(proc.pid, 'SIGSTOP');
+    const stoppedAt = Date.now();
+    const after = await cluster.waitFor(
+      'a new leader with a higher term',
+      (s) => s.leader !== null && s.leader.id !== old.id && s.leader.term > old.term,
+      20_000,
+    );
+    const fresh = after.leader!;
+    expect(fresh.id).toBe(2);
+    // The new leader waited for the old lease to lapse before claiming.
+    expect(fresh.since).toBeGreaterThanOrEqual(old.leaseUntil ?? 0);
+    const monitorOf = () =>
+      Promise.all(balancers.map((b) => getJson<{ address: string; term: number }>(`${b}/monitor`)));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !(await monitorOf()).every((v) => v.term === fresh.term))
+      await Bun.sleep(100);
+    // Let a few periods of the new leader pass with the old one still paused.
+    await Bun.sleep(2_500);
+    const containersBefore = (await getJson<{ containers: ContainerRecord[] }>(`${fresh.url}/containers`))
+      .containers;
+
+    process.kill(proc.pid, 'SIGCONT');
+    pausedPid = null;
+    const resumedAt = Date.now();
+    // Several of its periods (2 s), lease renewals and term checks.
+    const health = await (async () => {
+      const until = Date.now() + 15_000;
+      for (;;) {
+        const h = await getJson<{ role: string; term: number; leaderId: number | null }>(
+          `${cluster.monitors[2]!.url}/health_check`,
+        ).catch(() => null);
+        if ((h && h.role === 'follower' && h.leaderId === fresh.id) || Date.now() > until) return h;
+        await Bun.sleep(200);
+      }
+    })();
+    await Bun.sleep(4_000);
+
+    expect(health).toMatchObject({ role: 'follower', term: fresh.term, leaderId: fresh.id });
+    const state = (await cluster.state())!;
+    expect(state.leader).toMatchObject({ id: fresh.id, term: fresh.term });
+    for (const v of await monitorOf()) expect(v).toEqual({ address: fresh.url, term: fresh.term });
+    const events = (await getJson<{ containers: ContainerRecord[] }>(`${fresh.url}/containers`)).containers;
+    expect(events.map((c) => c.id).sort()).toEqual(containersBefore.map((c) => c.id).sort());
+    const stale = state.events.filter((e: ClusterEvent) => e.term <= old.term && e.ts >= stoppedAt);
+    expect(stale).toEqual([]);
+    // The runtime holds exactly what the registry holds: the old leader started and stopped nothing.
+    const runtime = openRuntime({ runtime: 'process', dataDir, cluster: 'fence' });
+    const held = (await runtime.list()).filter((c) => c.running).map((c) => c.id);
+    expect(held.sort()).toEqual(containersBefore.map((c) => c.id).sort());
+    // Its own log says why it stepped down.
+    const log = readFileSync(join(dataDir, 'fence', 'logs', 'monitor-3.log'), 'utf8');
+    const afterResume = log
+      .split('\n')
+      .filter((l) => Date.parse(/"time":"([^"]+)"/.exec(l)?.[1] ?? '') >= resumedAt - 50);
+    expect(afterResume.some((l) => /stepped down|lease renewal refused/.test(l))).toBe(true);
+  }, 90_000);
+});
