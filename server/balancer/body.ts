@@ -1,24 +1,21 @@
 /**
- * Request-body buffering and response-body tracking for the proxy. Request bodies are read into
- * memory (up to a limit, 1 MiB by default) so a failed try can be replayed on another server;
- * response bodies are never buffered — `trackBody` passes chunks through as they come (SSE works)
- * and calls `done` exactly once when the body ends, fails or the client goes away.
+ * Request-body buffering for the proxy. Bodies up to a limit (1 MiB by default) are read into memory
+ * so a failed try can be replayed on another server; a larger body is passed on as a stream, sent
+ * once and not retried. Response bodies are never buffered here (see `upstream-client.ts`).
  */
-
-/** Default request-body limit for proxied requests, bytes (1 MiB). */
-export const MAX_PROXY_BODY_BYTES = 1024 * 1024;
 
 /**
- * Reads `req`'s body, at most `max` bytes. Returns `undefined` for no body (GET/HEAD or empty),
- * `'too-large'` when the body exceeds `max` (read stops there).
+ * Reads `req`'s body for the proxy: `undefined` for none, the bytes when it is at most `max` bytes
+ * (replayable on a retry), or — for a larger body — a stream of the bytes read so far followed by
+ * the rest, sent once and never buffered whole.
  */
-export async function readBody(
+export async function readBodyUpTo(
   req: Request,
   max: number,
-): Promise<Uint8Array<ArrayBuffer> | undefined | 'too-large'> {
+): Promise<Uint8Array | ReadableStream<Uint8Array> | undefined> {
   if (!req.body || req.method === 'GET' || req.method === 'HEAD') return undefined;
   const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > max) return 'too-large';
+  if (declared > max) return req.body;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
@@ -26,14 +23,25 @@ export async function readBody(
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return 'too-large';
-    }
     chunks.push(value);
+    if (size > max) {
+      let i = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(ctrl) {
+          if (i < chunks.length) {
+            ctrl.enqueue(chunks[i++] as Uint8Array);
+            return;
+          }
+          const r = await reader.read();
+          if (r.done) ctrl.close();
+          else ctrl.enqueue(r.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+    }
   }
   if (size === 0) return undefined;
-  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -41,36 +49,4 @@ export async function readBody(
     at += c.byteLength;
   }
   return out;
-}
-
-/** Streams `body` through unchanged and calls `done` once when it ends, errors or is cancelled. */
-export function trackBody(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    done();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        try {
-          const r = await reader.read();
-          if (r.done) {
-            finish();
-            ctrl.close();
-          } else ctrl.enqueue(r.value);
-        } catch (err) {
-          finish();
-          ctrl.error(err);
-        }
-      },
-      cancel(reason) {
-        finish();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

@@ -2,20 +2,10 @@
  * Header rewriting for the proxy, pure: hop-by-hop headers (RFC 9110 §7.6.1, plus any named in
  * `Connection`) are removed in both directions; requests gain `X-Forwarded-For` (appended to an
  * existing chain), `X-Forwarded-Proto` and `X-Forwarded-Host` (overwritten: this balancer does not
- * trust a client's claims about them). `Host` is left for `fetch` to set to the upstream.
+ * trust a client's claims about them). `Host` is left to the upstream client to set.
  */
 
-const HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
+import { HOP_BY_HOP } from './http1.ts';
 
 /** Removes hop-by-hop headers from `h` in place and returns it. */
 export function stripHopByHop(h: Headers): Headers {
@@ -57,4 +47,35 @@ export function pathOnly(url: string): string {
   const pq = pathAndQuery(url);
   const q = pq.indexOf('?');
   return q < 0 ? pq : pq.slice(0, q);
+}
+
+const SKIP_UPSTREAM: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
+
+/**
+ * The header block (`name: value\r\n` lines) sent upstream for a client request by the raw upstream
+ * client: end-to-end headers of `src` without hop-by-hop ones (and those named in `Connection`),
+ * `Host` and framing headers (the client adds Host and framing), then the X-Forwarded-* headers as
+ * `upstreamRequestHeaders` sets them. Header values cannot hold CR/LF (the HTTP parser refuses them).
+ */
+export function forwardedHead(src: Headers, clientIp: string, proto: 'http' | 'https'): string {
+  const conn = src.get('connection');
+  const named = conn ? new Set(conn.split(',').map((s) => s.trim().toLowerCase())) : null;
+  let out = '';
+  for (const [k, v] of src) {
+    if (SKIP_UPSTREAM.has(k) || named?.has(k)) continue;
+    out += `${k}: ${v}\r\n`;
+  }
+  const prior = src.get('x-forwarded-for');
+  if (clientIp) out += `x-forwarded-for: ${prior ? `${prior}, ${clientIp}` : clientIp}\r\n`;
+  out += `x-forwarded-proto: ${proto}\r\n`;
+  const host = src.get('host');
+  if (host) out += `x-forwarded-host: ${host}\r\n`;
+  return out;
 }

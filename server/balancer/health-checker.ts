@@ -2,28 +2,53 @@
  * Active health checks. The checker knows the pools only through two narrow functions (Traefik
  * style): `due()` lists the servers whose check is due and `setStatus(url, up)` reports a probe
  * result; the pools own every decision. A probe is `GET <server>/health_check` answered with a 2xx
- * within `timeoutMs`. The checker ticks often (a fraction of the shortest interval) and the pools'
+ * within `timeoutMs`; when the body carries the server's load (`{cpu, inFlight}`, the app's health
+ * check, as heartbeats did in the PennCloud design) it is passed on for load-aware strategies. The checker ticks often (a fraction of the shortest interval) and the pools'
  * schedule decides who is probed, so each server keeps its own 10 s / 30 s rhythm.
  */
 import type { Logger } from '../shared/logger.ts';
 
-/** The one-method status setter the checker drives (Traefik's `StatusSetter`). */
-export interface StatusSetter {
-  setStatus(url: string, up: boolean): void;
+/** Load a server reported in its health check: CPU % and requests in flight. */
+export interface ServerLoad {
+  cpu: number;
+  inFlight: number;
 }
 
-/** Probes `url`; resolves true when healthy. Must not throw. */
-export type Probe = (url: string, timeoutMs: number) => Promise<boolean>;
+/** The one-method status setter the checker drives (Traefik's `StatusSetter`); `load` when reported. */
+export interface StatusSetter {
+  setStatus(url: string, up: boolean, load?: ServerLoad): void;
+}
 
-/** `GET <url>/health_check` → true on a 2xx within `timeoutMs`; false on error, timeout or other status. */
+/** Probes `url`; resolves true (or `{up, load}`) when healthy. Must not throw. */
+export type Probe = (url: string, timeoutMs: number) => Promise<boolean | { up: boolean; load?: ServerLoad }>;
+
+/** Reads `{cpu, inFlight}` (finite numbers ≥ 0) from a health-check body; undefined when absent. */
+export function loadFromBody(body: unknown): ServerLoad | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { cpu, inFlight } = body as { cpu?: unknown; inFlight?: unknown };
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  if (!ok(cpu) && !ok(inFlight)) return undefined;
+  return { cpu: ok(cpu) ? cpu : 0, inFlight: ok(inFlight) ? inFlight : 0 };
+}
+
+/**
+ * `GET <url>/health_check` → up on a 2xx within `timeoutMs` (with the load its JSON body reports);
+ * down on error, timeout or another status.
+ */
 export const httpProbe: Probe = async (url, timeoutMs) => {
   try {
     const res = await fetch(`${url}/health_check`, {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
-    await res.body?.cancel().catch(() => {});
-    return res.ok;
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      return false;
+    }
+    const json = res.headers.get('content-type')?.includes('json')
+      ? await res.json().catch(() => undefined)
+      : await res.body?.cancel().catch(() => undefined);
+    return { up: true, load: loadFromBody(json) };
   } catch {
     return false;
   }
@@ -56,8 +81,10 @@ export function startHealthChecker(o: HealthCheckerOptions): { stop(): void; tic
       .map(async (url) => {
         running.add(url);
         try {
-          const up = await probe(url, o.timeoutMs);
-          if (!stopped) o.setter.setStatus(url, up);
+          const r = await probe(url, o.timeoutMs);
+          if (stopped) return;
+          if (typeof r === 'boolean') o.setter.setStatus(url, r);
+          else o.setter.setStatus(url, r.up, r.load);
         } catch (err) {
           o.log.error({ upstream: url, err: String(err) }, 'health probe threw');
         } finally {

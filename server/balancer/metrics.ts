@@ -18,6 +18,10 @@ export interface BalancerMetrics {
   transitions: Counter<'reason'>;
   /** Time from receiving a request to sending response headers, seconds. */
   latency: Histogram<'status_class'>;
+  /** Retries the retry budget refused (a sick zone is not hit by a retry storm). */
+  retriesRefused: Counter;
+  /** Counts one answered client request: HTTP `status`, `upstream` URL (or `none`), `ms` to response headers. */
+  observe(status: number, upstream: string, ms: number): void;
 }
 
 /** Creates the metrics; pool sizes are read from `pools` at scrape time. */
@@ -65,7 +69,48 @@ export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetri
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, requests, retries, ejections, transitions, latency };
+  const retriesRefused = new Counter({
+    name: 'balancer_retries_refused_total',
+    help: 'Retries not made because the retry budget was spent',
+    registers: [registry],
+  });
+  // Hot path: requests are counted in plain maps and handed to prom-client at scrape time, which
+  // costs a Map lookup per request instead of a label hash and a bucket walk.
+  const pendingRequests = new Map<number, Map<string, number>>();
+  const pendingLatency = new Map<number, number[]>();
+  const flush = () => {
+    for (const [status, byUpstream] of pendingRequests) {
+      for (const [upstream, n] of byUpstream) requests.inc({ status: String(status), upstream }, n);
+      byUpstream.clear();
+    }
+    for (const [cls, list] of pendingLatency) {
+      const labels = { status_class: `${cls}xx` };
+      for (const ms of list) latency.observe(labels, ms / 1000);
+      list.length = 0;
+    }
+  };
+  const origRequestsGet = requests.get.bind(requests);
+  requests.get = async () => {
+    flush();
+    return origRequestsGet();
+  };
+  const origLatencyGet = latency.get.bind(latency);
+  latency.get = async () => {
+    flush();
+    return origLatencyGet();
+  };
+  const observe = (status: number, upstream: string, ms: number) => {
+    let byUpstream = pendingRequests.get(status);
+    if (!byUpstream) pendingRequests.set(status, (byUpstream = new Map()));
+    byUpstream.set(upstream, (byUpstream.get(upstream) ?? 0) + 1);
+    const cls = Math.floor(status / 100);
+    let list = pendingLatency.get(cls);
+    if (!list) pendingLatency.set(cls, (list = []));
+    list.push(ms);
+    // Bound memory between scrapes: fold into prom-client every 4096 samples.
+    if (list.length >= 4096) flush();
+  };
+  return { registry, requests, retries, ejections, transitions, latency, retriesRefused, observe };
 }
 
 /** Counts `ts` in the transition (and, for outliers, ejection) counters. */

@@ -28,6 +28,8 @@ export interface AliveView {
   url: string;
   inFlight: number;
   since: number;
+  /** CPU % and in-flight requests the server reported in its last health check (load-aware health). */
+  load?: { cpu: number; inFlight: number };
 }
 export interface DisconnectedView {
   url: string;
@@ -78,6 +80,8 @@ interface Entry {
 export class Pools {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, number>();
+  private readonly loads = new Map<string, { cpu: number; inFlight: number }>();
+  private totalInFlightCount = 0;
   private aliveCache: string[] | null = null;
   private readonly outlierThreshold: number;
 
@@ -103,6 +107,7 @@ export class Pools {
     const e = this.entries.get(url);
     if (!e) return [];
     this.entries.delete(url);
+    this.loads.delete(url);
     this.aliveCache = null;
     return [{ url, from: e.state, to: null, reason: 'removed' }];
   }
@@ -112,9 +117,11 @@ export class Pools {
    * Alive + down → disconnected; disconnected + up → alive; disconnected + down counts a failed
    * recheck and moves to dead at `deadAfter`. Unknown and dead servers are ignored.
    */
-  setStatus(url: string, up: boolean, now: number): Transition[] {
+  setStatus(url: string, up: boolean, now: number, load?: { cpu: number; inFlight: number }): Transition[] {
     const e = this.entries.get(url);
     if (!e || e.state === 'dead') return [];
+    if (up && load) this.loads.set(url, load);
+    else if (!up) this.loads.delete(url);
     if (e.state === 'alive') {
       if (up) {
         e.consecutiveFailures = 0;
@@ -192,13 +199,26 @@ export class Pools {
   /** Counts a request starting on `url` (for `GET /pools` and connection-aware strategies). */
   acquire(url: string): void {
     this.inFlight.set(url, (this.inFlight.get(url) ?? 0) + 1);
+    this.totalInFlightCount += 1;
   }
 
   /** Counts a request on `url` finishing (response body fully sent, failed or cancelled). */
   release(url: string): void {
-    const n = (this.inFlight.get(url) ?? 0) - 1;
-    if (n > 0) this.inFlight.set(url, n);
+    const had = this.inFlight.get(url) ?? 0;
+    if (had === 0) return;
+    this.totalInFlightCount -= 1;
+    if (had > 1) this.inFlight.set(url, had - 1);
     else this.inFlight.delete(url);
+  }
+
+  /** Requests running on all servers, removed (draining) ones included. */
+  totalInFlight(): number {
+    return this.totalInFlightCount;
+  }
+
+  /** CPU % `url` reported in its last health check, undefined when unknown. */
+  cpuOf(url: string): number | undefined {
+    return this.loads.get(url)?.cpu;
   }
 
   /** Requests currently running on `url`. */
@@ -218,8 +238,14 @@ export class Pools {
     const sorted = [...this.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const v: PoolsView = { alive: [], disconnected: [], dead: [] };
     for (const [url, e] of sorted) {
-      if (e.state === 'alive') v.alive.push({ url, inFlight: this.inFlightOf(url), since: e.since });
-      else if (e.state === 'disconnected')
+      if (e.state === 'alive') {
+        const load = this.loads.get(url);
+        v.alive.push(
+          load
+            ? { url, inFlight: this.inFlightOf(url), since: e.since, load }
+            : { url, inFlight: this.inFlightOf(url), since: e.since },
+        );
+      } else if (e.state === 'disconnected')
         v.disconnected.push({ url, failedRechecks: e.failedRechecks, since: e.since });
       else v.dead.push({ url, since: e.since });
     }

@@ -4,7 +4,9 @@ import { silentLogger } from '../shared/logger.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
 import { createProxy } from './proxy.ts';
+import { RetryBudget } from './retry-budget.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
+import { fetchClient } from './upstream-fetch.ts';
 
 const A = 'http://127.0.0.1:9101';
 const B = 'http://127.0.0.1:9102';
@@ -12,7 +14,16 @@ const C = 'http://127.0.0.1:9103';
 
 type Behaviour = 'ok' | 'refuse' | '500' | 'hang';
 
-function setup(behaviour: Record<string, Behaviour>, opts: { tries?: number; tryTimeoutMs?: number } = {}) {
+function setup(
+  behaviour: Record<string, Behaviour>,
+  opts: {
+    tries?: number;
+    tryTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    retryBudget?: RetryBudget;
+    now?: () => number;
+  } = {},
+) {
   const pools = new Pools(
     { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
     Object.keys(behaviour),
@@ -23,7 +34,8 @@ function setup(behaviour: Record<string, Behaviour>, opts: { tries?: number; try
     const origin = new URL(input).origin;
     calls.push({
       url: input,
-      body: init.body ? new TextDecoder().decode(init.body as Uint8Array) : null,
+      body:
+        init.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : init.body ? 'stream' : null,
       headers: new Headers(init.headers),
     });
     switch (behaviour[origin]) {
@@ -48,11 +60,13 @@ function setup(behaviour: Record<string, Behaviour>, opts: { tries?: number; try
     strategy: createRoundRobin(),
     tries: opts.tries ?? 3,
     tryTimeoutMs: opts.tryTimeoutMs ?? 1_000,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    retryBudget: opts.retryBudget,
     metrics,
     log: silentLogger,
-    now: () => 1_234,
+    now: opts.now ?? (() => 1_234),
     rand: () => 0.5,
-    fetch: fakeFetch,
+    client: fetchClient(fakeFetch),
   });
   return { pools, calls, proxy, metrics };
 }
@@ -125,11 +139,36 @@ describe('proxy', () => {
     expect(await res.json()).toEqual({ error: 'no_available_server', message: 'no alive server in zone1' });
   });
 
-  test('a body over 1 MiB gets 413 and no upstream is called', async () => {
-    const { proxy, calls } = setup({ [A]: 'ok' });
+  test('a body over 1 MiB is sent to one server only and not retried when that try fails', async () => {
+    const { proxy, calls } = setup({ [A]: 'refuse', [B]: 'ok', [C]: 'ok' });
     const res = await proxy(req('/up', { method: 'POST', body: new Uint8Array(1024 * 1024 + 1) }));
-    expect(res.status).toBe(413);
-    expect(calls.length).toBe(0);
+    expect(res.status).toBe(502);
+    expect(calls.map((c) => c.body)).toEqual(['stream']);
+  });
+
+  test('a spent retry budget stops retries: the client gets 502 after one try', async () => {
+    const { proxy, calls, metrics } = setup(
+      { [A]: 'refuse', [B]: 'refuse', [C]: 'refuse' },
+      { retryBudget: new RetryBudget({ percent: 0, minRetries: 0 }) },
+    );
+    const res = await proxy(req());
+    expect(res.status).toBe(502);
+    expect(calls.length).toBe(1);
+    expect(await metrics.registry.getSingleMetricAsString('balancer_retries_refused_total')).toContain(
+      'balancer_retries_refused_total{zone="zone1"} 1',
+    );
+  });
+
+  test('the overall deadline bounds all tries together', async () => {
+    const { proxy, calls } = setup(
+      { [A]: 'hang', [B]: 'hang', [C]: 'hang' },
+      { tryTimeoutMs: 1_000, requestTimeoutMs: 30, now: Date.now },
+    );
+    const t0 = performance.now();
+    const res = await proxy(req());
+    expect(res.status).toBe(504);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(calls.length).toBe(1);
   });
 
   test('in-flight is counted until the response body is consumed', async () => {

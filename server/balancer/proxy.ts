@@ -1,27 +1,30 @@
 /**
- * The data plane: every non-control request is proxied to an alive server chosen by the strategy.
- * The request body is buffered (≤ 1 MiB, else 413) so a try that fails to connect or times out
- * (`tryTimeoutMs`, connect + response headers) is replayed on a different server, up to `tries`
- * (source design: 3). Any upstream response — a 500 included — is passed back as it is, never
- * retried, and its body streams through. A failed try also ejects the server at once (passive
- * outlier detection). No alive server → 503 `no_available_server`; every try failed → 502
- * (504 when the last try timed out).
+ * The data plane: every non-control request is proxied to an alive server chosen by the strategy,
+ * through the pooled raw-socket upstream client (`upstream-client.ts`). Request bodies up to
+ * `maxRetryBodyBytes` (1 MiB) are buffered so a try that fails to connect or times out is replayed
+ * on a different server, up to `tries` (source design: 3), while the retry budget allows (20 % of
+ * requests in 10 s) and within the overall deadline `requestTimeoutMs`; a larger body streams to one
+ * server and is not retried. Any upstream response — a 500 included — is passed back as it is and
+ * its body streams through. A failed try counts towards passive outlier ejection. No alive server →
+ * 503 `no_available_server`; every try failed → 502 (504 when the last try timed out).
  */
 
-import { NoAvailableServer, type ZonescaleError } from '../shared/errors.ts';
+import { NoAvailableServer } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { MAX_PROXY_BODY_BYTES, readBody, trackBody } from './body.ts';
-import { clientResponseHeaders, pathAndQuery, upstreamRequestHeaders } from './headers.ts';
+import { affinityKey, type HashKeySource } from './affinity-key.ts';
+import { readBodyUpTo } from './body.ts';
+import { forwardedHead, pathAndQuery } from './headers.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
 import type { Pools } from './pools.ts';
-import {
-  candidatesForTry,
-  classifyFetchError,
-  isServerFailure,
-  shouldRetry,
-  type TryOutcome,
-} from './retry.ts';
+import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
+import { RetryBudget } from './retry-budget.ts';
 import type { PickContext, Strategy } from './strategy.ts';
+import {
+  createUpstreamClient,
+  type UpstreamClient,
+  UpstreamError,
+  type UpstreamResponse,
+} from './upstream-client.ts';
 
 /** What the proxy needs from Bun's server: the client address and a per-request idle timeout. */
 export interface ProxyPeer {
@@ -29,7 +32,7 @@ export interface ProxyPeer {
   timeout(req: Request, seconds: number): void;
 }
 
-/** Dependencies of the proxy, all injected. */
+/** Dependencies of the proxy, all injected. Times in ms, sizes in bytes. */
 export interface ProxyDeps {
   zone: string;
   pools: Pools;
@@ -38,19 +41,22 @@ export interface ProxyDeps {
   tries: number;
   /** Timeout of one try until response headers, ms. */
   tryTimeoutMs: number;
-  /** Request-body limit, bytes (default 1 MiB). */
-  maxBodyBytes?: number;
+  /** Overall deadline across all tries until response headers, ms (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Bodies up to this size are buffered and retryable (default 1 MiB); larger ones stream once. */
+  maxRetryBodyBytes?: number;
+  /** Retry budget (default 20 % of requests in a 10 s window, at least 3). */
+  retryBudget?: RetryBudget;
+  /** Source of the consistent-hash affinity key (default: the client address). */
+  hashKey?: HashKeySource;
+  /** Reported CPU % of a server from its last health check (load-aware strategies). */
+  cpuOf?: (url: string) => number | undefined;
   metrics: BalancerMetrics;
   log: Logger;
   now: () => number;
   rand: () => number;
-  /** Upstream fetch (Bun's `fetch` by default; tests may inject one). */
-  fetch?: typeof fetch;
-  /**
-   * The request's affinity key for consistent hashing (default: the client address). The gateway
-   * uses it to key on a configured header.
-   */
-  affinityKey?: (req: Request, clientIp: string) => string | undefined;
+  /** Upstream client (the pooled raw-socket one by default; tests may inject `fetchClient(fake)`). */
+  client?: UpstreamClient;
 }
 
 /** A proxy handler: `(request, peer) → response`. */
@@ -61,98 +67,107 @@ export function errorResponse(status: number, error: string, message: string): R
   return Response.json({ error, message }, { status });
 }
 
+const CLIENT_KEY: HashKeySource = { kind: 'client' };
+
 /** Builds the proxy handler. */
 export function createProxy(d: ProxyDeps): ProxyHandler {
-  const doFetch = d.fetch ?? fetch;
-  const maxBody = d.maxBodyBytes ?? MAX_PROXY_BODY_BYTES;
-  const baseCtx: PickContext = { zone: d.zone, inFlightOf: (u) => d.pools.inFlightOf(u), rand: d.rand };
+  const client = d.client ?? createUpstreamClient();
+  const maxBody = d.maxRetryBodyBytes ?? 1024 * 1024;
+  const deadlineMs = d.requestTimeoutMs ?? 30_000;
+  const budget = d.retryBudget ?? new RetryBudget();
+  const hashKey = d.hashKey ?? CLIENT_KEY;
+  const needsKey = d.strategy.name === 'consistent-hash';
+  const inFlightOf = (u: string) => d.pools.inFlightOf(u);
 
   return async function proxy(req, peer) {
     const started = performance.now();
-    const body = await readBody(req, maxBody);
-    if (body === 'too-large')
-      return finish(errorResponse(413, 'payload_too_large', `body exceeds ${maxBody} bytes`), 'none');
+    const body = await readBodyUpTo(req, maxBody);
+    const replayable = !(body instanceof ReadableStream);
     const clientIp = peer?.requestIP(req)?.address ?? '';
-    const headers = upstreamRequestHeaders(
-      req.headers,
-      clientIp,
-      req.url.startsWith('https:') ? 'https' : 'http',
-    );
+    const head = forwardedHead(req.headers, clientIp, req.url.charCodeAt(4) === 115 ? 'https' : 'http');
     const target = pathAndQuery(req.url);
-    const key = d.affinityKey ? d.affinityKey(req, clientIp) : clientIp;
-    const ctx: PickContext = key ? { ...baseCtx, key } : baseCtx;
-    const tried = new Set<string>();
+    const ctx: PickContext = {
+      zone: d.zone,
+      inFlightOf,
+      rand: d.rand,
+      cpuOf: d.cpuOf,
+      key: needsKey ? affinityKey(hashKey, (n) => req.headers.get(n), clientIp) : undefined,
+    };
+    const now0 = d.now();
+    budget.recordRequest(now0);
+    const deadline = now0 + deadlineMs;
+    const tries = replayable ? d.tries : 1;
+    let tried: Set<string> | null = null;
     let last: TryOutcome | null = null;
 
-    for (let attempt = 1; attempt <= d.tries; attempt++) {
-      const candidates = candidatesForTry(d.pools.alive(), tried);
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      const alive = d.pools.alive();
+      const candidates = tried ? candidatesForTry(alive, tried) : alive;
       if (candidates.length === 0) break;
+      const left = deadline - d.now();
+      if (left <= 0) {
+        last = { kind: 'timeout' };
+        break;
+      }
       const url = d.strategy.pick(candidates, ctx);
-      tried.add(url);
+      (tried ??= new Set()).add(url);
       d.pools.acquire(url);
-      const ac = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        ac.abort();
-      }, d.tryTimeoutMs);
-      let res: Response;
+      let res: UpstreamResponse;
       try {
-        res = await doFetch(url + target, {
+        res = await client.request(url, {
           method: req.method,
-          headers,
+          target,
+          head,
           body,
-          redirect: 'manual',
-          decompress: false,
-          signal: AbortSignal.any([req.signal, ac.signal]),
+          timeoutMs: Math.min(d.tryTimeoutMs, left),
+          onDone: () => d.pools.release(url),
         });
       } catch (err) {
-        clearTimeout(timer);
-        d.pools.release(url);
-        last = classifyFetchError(err, timedOut, req.signal.aborted);
-        if (isServerFailure(last)) onServerFailure(url, last, err);
-        if (!shouldRetry(last, attempt, d.tries)) break;
+        const outcome: TryOutcome =
+          err instanceof UpstreamError
+            ? { kind: err.kind }
+            : req.signal.aborted
+              ? { kind: 'client-aborted' }
+              : { kind: 'connect-failure' };
+        last = outcome;
+        if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
+        if (!shouldRetry(outcome, attempt, tries)) break;
+        if (!budget.tryRetry(d.now())) {
+          d.metrics.retriesRefused.inc();
+          break;
+        }
         d.metrics.retries.inc({ upstream: url });
         continue;
       }
-      clearTimeout(timer);
       d.pools.recordSuccess(url);
-      const out = clientResponseHeaders(res.headers);
-      if (peer && out.get('content-type')?.startsWith('text/event-stream')) peer.timeout(req, 0);
-      const stream = res.body ? trackBody(res.body, () => d.pools.release(url)) : null;
-      if (!stream) d.pools.release(url);
-      return finish(
-        new Response(stream, { status: res.status, statusText: res.statusText, headers: out }),
-        url,
-      );
+      if (peer && res.body instanceof ReadableStream && isEventStream(res.headers)) peer.timeout(req, 0);
+      const out = new Response(res.body as BodyInit | null, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+      d.metrics.observe(res.status, url, performance.now() - started);
+      return out;
     }
 
-    if (last === null) return finish(noServer(new NoAvailableServer(d.zone)), 'none');
-    if (last.kind === 'client-aborted')
-      return finish(errorResponse(499, 'client_closed', 'client closed the request'), 'none');
-    const timeout = last.kind === 'timeout';
-    return finish(
-      errorResponse(
+    let out: Response;
+    if (last === null) {
+      const e = new NoAvailableServer(d.zone);
+      out = errorResponse(e.status, e.code, e.message);
+    } else if (last.kind === 'client-aborted')
+      out = errorResponse(499, 'client_closed', 'client closed the request');
+    else {
+      const timeout = last.kind === 'timeout';
+      const names = tried ? [...tried] : [];
+      out = errorResponse(
         timeout ? 504 : 502,
         timeout ? 'upstream_timeout' : 'bad_gateway',
-        `${tried.size} server(s) tried, none answered: ${[...tried].join(', ')}`,
-      ),
-      'none',
-    );
-
-    function finish(res: Response, upstream: string): Response {
-      d.metrics.requests.inc({ status: String(res.status), upstream });
-      d.metrics.latency.observe(
-        { status_class: `${Math.floor(res.status / 100)}xx` },
-        (performance.now() - started) / 1000,
+        `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
       );
-      return res;
     }
+    d.metrics.observe(out.status, 'none', performance.now() - started);
+    return out;
   };
-
-  function noServer(err: ZonescaleError): Response {
-    return errorResponse(err.status, err.code, err.message);
-  }
 
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
     const ts = d.pools.recordFailure(url, d.now());
@@ -161,4 +176,9 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       d.log.warn({ upstream: url, outcome: outcome.kind, err: String(err) }, 'upstream ejected (outlier)');
     else d.log.debug({ upstream: url, outcome: outcome.kind }, 'upstream try failed');
   }
+}
+
+function isEventStream(headers: [string, string][]): boolean {
+  for (const [k, v] of headers) if (k === 'content-type') return v.startsWith('text/event-stream');
+  return false;
 }

@@ -36,6 +36,8 @@ export const CONTROL_PATHS: ReadonlySet<string> = new Set([
 export interface RoutesDeps {
   zone: string;
   strategy: string;
+  /** Affinity key source, shown in `GET /pools` when the strategy is `consistent-hash`. */
+  hashKey?: string;
   token: string;
   pools: Pools;
   leader: { get(): MonitorInfo; set(m: MonitorInfo): void };
@@ -57,7 +59,8 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
   const auth = requireToken(d.token);
   const poolsBody = () => {
     const m = d.leader.get();
-    return { zone: d.zone, strategy: d.strategy, term: m.term, monitor: m.address, ...d.pools.view() };
+    const hk = d.strategy === 'consistent-hash' && d.hashKey ? { hashKey: d.hashKey } : {};
+    return { zone: d.zone, strategy: d.strategy, ...hk, term: m.term, monitor: m.address, ...d.pools.view() };
   };
 
   app.openapi(

@@ -43,9 +43,18 @@ export const PoolsBody = z
   .object({
     zone: z.string(),
     strategy: z.string(),
+    /** Affinity key source of `consistent-hash` (`header:<name>`, `cookie:<name>`, `client`). */
+    hashKey: z.string().optional(),
     term: Term,
     monitor: z.string(),
-    alive: z.array(z.object({ url: z.string(), inFlight: z.number().int(), since: z.number().int() })),
+    alive: z.array(
+      z.object({
+        url: z.string(),
+        inFlight: z.number().int(),
+        since: z.number().int(),
+        load: z.object({ cpu: z.number(), inFlight: z.number() }).optional(),
+      }),
+    ),
     disconnected: z.array(
       z.object({ url: z.string(), failedRechecks: z.number().int(), since: z.number().int() }),
     ),

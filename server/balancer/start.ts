@@ -1,23 +1,29 @@
 /**
  * Starts one zone balancer: the pools, the strategy, the active health checker, the dead-pool
  * reporter, the control API and the proxy behind one `Bun.serve`. The fetch handler checks the
- * control paths first (a Set lookup on the path) and sends only those to Hono; every other request
- * goes straight to the proxy, keeping the data path lean.
+ * control paths first (a Set lookup on the path) and sends only those to Hono; WebSocket upgrades
+ * are relayed to a picked server; every other request goes straight to the proxy, keeping the data
+ * path lean. `stop()` drains: the listener closes, in-flight requests get up to `drainTimeoutMs`.
  */
+import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import type { MonitorInfo } from './fencing.ts';
+import { parseHashKey } from './affinity-key.ts';
 import { pathOnly } from './headers.ts';
 import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
-import { createProxy } from './proxy.ts';
+import { createProxy, errorResponse } from './proxy.ts';
 import { startReporter } from './reporter.ts';
+import { RetryBudget } from './retry-budget.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
 import { createStrategy } from './strategy.ts';
+import { createUpstreamClient } from './upstream-client.ts';
+import { isWebSocketUpgrade, upgradeToUpstream, type WsData, websocketRelay } from './websocket-proxy.ts';
 
 /** Test and embedding hooks; production uses the defaults. */
 export interface BalancerHooks {
@@ -33,7 +39,8 @@ export interface BalancerHooks {
 
 /**
  * Starts the balancer for `cfg.zone` on `cfg.host:cfg.port` (port 0 = ephemeral) and resolves with
- * its handle; `stop()` stops timers and closes the listener (in-flight requests are cut).
+ * its handle; `stop()` stops timers, closes the listener and waits up to `cfg.drainTimeoutMs` for
+ * in-flight requests before cutting them.
  * @throws BadConfig when an initial server or the monitor is not a valid URL.
  */
 export async function startBalancer(
@@ -64,8 +71,8 @@ export async function startBalancer(
   const checker = startHealthChecker({
     due: () => pools.takeDue(now()),
     setter: {
-      setStatus(url, up) {
-        const ts = pools.setStatus(url, up, now());
+      setStatus(url, up, load) {
+        const ts = pools.setStatus(url, up, now(), load);
         countTransitions(metrics, ts);
         for (const t of ts)
           log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
@@ -96,6 +103,7 @@ export async function startBalancer(
   const app = createBalancerApi({
     zone: cfg.zone,
     strategy: cfg.strategy,
+    hashKey: cfg.hashKey,
     token: cfg.token,
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
@@ -103,28 +111,57 @@ export async function startBalancer(
     now,
     log,
   });
+  const rand = hooks.rand ?? Math.random;
+  const client = createUpstreamClient();
   const proxy = createProxy({
     zone: cfg.zone,
     pools,
     strategy,
     tries: cfg.tries,
     tryTimeoutMs: cfg.tryTimeoutMs,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+    retryBudget: new RetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
+    hashKey: parseHashKey(cfg.hashKey),
+    cpuOf: (u) => pools.cpuOf(u),
     metrics,
     log,
     now,
-    rand: hooks.rand ?? Math.random,
+    rand,
+    client,
   });
+  let draining = false;
+  const upgrade = (req: Request, srv: Server<WsData>): Response | undefined => {
+    const alive = pools.alive();
+    if (alive.length === 0)
+      return errorResponse(503, 'no_available_server', `no alive server in ${cfg.zone}`);
+    const ip = srv.requestIP(req)?.address ?? '';
+    const url = strategy.pick(alive, {
+      zone: cfg.zone,
+      inFlightOf: (u) => pools.inFlightOf(u),
+      rand,
+      key: ip,
+    });
+    pools.acquire(url);
+    const target = req.url.slice(req.url.indexOf('/', req.url.indexOf('//') + 2));
+    if (upgradeToUpstream(req, srv, url, target, ip, () => pools.release(url))) return undefined;
+    return errorResponse(400, 'bad_upgrade', 'WebSocket upgrade refused');
+  };
 
-  let server: ReturnType<typeof Bun.serve>;
+  let server: Server<WsData>;
   try {
-    server = Bun.serve({
+    server = Bun.serve<WsData>({
       hostname: cfg.host,
       port: cfg.port,
       // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
       idleTimeout: Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5)),
       fetch(req, srv) {
-        return CONTROL_PATHS.has(pathOnly(req.url)) ? app.fetch(req) : proxy(req, srv);
+        if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
+        if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
+        if (isWebSocketUpgrade(req)) return upgrade(req, srv);
+        return proxy(req, srv);
       },
+      websocket: websocketRelay(),
     });
   } catch (err) {
     checker.stop();
@@ -145,8 +182,15 @@ export async function startBalancer(
       stopped = true;
       checker.stop();
       reporter.stop();
+      // Graceful drain: stop accepting, let in-flight requests finish (bounded), then cut the rest.
+      draining = true;
+      const closing = server.stop(false);
+      const until = Date.now() + cfg.drainTimeoutMs;
+      while (pools.totalInFlight() > 0 && Date.now() < until) await Bun.sleep(10);
       await server.stop(true);
-      log.info({ url }, 'balancer stopped');
+      await closing;
+      client.close();
+      log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
   };
 }

@@ -1,0 +1,175 @@
+/**
+ * HTTP/1.1 wire helpers for the upstream client, pure: find and parse a response head (RFC 9112
+ * §4–6), decide how its body is framed (none, `Content-Length`, chunked, or until close) and decode
+ * chunked bodies incrementally as bytes arrive (`ChunkedDecoder`). Hop-by-hop response headers are
+ * dropped while parsing, so the proxy never copies them to the client.
+ */
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) plus `proxy-connection`; never forwarded. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** A parsed response head. `contentLength` is -1 when absent. */
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  /** End-to-end headers as `[name, value]`, names lower-cased, hop-by-hop and content-length removed. */
+  headers: [string, string][];
+  contentLength: number;
+  chunked: boolean;
+  /** The upstream lets the connection be reused (HTTP/1.1 without `Connection: close`). */
+  keepAlive: boolean;
+  /** Offset just past the blank line ending the head. */
+  bodyStart: number;
+}
+
+/** How a response body is delimited. */
+export type BodyFraming = 'none' | 'length' | 'chunked' | 'close';
+
+/** Offset of the `\r\n\r\n` ending a head in `buf[from..]`, or -1 when not complete yet. */
+export function findHeadEnd(buf: Uint8Array, from = 0): number {
+  let i = buf.indexOf(13, from);
+  while (i >= 0 && i + 3 < buf.length) {
+    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
+    i = buf.indexOf(13, i + 1);
+  }
+  return -1;
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * Parses the response head at the start of `buf`; null when the head is not complete yet.
+ * @throws Error on a malformed status line or header, or a bad Content-Length.
+ */
+export function parseResponseHead(buf: Uint8Array): ResponseHead | null {
+  const end = findHeadEnd(buf);
+  if (end < 0) return null;
+  const text = latin1.decode(buf.subarray(0, end));
+  const lines = text.split('\r\n');
+  const status = lines[0] as string;
+  const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(status);
+  if (!m) throw new Error(`malformed status line: ${status.slice(0, 80)}`);
+  let keepAlive = m[1] === '1';
+  let contentLength = -1;
+  let chunked = false;
+  let connection = '';
+  const headers: [string, string][] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const c = line.indexOf(':');
+    if (c <= 0) throw new Error(`malformed header line: ${line.slice(0, 80)}`);
+    const name = line.slice(0, c).trim().toLowerCase();
+    const value = line.slice(c + 1).trim();
+    if (name === 'content-length') {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad content-length: ${value}`);
+      contentLength = n;
+    } else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+    else if (name === 'connection') connection = value.toLowerCase();
+    else if (!HOP_BY_HOP.has(name)) headers.push([name, value]);
+  }
+  if (connection) {
+    const named = connection.split(',').map((s) => s.trim());
+    if (named.includes('close')) keepAlive = false;
+    if (named.includes('keep-alive') && m[1] === '0') keepAlive = true;
+    const drop = new Set(named);
+    if (drop.size > 0)
+      for (let i = headers.length - 1; i >= 0; i--)
+        if (drop.has(headers[i]?.[0] as string)) headers.splice(i, 1);
+  }
+  return {
+    status: Number(m[2]),
+    statusText: m[3] ?? '',
+    headers,
+    contentLength: chunked ? -1 : contentLength,
+    chunked,
+    keepAlive,
+    bodyStart: end + 4,
+  };
+}
+
+/** Body framing of `head` answering a request with `method` (RFC 9112 §6.3). */
+export function bodyFraming(head: ResponseHead, method: string): BodyFraming {
+  if (method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200) return 'none';
+  if (head.chunked) return 'chunked';
+  if (head.contentLength >= 0) return head.contentLength === 0 ? 'none' : 'length';
+  return 'close';
+}
+
+/**
+ * Incremental chunked-body decoder. `push(bytes, onData)` feeds received bytes, calls `onData` with
+ * each piece of payload (subarrays of `bytes`) and returns the offset just past the final chunk and
+ * trailers once the body is complete, or -1 when more bytes are needed.
+ * @throws Error on a malformed chunk size.
+ */
+export class ChunkedDecoder {
+  private state: 'size' | 'data' | 'data-cr' | 'data-lf' | 'trailer' | 'done' = 'size';
+  private line = '';
+  private remaining = 0;
+
+  /** True once the last chunk and trailers were seen. */
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  push(bytes: Uint8Array, onData: (payload: Uint8Array) => void): number {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      switch (this.state) {
+        case 'size':
+        case 'trailer': {
+          const lf = bytes.indexOf(10, i);
+          const stop = lf < 0 ? n : lf;
+          this.line += latin1.decode(bytes.subarray(i, stop));
+          if (lf < 0) return -1;
+          i = lf + 1;
+          const line = this.line.endsWith('\r') ? this.line.slice(0, -1) : this.line;
+          this.line = '';
+          if (this.state === 'trailer') {
+            if (line === '') {
+              this.state = 'done';
+              return i;
+            }
+            break;
+          }
+          const semi = line.indexOf(';');
+          const hex = (semi < 0 ? line : line.slice(0, semi)).trim();
+          if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Error(`malformed chunk size: ${hex.slice(0, 20)}`);
+          this.remaining = Number.parseInt(hex, 16);
+          this.state = this.remaining === 0 ? 'trailer' : 'data';
+          break;
+        }
+        case 'data': {
+          const take = Math.min(this.remaining, n - i);
+          onData(bytes.subarray(i, i + take));
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = 'data-cr';
+          break;
+        }
+        case 'data-cr':
+          this.state = bytes[i] === 13 ? 'data-lf' : 'size';
+          if (bytes[i] === 13) i++;
+          break;
+        case 'data-lf':
+          if (bytes[i] === 10) i++;
+          this.state = 'size';
+          break;
+        case 'done':
+          return i;
+      }
+    }
+    return this.state === 'done' ? i : -1;
+  }
+}

@@ -1,0 +1,518 @@
+/**
+ * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`), with a pool of
+ * keep-alive connections per upstream. It replaces `fetch`, which hands every request to a separate
+ * HTTP thread and back and was the proxy's main cost (profile: ~40 % of a core). A response whose
+ * body arrives with its head (the common small case) is returned as bytes; any other body is a
+ * `ReadableStream` fed as bytes arrive (SSE and chunked pass through), with socket back-pressure.
+ * A reused idle connection that the upstream closed before answering is retried once on a fresh
+ * connection (the keep-alive race), and only for a replayable (buffered) body. Errors carry a `kind`
+ * (`connect-failure` | `timeout`) that the retry rules understand.
+ */
+import type { Socket } from 'bun';
+import { bodyFraming, ChunkedDecoder, parseResponseHead, type ResponseHead } from './http1.ts';
+
+/** A request to send upstream. `head` holds the header lines (`name: value\r\n`…) except Host and framing. */
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query, e.g. `/work?ms=1`. */
+  target: string;
+  head: string;
+  /** Buffered body (replayable), a stream (sent once, chunked) or none. */
+  body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+  /** ms until the response head must have arrived (per-try timeout). */
+  timeoutMs: number;
+  /** Called once when the exchange is over: body fully received, failed or cancelled. */
+  onDone(): void;
+}
+
+/** An upstream response; `body` is bytes when it was complete with the head. */
+export interface UpstreamResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+}
+
+/** Sends requests to upstream origins. */
+export interface UpstreamClient {
+  /** @throws UpstreamError (`connect-failure` or `timeout`) before response headers arrived. */
+  request(origin: string, req: UpstreamRequest): Promise<UpstreamResponse>;
+  /** Closes idle connections (and those of `origin` only, when given). */
+  close(origin?: string): void;
+}
+
+/** A try that failed before response headers: the upstream could not be reached, or timed out. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: 'connect-failure' | 'timeout',
+    message: string,
+    /** The connection was a reused idle one that closed before any byte (safe to resend). */
+    readonly stale = false,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+interface Exchange {
+  req: UpstreamRequest;
+  resolve(r: UpstreamResponse): void;
+  reject(e: unknown): void;
+  timer: ReturnType<typeof setTimeout> | null;
+  head: ResponseHead | null;
+  framing: 'none' | 'length' | 'chunked' | 'close';
+  remaining: number;
+  chunked: ChunkedDecoder | null;
+  ctrl: ReadableStreamDefaultController<Uint8Array> | null;
+  keepAlive: boolean;
+  gotBytes: boolean;
+  finished: boolean;
+  /** A stale reused connection will be retried fresh: do not report the exchange as done yet. */
+  skipDone: boolean;
+}
+
+interface Conn {
+  origin: string;
+  socket: Socket<Conn> | null;
+  ex: Exchange | null;
+  buf: Uint8Array | null;
+  used: number;
+  closed: boolean;
+  pending: Uint8Array[];
+  drained: (() => void) | null;
+}
+
+const encoder = new TextEncoder();
+
+/** Options of the pooled client. */
+export interface UpstreamClientOptions {
+  /** Idle connections kept per origin (default 256). */
+  maxIdlePerOrigin?: number;
+}
+
+/** Creates the pooled raw-socket HTTP/1.1 client. */
+export function createUpstreamClient(opts: UpstreamClientOptions = {}): UpstreamClient {
+  const maxIdle = opts.maxIdlePerOrigin ?? 256;
+  const idle = new Map<string, Conn[]>();
+
+  const handlers = {
+    binaryType: 'uint8array' as const,
+    open(s: Socket<Conn>) {
+      s.setNoDelay(true);
+    },
+    data(s: Socket<Conn>, data: Uint8Array) {
+      onData(s.data, data);
+    },
+    drain(s: Socket<Conn>) {
+      flush(s.data);
+    },
+    end(s: Socket<Conn>) {
+      onClose(s.data, null);
+    },
+    close(s: Socket<Conn>, err?: Error) {
+      onClose(s.data, err ?? null);
+    },
+    error(s: Socket<Conn>, err: Error) {
+      onClose(s.data, err);
+    },
+  };
+
+  function connect(origin: string): Promise<Conn> {
+    const u = new URL(origin);
+    const conn: Conn = {
+      origin,
+      socket: null,
+      ex: null,
+      buf: null,
+      used: 0,
+      closed: false,
+      pending: [],
+      drained: null,
+    };
+    return Bun.connect<Conn>({
+      hostname: u.hostname,
+      port: Number(u.port || 80),
+      data: conn,
+      socket: { ...handlers, connectError() {} },
+    }).then(
+      (s) => {
+        conn.socket = s;
+        return conn;
+      },
+      (err: unknown) => {
+        throw new UpstreamError(
+          'connect-failure',
+          `connect ${origin}: ${String((err as Error)?.message ?? err)}`,
+        );
+      },
+    );
+  }
+
+  function takeIdle(origin: string): Conn | null {
+    const list = idle.get(origin);
+    while (list && list.length > 0) {
+      const c = list.pop() as Conn;
+      if (!c.closed) return c;
+    }
+    return null;
+  }
+
+  function release(c: Conn): void {
+    c.ex = null;
+    c.buf = null;
+    if (c.closed) return;
+    c.socket?.resume(); // a streamed body may have paused it for back-pressure
+    let list = idle.get(c.origin);
+    if (!list) idle.set(c.origin, (list = []));
+    if (list.length >= maxIdle) {
+      destroy(c);
+      return;
+    }
+    list.push(c);
+  }
+
+  function destroy(c: Conn): void {
+    c.closed = true;
+    c.socket?.terminate();
+  }
+
+  function write(c: Conn, data: Uint8Array | string): void {
+    if (c.closed || !c.socket) return;
+    if (c.pending.length > 0) {
+      c.pending.push(typeof data === 'string' ? encoder.encode(data) : data);
+      return;
+    }
+    const n = c.socket.write(data);
+    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (n < len) {
+      const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+      c.pending.push(bytes.subarray(Math.max(0, n)));
+    }
+  }
+
+  function flush(c: Conn): void {
+    while (c.pending.length > 0 && c.socket && !c.closed) {
+      const b = c.pending[0] as Uint8Array;
+      const n = c.socket.write(b);
+      if (n < b.byteLength) {
+        c.pending[0] = b.subarray(Math.max(0, n));
+        return;
+      }
+      c.pending.shift();
+    }
+    const d = c.drained;
+    c.drained = null;
+    d?.();
+  }
+
+  async function sendStream(c: Conn, body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (c.closed) return;
+        if (done) break;
+        if (value.byteLength === 0) continue;
+        write(c, `${value.byteLength.toString(16)}\r\n`);
+        write(c, value);
+        write(c, '\r\n');
+        if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
+      }
+      write(c, '0\r\n\r\n');
+    } catch {
+      destroy(c);
+    }
+  }
+
+  function send(c: Conn, req: UpstreamRequest): void {
+    const host = c.origin.slice(c.origin.indexOf('//') + 2);
+    const b = req.body;
+    let framing = '';
+    if (b instanceof Uint8Array) framing = `content-length: ${b.byteLength}\r\n`;
+    else if (b) framing = 'transfer-encoding: chunked\r\n';
+    write(c, `${req.method} ${req.target} HTTP/1.1\r\nhost: ${host}\r\n${req.head}${framing}\r\n`);
+    if (b instanceof Uint8Array) write(c, b);
+    else if (b) void sendStream(c, b);
+  }
+
+  function exchange(c: Conn, req: UpstreamRequest): Promise<UpstreamResponse> {
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      const ex: Exchange = {
+        req,
+        resolve,
+        reject,
+        timer: null,
+        head: null,
+        framing: 'none',
+        remaining: 0,
+        chunked: null,
+        ctrl: null,
+        keepAlive: true,
+        gotBytes: false,
+        finished: false,
+        skipDone: false,
+      };
+      c.ex = ex;
+      c.used += 1;
+      ex.timer = setTimeout(() => {
+        ex.timer = null;
+        if (ex.head) return;
+        fail(c, new UpstreamError('timeout', `${c.origin} sent no response head within ${req.timeoutMs} ms`));
+      }, req.timeoutMs);
+      send(c, req);
+    });
+  }
+
+  /** Ends the exchange: `ok` = body fully read and the connection may be reused. */
+  function finish(c: Conn, ok: boolean): void {
+    const ex = c.ex;
+    if (!ex || ex.finished) return;
+    ex.finished = true;
+    if (ex.timer) clearTimeout(ex.timer);
+    if (!ex.skipDone) ex.req.onDone();
+    if (ok && ex.keepAlive && c.pending.length === 0) release(c);
+    else {
+      c.ex = null;
+      destroy(c);
+    }
+  }
+
+  function fail(c: Conn, err: unknown): void {
+    const ex = c.ex;
+    if (!ex || ex.finished) return;
+    if (!ex.head) ex.reject(err);
+    else if (ex.ctrl) {
+      try {
+        ex.ctrl.error(err);
+      } catch {}
+    }
+    finish(c, false);
+  }
+
+  function onClose(c: Conn, err: Error | null): void {
+    if (c.closed && !c.ex) return;
+    c.closed = true;
+    const ex = c.ex;
+    if (!ex || ex.finished) return;
+    if (ex.head && ex.framing === 'close') {
+      try {
+        ex.ctrl?.close();
+      } catch {}
+      finish(c, false);
+      return;
+    }
+    const stale = !ex.gotBytes && c.used > 1;
+    if (stale && !ex.head && !(ex.req.body instanceof ReadableStream)) ex.skipDone = true;
+    fail(
+      c,
+      ex.head
+        ? new Error(`${c.origin} closed the connection mid-body`)
+        : new UpstreamError(
+            'connect-failure',
+            `${c.origin} closed the connection before answering${err ? `: ${err.message}` : ''}`,
+            stale,
+          ),
+    );
+  }
+
+  function onData(c: Conn, data: Uint8Array): void {
+    const ex = c.ex;
+    if (!ex || ex.finished) {
+      destroy(c); // bytes outside an exchange: the connection is out of sync
+      return;
+    }
+    ex.gotBytes = true;
+    if (!ex.head) {
+      let buf = c.buf ? concat(c.buf, data) : data;
+      let head: ResponseHead | null;
+      try {
+        for (;;) {
+          head = parseResponseHead(buf);
+          if (!head || head.status >= 200 || head.status === 101) break;
+          buf = buf.subarray(head.bodyStart); // 1xx interim response: skip it
+        }
+      } catch (err) {
+        fail(
+          c,
+          new UpstreamError('connect-failure', `bad response from ${c.origin}: ${(err as Error).message}`),
+        );
+        return;
+      }
+      if (!head) {
+        if (buf.byteLength > 64 * 1024) {
+          fail(c, new UpstreamError('connect-failure', `response head from ${c.origin} exceeds 64 KiB`));
+          return;
+        }
+        c.buf = buf === data ? data.slice() : buf;
+        return;
+      }
+      c.buf = null;
+      if (ex.timer) {
+        clearTimeout(ex.timer);
+        ex.timer = null;
+      }
+      ex.head = head;
+      ex.keepAlive = head.keepAlive;
+      ex.framing = bodyFraming(head, ex.req.method);
+      const rest = buf.subarray(head.bodyStart);
+      const base = { status: head.status, statusText: head.statusText, headers: head.headers };
+      if (ex.framing === 'none') {
+        ex.resolve({ ...base, body: null });
+        finish(c, rest.byteLength === 0);
+        return;
+      }
+      if (ex.framing === 'length' && rest.byteLength >= head.contentLength) {
+        ex.resolve({ ...base, body: rest.slice(0, head.contentLength) });
+        finish(c, rest.byteLength === head.contentLength);
+        return;
+      }
+      if (ex.framing === 'chunked') {
+        ex.chunked = new ChunkedDecoder();
+        const parts: Uint8Array[] = [];
+        let end: number;
+        try {
+          end = ex.chunked.push(rest, (p) => parts.push(p.slice()));
+        } catch (err) {
+          fail(
+            c,
+            new UpstreamError(
+              'connect-failure',
+              `bad chunked body from ${c.origin}: ${(err as Error).message}`,
+            ),
+          );
+          return;
+        }
+        if (end >= 0) {
+          ex.resolve({ ...base, body: parts.length === 1 ? (parts[0] as Uint8Array) : concatAll(parts) });
+          finish(c, end === rest.byteLength);
+          return;
+        }
+        ex.resolve({ ...base, body: stream(c, ex, parts) });
+        return;
+      }
+      ex.remaining = head.contentLength;
+      const first = rest.byteLength > 0 ? [rest.slice()] : [];
+      ex.remaining -= rest.byteLength;
+      ex.resolve({ ...base, body: stream(c, ex, first) });
+      return;
+    }
+    bodyData(c, ex, data);
+  }
+
+  function bodyData(c: Conn, ex: Exchange, data: Uint8Array): void {
+    const ctrl = ex.ctrl;
+    if (!ctrl) return;
+    try {
+      if (ex.framing === 'length') {
+        const take = Math.min(ex.remaining, data.byteLength);
+        ctrl.enqueue(data.slice(0, take));
+        ex.remaining -= take;
+        if (ex.remaining === 0) {
+          ctrl.close();
+          finish(c, take === data.byteLength);
+        }
+      } else if (ex.framing === 'chunked') {
+        const end = (ex.chunked as ChunkedDecoder).push(data, (p) => ctrl.enqueue(p.slice()));
+        if (end >= 0) {
+          ctrl.close();
+          finish(c, end === data.byteLength);
+        }
+      } else ctrl.enqueue(data.slice());
+    } catch (err) {
+      fail(c, err);
+      return;
+    }
+    if (!ex.finished && (ctrl.desiredSize ?? 1) <= 0) c.socket?.pause();
+  }
+
+  function stream(c: Conn, ex: Exchange, first: Uint8Array[]): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start(ctrl) {
+          ex.ctrl = ctrl;
+          for (const p of first) ctrl.enqueue(p);
+        },
+        pull() {
+          c.socket?.resume();
+        },
+        cancel() {
+          finish(c, false);
+        },
+      },
+      { highWaterMark: 4 },
+    );
+  }
+
+  async function request(origin: string, req: UpstreamRequest): Promise<UpstreamResponse> {
+    const reused = takeIdle(origin);
+    if (reused) {
+      try {
+        return await exchange(reused, req);
+      } catch (err) {
+        // Keep-alive race: the upstream closed the idle connection as we sent. Resend once, fresh.
+        if (!(err instanceof UpstreamError && err.stale && !(req.body instanceof ReadableStream))) throw err;
+      }
+    }
+    let fresh: Conn;
+    try {
+      fresh = await withTimeout(connect(origin), req.timeoutMs, origin);
+    } catch (err) {
+      req.onDone();
+      throw err;
+    }
+    return exchange(fresh, req);
+  }
+
+  return {
+    request,
+    close(origin) {
+      for (const [o, list] of idle) {
+        if (origin && o !== origin) continue;
+        for (const c of list) destroy(c);
+        idle.delete(o);
+      }
+    },
+  };
+}
+
+/** `p`, or an `UpstreamError('timeout')` after `ms` (a connect that neither succeeds nor fails). */
+function withTimeout<T extends { socket: Socket<T> | null }>(
+  p: Promise<T>,
+  ms: number,
+  origin: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let late = false;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new UpstreamError('timeout', `connect ${origin}: no answer within ${ms} ms`));
+    }, ms);
+  });
+  p.then(
+    (c) => {
+      if (late) c.socket?.terminate();
+    },
+    () => {},
+  );
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
