@@ -215,3 +215,30 @@ describe('/monitor', () => {
     });
   }
 });
+
+describe('oversized and malformed bodies', () => {
+  const tenMiB = `{"add":["${'a'.repeat(10 * 1024 * 1024)}"]}`;
+  test.each(['/servers', '/monitor'])(
+    'PUT %s with a 10 MiB body gets 413 naming the limit and changes nothing',
+    async (path) => {
+      const before = snapshot();
+      const res = await put(path, tenMiB);
+      expect(res.status).toBe(413);
+      const json = (await res.json()) as { error: string; message: string };
+      expect(json.error).toBe('payload_too_large');
+      expect(json.message).toMatch(/bytes/);
+      expect(snapshot()).toBe(before);
+    },
+  );
+
+  test.each(['/servers', '/monitor'])(
+    'PUT %s with malformed JSON gets 400 and changes nothing',
+    async (path) => {
+      const before = snapshot();
+      const res = await put(path, '{"add": [');
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message.length).toBeGreaterThan(0);
+      expect(snapshot()).toBe(before);
+    },
+  );
+});
