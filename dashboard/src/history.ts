@@ -12,8 +12,31 @@ export type CpuSeries = Record<string, CpuPoint[]>;
 /** Replicas of every zone at one instant: `t` epoch ms, `counts` zone → replicas. */
 export type ReplicaRow = { t: number; counts: Record<string, number> };
 
-/** How much history the dashboard keeps in memory, ms (matches the monitor's ~10 min history). */
-export const KEEP_MS = 10 * 60_000;
+/** How much history the dashboard keeps in memory, ms (the widest chart window, 15 min). */
+export const KEEP_MS = 15 * 60_000;
+
+/** The chart windows an operator can pick, ms (1, 5, 15 min). */
+export const CHART_WINDOWS_MS = [60_000, 5 * 60_000, 15 * 60_000] as const;
+
+/** Per-server CPU for the sparklines: server id → the last `SPARK_POINTS` values (%), oldest first. */
+export type ServerCpuSeries = Record<string, number[]>;
+
+/** Points per server sparkline (one a second: the last minute). */
+export const SPARK_POINTS = 60;
+
+/**
+ * Appends each server's latest CPU from a `state` tick (servers without a sample are skipped;
+ * servers no longer in the state are dropped), keeping the last `SPARK_POINTS` values.
+ */
+export function appendServerCpu(current: ServerCpuSeries, state: ClusterState): ServerCpuSeries {
+  const out: ServerCpuSeries = {};
+  for (const z of state.zones)
+    for (const s of z.servers) {
+      const prev = current[s.id] ?? [];
+      out[s.id] = s.cpu === null ? prev : [...prev, s.cpu].slice(-SPARK_POINTS);
+    }
+  return out;
+}
 
 /** The chart window, ms (about five minutes on the X axis). */
 export const WINDOW_MS = 5 * 60_000;

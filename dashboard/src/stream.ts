@@ -14,6 +14,8 @@ import {
   type ReplicaRow,
   appendCpuTick,
   appendReplicaTick,
+  appendServerCpu,
+  type ServerCpuSeries,
   mergeHistory,
 } from './history.ts';
 import { type Source, nextSource, originOf } from './monitor-rotation.ts';
@@ -30,6 +32,8 @@ export type StreamSnapshot = {
   state: ClusterState | null;
   cpu: CpuSeries;
   replicas: ReplicaRow[];
+  /** Per-server CPU for the sparklines (last minute). */
+  serverCpu: ServerCpuSeries;
   /** Latest `cluster-event` hint (for a toast), null before any. */
   lastEvent: ClusterEvent | null;
   /** How many times the stream switched monitors. */
@@ -104,6 +108,7 @@ export function startClusterStream(
     state: null,
     cpu: {},
     replicas: [],
+    serverCpu: {},
     lastEvent: null,
     failovers: 0,
     lastError: null,
@@ -164,6 +169,7 @@ export function startClusterStream(
         state,
         cpu: appendCpuTick(snap.cpu, state),
         replicas: appendReplicaTick(snap.replicas, state),
+        serverCpu: appendServerCpu(snap.serverCpu, state),
       });
     });
     current.addEventListener('cluster-event', (ev) => {

@@ -21,6 +21,7 @@ export function useClusterStream(): StreamSnapshot {
     state: null,
     cpu: {},
     replicas: [],
+    serverCpu: {},
     lastEvent: null,
     failovers: 0,
     lastError: null,

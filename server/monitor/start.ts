@@ -28,8 +28,8 @@ import { LeaseLapsed } from './write-guard.ts';
 import { fetchRequestsTotal, RequestRates } from './request-rate.ts';
 import { createMonitorApi } from './routes.ts';
 
-/** CPU history sent to a dashboard on connect: the last 10 minutes in 5 s buckets. */
-export const HISTORY_SPAN_MS = 10 * 60_000;
+/** CPU history sent to a dashboard on connect: the last 15 minutes (its widest chart window) in 5 s buckets. */
+export const HISTORY_SPAN_MS = 15 * 60_000;
 export const HISTORY_STEP_MS = 5_000;
 
 /** Checks what the schema cannot (cross-field rules). @throws BadConfig */

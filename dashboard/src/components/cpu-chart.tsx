@@ -25,15 +25,18 @@ export function CpuChart({
   zones,
   policy,
   now,
+  windowMs,
   height = 210,
 }: {
   series: CpuSeries;
   zones: readonly string[];
   policy: Policy;
   now: number;
+  /** Visible window, ms (default 5 min). */
+  windowMs?: number;
   height?: number;
 }) {
-  const domain = windowDomain(now);
+  const domain = windowDomain(now, windowMs);
   const lines = policyLines(policy);
   const visible = zones.map((zone) => ({
     zone,

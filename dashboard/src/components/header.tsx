@@ -7,6 +7,7 @@ import { formatAgo, formatClock, hostPort } from '../format.ts';
 import type { StreamSnapshot } from '../stream.ts';
 import { MonitorBadges } from './monitor-badges.tsx';
 import { StreamStatus } from './stream-status.tsx';
+import { ThemeToggle } from './theme-toggle.tsx';
 
 function Leader({ state }: { state: ClusterState | null }) {
   if (state === null)
@@ -56,6 +57,7 @@ export function Header({ snap }: { snap: StreamSnapshot }) {
       <Leader state={snap.state} />
       <MonitorBadges monitors={snap.state?.monitors ?? []} sourceId={snap.source.id} />
       <StreamStatus snap={snap} />
+      <ThemeToggle />
     </header>
   );
 }

@@ -25,14 +25,17 @@ export function ReplicasChart({
   zones,
   state,
   height = 210,
+  windowMs,
 }: {
   rows: readonly ReplicaRow[];
   zones: readonly string[];
   state: ClusterState;
   height?: number;
+  /** Visible window, ms (default 5 min). */
+  windowMs?: number;
 }) {
   const { policy, now } = state;
-  const domain = windowDomain(now);
+  const domain = windowDomain(now, windowMs);
   const collected = rows.filter((r) => r.t >= domain[0] - 15_000);
   const first = collected[0];
   const backfill =

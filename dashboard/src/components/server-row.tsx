@@ -1,11 +1,14 @@
 /**
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
- * CPU % with a thin bar under the row, the scenario, and memory/throughput on hover. Test id `server-<id>` with
+ * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, High /
+ * Low / Off buttons (the active one pressed), and memory/throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { Policy, ServerView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort } from '../format.ts';
 import { policyLines } from '../policy-lines.ts';
+import { ScenarioGroup } from './scenario-group.tsx';
+import { Sparkline } from './sparkline.tsx';
 
 /** CSS class of a CPU value against the policy: `hot` above its scale-up line, `cold` below its scale-down line. */
 export function cpuClass(cpu: number | null, policy: Policy): string {
@@ -17,7 +20,18 @@ export function cpuClass(cpu: number | null, policy: Policy): string {
 }
 
 /** A server row. */
-export function ServerRow({ server, policy }: { server: ServerView; policy: Policy }) {
+export function ServerRow({
+  server,
+  policy,
+  monitor,
+  cpu = [],
+}: {
+  server: ServerView;
+  policy: Policy;
+  monitor: string;
+  /** CPU % over the last minute, oldest first (sparkline). */
+  cpu?: readonly number[];
+}) {
   const detail = [
     hostPort(server.url),
     server.memoryMb !== null ? `${server.memoryMb.toFixed(0)} MB` : null,
@@ -43,7 +57,23 @@ export function ServerRow({ server, policy }: { server: ServerView; policy: Poli
       <span className="server-cpu num" data-testid={`server-cpu-${server.id}`}>
         {formatPercent(server.cpu)}
       </span>
-      <span className={`scenario scenario-${server.scenario ?? 'none'}`}>{server.scenario ?? '—'}</span>
+      <Sparkline values={cpu} high={policyLines(policy).high} />
+      <span
+        className="server-inflight num"
+        title="requests in flight on this server"
+        data-testid={`server-inflight-${server.id}`}
+      >
+        {server.inFlight ?? '—'}
+        <span className="muted"> in flight</span>
+      </span>
+      <ScenarioGroup
+        monitor={monitor}
+        who={{ serverId: server.id }}
+        label={server.id}
+        active={server.scenario}
+        testPrefix={`server-scenario-${server.id}`}
+        compact
+      />
       <span className="bar" aria-hidden="true">
         <span className={`bar-fill ${cpuClass(server.cpu, policy)}`} style={{ width: `${width}%` }} />
       </span>

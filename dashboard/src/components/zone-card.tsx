@@ -1,12 +1,14 @@
 /**
  * One zone: its balancer (URL, up/down), replicas (test id `zone-replicas-<zone>`), average CPU
  * against the policy's thresholds, and its servers grouped by the balancer's pool state (alive,
- * disconnected, dead, unknown), then the stray servers the balancer still holds. Test id
- * `zone-card-<zone>`.
+ * disconnected, dead, unknown), then the stray servers the balancer still holds; High / Low / Off for
+ * the whole zone; a dead balancer is called out. Test ids `zone-card-<zone>`, `zone-alert-<zone>`.
  */
 import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort, zoneColor } from '../format.ts';
 import { policyLines } from '../policy-lines.ts';
+import type { ServerCpuSeries } from '../history.ts';
+import { ScenarioGroup } from './scenario-group.tsx';
 import { ServerRow, cpuClass } from './server-row.tsx';
 
 const POOLS: ServerView['state'][] = ['alive', 'disconnected', 'dead', 'unknown'];
@@ -24,13 +26,27 @@ function CpuGauge({ cpu, policy }: { cpu: number | null; policy: Policy }) {
 }
 
 /** The card of one zone. */
-export function ZoneCard({ zone, policy: clusterPolicy }: { zone: ZoneView; policy: Policy }) {
+export function ZoneCard({
+  zone,
+  policy: clusterPolicy,
+  monitor,
+  serverCpu = {},
+}: {
+  zone: ZoneView;
+  policy: Policy;
+  /** The monitor the page streams from: controls go there. */
+  monitor: string;
+  serverCpu?: ServerCpuSeries;
+}) {
   const policy = zone.policy ?? clusterPolicy;
+  const scenarios = new Set(zone.servers.map((s) => s.scenario));
+  const zoneScenario = scenarios.size === 1 ? ([...scenarios][0] ?? null) : null;
+  const balancerDown = zone.balancer === null || zone.balancer.status === 'down';
   const groups = POOLS.map((state) => ({ state, servers: zone.servers.filter((s) => s.state === state) }));
   const b = zone.balancer;
   return (
     <section
-      className="card zone"
+      className={`card zone${balancerDown ? ' zone-down' : ''}`}
       data-testid={`zone-card-${zone.zone}`}
       style={{ borderTopColor: zoneColor(zone.zone) }}
     >
@@ -58,6 +74,23 @@ export function ZoneCard({ zone, policy: clusterPolicy }: { zone: ZoneView; poli
         </div>
       </header>
       <CpuGauge cpu={zone.avgCpu} policy={policy} />
+      {balancerDown && (
+        <p className="zone-alert" role="status" data-testid={`zone-alert-${zone.zone}`}>
+          Balancer {zone.balancer ? 'down' : 'missing'}: this zone takes no traffic until the leader recreates
+          it
+          {zone.balancer ? ' (the gateway sends its clients to the next zone)' : ''}.
+        </p>
+      )}
+      <div className="zone-controls">
+        <span className="label">zone scenario</span>
+        <ScenarioGroup
+          monitor={monitor}
+          who={{ zone: zone.zone }}
+          label={zone.zone}
+          active={zoneScenario}
+          testPrefix={`zone-scenario-${zone.zone}`}
+        />
+      </div>
       <div
         className="balancer"
         data-testid={`zone-balancer-${zone.zone}`}
@@ -95,7 +128,13 @@ export function ZoneCard({ zone, policy: clusterPolicy }: { zone: ZoneView; poli
             </h3>
             <ul className="servers">
               {g.servers.map((s) => (
-                <ServerRow key={s.id} server={s} policy={policy} />
+                <ServerRow
+                  key={s.id}
+                  server={s}
+                  policy={policy}
+                  monitor={monitor}
+                  cpu={serverCpu[s.id] ?? []}
+                />
               ))}
             </ul>
           </div>
