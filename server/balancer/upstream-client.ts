@@ -88,12 +88,20 @@ const encoder = new TextEncoder();
 export interface UpstreamClientOptions {
   /** Idle connections kept per origin (default 256). */
   maxIdlePerOrigin?: number;
+  /**
+   * Open connections per origin (default 1024, like HAProxy's per-server `maxconn`); further
+   * requests queue for the next free connection instead of opening thousands of sockets.
+   */
+  maxConnsPerOrigin?: number;
 }
 
 /** Creates the pooled raw-socket HTTP/1.1 client. */
 export function createUpstreamClient(opts: UpstreamClientOptions = {}): UpstreamClient {
   const maxIdle = opts.maxIdlePerOrigin ?? 256;
   const idle = new Map<string, Conn[]>();
+  const maxConns = opts.maxConnsPerOrigin ?? 1024;
+  const open = new Map<string, number>();
+  const waiters = new Map<string, ((c: Conn | Error) => void)[]>();
 
   const handlers = {
     binaryType: 'uint8array' as const,
@@ -137,6 +145,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     }).then(
       (s) => {
         conn.socket = s;
+        open.set(origin, (open.get(origin) ?? 0) + 1);
         return conn;
       },
       (err: unknown) => {
@@ -162,6 +171,11 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     c.buf = null;
     if (c.closed) return;
     c.socket?.resume(); // a streamed body may have paused it for back-pressure
+    const next = waiters.get(c.origin)?.shift();
+    if (next) {
+      next(c);
+      return;
+    }
     let list = idle.get(c.origin);
     if (!list) idle.set(c.origin, (list = []));
     if (list.length >= maxIdle) {
@@ -172,8 +186,18 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   }
 
   function destroy(c: Conn): void {
-    c.closed = true;
+    markClosed(c);
     c.socket?.terminate();
+  }
+
+  /** Marks `c` closed once, freeing its slot: a queued request then gets a fresh connection. */
+  function markClosed(c: Conn): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (!c.socket) return;
+    open.set(c.origin, (open.get(c.origin) ?? 1) - 1);
+    const next = waiters.get(c.origin)?.shift();
+    if (next) connect(c.origin).then(next, next);
   }
 
   function write(c: Conn, data: Uint8Array | string): void {
@@ -291,7 +315,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
 
   function onClose(c: Conn, err: Error | null): void {
     if (c.closed && !c.ex) return;
-    c.closed = true;
+    markClosed(c);
     const ex = c.ex;
     if (!ex || ex.finished) return;
     if (ex.head && ex.framing === 'close') {
@@ -443,6 +467,15 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     );
   }
 
+  /** Waits for a connection to `origin` to be released (or a slot to free up). */
+  function queue(origin: string): Promise<Conn> {
+    return new Promise<Conn>((resolve, reject) => {
+      let list = waiters.get(origin);
+      if (!list) waiters.set(origin, (list = []));
+      list.push((c) => (c instanceof Error ? reject(c) : resolve(c)));
+    });
+  }
+
   async function request(origin: string, req: UpstreamRequest): Promise<UpstreamResponse> {
     const reused = takeIdle(origin);
     if (reused) {
@@ -455,7 +488,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     }
     let fresh: Conn;
     try {
-      fresh = await withTimeout(connect(origin), req.timeoutMs, origin);
+      fresh =
+        (open.get(origin) ?? 0) >= maxConns
+          ? await withTimeout(queue(origin), req.timeoutMs, origin)
+          : await withTimeout(connect(origin), req.timeoutMs, origin);
     } catch (err) {
       req.onDone();
       throw err;
