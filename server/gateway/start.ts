@@ -3,7 +3,7 @@
  * balancers. Each client is routed by consistent hashing (the balancer's hash ring, keyed on the
  * client address or a configured header) to a zone; a zone whose balancer is down, slow, or has no
  * alive server is skipped — learned from polling each balancer's `/health_check` and at once from a
- * failed proxy try or a balancer's own 503 `no_available_server` — and the request goes to the next
+ * failed proxy try or a balancer's own 503 `no_available_server` (`zoneClient`) — and the request goes to the next
  * zone clockwise on the ring, so a client keeps its zone while it is up and fails over to the same
  * next zone every time. The zones come from the leader (`PUT /zones`, term-fenced). The data path is
  * the balancer's proxy (`createProxy`) over a `Pools` of zone balancers that never declares one dead:
@@ -15,13 +15,14 @@ import { countTransitions } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
 import { createProxy } from '../balancer/proxy.ts';
 import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
+import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createGatewayApi, GATEWAY_CONTROL_PATHS } from './routes.ts';
-import { zoneFetch, zoneProbe } from './zone-probe.ts';
+import { zoneClient, zoneProbe } from './zone-probe.ts';
 import { applyZones, EMPTY_TABLE, parseZoneList, type ZoneTable, zoneOf } from './zone-table.ts';
 
 /** Test hooks. */
@@ -102,8 +103,8 @@ export async function startGateway(
     log,
     now,
     rand: hooks.rand ?? Math.random,
-    fetch: zoneFetch(),
-    affinityKey: header ? (req, ip) => req.headers.get(header) || ip : undefined,
+    client: zoneClient(createUpstreamClient()),
+    hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   });
 
   let server: ReturnType<typeof Bun.serve>;

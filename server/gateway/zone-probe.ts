@@ -4,6 +4,7 @@
  * pool is therefore skipped, and its clients go to the next zone on the ring.
  */
 import type { Probe } from '../balancer/health-checker.ts';
+import { type UpstreamClient, UpstreamError } from '../balancer/upstream-client.ts';
 
 /** Probe: true when the balancer answers within `timeoutMs` and holds an alive server. Never throws. */
 export const zoneProbe: Probe = async (url, timeoutMs) => {
@@ -20,26 +21,28 @@ export const zoneProbe: Probe = async (url, timeoutMs) => {
   }
 };
 
-/** Thrown by `zoneFetch` when a zone balancer answers 503 `no_available_server`: the zone is empty. */
-export class ZoneUnavailable extends Error {
-  constructor(readonly url: string) {
-    super(`zone balancer ${url} has no available server`);
-    this.name = 'ZoneUnavailable';
-  }
-}
-
 /**
- * A fetch for the gateway's proxy: a zone balancer's own 503 `no_available_server` becomes a thrown
- * `ZoneUnavailable`, which the proxy treats as a connection failure — retried on the next zone of
- * the ring and ejecting that zone at once (outlier). Every other answer, 5xx included, passes.
+ * An upstream client for the gateway's proxy: a zone balancer's own 503 `no_available_server`
+ * becomes an `UpstreamError('connect-failure')`, which the proxy treats as a failed try — retried
+ * on the next zone of the ring and counted towards ejecting that zone at once (outlier). Every
+ * other answer, 5xx included, passes unchanged. Only 503 JSON bodies are read (they are small); the
+ * body is read to its end, so the wrapped client finishes the exchange (`onDone`) itself.
  */
-export function zoneFetch(base: typeof fetch = fetch): typeof fetch {
-  const f = async (input: string | URL | Request, init?: RequestInit) => {
-    const res = await base(input, init);
-    if (res.status !== 503 || !res.headers.get('content-type')?.includes('application/json')) return res;
-    const text = await res.text();
-    if (text.includes('"no_available_server"')) throw new ZoneUnavailable(new URL(String(input)).origin);
-    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+export function zoneClient(base: UpstreamClient): UpstreamClient {
+  return {
+    close: (origin) => base.close(origin),
+    async request(origin, req) {
+      const res = await base.request(origin, req);
+      if (res.status !== 503) return res;
+      const type = res.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+      if (!type.includes('application/json') || res.body === null) return res;
+      const bytes =
+        res.body instanceof Uint8Array
+          ? res.body
+          : new Uint8Array(await new Response(res.body).arrayBuffer());
+      if (new TextDecoder().decode(bytes).includes('"no_available_server"'))
+        throw new UpstreamError('connect-failure', `zone balancer ${origin} has no available server`);
+      return { ...res, body: bytes };
+    },
   };
-  return f as typeof fetch;
 }
