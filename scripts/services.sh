@@ -72,6 +72,7 @@ redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; 
 redis_up() {
   redis_install
   if redis_ping; then return 0; fi
+  if alive "$STATE/redis/pid"; then wait_for 20 redis_ping; return; fi # still starting
   mkdir -p "$STATE/redis/data"
   start_bg "$STATE/redis/pid" "$STATE/redis/redis.log" redis-server --bind 127.0.0.1 --port 6379 \
     --protected-mode yes --appendonly yes --appendfsync everysec --save '' --dir "$STATE/redis/data" --daemonize no
@@ -95,6 +96,7 @@ kafka_up() {
   kafka_install
   if port_open 9092; then return 0; fi
   local dir="$STATE/kafka"
+  if alive "$dir/pid"; then wait_for 90 port_open 9092; return; fi # still starting
   mkdir -p "$dir/data"
   sed "s#@DATA@#$dir/data#" scripts/kafka/server.properties >"$dir/server.properties"
   sed "s#@LOG@#$dir/server.log#" scripts/kafka/log4j.properties >"$dir/log4j.properties"
@@ -117,6 +119,7 @@ influx_up() {
   influx_install
   if influx_ping; then return 0; fi
   local dir="$STATE/influx"
+  if alive "$dir/pid"; then wait_for 30 influx_ping; return; fi # still starting
   mkdir -p "$dir"
   sed "s#@DIR@#$dir#g" scripts/influx/influxdb.conf >"$dir/influxdb.conf"
   start_bg "$dir/pid" "$dir/influxd.log" influxd -config "$dir/influxdb.conf"
@@ -137,6 +140,10 @@ docker_up() {
   if ! docker_ping; then
     local dir="$STATE/docker"
     mkdir -p "$dir"
+    if alive "$dir/pid"; then wait_for 60 docker_ping; fi # still starting
+  fi
+  if ! docker_ping; then
+    local dir="$STATE/docker"
     # No iptables and no bridge: the sandbox has no netfilter rights, and containers use the host network.
     start_bg "$dir/pid" "$dir/dockerd.log" /usr/sbin/dockerd --iptables=false --ip6tables=false --bridge=none \
       --host=unix:///var/run/docker.sock --pidfile="$dir/dockerd.pid"
