@@ -198,3 +198,21 @@ describe('Pools dead report', () => {
     expect(p.counts()).toEqual({ alive: 0, disconnected: 0, dead: 1 });
   });
 });
+
+describe('active checks and live traffic', () => {
+  const opts = { checkIntervalMs: 1_000, recheckIntervalMs: 1_000, deadAfter: 3 };
+  test('a failed check within one interval of a live success is ignored (a saturated balancer does not eject)', () => {
+    const p = new Pools(opts, ['a'], 0);
+    p.recordSuccess('a', 5_000);
+    expect(p.setStatus('a', false, 5_900)).toEqual([]);
+    expect(p.stateOf('a')).toBe('alive');
+    expect(p.setStatus('a', false, 6_000)).toEqual([
+      { url: 'a', from: 'alive', to: 'disconnected', reason: 'check-failed' },
+    ]);
+  });
+
+  test('without live traffic a failed check disconnects at once', () => {
+    const p = new Pools(opts, ['a'], 0);
+    expect(p.setStatus('a', false, 100)[0]?.to).toBe('disconnected');
+  });
+});

@@ -70,6 +70,8 @@ interface Entry {
   nextCheckAt: number;
   failedRechecks: number;
   consecutiveFailures: number;
+  /** Epoch ms of the last live request answered (any status); 0 = none. */
+  lastSuccessAt: number;
 }
 
 /**
@@ -127,6 +129,9 @@ export class Pools {
         e.consecutiveFailures = 0;
         return [];
       }
+      // Live traffic answered within the last check interval proves the server up: a probe that
+      // failed only because this balancer was saturated must not eject the zone's servers.
+      if (e.lastSuccessAt > 0 && now - e.lastSuccessAt < this.opts.checkIntervalMs) return [];
       return [this.move(url, e, 'disconnected', now, 'check-failed')];
     }
     if (up) return [this.move(url, e, 'alive', now, 'check-passed')];
@@ -144,13 +149,19 @@ export class Pools {
     if (!e || e.state !== 'alive') return [];
     e.consecutiveFailures += 1;
     if (e.consecutiveFailures < this.outlierThreshold) return [];
+    e.lastSuccessAt = 0;
     return [this.move(url, e, 'disconnected', now, 'outlier')];
   }
 
-  /** A live request to `url` got a response (any status): resets its consecutive failures. */
-  recordSuccess(url: string): void {
+  /**
+   * A live request to `url` got a response (any status) at `now`: resets its consecutive failures,
+   * and a failed active check within one check interval of it is ignored.
+   */
+  recordSuccess(url: string, now = 0): void {
     const e = this.entries.get(url);
-    if (e) e.consecutiveFailures = 0;
+    if (!e) return;
+    e.consecutiveFailures = 0;
+    if (now > e.lastSuccessAt) e.lastSuccessAt = now;
   }
 
   /**
@@ -259,6 +270,7 @@ export class Pools {
       nextCheckAt: now + this.interval(state),
       failedRechecks: 0,
       consecutiveFailures: 0,
+      lastSuccessAt: 0,
     };
   }
 

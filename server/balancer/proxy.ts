@@ -139,7 +139,7 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
         d.metrics.retries.inc({ upstream: url });
         continue;
       }
-      d.pools.recordSuccess(url);
+      d.pools.recordSuccess(url, d.now());
       if (peer && res.body instanceof ReadableStream && isEventStream(res.headers)) peer.timeout(req, 0);
       const out = new Response(res.body as BodyInit | null, {
         status: res.status,
