@@ -1,0 +1,175 @@
+/**
+ * The real `ContainerRuntime` on the Docker engine (dockerode), as the source design runs its app
+ * servers and balancers. Each container is `zonescale-<cluster>-<id>` from the zonescale image
+ * (default `zonescale:local`, built from the Dockerfile), command `<role> ...args` after the image's
+ * `bun server/main.ts` entry point, host networking (it listens on 127.0.0.1:<port> like a local
+ * process), and labels `zonescale.role`, `zonescale.zone`, `zonescale.cluster`, `zonescale.id`,
+ * `zonescale.port`: `list()` reads them back, so a new leader recovers the real state from Docker.
+ * Env: the spec's, plus the monitor's own `KAFKA_BROKERS`, `INFLUX_*` and `REDIS_URL` when set (so
+ * app servers publish to the same bus). `cpuPercent` reads one stats sample.
+ */
+import Docker from 'dockerode';
+import { ZonescaleError } from '../../shared/errors.ts';
+import type { ContainerRole, ZoneId } from '../../shared/types.ts';
+import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from '../runtime.ts';
+
+/** The image the runtime starts unless told otherwise (built by `docker build -t zonescale:local .`). */
+export const DEFAULT_IMAGE = 'zonescale:local';
+
+/** Seconds `stop` gives a container after SIGTERM before Docker kills it. */
+export const DOCKER_STOP_GRACE_S = 3;
+
+/** Environment names passed from the monitor to every container when set. */
+export const PASS_ENV = [
+  'KAFKA_BROKERS',
+  'INFLUX_URL',
+  'INFLUX_TOKEN',
+  'INFLUX_ORG',
+  'INFLUX_BUCKET',
+  'REDIS_URL',
+];
+
+/** Label keys. */
+export const LABEL = {
+  role: 'zonescale.role',
+  zone: 'zonescale.zone',
+  cluster: 'zonescale.cluster',
+  id: 'zonescale.id',
+  port: 'zonescale.port',
+} as const;
+
+/** Options of `DockerRuntime`. */
+export interface DockerRuntimeOptions {
+  /** Cluster id: a label on every container; `list()` shows only this cluster's. */
+  cluster: string;
+  /** Image to run; default `DEFAULT_IMAGE`. */
+  image?: string;
+  /** Docker socket path; default `DOCKER_HOST` (unix://…) or /var/run/docker.sock. */
+  socketPath?: string;
+  /** Overrides entry point + command (tests run tiny servers); default: the image's entry point with `[role, ...args]`. */
+  command?: (spec: ContainerSpec) => { entrypoint?: string[]; cmd: string[] };
+  /** Environment the passed-through names are read from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+/** The container name of `id` in `cluster`. */
+export function containerName(cluster: string, id: string): string {
+  return `zonescale-${cluster}-${id}`;
+}
+
+/** CPU % (of one core) from a Docker stats sample, as `docker stats` computes it. */
+export function cpuPercentFrom(stats: Docker.ContainerStats): number {
+  const cpu = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
+  const system = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
+  const cores = stats.cpu_stats.online_cpus || stats.cpu_stats.cpu_usage.percpu_usage?.length || 1;
+  return cpu > 0 && system > 0 ? (cpu / system) * cores * 100 : 0;
+}
+
+/** A `ContainerRuntime` of Docker containers; see the module comment. */
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+  private readonly image: string;
+
+  constructor(private readonly opts: DockerRuntimeOptions) {
+    const host = process.env.DOCKER_HOST ?? '';
+    const socketPath =
+      opts.socketPath ?? (host.startsWith('unix://') ? host.slice(7) : '/var/run/docker.sock');
+    this.docker = new Docker({ socketPath });
+    this.image = opts.image ?? DEFAULT_IMAGE;
+  }
+
+  /**
+   * Starts `spec`, first removing a container already named for the same id.
+   * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a name; Docker errors (e.g. no image) as thrown by dockerode.
+   */
+  async start(spec: ContainerSpec): Promise<RuntimeContainer> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.id)) {
+      throw new ZonescaleError(
+        'bad_container_id',
+        `container id "${spec.id}" must be letters, digits, dots, dashes or underscores`,
+        400,
+      );
+    }
+    await this.stop(spec.id);
+    const source = this.opts.env ?? process.env;
+    const env: Record<string, string> = {};
+    for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
+    Object.assign(env, spec.env);
+    const command = this.opts.command?.(spec);
+    const container = await this.docker.createContainer({
+      name: containerName(this.opts.cluster, spec.id),
+      Image: this.image,
+      Entrypoint: command?.entrypoint,
+      Cmd: command?.cmd ?? [spec.role, ...spec.args],
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: {
+        [LABEL.role]: spec.role,
+        [LABEL.zone]: spec.zone,
+        [LABEL.cluster]: this.opts.cluster,
+        [LABEL.id]: spec.id,
+        [LABEL.port]: String(spec.port),
+      },
+      HostConfig: { NetworkMode: 'host', Init: false },
+    });
+    await container.start();
+    const info = await container.inspect();
+    return {
+      id: spec.id,
+      role: spec.role,
+      zone: spec.zone,
+      port: spec.port,
+      runtimeId: info.Id,
+      running: info.State.Running,
+      startedAt: Date.parse(info.State.StartedAt) || Date.now(),
+    };
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after `DOCKER_STOP_GRACE_S`) and removes every container of this id; unknown id = no-op. */
+  async stop(id: string): Promise<void> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.cluster}=${this.opts.cluster}`, `${LABEL.id}=${id}`] },
+    });
+    for (const c of found) {
+      const container = this.docker.getContainer(c.Id);
+      if (c.State === 'running') await container.stop({ t: DOCKER_STOP_GRACE_S }).catch(ignoreGone);
+      await container.remove({ force: true }).catch(ignoreGone);
+    }
+  }
+
+  /** Every container of this cluster Docker holds, from its labels, oldest first. */
+  async list(): Promise<RuntimeContainer[]> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.cluster}=${this.opts.cluster}`] },
+    });
+    return found
+      .map((c) => ({
+        id: c.Labels[LABEL.id] ?? c.Names[0]?.replace(/^\//, '') ?? c.Id,
+        role: (c.Labels[LABEL.role] ?? 'app') as ContainerRole,
+        zone: (c.Labels[LABEL.zone] ?? '') as ZoneId,
+        port: Number(c.Labels[LABEL.port] ?? 0),
+        runtimeId: c.Id,
+        running: c.State === 'running',
+        startedAt: c.Created * 1000,
+      }))
+      .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** CPU % of one core the container `id` uses now (one stats sample), or null when it is not running. */
+  async cpuPercent(id: string): Promise<number | null> {
+    const c = (await this.list()).find((x) => x.id === id && x.running);
+    if (!c) return null;
+    const stats = (await this.docker
+      .getContainer(c.runtimeId)
+      .stats({ stream: false })) as Docker.ContainerStats;
+    return cpuPercentFrom(stats);
+  }
+}
+
+/** A container already stopped or removed (304 / 404 / 409 removal in progress) is not an error here. */
+function ignoreGone(err: unknown): void {
+  const code = (err as { statusCode?: number }).statusCode;
+  if (code === 304 || code === 404 || code === 409) return;
+  throw err;
+}
