@@ -67,7 +67,7 @@ export function LoadPanel({ monitor, targets }: { monitor: string; targets: stri
         }}
       >
         <label>
-          rate <span className="muted">req/s</span>
+          rate (req/s)
           <input
             type="number"
             min={1}
@@ -78,7 +78,7 @@ export function LoadPanel({ monitor, targets }: { monitor: string; targets: stri
           />
         </label>
         <label>
-          duration <span className="muted">s</span>
+          duration (s)
           <input
             type="number"
             min={1}
