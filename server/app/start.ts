@@ -1,15 +1,15 @@
 /**
  * Starts an app server: one replica of the scaled service. It serves user work and its page
  * (`routes.ts`), samples its own load every `sampleIntervalMs` (`load.ts`) and publishes the
- * samples on the metrics bus — HTTP push to `cfg.collector` by default; a publisher can be
- * injected (the seam where Kafka plugs in when `cfg.kafkaBrokers` is set). In `burn` mode a worker
+ * samples on the metrics bus — HTTP push to `cfg.collector` by default, Kafka when
+ * `cfg.kafkaBrokers` is set (`adapters/select.ts`); a publisher can also be injected. In `burn` mode a worker
  * thread burns CPU so the measured CPU follows the active scenario.
  */
 import { randomBytes } from 'node:crypto';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
+import { openKafkaPublisher } from '../adapters/select.ts';
 import type { AppConfig } from '../config/roles.ts';
-import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { type Burner, startBurner } from './burner.ts';
@@ -39,18 +39,12 @@ export interface AppHandle extends RoleHandle {
   uiKey: string;
 }
 
-/**
- * Starts the app server on `cfg.host:cfg.port` (0 = ephemeral).
- * @throws BadConfig when KAFKA_BROKERS is set and no publisher was injected (Kafka is a later adapter).
- */
+/** Starts the app server on `cfg.host:cfg.port` (0 = ephemeral). */
 export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}): Promise<AppHandle> {
-  if (cfg.kafkaBrokers.length > 0 && !deps.publisher) {
-    throw new BadConfig(
-      'KAFKA_BROKERS is set but this build has no Kafka publisher for app servers; unset it to push to the collector',
-    );
-  }
   const publisher =
-    deps.publisher ?? new HttpMetricsPublisher({ collector: cfg.collector, token: cfg.token, logger: log });
+    deps.publisher ??
+    (await openKafkaPublisher({ kafkaBrokers: cfg.kafkaBrokers, id: cfg.id, logger: log })) ??
+    new HttpMetricsPublisher({ collector: cfg.collector, token: cfg.token, logger: log });
   const burner: Burner | null = cfg.scenarioMode === 'burn' ? startBurner() : null;
   const load = new AppLoad({
     id: cfg.id,

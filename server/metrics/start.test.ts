@@ -41,15 +41,10 @@ test('samples older than the retention are pruned at start', async () => {
   expect((await store.latest(0)).map((s) => s.serverId)).toEqual(['new']);
 });
 
-test.each([
-  ['KAFKA_BROKERS', { kafkaBrokers: '127.0.0.1:9092' }],
-  ['INFLUX_URL', { influxUrl: 'http://127.0.0.1:8086' }],
-])('with %s set and no adapter injected the collector refuses to start', async (_name, over) => {
-  await expect(
-    startCollector(cfg(over), silentLogger, {
-      store: _name === 'KAFKA_BROKERS' ? new MemoryMetricsStore() : undefined,
-    }),
-  ).rejects.toBeInstanceOf(BadConfig);
+test('with INFLUX_URL set to a server that does not answer the collector refuses to start', async () => {
+  await expect(startCollector(cfg({ influxUrl: 'http://127.0.0.1:1' }), silentLogger)).rejects.toBeInstanceOf(
+    BadConfig,
+  );
 });
 
 test.each([

@@ -1,13 +1,13 @@
 /**
  * Starts the collector role (the job Telegraf did in the source design): it accepts samples from
  * the metrics bus and writes them to the metrics store, and prunes samples older than
- * `retentionMs`. The store and a pulled bus source are injectable (the seam where Kafka and
- * InfluxDB plug in); by default it is HTTP push on `POST /samples` into the cluster's SQLite file.
+ * `retentionMs`. The bus is a Kafka consumer group when `cfg.kafkaBrokers` is set, else HTTP push
+ * on `POST /samples`; the store is InfluxDB when `cfg.influxUrl` is set, else the cluster's SQLite
+ * file (`adapters/select.ts`). Both can also be injected.
  */
 import type { MetricsStore } from '../adapters/metrics-store.ts';
-import { openSqliteMetricsStore } from '../adapters/sqlite/metrics-store-sqlite.ts';
+import { openKafkaSource, openMetricsStore } from '../adapters/select.ts';
 import type { CollectorConfig } from '../config/roles.ts';
-import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { type CollectorStats, collectorRoutes } from './routes.ts';
@@ -31,25 +31,18 @@ export function pruneIntervalMs(retentionMs: number): number {
 
 /**
  * Starts the collector on `cfg.host:cfg.port` (0 = ephemeral).
- * @throws BadConfig when KAFKA_BROKERS or INFLUX_URL is set but no adapter was injected for it.
+ * @throws BadConfig when INFLUX_URL is set and InfluxDB does not answer.
  */
 export async function startCollector(
   cfg: CollectorConfig,
   log: Logger,
   deps: CollectorDeps = {},
 ): Promise<RoleHandle> {
-  if (cfg.kafkaBrokers.length > 0 && !deps.source) {
-    throw new BadConfig(
-      'KAFKA_BROKERS is set but this build has no Kafka source for the collector; unset it to use HTTP push',
-    );
-  }
-  if (cfg.influxUrl && !deps.store) {
-    throw new BadConfig(
-      'INFLUX_URL is set but this build has no InfluxDB store for the collector; unset it to use SQLite',
-    );
-  }
+  const kafka = deps.source ? null : await openKafkaSource({ ...cfg, logger: log });
+  if (kafka) deps = { ...deps, source: kafka, busKind: deps.busKind ?? 'kafka' };
+  if (!deps.store && cfg.influxUrl) deps = { ...deps, storeKind: deps.storeKind ?? 'influxdb' };
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? openSqliteMetricsStore(cfg.dataDir, cfg.cluster);
+  const store = deps.store ?? (await openMetricsStore(cfg));
   const stats: CollectorStats = { received: 0, lastWriteAt: null };
   const sink: SampleSink = (samples) => store.write(samples);
   const countingSink: SampleSink = async (samples) => {
@@ -83,7 +76,12 @@ export async function startCollector(
   const pruneTimer = setInterval(prune, pruneIntervalMs(cfg.retentionMs));
 
   log.info(
-    { url, retentionMs: cfg.retentionMs, store: deps.store ? 'custom' : 'sqlite' },
+    {
+      url,
+      retentionMs: cfg.retentionMs,
+      store: deps.storeKind ?? (deps.store ? 'custom' : 'sqlite'),
+      bus: deps.busKind ?? 'http',
+    },
     'collector listening',
   );
   let stopped = false;
