@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the base image the Dockerfile names, zonescale/bun-base:local, without pulling anything:
 # a root filesystem holding this machine's Bun binary, the C libraries it links (ldd), CA
-# certificates and minimal /etc files, imported with `docker import`. Idempotent: does nothing when
+# certificates (this machine's bundle, trusted through NODE_EXTRA_CA_CERTS) and minimal /etc files, imported with `docker import`. Idempotent: does nothing when
 # the tag exists (pass --force to rebuild). Needs a running Docker engine.
 set -euo pipefail
 DOCKER=${DOCKER:-/usr/bin/docker}
@@ -23,5 +23,6 @@ echo 'root:x:0:0:root:/root:/usr/local/bin/bun' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 echo 'hosts: files dns' >"$root/etc/nsswitch.conf"
 printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
-tar -C "$root" -c . | "$DOCKER" import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'WORKDIR /app' - "$TAG" >/dev/null
+tar -C "$root" -c . | "$DOCKER" import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+  -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' -c 'WORKDIR /app' - "$TAG" >/dev/null
 echo "[docker-base] imported $TAG (bun $("$bun" --version))"
