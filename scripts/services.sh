@@ -133,7 +133,11 @@ influx_status() {
 
 # ---- docker ------------------------------------------------------------------------------------
 DOCKER=/usr/bin/docker
-docker_install() { [ -x /usr/sbin/dockerd ] && [ -x "$DOCKER" ] || apt_install docker.io; }
+docker_install() {
+  [ -x /usr/sbin/dockerd ] && [ -x "$DOCKER" ] || apt_install docker.io
+  # Debian bookworm has no compose plugin; docker-compose 1.29 validates compose.yaml (test/services).
+  command -v docker-compose >/dev/null || apt_install docker-compose
+}
 docker_ping() { "$DOCKER" -H unix:///var/run/docker.sock version >/dev/null 2>&1; }
 docker_up() {
   docker_install

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every zonescale test: installs what is missing (scripts/setup.sh), type-checks, runs the
 # unit and integration suites with `bun test`, then the Playwright suite in Debian's Chromium
-# against a real cluster. Prints each runner's summary and a closing line
+# against a real cluster. The real services (Redis, Kafka, InfluxDB, Docker) are started first by
+# scripts/services.sh for the service-backed suites in test/services, which find them through
+# ZONESCALE_TEST_* variables (not REDIS_URL etc., which would switch every role onto them), and
+# the ones this run started are stopped at the end, also on failure. Prints each runner's summary and a closing line
 # "tests: N passed, N failed, N skipped". Exits non-zero on any failure.
 # With CI=true a missing service is a failure, never a skip.
 set -uo pipefail
@@ -11,8 +14,25 @@ export CI="${CI:-}"
 bash scripts/setup.sh || { echo "setup failed"; echo "tests: 0 passed, 1 failed"; exit 1; }
 
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 status=0
+
+echo "== services (redis, kafka, influxdb, docker)"
+services_before=$(bash scripts/services.sh status 2>/dev/null | awk '$2 == "up" { print $1 }' | tr '\n' ' ')
+stop_services() {
+  local started=()
+  for s in redis kafka influx docker; do [[ " $services_before " == *" $s "* ]] || started+=("$s"); done
+  [ ${#started[@]} = 0 ] || bash scripts/services.sh down "${started[@]}" || true
+}
+trap 'stop_services; rm -rf "$out"' EXIT
+services_start=$SECONDS
+if ! bash scripts/services.sh up; then
+  echo "services failed to start"
+  [ "$CI" = true ] && status=1
+fi
+echo "services ready in $((SECONDS - services_start)) s"
+bash scripts/services.sh status
+export ZONESCALE_TEST_REDIS_URL=redis://127.0.0.1:6379 ZONESCALE_TEST_KAFKA_BROKERS=127.0.0.1:9092 \
+  ZONESCALE_TEST_INFLUX_URL=http://127.0.0.1:8086 ZONESCALE_TEST_DOCKER_HOST=unix:///var/run/docker.sock
 
 echo "== format (biome)"
 if ! bunx biome format . >/dev/null 2>&1; then
@@ -27,8 +47,8 @@ if ! bun run typecheck; then
   status=1
 fi
 
-echo "== bun test (unit + integration)"
-bun test server dashboard app-ui test/integration 2>&1 | tee "$out/bun.txt"
+echo "== bun test (unit + integration + services)"
+bun test server dashboard app-ui test/integration test/services 2>&1 | tee "$out/bun.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 b_pass=$(grep -E '^ *[0-9]+ pass$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)
 b_fail=$(grep -E '^ *[0-9]+ fail$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)

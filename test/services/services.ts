@@ -1,7 +1,7 @@
 /**
- * Helpers for the service-backed suites: where the real services listen (`scripts/services.sh env`
- * names: REDIS_URL, KAFKA_BROKERS, INFLUX_URL, DOCKER_HOST, defaulting to the 127.0.0.1 addresses
- * the script uses), whether each one answers, and `requireService`, which makes a missing service a
+ * Helpers for the service-backed suites: where the real services listen (`ZONESCALE_TEST_REDIS_URL`,
+ * `_KAFKA_BROKERS`, `_INFLUX_URL`, `_DOCKER_HOST`, exported by scripts/test.sh, defaulting to the
+ * 127.0.0.1 addresses scripts/services.sh uses), whether each one answers, and `requireService`, which makes a missing service a
  * failing test with `CI=true` and a skipped suite with a printed reason otherwise. Fault tests stop
  * and start single services through `serviceCtl` (the same script).
  */
@@ -12,12 +12,15 @@ import { join } from 'node:path';
 /** Repository root. */
 export const REPO = join(import.meta.dir, '../..');
 
-/** Service addresses (env overrides, else scripts/services.sh defaults). */
+/** Service addresses: `ZONESCALE_TEST_*` (set by scripts/test.sh), else scripts/services.sh defaults. */
 export const SERVICES = {
-  redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-  kafkaBrokers: (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(','),
-  influxUrl: process.env.INFLUX_URL || 'http://127.0.0.1:8086',
-  dockerSocket: (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock').replace(/^unix:\/\//, ''),
+  redisUrl: process.env.ZONESCALE_TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+  kafkaBrokers: (process.env.ZONESCALE_TEST_KAFKA_BROKERS || '127.0.0.1:9092').split(','),
+  influxUrl: process.env.ZONESCALE_TEST_INFLUX_URL || 'http://127.0.0.1:8086',
+  dockerSocket: (process.env.ZONESCALE_TEST_DOCKER_HOST || 'unix:///var/run/docker.sock').replace(
+    /^unix:\/\//,
+    '',
+  ),
 };
 
 export type ServiceName = 'redis' | 'kafka' | 'influx' | 'docker';

@@ -1,0 +1,53 @@
+/**
+ * compose.yaml validated by Compose itself: `docker-compose config` (Debian bookworm ships
+ * docker-compose 1.29, not the `docker compose` plugin; scripts/services.sh installs it). The file
+ * must resolve with every service of the stack — Redis, Kafka 3.9, InfluxDB 2, the collector and
+ * three monitors with the Docker socket mounted — and must refuse to resolve without a token.
+ * Fails with CI=true when docker-compose is missing.
+ */
+import { describe, expect, test } from 'bun:test';
+import { REPO } from './services.ts';
+
+const compose = Bun.which('docker-compose');
+if (!compose) {
+  if (process.env.CI === 'true')
+    test('docker-compose is installed (bash scripts/services.sh up docker)', () => {
+      throw new Error('docker-compose not found');
+    });
+  else console.warn('[skip] docker-compose not found (bash scripts/services.sh up docker installs it)');
+}
+
+async function config(env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([compose ?? 'docker-compose', '-f', 'compose.yaml', 'config'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [code, out, err] = await Promise.all([
+    p.exited,
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+  ]);
+  return { code, out, err };
+}
+
+describe.skipIf(!compose)('compose.yaml', () => {
+  test('resolves with Redis, Kafka 3.9, InfluxDB 2, the collector and three monitors on the Docker socket', async () => {
+    const { code, out, err } = await config({ ZONESCALE_TOKEN: 'compose-test-token-0123' });
+    expect(err).not.toContain('ERROR');
+    expect(code).toBe(0);
+    for (const s of ['redis', 'kafka', 'influxdb', 'collector', 'monitor1', 'monitor2', 'monitor3'])
+      expect(out).toContain(`\n  ${s}:\n`);
+    expect(out).toContain('image: apache/kafka:3.9.1');
+    expect(out).toContain('image: influxdb:2.7');
+    expect(out.match(/\/var\/run\/docker\.sock:\/var\/run\/docker\.sock/g)?.length).toBe(4);
+    expect(out.match(/RUNTIME: docker/g)?.length).toBe(4);
+  });
+
+  test('refuses to resolve without ZONESCALE_TOKEN', async () => {
+    const { code, err } = await config({});
+    expect(code).not.toBe(0);
+    expect(err).toContain('ZONESCALE_TOKEN');
+  });
+});
