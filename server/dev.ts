@@ -6,13 +6,39 @@
  * until Ctrl-C, which stops every process it started (monitors, collector, balancers, apps).
  *
  * Flags: --base-port N (default 7000), --simulate (report scenario curves without burning CPU),
- * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated).
+ * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated),
+ * --stack (`bun run dev:stack`: start the real services with scripts/services.sh, build the
+ * zonescale image, and run the same cluster on Redis, Kafka, InfluxDB and Docker containers; the
+ * cluster id is `stack-<epoch s>` unless --keep, so an earlier run's Redis keys do not interfere).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ClusterEvent } from './shared/types.ts';
 import { clusterReady, startCluster } from './dev/cluster.ts';
 import { describeTimings } from './dev/timings.ts';
+
+/** `--stack`: services up, image built; the cluster options that put the roles on them. */
+async function prepareStack() {
+  const run = async (cmd: string[]) => {
+    const code = await Bun.spawn(cmd, { stdout: 'inherit', stderr: 'inherit' }).exited;
+    if (code !== 0) {
+      console.error(`${cmd.join(' ')} failed (exit ${code})`);
+      process.exit(1);
+    }
+  };
+  await run(['bash', 'scripts/services.sh', 'up']);
+  await run(['/usr/bin/docker', 'build', '--network', 'host', '-q', '-t', 'zonescale:local', '.']);
+  return {
+    runtime: 'docker' as const,
+    cluster: values.keep ? 'stack' : `stack-${Math.floor(Date.now() / 1000)}`,
+    env: {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      INFLUX_URL: 'http://127.0.0.1:8086',
+      ZONESCALE_IMAGE: 'zonescale:local',
+    },
+  };
+}
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -21,6 +47,7 @@ const { values } = parseArgs({
     simulate: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     token: { type: 'string' },
+    stack: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -29,11 +56,13 @@ const basePort = Number(values['base-port']);
 const token = values.token ?? process.env.ZONESCALE_TOKEN ?? randomBytes(24).toString('hex');
 const generated = !values.token && !process.env.ZONESCALE_TOKEN;
 
+const stack = values.stack ? await prepareStack() : null;
 const cluster = await startCluster({
   basePort,
   token,
   scenarioMode: values.simulate ? 'simulate' : 'burn',
   fresh: !values.keep,
+  ...stack,
 });
 
 let stopping = false;

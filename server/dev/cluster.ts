@@ -31,6 +31,10 @@ export interface ClusterOptions {
   /** Remove state left by an earlier run of the same cluster id first (default true). */
   fresh?: boolean;
   logLevel?: string;
+  /** Container runtime of the monitors (default `process`; `docker` for `bun run dev:stack`). */
+  runtime?: 'process' | 'docker';
+  /** Extra environment for every role, e.g. REDIS_URL, KAFKA_BROKERS, INFLUX_URL for the real services. */
+  env?: Record<string, string>;
 }
 
 /** A monitor child process. */
@@ -68,7 +72,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
   const cluster = opts.cluster ?? 'dev';
   const t = opts.timings ?? DEV_TIMINGS;
-  const runtime = openRuntime({ runtime: 'process', dataDir, cluster });
+  const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
   if (opts.fresh ?? true) {
     for (const c of await runtime.list()) await runtime.stop(c.id);
     rmSync(join(dataDir, cluster), { recursive: true, force: true });
@@ -82,6 +86,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ZONESCALE_CLUSTER: cluster,
     ZONESCALE_DATA_DIR: dataDir,
     LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+    RUNTIME: opts.runtime ?? 'process',
+    ...opts.env,
   };
   const collectorUrl = `http://127.0.0.1:${layout.collectorPort}`;
   const spawnRole = (name: string, args: string[]) =>
