@@ -10,7 +10,7 @@
  * re-runs the election) and announces itself. A coordinator message older than the known term is
  * refused; a leader re-reads the stored term every `periodMs` and steps down when a newer one is
  * stored (fencing). With a lease (`leaseMs`), a claim carries the lease and waits for a live
- * leader's lease to lapse, the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
+ * higher-id leader's lease to lapse (a higher id preempts a lower leader, as the bully wants), the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
  * term is stored) steps it down at once; `leaseValid` tells the driver whether the leader may still
  * write (a paused leader that wakes up past its lease writes nothing). Unlike the textbook bully, a monitor that (re)starts while a healthy leader
  * holds the stored term follows it instead of bullying it, so a restart never churns the term.

@@ -171,18 +171,20 @@ export class Elector {
       case 'claim-term': {
         void (async () => {
           try {
-            if (x.leaseMs !== null) {
-              // Lease-based: wait (at most one lease) for another live leader's lease to lapse.
-              const held = await registry.leader();
-              const wait = Math.min(x.leaseMs, (held?.leaseUntil ?? 0) - this.now());
-              if (held && held.id !== this.self.id && wait > 0) {
-                log.info(
-                  { leader: held.id, term: held.term, waitMs: wait },
-                  'waiting for the leader lease to lapse',
-                );
-                await Bun.sleep(wait + 1);
-                if (this.stopped || this.s.phase !== 'claiming' || this.s.round !== x.round) return;
-              }
+            // Lease-based: a lower id waits (at most one lease) for a higher live leader's lease to
+            // lapse, and its claim fails while that lease runs. A higher id preempts at once, as the
+            // bully algorithm wants the highest live id to lead; the lower leader is fenced by the
+            // newer term and steps down at its next renewal.
+            const held = x.leaseMs === null ? null : await registry.leader();
+            const respectLease = held !== null && held.id > this.self.id;
+            const wait = Math.min(x.leaseMs ?? 0, (held?.leaseUntil ?? 0) - this.now());
+            if (respectLease && wait > 0) {
+              log.info(
+                { leader: held.id, term: held.term, waitMs: wait },
+                'waiting for the leader lease to lapse',
+              );
+              await Bun.sleep(wait + 1);
+              if (this.stopped || this.s.phase !== 'claiming' || this.s.round !== x.round) return;
             }
             const now = this.now();
             const leaseUntil = x.leaseMs === null ? undefined : now + x.leaseMs;
@@ -195,7 +197,7 @@ export class Elector {
                 since: now,
                 ...(leaseUntil === undefined ? {} : { leaseUntil }),
               },
-              x.leaseMs === null ? undefined : now,
+              respectLease ? now : undefined,
             );
             const l = await registry.leader();
             this.dispatch({
