@@ -12,6 +12,9 @@ describe('request rates from Prometheus counters', () => {
     ].join('\n');
     expect(sumRequestsTotal(text)).toBe(123);
     expect(sumRequestsTotal('# nothing\n')).toBeNull();
+    expect(
+      sumRequestsTotal('# HELP balancer_requests_total x\n# TYPE balancer_requests_total counter\n'),
+    ).toBe(0);
   });
 
   test('the rate is the growth between two readings per second', () => {

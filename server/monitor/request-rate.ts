@@ -5,7 +5,7 @@
  * down (the balancer restarted) restarts the series instead of giving a negative rate.
  */
 
-/** Sums every `balancer_requests_total{…} <value>` sample of a Prometheus text page; null when absent. */
+/** Sums every `balancer_requests_total{…} <value>` sample of a Prometheus text page; 0 when declared without samples, null when absent. */
 export function sumRequestsTotal(text: string): number | null {
   let sum = 0;
   let found = false;
@@ -17,7 +17,8 @@ export function sumRequestsTotal(text: string): number | null {
       found = true;
     }
   }
-  return found ? sum : null;
+  // A counter with no request yet is declared (`# TYPE`) but has no sample: that is 0, not unknown.
+  return found ? sum : text.includes('# TYPE balancer_requests_total') ? 0 : null;
 }
 
 /** Per-key counter readings → req/s. */
