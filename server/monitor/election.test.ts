@@ -42,6 +42,12 @@ describe('election state machine', () => {
     expect(effects).toEqual([]);
   });
 
+  test('a monitor booting with a higher id than the confirmed leader takes over with the next term', () => {
+    const { s, effects } = run(me(3), [{ type: 'boot', stored: leader(1, 4), confirmed: true }]);
+    expect(s.role).toBe('candidate');
+    expect(effects).toEqual([{ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5, leaseMs: null }]);
+  });
+
   test('a monitor booting with an unconfirmed stored leader starts an election to higher ids', () => {
     const { s, effects } = run(me(1), [{ type: 'boot', stored: leader(3, 4), confirmed: false }]);
     expect(s.role).toBe('candidate');

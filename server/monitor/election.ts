@@ -12,8 +12,10 @@
  * stored (fencing). With a lease (`leaseMs`), a claim carries the lease and waits for a live
  * higher-id leader's lease to lapse (a higher id preempts a lower leader, as the bully wants), the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
  * term is stored) steps it down at once; `leaseValid` tells the driver whether the leader may still
- * write (a paused leader that wakes up past its lease writes nothing). Unlike the textbook bully, a monitor that (re)starts while a healthy leader
- * holds the stored term follows it instead of bullying it, so a restart never churns the term.
+ * write (a paused leader that wakes up past its lease writes nothing). A monitor that (re)starts while a healthy higher-id leader holds the
+ * stored term follows it without an election (a lower replica's restart never churns the term); a
+ * replica with a higher id than the leader takes over, as the bully algorithm has it, so a cluster
+ * whose replicas boot at different speeds still ends up led by the highest live id.
  */
 
 /** A monitor replica: id (higher wins) and base URL. */
@@ -221,7 +223,8 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
     case 'boot': {
       if (s.role !== 'booting') return none;
       const term = Math.max(s.term, e.stored?.term ?? 0);
-      if (e.stored && e.confirmed && e.stored.id !== s.self.id)
+      // Follow a healthy higher leader; a higher id than the leader takes over (the highest live id leads).
+      if (e.stored && e.confirmed && e.stored.id > s.self.id)
         return { state: follow({ ...s, term }, e.stored, now), effects: [] };
       return startElection({ ...s, term }, now);
     }
@@ -264,7 +267,12 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       if (s.role !== 'candidate' || s.phase !== 'answers' || e.round !== s.round) return none;
       if (e.answered.length > 0) {
         return {
-          state: { ...s, phase: 'coordinator', deadline: now + s.timings.electionTimeoutMs },
+          // The higher candidate may be waiting out the old leader's lease before it can announce.
+          state: {
+            ...s,
+            phase: 'coordinator',
+            deadline: now + s.timings.electionTimeoutMs + (s.timings.leaseMs ?? 0),
+          },
           effects: [],
         };
       }
