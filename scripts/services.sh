@@ -127,7 +127,7 @@ influx_up() {
 }
 influx_down() { stop_pid "$STATE/influx/pid" influx; }
 influx_status() {
-  local v; v=$(curl -sfI "http://127.0.0.1:8086/ping" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Ii]nfluxdb-[Vv]ersion: //p')
+  local v; v=$(curl -sfI "http://127.0.0.1:8086/ping" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Ii]nfluxdb-[Vv]ersion: //p') || true
   [ -n "$v" ] && echo "influx  up    http://127.0.0.1:8086 (InfluxDB $v)" || echo "influx  down  http://127.0.0.1:8086"
 }
 
