@@ -7,7 +7,7 @@
  * SIGKILL of an app server to its leaving the balancer's alive pool. Times are ms.
  */
 import type { MetricsStore } from '../../server/adapters/metrics-store.ts';
-import type { ContainerRuntime } from '../../server/adapters/runtime.ts';
+import type { ContainerRuntime, RuntimeContainer } from '../../server/adapters/runtime.ts';
 import type { Cluster } from '../../server/dev/cluster.ts';
 import { registeredAverage } from '../../server/monitor/threshold-policy.ts';
 import { containers, getJson, type Pools, paceTraffic, until } from '../support/cluster-probe.ts';
@@ -19,6 +19,8 @@ export interface Bench {
   runtime: ContainerRuntime;
   highCpu: number;
   windowMs: number;
+  /** SIGKILLs an app server of the runtime (a process by pid, a container through Docker); resolves once sent. */
+  kill(c: RuntimeContainer): Promise<void>;
 }
 
 const balancerOf = async (b: Bench, zone: string) =>
@@ -102,20 +104,32 @@ export async function failover(b: Bench): Promise<number> {
   return done - killedAt;
 }
 
-/** (c) One dead-server detection under traffic in `zone`: SIGKILL its newest app server. */
+/**
+ * (c) One dead-server detection under traffic in `zone`: SIGKILL one of its alive app servers with
+ * `b.kill`; the clock starts before the kill is sent (on Docker it includes the API call).
+ */
 export async function deadServer(b: Bench, zone: string): Promise<number> {
   const balancer = await balancerOf(b, zone);
   if (!balancer) throw new Error(`${zone} has no balancer`);
-  const pools = await getJson<Pools>(`${balancer}/pools`);
-  const held = (await b.runtime.list()).filter((c) => c.role === 'app' && c.zone === zone && c.running);
-  const victim = held.find((c) => pools?.alive.some((a) => a.url === `http://127.0.0.1:${c.port}`));
+  // A replacement may be registered before the balancer's pool or the runtime shows it: retry a while.
+  let victim: RuntimeContainer | undefined;
+  await until(
+    async () => {
+      const pools = await getJson<Pools>(`${balancer}/pools`);
+      const held = (await b.runtime.list()).filter((c) => c.role === 'app' && c.zone === zone && c.running);
+      victim = held.find((c) => pools?.alive.some((a) => a.url === `http://127.0.0.1:${c.port}`));
+      return victim !== undefined;
+    },
+    15_000,
+    100,
+  );
   if (!victim) throw new Error(`${zone} has no alive app server`);
   const url = `http://127.0.0.1:${victim.port}`;
   const traffic = paceTraffic(balancer, { everyMs: 20, loops: 2 });
   try {
     await Bun.sleep(300);
     const killedAt = Date.now();
-    process.kill(Number(victim.runtimeId), 'SIGKILL');
+    await b.kill(victim);
     const gone = await until(
       async () => {
         const p = await getJson<Pools>(`${balancer}/pools`, 500);
