@@ -65,6 +65,9 @@ async function main(): Promise<void> {
   if (redisSkip) console.log(`  Redis restart skipped: ${redisSkip}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-chaos-'));
   const basePort = 27000 + Math.floor(Math.random() * 30) * 100;
+  // On Redis the registry outlives the run: a fresh cluster id keeps an earlier run's keys (term,
+  // containers, events) out of this one.
+  const clusterId = redisSkip ? 'chaos' : `chaos-${Math.floor(Date.now() / 1000)}`;
   let cluster: Cluster | null = null;
   const stop = async () => {
     await cluster?.stop();
@@ -75,14 +78,14 @@ async function main(): Promise<void> {
     cluster = await startCluster({
       basePort,
       dataDir,
-      cluster: 'chaos',
+      cluster: clusterId,
       token: randomBytes(24).toString('hex'),
       scenarioMode: 'simulate',
       logLevel: 'warn',
       monitorArgs: [...BENCH_MONITOR_ARGS, '--min-replicas=2'],
     });
     const c = cluster;
-    const runtime = openRuntime({ runtime: 'process', dataDir, cluster: 'chaos' });
+    const runtime = openRuntime({ runtime: 'process', dataDir, cluster: clusterId });
     await c.waitFor(
       'every zone with two alive servers',
       (s) =>
@@ -256,7 +259,7 @@ async function main(): Promise<void> {
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
       join(REPO_ROOT, 'bench', 'results', 'chaos.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), seed: SEED, durationMs: DURATION_MS, monitorArgs: [...BENCH_MONITOR_ARGS, '--min-replicas=2'], sent, failed: failures.length, failedOutsideOwnBalancerDown: outside.length, failures, kills: kills.map((k) => ({ ...k, at: k.at - t0 })), agreement: agreedAt !== null, disagreements: last, redisRestart: redisSkip ? { skipped: redisSkip } : 'done' }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), seed: SEED, durationMs: DURATION_MS, registry: redisSkip ? 'sqlite' : 'redis', cluster: clusterId, monitorArgs: [...BENCH_MONITOR_ARGS, '--min-replicas=2'], sent, failed: failures.length, failedOutsideOwnBalancerDown: outside.length, failures, kills: kills.map((k) => ({ ...k, at: k.at - t0 })), agreement: agreedAt !== null, disagreements: last, redisRestart: redisSkip ? { skipped: redisSkip } : 'done' }, null, 2)}\n`,
     );
     console.log(
       `chaos (seed ${SEED}, ${DURATION_MS / 1000} s): ${sent} requests, ${failures.length} failed, ${outside.length} outside their zone's balancer-down window; killed ${byKind('app').length} apps, ${byKind('balancer').length} balancers, ${byKind('leader').length} leaders${redisSkip ? '' : ', restarted Redis once'}; agreement ${agreedAt ? 'yes' : 'NO'}`,
