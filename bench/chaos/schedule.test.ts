@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { chaosSchedule, mulberry32 } from './schedule.ts';
+import { mulberry32 } from '../../server/shared/random.ts';
+import { chaosSchedule } from './schedule.ts';
 
 describe('chaos schedule', () => {
   test('the same seed gives the same schedule, another seed a different one', () => {

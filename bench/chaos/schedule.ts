@@ -5,6 +5,7 @@
  * generator makes a run repeatable: the same seed gives the same schedule (which concrete app or
  * zone is hit is drawn from `pick`, also seeded).
  */
+import { mulberry32 } from '../../server/shared/random.ts';
 
 /** What to kill. */
 export type ChaosKind = 'app' | 'balancer' | 'leader' | 'redis-restart';
@@ -14,18 +15,6 @@ export interface ChaosAction {
   at: number;
   kind: ChaosKind;
   pick: number;
-}
-
-/** mulberry32: a small, fast, seeded PRNG returning [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The schedule for `seed`, sorted by `at`. */

@@ -1,18 +1,9 @@
 /** The scenario curves: start points, gradual moves, and staying inside the source design's bands. */
 import { describe, expect, test } from 'bun:test';
 import { DEFAULT_CURVE, type ScenarioState, startScenario, stepScenario } from './scenario.ts';
+import { mulberry32 } from '../shared/random.ts';
 
-/** A deterministic uniform source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 function run(mode: 'high' | 'low', steps: number, dtMs: number, rand: () => number): number[] {
   let s: ScenarioState = startScenario(mode);

@@ -8,11 +8,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   createApi,
-  ErrorBody,
   errorResponses,
   finishApi,
   jsonBody,
   jsonResponse,
+  staleTermResponse,
   tokenSecurity,
 } from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
@@ -45,13 +45,6 @@ export interface RoutesDeps {
   now: () => number;
   log: Logger;
 }
-
-const staleTerm = {
-  409: {
-    description: 'Term older than the known leader term',
-    content: { 'application/json': { schema: ErrorBody } },
-  },
-} as const;
 
 /** Builds the control API app. */
 export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
@@ -101,7 +94,11 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(ServersChange) },
-      responses: { 200: jsonResponse(PoolsBody, 'Pools after the change'), ...errorResponses, ...staleTerm },
+      responses: {
+        200: jsonResponse(PoolsBody, 'Pools after the change'),
+        ...errorResponses,
+        ...staleTermResponse,
+      },
     }),
     (c) => {
       const body = c.req.valid('json');
@@ -136,7 +133,11 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(MonitorBody) },
-      responses: { 200: jsonResponse(MonitorView, 'Leader after the call'), ...errorResponses, ...staleTerm },
+      responses: {
+        200: jsonResponse(MonitorView, 'Leader after the call'),
+        ...errorResponses,
+        ...staleTermResponse,
+      },
     }),
     (c) => {
       const offered = c.req.valid('json');

@@ -9,11 +9,11 @@ import type { BalancerMetrics } from '../balancer/metrics.ts';
 import type { Pools } from '../balancer/pools.ts';
 import {
   createApi,
-  ErrorBody,
   errorResponses,
   finishApi,
   jsonBody,
   jsonResponse,
+  staleTermResponse,
   tokenSecurity,
   z,
 } from '../shared/api.ts';
@@ -146,10 +146,7 @@ export function createGatewayApi(d: GatewayRoutesDeps): OpenAPIHono {
       responses: {
         200: jsonResponse(ZonesBody, 'Zones after the push'),
         ...errorResponses,
-        409: {
-          description: 'Term older than the known leader term',
-          content: { 'application/json': { schema: ErrorBody } },
-        },
+        ...staleTermResponse,
       },
     }),
     (c) => {

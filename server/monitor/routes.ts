@@ -15,6 +15,7 @@ import {
   finishApi,
   jsonBody,
   jsonResponse,
+  staleTermResponse,
   tokenSecurity,
 } from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
@@ -83,9 +84,6 @@ export interface MonitorRoutesDeps {
   control?: ControlDeps;
 }
 
-const conflict = {
-  409: { description: 'Older than the known term', content: { 'application/json': { schema: ErrorBody } } },
-} as const;
 const misdirected = {
   421: {
     description: 'This replica is not the leader; details name the leader',
@@ -148,7 +146,7 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
           'Accepted',
         ),
         ...errorResponses,
-        ...conflict,
+        ...staleTermResponse,
       },
     }),
     (c) => {
@@ -175,7 +173,7 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
         ),
         ...errorResponses,
         ...misdirected,
-        ...conflict,
+        ...staleTermResponse,
       },
     }),
     async (c) => {

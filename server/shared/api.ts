@@ -33,6 +33,14 @@ export const errorResponses = {
   },
 } as const;
 
+/** The 409 answer of a term-fenced write (balancer, gateway, monitor): the offered term is older. */
+export const staleTermResponse = {
+  409: {
+    description: 'Term older than the known leader term (fencing token)',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+} as const;
+
 /** A required JSON request body for `createRoute({ request: { body: jsonBody(Schema) } })`. */
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { 'application/json': { schema } } } as const;

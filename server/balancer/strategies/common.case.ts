@@ -8,18 +8,10 @@
 import { describe, expect, test } from 'bun:test';
 import { NoAvailableServer } from '../../shared/errors.ts';
 import type { PickContext, Strategy } from '../strategy.ts';
+import { mulberry32 } from '../../shared/random.ts';
 
 /** A deterministic random source (mulberry32) so suites never flake. */
-export function seededRand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRand = mulberry32;
 
 /** A pick context with no in-flight requests and a seeded random source. */
 export function testContext(over: Partial<PickContext> = {}): PickContext {
