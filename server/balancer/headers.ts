@@ -65,17 +65,36 @@ const SKIP_UPSTREAM: ReadonlySet<string> = new Set([
  * `upstreamRequestHeaders` sets them. Header values cannot hold CR/LF (the HTTP parser refuses them).
  */
 export function forwardedHead(src: Headers, clientIp: string, proto: 'http' | 'https'): string {
-  const conn = src.get('connection');
-  const named = conn ? new Set(conn.split(',').map((s) => s.trim().toLowerCase())) : null;
+  // One pass over the headers; the rare `Connection` naming extra headers triggers a second one.
   let out = '';
+  let conn: string | null = null;
+  let prior: string | null = null;
+  let host: string | null = null;
   for (const [k, v] of src) {
-    if (SKIP_UPSTREAM.has(k) || named?.has(k)) continue;
+    if (SKIP_UPSTREAM.has(k)) {
+      if (k === 'host') host = v;
+      else if (k === 'x-forwarded-for') prior = v;
+      else if (k === 'connection') conn = v;
+      continue;
+    }
     out += `${k}: ${v}\r\n`;
   }
-  const prior = src.get('x-forwarded-for');
+  if (conn && namesOtherHeaders(conn)) {
+    const named = new Set(conn.split(',').map((s) => s.trim().toLowerCase()));
+    out = '';
+    for (const [k, v] of src) if (!SKIP_UPSTREAM.has(k) && !named.has(k)) out += `${k}: ${v}\r\n`;
+  }
   if (clientIp) out += `x-forwarded-for: ${prior ? `${prior}, ${clientIp}` : clientIp}\r\n`;
   out += `x-forwarded-proto: ${proto}\r\n`;
-  const host = src.get('host');
   if (host) out += `x-forwarded-host: ${host}\r\n`;
   return out;
+}
+
+/** True when a `Connection` value names anything besides `keep-alive` and `close`. */
+function namesOtherHeaders(conn: string): boolean {
+  for (const name of conn.split(',')) {
+    const n = name.trim().toLowerCase();
+    if (n && n !== 'keep-alive' && n !== 'close') return true;
+  }
+  return false;
 }

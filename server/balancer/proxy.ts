@@ -78,25 +78,28 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
   const hashKey = d.hashKey ?? CLIENT_KEY;
   const needsKey = d.strategy.name === 'consistent-hash';
   const inFlightOf = (u: string) => d.pools.inFlightOf(u);
+  // One pick context for strategies that read no per-request key (strategies never keep it).
+  const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
   return async function proxy(req, peer) {
     const started = performance.now();
-    const body = await readBodyUpTo(req, maxBody);
+    const method = req.method;
+    // GET and HEAD carry no body worth reading: skip the await (hot path).
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBodyUpTo(req, maxBody);
     const replayable = !(body instanceof ReadableStream);
     const clientIp = peer?.requestIP(req)?.address ?? '';
-    const head = forwardedHead(req.headers, clientIp, req.url.charCodeAt(4) === 115 ? 'https' : 'http');
-    const target = pathAndQuery(req.url);
-    const ctx: PickContext = {
-      zone: d.zone,
-      inFlightOf,
-      rand: d.rand,
-      cpuOf: d.cpuOf,
-      key: needsKey ? affinityKey(hashKey, (n) => req.headers.get(n), clientIp) : undefined,
-    };
+    const url0 = req.url;
+    const head = forwardedHead(req.headers, clientIp, url0.charCodeAt(4) === 115 ? 'https' : 'http');
+    const target = pathAndQuery(url0);
+    const ctx: PickContext = needsKey
+      ? { ...sharedCtx, key: affinityKey(hashKey, (n) => req.headers.get(n), clientIp) }
+      : sharedCtx;
     const now0 = d.now();
     budget.recordRequest(now0);
     const deadline = now0 + deadlineMs;
     const tries = replayable ? d.tries : 1;
+    // Servers tried so far: the first one as a string, a Set only once a retry happens.
+    let first: string | null = null;
     let tried: Set<string> | null = null;
     let last: TryOutcome | null = null;
 
@@ -104,22 +107,23 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       const alive = d.pools.alive();
       const candidates = tried ? candidatesForTry(alive, tried) : alive;
       if (candidates.length === 0) break;
-      const left = deadline - d.now();
+      const left = attempt === 1 ? deadlineMs : deadline - d.now();
       if (left <= 0) {
         last = { kind: 'timeout' };
         break;
       }
       const url = d.strategy.pick(candidates, ctx);
-      (tried ??= new Set()).add(url);
+      if (first === null) first = url;
+      else (tried ??= new Set([first])).add(url);
       d.pools.acquire(url);
       let res: UpstreamResponse;
       try {
         res = await client.request(url, {
-          method: req.method,
+          method,
           target,
           head,
           body,
-          timeoutMs: Math.min(d.tryTimeoutMs, left),
+          timeoutMs: d.tryTimeoutMs < left ? d.tryTimeoutMs : left,
           onDone: () => d.pools.release(url),
         });
       } catch (err) {
@@ -132,6 +136,7 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
         last = outcome;
         if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
         if (!shouldRetry(outcome, attempt, tries)) break;
+        tried ??= new Set([url]);
         if (!budget.tryRetry(d.now())) {
           d.metrics.retriesRefused.inc();
           break;
@@ -139,7 +144,7 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
         d.metrics.retries.inc({ upstream: url });
         continue;
       }
-      d.pools.recordSuccess(url, d.now());
+      d.pools.recordSuccess(url, now0);
       if (peer && res.body instanceof ReadableStream && isEventStream(res.headers)) peer.timeout(req, 0);
       const out = new Response(res.body as BodyInit | null, {
         status: res.status,
@@ -158,7 +163,7 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       out = errorResponse(499, 'client_closed', 'client closed the request');
     else {
       const timeout = last.kind === 'timeout';
-      const names = tried ? [...tried] : [];
+      const names = tried ? [...tried] : first ? [first] : [];
       out = errorResponse(
         timeout ? 504 : 502,
         timeout ? 'upstream_timeout' : 'bad_gateway',
