@@ -55,21 +55,38 @@ export function parseResponseHead(buf: Uint8Array): ResponseHead | null {
   const end = findHeadEnd(buf);
   if (end < 0) return null;
   const text = latin1.decode(buf.subarray(0, end));
-  const lines = text.split('\r\n');
-  const status = lines[0] as string;
-  const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(status);
-  if (!m) throw new Error(`malformed status line: ${status.slice(0, 80)}`);
-  let keepAlive = m[1] === '1';
+  // Status line `HTTP/1.x NNN reason`, checked by hand (a regex per response showed in profiles).
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  const minor = text.charCodeAt(7);
+  const d0 = text.charCodeAt(9) - 48;
+  const d1 = text.charCodeAt(10) - 48;
+  const d2 = text.charCodeAt(11) - 48;
+  if (
+    !text.startsWith('HTTP/1.') ||
+    (minor !== 48 && minor !== 49) ||
+    text.charCodeAt(8) !== 32 ||
+    !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) ||
+    (eol > 12 && text.charCodeAt(12) !== 32) ||
+    eol < 12
+  )
+    throw new Error(`malformed status line: ${text.slice(0, Math.min(eol, 80))}`);
+  const http11 = minor === 49;
+  let keepAlive = http11;
   let contentLength = -1;
   let chunked = false;
   let connection = '';
   const headers: [string, string][] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const c = line.indexOf(':');
-    if (c <= 0) throw new Error(`malformed header line: ${line.slice(0, 80)}`);
-    const name = line.slice(0, c).trim().toLowerCase();
-    const value = line.slice(c + 1).trim();
+  let at = eol + 2;
+  while (at < text.length) {
+    let next = text.indexOf('\r\n', at);
+    if (next < 0) next = text.length;
+    const c = text.indexOf(':', at);
+    if (c <= at || c > next)
+      throw new Error(`malformed header line: ${text.slice(at, Math.min(next, at + 80))}`);
+    const name = text.slice(at, c).trim().toLowerCase();
+    const value = text.slice(c + 1, next).trim();
+    at = next + 2;
     if (name === 'content-length') {
       const n = Number(value);
       if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad content-length: ${value}`);
@@ -81,15 +98,15 @@ export function parseResponseHead(buf: Uint8Array): ResponseHead | null {
   if (connection) {
     const named = connection.split(',').map((s) => s.trim());
     if (named.includes('close')) keepAlive = false;
-    if (named.includes('keep-alive') && m[1] === '0') keepAlive = true;
+    if (named.includes('keep-alive') && !http11) keepAlive = true;
     const drop = new Set(named);
     if (drop.size > 0)
       for (let i = headers.length - 1; i >= 0; i--)
         if (drop.has(headers[i]?.[0] as string)) headers.splice(i, 1);
   }
   return {
-    status: Number(m[2]),
-    statusText: m[3] ?? '',
+    status: d0 * 100 + d1 * 10 + d2,
+    statusText: eol > 13 ? text.slice(13, eol) : '',
     headers,
     contentLength: chunked ? -1 : contentLength,
     chunked,
