@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../shared/logger.ts';
 import type { Sample } from '../../shared/types.ts';
-import type { MetricsPublisher } from '../metrics-bus.ts';
+import { BufferedPublisher } from '../buffered-publisher.ts';
 
 /** Options of `HttpMetricsPublisher`. */
 export interface HttpPublisherOptions {
@@ -27,111 +27,36 @@ export interface HttpPublisherOptions {
   logger?: Logger;
 }
 
-/** Delivery counters, for health checks and tests. */
-export interface HttpPublisherStats {
-  sent: number;
-  /** Dropped because the buffer was full (oldest first). */
-  dropped: number;
-  /** Dropped because the collector refused the batch as malformed. */
-  rejected: number;
-  failures: number;
-}
-
-/** HTTP push publisher; see the module comment for the batching and buffering rules. */
-export class HttpMetricsPublisher implements MetricsPublisher {
-  private readonly buffer: Sample[] = [];
-  private inFlight: Promise<void> | null = null;
-  private closed = false;
+/** HTTP push publisher; buffering and batching come from `BufferedPublisher`. */
+export class HttpMetricsPublisher extends BufferedPublisher {
   private readonly url: string;
-  private readonly maxBuffered: number;
-  private readonly maxBatch: number;
   private readonly timeoutMs: number;
   private readonly doFetch: (url: string, init: RequestInit) => Promise<Response>;
-  readonly stats: HttpPublisherStats = { sent: 0, dropped: 0, rejected: 0, failures: 0 };
 
   constructor(private readonly opts: HttpPublisherOptions) {
+    super({
+      maxBuffered: opts.maxBuffered ?? 600,
+      maxBatch: opts.maxBatch ?? 1000,
+      retryMs: null,
+      what: 'metrics push to the collector',
+      logger: opts.logger,
+    });
     this.url = `${opts.collector.replace(/\/+$/, '')}/samples`;
-    this.maxBuffered = opts.maxBuffered ?? 600;
-    this.maxBatch = opts.maxBatch ?? 1000;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.doFetch = opts.fetch ?? ((u, i) => fetch(u, i));
   }
 
-  /** Queues `sample` and starts a flush unless one is running; never throws. */
-  publish(sample: Sample): void {
-    if (this.closed) return;
-    this.buffer.push(sample);
-    this.trim();
-    if (!this.inFlight) this.inFlight = this.flush().finally(() => (this.inFlight = null));
-  }
-
-  /** Samples buffered and not yet acknowledged by the collector. */
-  pending(): number {
-    return this.buffer.length;
-  }
-
-  /** Resolves when no flush is running (for tests and orderly shutdown). */
-  async settled(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
-  }
-
-  /** Waits for the running flush, tries once more to deliver what is left, then stops. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.inFlight;
-    if (this.buffer.length > 0) await this.flush();
-  }
-
-  /** Sends buffered samples batch by batch; stops at the first failure (the rest wait). */
-  private async flush(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.maxBatch);
-      let res: Response;
-      try {
-        res = await this.doFetch(this.url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ samples: batch }),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        await res.arrayBuffer().catch(() => {});
-      } catch (err) {
-        this.failed(batch, String((err as Error)?.message ?? err));
-        return;
-      }
-      if (res.ok) {
-        this.stats.sent += batch.length;
-      } else if (res.status === 400 || res.status === 413 || res.status === 422) {
-        this.stats.rejected += batch.length;
-        this.opts.logger?.warn(
-          { status: res.status, count: batch.length },
-          'collector rejected a sample batch; dropped',
-        );
-      } else {
-        this.failed(batch, `HTTP ${res.status}`);
-        return;
-      }
-    }
-  }
-
-  private failed(batch: Sample[], why: string): void {
-    this.stats.failures += 1;
-    this.buffer.unshift(...batch);
-    this.trim();
-    if (this.stats.failures === 1 || this.stats.failures % 30 === 0) {
-      this.opts.logger?.warn(
-        { why, pending: this.buffer.length, dropped: this.stats.dropped },
-        'metrics push to the collector failed; buffering',
-      );
-    }
-  }
-
-  private trim(): void {
-    const over = this.buffer.length - this.maxBuffered;
-    if (over > 0) {
-      this.buffer.splice(0, over);
-      this.stats.dropped += over;
-    }
+  /** POSTs one batch; 400/413/422 mean the collector refused it as malformed. @throws otherwise */
+  protected async deliver(batch: Sample[]): Promise<'sent' | 'rejected'> {
+    const res = await this.doFetch(this.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ samples: batch }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    await res.arrayBuffer().catch(() => {});
+    if (res.ok) return 'sent';
+    if (res.status === 400 || res.status === 413 || res.status === 422) return 'rejected';
+    throw new Error(`HTTP ${res.status}`);
   }
 }
