@@ -64,7 +64,11 @@ const SKIP_UPSTREAM: ReadonlySet<string> = new Set([
  * `Host` and framing headers (the client adds Host and framing), then the X-Forwarded-* headers as
  * `upstreamRequestHeaders` sets them. Header values cannot hold CR/LF (the HTTP parser refuses them).
  */
-export function forwardedHead(src: Headers, clientIp: string, proto: 'http' | 'https'): string {
+export function forwardedHead(
+  src: Iterable<[string, string]>,
+  clientIp: string,
+  proto: 'http' | 'https',
+): string {
   // One pass over the headers; the rare `Connection` naming extra headers triggers a second one.
   let out = '';
   let conn: string | null = null;

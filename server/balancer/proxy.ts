@@ -67,12 +67,84 @@ export function errorResponse(status: number, error: string, message: string): R
   return Response.json({ error, message }, { status });
 }
 
+/** One client request as the forwarder needs it, whichever front end read it. */
+export interface ForwardRequest {
+  method: string;
+  /** Path and query, e.g. `/work?ms=1`. */
+  target: string;
+  /** Header lines to send upstream (`forwardedHead`). */
+  head: string;
+  /** Buffered (replayable) body, a stream (sent once) or none. */
+  body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+  clientIp: string;
+  /** A request header by lower-case name (for the affinity key). */
+  header(name: string): string | null | undefined;
+  /** True once the client went away. */
+  aborted(): boolean;
+}
+
+/** What goes back to the client: an upstream response as it came, or the balancer's own JSON error. */
+export interface ForwardAnswer {
+  status: number;
+  statusText: string;
+  /** End-to-end headers, lower-case names, no framing headers. */
+  headers: [string, string][];
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+}
+
+/** Forwards a request with retries; never rejects. */
+export type Forwarder = (r: ForwardRequest) => Promise<ForwardAnswer>;
+
+const JSON_HEADERS: [string, string][] = [['content-type', 'application/json;charset=utf-8']];
+const utf8 = new TextEncoder();
+
+/** The balancer's own JSON error as a `ForwardAnswer` (`{ error, message }`). */
+export function errorAnswer(status: number, error: string, message: string): ForwardAnswer {
+  return {
+    status,
+    statusText: '',
+    headers: JSON_HEADERS,
+    body: utf8.encode(JSON.stringify({ error, message })),
+  };
+}
+
 const CLIENT_KEY: HashKeySource = { kind: 'client' };
 
-/** Builds the proxy handler. */
+/** Builds the proxy handler (`Request` → `Response`) over `createForwarder(d)`. */
 export function createProxy(d: ProxyDeps): ProxyHandler {
-  const client = d.client ?? createUpstreamClient();
+  const forward = createForwarder(d);
   const maxBody = d.maxRetryBodyBytes ?? 1024 * 1024;
+  return async function proxy(req, peer) {
+    const method = req.method;
+    // GET and HEAD carry no body worth reading: skip the await (hot path).
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBodyUpTo(req, maxBody);
+    const clientIp = peer?.requestIP(req)?.address ?? '';
+    const url0 = req.url;
+    const a = await forward({
+      method,
+      target: pathAndQuery(url0),
+      head: forwardedHead(req.headers, clientIp, url0.charCodeAt(4) === 115 ? 'https' : 'http'),
+      body,
+      clientIp,
+      header: (n) => req.headers.get(n),
+      aborted: () => req.signal.aborted,
+    });
+    if (peer && a.body instanceof ReadableStream && isEventStream(a.headers)) peer.timeout(req, 0);
+    return new Response(a.body as BodyInit | null, {
+      status: a.status,
+      statusText: a.statusText,
+      headers: a.headers,
+    });
+  };
+}
+
+/**
+ * Builds the forwarder: picks a server, sends the request through the upstream client, retries a
+ * replayable request that failed to connect or timed out on another server (budget and deadline
+ * allowing), counts metrics and outliers, and answers 503/502/504/499 as the module comment says.
+ */
+export function createForwarder(d: ProxyDeps): Forwarder {
+  const client = d.client ?? createUpstreamClient();
   const deadlineMs = d.requestTimeoutMs ?? 30_000;
   const budget = d.retryBudget ?? new RetryBudget();
   const hashKey = d.hashKey ?? CLIENT_KEY;
@@ -81,18 +153,12 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
   // One pick context for strategies that read no per-request key (strategies never keep it).
   const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
-  return async function proxy(req, peer) {
+  return async function forward(r) {
     const started = performance.now();
-    const method = req.method;
-    // GET and HEAD carry no body worth reading: skip the await (hot path).
-    const body = method === 'GET' || method === 'HEAD' ? undefined : await readBodyUpTo(req, maxBody);
+    const body = r.body;
     const replayable = !(body instanceof ReadableStream);
-    const clientIp = peer?.requestIP(req)?.address ?? '';
-    const url0 = req.url;
-    const head = forwardedHead(req.headers, clientIp, url0.charCodeAt(4) === 115 ? 'https' : 'http');
-    const target = pathAndQuery(url0);
     const ctx: PickContext = needsKey
-      ? { ...sharedCtx, key: affinityKey(hashKey, (n) => req.headers.get(n), clientIp) }
+      ? { ...sharedCtx, key: affinityKey(hashKey, r.header, r.clientIp) }
       : sharedCtx;
     const now0 = d.now();
     budget.recordRequest(now0);
@@ -119,9 +185,9 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
       let res: UpstreamResponse;
       try {
         res = await client.request(url, {
-          method,
-          target,
-          head,
+          method: r.method,
+          target: r.target,
+          head: r.head,
           body,
           timeoutMs: d.tryTimeoutMs < left ? d.tryTimeoutMs : left,
           onDone: () => d.pools.release(url),
@@ -130,7 +196,7 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
         const outcome: TryOutcome =
           err instanceof UpstreamError
             ? { kind: err.kind }
-            : req.signal.aborted
+            : r.aborted()
               ? { kind: 'client-aborted' }
               : { kind: 'connect-failure' };
         last = outcome;
@@ -145,26 +211,20 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
         continue;
       }
       d.pools.recordSuccess(url, now0);
-      if (peer && res.body instanceof ReadableStream && isEventStream(res.headers)) peer.timeout(req, 0);
-      const out = new Response(res.body as BodyInit | null, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-      });
       d.metrics.observe(res.status, url, performance.now() - started);
-      return out;
+      return res;
     }
 
-    let out: Response;
+    let out: ForwardAnswer;
     if (last === null) {
       const e = new NoAvailableServer(d.zone);
-      out = errorResponse(e.status, e.code, e.message);
+      out = errorAnswer(e.status, e.code, e.message);
     } else if (last.kind === 'client-aborted')
-      out = errorResponse(499, 'client_closed', 'client closed the request');
+      out = errorAnswer(499, 'client_closed', 'client closed the request');
     else {
       const timeout = last.kind === 'timeout';
       const names = tried ? [...tried] : first ? [first] : [];
-      out = errorResponse(
+      out = errorAnswer(
         timeout ? 504 : 502,
         timeout ? 'upstream_timeout' : 'bad_gateway',
         `${names.length} server(s) tried, none answered: ${names.join(', ')}`,

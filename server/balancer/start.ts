@@ -1,9 +1,12 @@
 /**
  * Starts one zone balancer: the pools, the strategy, the active health checker, the dead-pool
- * reporter, the control API and the proxy behind one `Bun.serve`. The fetch handler checks the
- * control paths first (a Set lookup on the path) and sends only those to Hono; WebSocket upgrades
- * are relayed to a picked server; every other request goes straight to the proxy, keeping the data
- * path lean. `stop()` drains: the listener closes, in-flight requests get up to `drainTimeoutMs`.
+ * reporter, the control API and the proxy. The public port is the raw front end (`front-end.ts`),
+ * which answers plain requests itself through the shared forwarder and tunnels every other
+ * connection into a full `Bun.serve` front on a loopback port (hook `frontEnd: 'serve'` puts that
+ * one on the public port instead). Its fetch handler checks the control paths first (a Set lookup
+ * on the path) and sends only those to Hono; WebSocket upgrades are relayed to a picked server;
+ * every other request goes to the proxy. `stop()` drains: the listeners close, in-flight requests
+ * get up to `drainTimeoutMs`.
  */
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
@@ -11,13 +14,14 @@ import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
-import type { MonitorInfo } from './fencing.ts';
 import { parseHashKey } from './affinity-key.ts';
+import type { MonitorInfo } from './fencing.ts';
+import { startFrontEnd } from './front-end.ts';
 import { pathOnly } from './headers.ts';
 import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
-import { createProxy, errorResponse } from './proxy.ts';
+import { createForwarder, createProxy, errorResponse, type ProxyDeps, type ProxyPeer } from './proxy.ts';
 import { startReporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
@@ -35,6 +39,11 @@ export interface BalancerHooks {
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
+  /**
+   * Public front: `raw` (default) = the raw HTTP/1.1 front end with the full `Bun.serve` front
+   * behind it for everything else; `serve` = `Bun.serve` alone on the public port.
+   */
+  frontEnd?: 'raw' | 'serve';
 }
 
 /**
@@ -113,7 +122,7 @@ export async function startBalancer(
   });
   const rand = hooks.rand ?? Math.random;
   const client = createUpstreamClient();
-  const proxy = createProxy({
+  const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,
     strategy,
@@ -129,13 +138,20 @@ export async function startBalancer(
     now,
     rand,
     client,
-  });
+  };
+  const proxy = createProxy(proxyDeps);
+  const raw = (hooks.frontEnd ?? 'raw') === 'raw';
+  // Real client address of each tunnel from the raw front end, by the tunnel's local port.
+  const tunnels = new Map<number, string>();
+  let rawPeer: ProxyPeer | null = null;
+  const clientIp = (req: Request, srv: Server<WsData>): string =>
+    (raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv).requestIP(req)?.address ?? '';
   let draining = false;
   const upgrade = (req: Request, srv: Server<WsData>): Response | undefined => {
     const alive = pools.alive();
     if (alive.length === 0)
       return errorResponse(503, 'no_available_server', `no alive server in ${cfg.zone}`);
-    const ip = srv.requestIP(req)?.address ?? '';
+    const ip = clientIp(req, srv);
     const url = strategy.pick(alive, {
       zone: cfg.zone,
       inFlightOf: (u) => pools.inFlightOf(u),
@@ -148,27 +164,42 @@ export async function startBalancer(
     return errorResponse(400, 'bad_upgrade', 'WebSocket upgrade refused');
   };
 
-  let server: Server<WsData>;
+  let server: Server<WsData> | undefined;
+  let front: ReturnType<typeof startFrontEnd> | null = null;
+  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
   try {
     server = Bun.serve<WsData>({
-      hostname: cfg.host,
-      port: cfg.port,
+      hostname: raw ? '127.0.0.1' : cfg.host,
+      port: raw ? 0 : cfg.port,
       // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
-      idleTimeout: Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5)),
+      idleTimeout: idleTimeoutS,
       fetch(req, srv) {
         if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
         if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
         if (isWebSocketUpgrade(req)) return upgrade(req, srv);
-        return proxy(req, srv);
+        return proxy(req, raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv);
       },
       websocket: websocketRelay(),
     });
+    if (raw)
+      front = startFrontEnd({
+        host: cfg.host,
+        port: cfg.port,
+        fallbackPort: server.port as number,
+        controlPaths: CONTROL_PATHS,
+        forward: createForwarder(proxyDeps),
+        idleTimeoutS,
+        draining: () => draining,
+        tunnels,
+        log,
+      });
   } catch (err) {
+    server?.stop(true);
     checker.stop();
     reporter.stop();
     throw err;
   }
-  const url = `http://${cfg.host}:${server.port}`;
+  const url = `http://${cfg.host}:${front ? front.port : server.port}`;
   log.info(
     { url, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
     'balancer listening',
@@ -184,14 +215,28 @@ export async function startBalancer(
       reporter.stop();
       // Graceful drain: stop accepting, let in-flight requests finish (bounded), then cut the rest.
       draining = true;
+      front?.stop(false);
       const closing = server.stop(false);
       const until = Date.now() + cfg.drainTimeoutMs;
       while (pools.totalInFlight() > 0 && Date.now() < until) await Bun.sleep(10);
+      front?.stop(true);
       await server.stop(true);
       await closing;
       client.close();
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
+  };
+}
+
+/** A peer for the proxy behind the raw front end: client addresses come from the tunnel map. */
+function tunnelPeer(srv: Server<WsData>, tunnels: Map<number, string>): ProxyPeer {
+  return {
+    requestIP(req) {
+      const a = srv.requestIP(req);
+      if (!a) return null;
+      return { address: tunnels.get(a.port) ?? a.address };
+    },
+    timeout: (req, seconds) => srv.timeout(req, seconds),
   };
 }
 

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import { silentLogger } from '../shared/logger.ts';
+import { type FrontEnd, startFrontEnd } from './front-end.ts';
+import type { ForwardAnswer, ForwardRequest } from './proxy.ts';
+
+const enc = new TextEncoder();
+
+interface Rig {
+  front: FrontEnd;
+  fallback: ReturnType<typeof Bun.serve>;
+  seen: ForwardRequest[];
+  tunnels: Map<number, string>;
+}
+
+let rig: Rig | null = null;
+afterEach(() => {
+  rig?.front.stop(true);
+  rig?.fallback.stop(true);
+  rig = null;
+});
+
+/** A front end over a fake forwarder (echoes the target) and a fallback `Bun.serve` that names itself. */
+function setup(answer?: (r: ForwardRequest) => ForwardAnswer): Rig {
+  const seen: ForwardRequest[] = [];
+  const tunnels = new Map<number, string>();
+  const fallback = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req, srv) {
+      const ip = srv.requestIP(req);
+      const body = await req.text();
+      return new Response(
+        `fallback ${req.method} ${new URL(req.url).pathname} ${body} from ${tunnels.get(ip?.port ?? 0)}`,
+      );
+    },
+  });
+  const front = startFrontEnd({
+    host: '127.0.0.1',
+    port: 0,
+    fallbackPort: fallback.port as number,
+    controlPaths: new Set(['/pools']),
+    forward: async (r) => {
+      seen.push(r);
+      return (
+        answer?.(r) ?? {
+          status: 200,
+          statusText: 'OK',
+          headers: [['content-type', 'text/plain']],
+          body: enc.encode(`fast ${r.target}`),
+        }
+      );
+    },
+    idleTimeoutS: 10,
+    draining: () => false,
+    tunnels,
+    log: silentLogger,
+  });
+  rig = { front, fallback, seen, tunnels };
+  return rig;
+}
+
+/** Sends `raw` on one TCP connection and collects what comes back until `until` matches or it closes. */
+async function exchange(port: number, raw: string, until: (s: string) => boolean): Promise<string> {
+  let got = '';
+  let closed = false;
+  const s = await Bun.connect({
+    hostname: '127.0.0.1',
+    port,
+    socket: {
+      data(_s, d) {
+        got += new TextDecoder().decode(d);
+      },
+      close() {
+        closed = true;
+      },
+    },
+  });
+  s.write(raw);
+  const deadline = Date.now() + 3_000;
+  while (!until(got) && !closed && Date.now() < deadline) await Bun.sleep(5);
+  s.end();
+  return got;
+}
+
+describe('raw front end', () => {
+  test('pipelined GETs on one keep-alive connection are answered in order with a content length', async () => {
+    const { front, seen } = setup();
+    const got = await exchange(
+      front.port,
+      'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: x\r\n\r\n',
+      (s) => s.includes('fast /b?q=1'),
+    );
+    expect(got.indexOf('fast /a')).toBeGreaterThan(0);
+    expect(got.indexOf('fast /a')).toBeLessThan(got.indexOf('fast /b?q=1'));
+    expect(got).toContain('content-length: 7\r\n');
+    expect(seen.map((r) => r.target)).toEqual(['/a', '/b?q=1']);
+    expect(seen[0]?.head).toContain('x-forwarded-for: 127.0.0.1\r\n');
+    expect(seen[0]?.head).toContain('x-forwarded-host: x\r\n');
+  });
+
+  test('a malformed request gets a 400 JSON error and the connection closes', async () => {
+    const { front, seen } = setup();
+    const got = await exchange(front.port, 'GARBAGE\r\n\r\n', () => false);
+    expect(got.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(got).toContain('"error":"bad_request"');
+    expect(got).toContain('connection: close');
+    expect(seen).toHaveLength(0);
+  });
+
+  test.each([
+    ['a control path', 'GET /pools HTTP/1.1\r\nHost: x\r\n\r\n', 'fallback GET /pools  from 127.0.0.1'],
+    [
+      'a request with a body',
+      'POST /submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+      'fallback POST /submit hello from 127.0.0.1',
+    ],
+  ])(
+    '%s is tunnelled to the full front, which sees the real client address',
+    async (_what, raw, expected) => {
+      const { front, seen } = setup();
+      const got = await exchange(front.port, raw, (s) => s.includes(expected));
+      expect(got).toContain(expected);
+      expect(seen).toHaveLength(0);
+    },
+  );
+
+  test('a streamed answer goes out chunked, complete, and the connection is reused', async () => {
+    const { front } = setup((r) =>
+      r.target === '/stream'
+        ? {
+            status: 200,
+            statusText: 'OK',
+            headers: [],
+            body: new ReadableStream<Uint8Array>({
+              start(c) {
+                c.enqueue(enc.encode('one;'));
+                c.enqueue(enc.encode('two;'));
+                c.close();
+              },
+            }),
+          }
+        : { status: 204, statusText: '', headers: [], body: null },
+    );
+    const got = await exchange(
+      front.port,
+      'GET /stream HTTP/1.1\r\nHost: x\r\n\r\nGET /empty HTTP/1.1\r\nHost: x\r\n\r\n',
+      (s) => s.includes('204'),
+    );
+    expect(got).toContain('transfer-encoding: chunked\r\n\r\n4\r\none;\r\n4\r\ntwo;\r\n0\r\n\r\n');
+    expect(got).toContain('HTTP/1.1 204 No Content\r\n');
+  });
+
+  test('an HTTP/1.0 request without keep-alive is answered and the connection closed', async () => {
+    const { front } = setup();
+    const got = await exchange(front.port, 'GET /old HTTP/1.0\r\n\r\n', () => false);
+    expect(got).toContain('fast /old');
+    expect(got).toContain('connection: close\r\n');
+  });
+});

@@ -1,0 +1,455 @@
+/**
+ * The balancer's raw HTTP/1.1 front end (`Bun.listen`): it reads each client request head itself
+ * and, for the plain case — origin-form target outside the control paths, no request body, no
+ * `Upgrade`/`Expect` — forwards it through the shared forwarder and writes the answer back on the
+ * socket (one write for a small response; a streamed body goes out chunked, with back-pressure, and
+ * SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per exchange cost about a
+ * third of the balancer's CPU (profile); this path skips both. Every other request — control API,
+ * WebSocket upgrades, request bodies, absolute targets — switches its connection, for the rest of
+ * its life, to a byte tunnel into the full `Bun.serve` front on a loopback port, so all of its
+ * behaviour stays in one place; `tunnels` maps each tunnel's local port to the real client address
+ * for that server's `X-Forwarded-For`. Requests on one connection are answered in order (pipelining).
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Socket, TCPSocketListener } from 'bun';
+import type { Logger } from '../shared/logger.ts';
+import { forwardedHead } from './headers.ts';
+import type { ForwardAnswer, Forwarder } from './proxy.ts';
+import { errorAnswer } from './proxy.ts';
+import { BadRequestHead, parseRequestHead, type RequestHead } from './request-head.ts';
+
+/** Dependencies of the raw front end. */
+export interface FrontEndDeps {
+  host: string;
+  /** Port to listen on (0 = ephemeral). */
+  port: number;
+  /** Port of the full `Bun.serve` front on 127.0.0.1 that other requests are tunnelled to. */
+  fallbackPort: number;
+  /** Paths (without query) of the control API, always tunnelled. */
+  controlPaths: ReadonlySet<string>;
+  forward: Forwarder;
+  /** Idle timeout of a client connection between requests, seconds. */
+  idleTimeoutS: number;
+  /** True while the balancer stops: new requests get 503 `shutting_down`. */
+  draining(): boolean;
+  /** Real client address by tunnel local port, filled here and read by the fallback's `requestIP`. */
+  tunnels: Map<number, string>;
+  log: Logger;
+}
+
+/** A running front end. */
+export interface FrontEnd {
+  port: number;
+  /** Stops accepting; closes idle connections (`force`: every connection). */
+  stop(force: boolean): void;
+}
+
+interface Client {
+  socket: Socket<Client>;
+  ip: string;
+  /** Received bytes not handled yet. */
+  buf: Uint8Array | null;
+  /** A request is being answered; later bytes wait in `buf`. */
+  busy: boolean;
+  closed: boolean;
+  /** End the socket once `pending` is written. */
+  endWhenDrained: boolean;
+  /** Bytes the socket did not take yet. */
+  pending: Uint8Array[];
+  drained: (() => void) | null;
+  /** Set once the connection is tunnelled to the fallback front. */
+  tunnel: Tunnel | null;
+  /** A response body being streamed (cancelled when the client goes away). */
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+}
+
+interface Tunnel {
+  client: Client;
+  socket: Socket<Tunnel> | null;
+  pending: Uint8Array[];
+  port: number;
+}
+
+/** Client buffer size (bytes) past which a busy connection stops reading (pipelining flood). */
+const MAX_BUFFERED = 1024 * 1024;
+const SMALL_RESPONSE_BYTES = 64 * 1024;
+
+/** Starts the raw front end. @throws when the port cannot be bound. */
+export function startFrontEnd(d: FrontEndDeps): FrontEnd {
+  const clients = new Set<Client>();
+  let stopping = false;
+
+  const tunnelHandlers = {
+    binaryType: 'uint8array' as const,
+    data(t: Socket<Tunnel>, data: Uint8Array) {
+      const c = t.data.client;
+      if (c.closed) return;
+      if (!send(c, data, true)) t.pause();
+    },
+    drain(t: Socket<Tunnel>) {
+      const tun = t.data;
+      if (flushTo(t, tun.pending)) tun.client.socket.resume();
+    },
+    close(t: Socket<Tunnel>) {
+      closeTunnel(t.data);
+    },
+    end(t: Socket<Tunnel>) {
+      closeTunnel(t.data);
+    },
+    error(t: Socket<Tunnel>) {
+      closeTunnel(t.data);
+    },
+    connectError() {},
+  };
+
+  const listener: TCPSocketListener<Client> = Bun.listen<Client>({
+    hostname: d.host,
+    port: d.port,
+    socket: {
+      binaryType: 'uint8array',
+      open(s) {
+        const c: Client = {
+          socket: s,
+          ip: s.remoteAddress ?? '',
+          buf: null,
+          busy: false,
+          closed: false,
+          endWhenDrained: false,
+          pending: [],
+          drained: null,
+          tunnel: null,
+          reader: null,
+        };
+        s.data = c;
+        clients.add(c);
+        s.setNoDelay?.(true);
+        s.timeout(d.idleTimeoutS);
+      },
+      data(s, data) {
+        const c = s.data;
+        if (c.closed) return;
+        if (c.tunnel) {
+          if (c.tunnel.socket) {
+            if (!writeTo(c.tunnel.socket, c.tunnel.pending, data)) s.pause();
+          } else c.buf = c.buf ? concat(c.buf, data) : data.slice();
+          return;
+        }
+        c.buf = c.buf ? concat(c.buf, data) : data;
+        if (c.busy) {
+          if (c.buf === data) c.buf = data.slice();
+          if (c.buf.byteLength > MAX_BUFFERED) s.pause();
+          return;
+        }
+        next(c);
+        // Keep no view of Bun's receive buffer past this callback.
+        if (c.buf && c.buf.buffer === data.buffer) c.buf = c.buf.slice();
+      },
+      drain(s) {
+        const c = s.data;
+        if (!flushTo(s, c.pending)) return;
+        if (c.endWhenDrained) {
+          s.end();
+          return;
+        }
+        c.tunnel?.socket?.resume();
+        const w = c.drained;
+        c.drained = null;
+        w?.();
+      },
+      timeout(s) {
+        if (!s.data.tunnel) s.end();
+      },
+      close(s) {
+        closeClient(s.data);
+      },
+      end(s) {
+        closeClient(s.data);
+      },
+      error(s) {
+        closeClient(s.data);
+      },
+    },
+  });
+
+  function closeClient(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    clients.delete(c);
+    c.reader?.cancel().catch(() => {});
+    c.reader = null;
+    const w = c.drained;
+    c.drained = null;
+    w?.();
+    if (c.tunnel) closeTunnel(c.tunnel);
+    c.socket.end();
+  }
+
+  /** Marks `c` closed and ends its socket once the bytes queued for it are written. */
+  function endClient(c: Client): void {
+    c.closed = true;
+    clients.delete(c);
+    if (c.pending.length > 0) c.endWhenDrained = true;
+    else c.socket.end();
+  }
+
+  function closeTunnel(t: Tunnel): void {
+    if (t.port) d.tunnels.delete(t.port);
+    t.port = 0;
+    t.socket?.end();
+    if (!t.client.closed) endClient(t.client); // what the fallback sent reaches the client first
+  }
+
+  /** Handles the next complete request in `c.buf`, if any and if `c` is free. */
+  function next(c: Client): void {
+    if (c.busy || c.closed || !c.buf) return;
+    let head: RequestHead | null;
+    try {
+      head = parseRequestHead(c.buf);
+    } catch (err) {
+      const e = err as BadRequestHead;
+      reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
+      endClient(c);
+      return;
+    }
+    if (!head) return;
+    if (!fastPath(head)) {
+      tunnel(c);
+      return;
+    }
+    const rest = c.buf.subarray(head.bodyStart + Math.max(0, head.contentLength));
+    c.buf = rest.byteLength > 0 ? rest : null;
+    c.busy = true;
+    if (c.buf && c.buf.byteLength <= MAX_BUFFERED) c.socket.resume();
+    const keepAlive = head.keepAlive && !stopping && !d.draining();
+    if (d.draining()) {
+      done(
+        c,
+        reply(
+          c,
+          head.http11,
+          errorAnswer(503, 'shutting_down', 'the balancer is stopping'),
+          head.method,
+          false,
+        ),
+      );
+      return;
+    }
+    const h = head;
+    d.forward({
+      method: h.method,
+      target: h.target,
+      head: forwardedHead(h.headers, c.ip, 'http'),
+      body: undefined,
+      clientIp: c.ip,
+      header: (name) => headerOf(h, name),
+      aborted: () => c.closed,
+    }).then(
+      (a) => {
+        if (c.closed) {
+          if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+          return;
+        }
+        if (a.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(a.status))
+          void stream(c, h, a, keepAlive);
+        else done(c, reply(c, h.http11, a, h.method, keepAlive));
+      },
+      (err: unknown) => {
+        d.log.error({ err: String(err) }, 'forward failed');
+        done(c, reply(c, h.http11, errorAnswer(502, 'bad_gateway', 'internal error'), h.method, false));
+      },
+    );
+  }
+
+  function fastPath(h: RequestHead): boolean {
+    if (h.transferEncoding || h.contentLength > 0 || h.special || h.target.charCodeAt(0) !== 47) return false;
+    const q = h.target.indexOf('?');
+    return !d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
+  }
+
+  /** After a response: next request on a kept connection, or close. */
+  function done(c: Client, keepAlive: boolean): void {
+    c.busy = false;
+    if (c.closed) return;
+    if (!keepAlive || stopping) {
+      endClient(c);
+      return;
+    }
+    next(c);
+  }
+
+  /** Writes a whole answer whose body is bytes or none; returns whether the connection stays. */
+  function reply(c: Client, http11: boolean, a: ForwardAnswer, method: string, keepAlive: boolean): boolean {
+    if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {}); // HEAD or a bodiless status
+    const body = a.body instanceof Uint8Array && method !== 'HEAD' && !noBody(a.status) ? a.body : null;
+    let head = statusLine(a) + headerLines(a.headers);
+    if (!noBody(a.status) && method !== 'HEAD') head += `content-length: ${body ? body.byteLength : 0}\r\n`;
+    head += connectionLine(http11, keepAlive);
+    const headLen = Buffer.byteLength(head, 'latin1');
+    if (body && body.byteLength <= SMALL_RESPONSE_BYTES) {
+      const out = Buffer.allocUnsafe(headLen + body.byteLength);
+      out.write(head, 0, 'latin1');
+      out.set(body, headLen);
+      send(c, out, false);
+    } else {
+      send(c, Buffer.from(head, 'latin1'), false);
+      if (body) send(c, body, false);
+    }
+    return keepAlive;
+  }
+
+  /** Streams a response body (chunked for HTTP/1.1, until close for HTTP/1.0) with back-pressure. */
+  async function stream(c: Client, h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
+    const keepAlive = keep && h.http11;
+    const sse = a.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/event-stream'));
+    let head = statusLine(a) + headerLines(a.headers);
+    if (h.http11) head += 'transfer-encoding: chunked\r\n';
+    head += connectionLine(h.http11, keepAlive);
+    send(c, Buffer.from(head, 'latin1'), false);
+    const reader = (a.body as ReadableStream<Uint8Array>).getReader();
+    c.reader = reader;
+    if (sse) c.socket.timeout(0);
+    let ok = true;
+    try {
+      for (;;) {
+        const { done: end, value } = await reader.read();
+        if (c.closed) return;
+        if (end) break;
+        if (value.byteLength === 0) continue;
+        if (h.http11) {
+          const size = `${value.byteLength.toString(16)}\r\n`;
+          const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
+          out.write(size, 0, 'latin1');
+          out.set(value, size.length);
+          out.write('\r\n', size.length + value.byteLength, 'latin1');
+          send(c, out, false);
+        } else send(c, value, false);
+        if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
+      }
+      if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
+    } catch {
+      ok = false; // the upstream failed mid-body: the client sees the connection close
+    } finally {
+      c.reader = null;
+    }
+    if (c.closed) return;
+    if (sse) c.socket.timeout(d.idleTimeoutS);
+    done(c, ok && keepAlive);
+  }
+
+  /** Switches `c` to a tunnel into the fallback front; its buffered bytes go first. */
+  function tunnel(c: Client): void {
+    const t: Tunnel = { client: c, socket: null, pending: [], port: 0 };
+    c.tunnel = t;
+    c.socket.timeout(0); // the fallback front keeps its own idle timeout
+    Bun.connect<Tunnel>({
+      hostname: '127.0.0.1',
+      port: d.fallbackPort,
+      data: t,
+      socket: tunnelHandlers,
+    }).then(
+      (s) => {
+        if (c.closed) {
+          s.end();
+          return;
+        }
+        t.socket = s;
+        t.port = s.localPort;
+        d.tunnels.set(t.port, c.ip);
+        s.setNoDelay?.(true);
+        const b = c.buf;
+        c.buf = null;
+        if (b && !writeTo(s, t.pending, b)) c.socket.pause();
+      },
+      (err: unknown) => {
+        d.log.error({ err: String(err) }, 'tunnel to the full front end failed');
+        t.port = 0;
+        c.tunnel = null;
+        reply(c, true, errorAnswer(502, 'bad_gateway', 'internal front end unavailable'), 'GET', false);
+        endClient(c);
+      },
+    );
+  }
+
+  /**
+   * Writes `data` to the client (kept in order behind unsent bytes); false when it had to be queued.
+   * `copy`: `data` is Bun's receive buffer, so a queued remainder is copied.
+   */
+  function send(c: Client, data: Uint8Array, copy: boolean): boolean {
+    if (c.closed) return true;
+    if (c.pending.length > 0) {
+      c.pending.push(copy ? data.slice() : data);
+      return false;
+    }
+    const n = c.socket.write(data);
+    if (n >= data.byteLength) return true;
+    const rest = data.subarray(Math.max(0, n));
+    c.pending.push(copy ? rest.slice() : rest);
+    return false;
+  }
+
+  return {
+    port: listener.port,
+    stop(force) {
+      stopping = true;
+      listener.stop(false);
+      for (const c of [...clients]) if (force || (!c.busy && !c.tunnel)) closeClient(c);
+    },
+  };
+}
+
+/** Writes `data` to socket `s` behind `pending`; false when some of it had to be queued (copied). */
+function writeTo<T>(s: Socket<T>, pending: Uint8Array[], data: Uint8Array): boolean {
+  if (pending.length > 0) {
+    pending.push(data.slice());
+    return false;
+  }
+  const n = s.write(data);
+  if (n >= data.byteLength) return true;
+  pending.push(data.slice(Math.max(0, n)));
+  return false;
+}
+
+/** Writes queued bytes on drain; true once the queue is empty. */
+function flushTo<T>(s: Socket<T>, pending: Uint8Array[]): boolean {
+  while (pending.length > 0) {
+    const b = pending[0] as Uint8Array;
+    const n = s.write(b);
+    if (n < b.byteLength) {
+      pending[0] = b.subarray(Math.max(0, n));
+      return false;
+    }
+    pending.shift();
+  }
+  return true;
+}
+
+function headerOf(h: RequestHead, name: string): string | undefined {
+  for (const [k, v] of h.headers) if (k === name) return v;
+  return undefined;
+}
+
+function noBody(status: number): boolean {
+  return status === 204 || status === 304 || status < 200;
+}
+
+function statusLine(a: ForwardAnswer): string {
+  return `HTTP/1.1 ${a.status} ${a.statusText || STATUS_CODES[a.status] || ''}\r\n`;
+}
+
+function headerLines(headers: readonly [string, string][]): string {
+  let out = '';
+  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
+  return out;
+}
+
+function connectionLine(http11: boolean, keepAlive: boolean): string {
+  if (!keepAlive) return 'connection: close\r\n\r\n';
+  return http11 ? '\r\n' : 'connection: keep-alive\r\n\r\n';
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}

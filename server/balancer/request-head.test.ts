@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'bun:test';
+import { BadRequestHead, parseRequestHead } from './request-head.ts';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('parseRequestHead', () => {
+  test('a GET head gives method, target, lower-cased headers in order and the body offset', () => {
+    const raw = 'GET /a?b=1 HTTP/1.1\r\nHost: x:1\r\nX-Thing:  v \r\n\r\nNEXT';
+    expect(parseRequestHead(bytes(raw))).toEqual({
+      method: 'GET',
+      target: '/a?b=1',
+      http11: true,
+      headers: [
+        ['host', 'x:1'],
+        ['x-thing', 'v'],
+      ],
+      contentLength: -1,
+      transferEncoding: false,
+      special: false,
+      keepAlive: true,
+      bodyStart: raw.length - 4,
+    });
+  });
+
+  test('an incomplete head gives null', () => {
+    expect(parseRequestHead(bytes('GET / HTTP/1.1\r\nHost: x\r\n'))).toBeNull();
+  });
+
+  test.each([
+    ['GET / HTTP/1.1\r\nConnection: close\r\n\r\n', true, false],
+    ['GET / HTTP/1.0\r\n\r\n', false, false],
+    ['GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n', false, true],
+    ['GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n', true, true],
+  ])('%j: HTTP/1.1 %p, keep-alive %p', (raw, http11, keepAlive) => {
+    const h = parseRequestHead(bytes(raw));
+    expect(h?.http11).toBe(http11);
+    expect(h?.keepAlive).toBe(keepAlive);
+  });
+
+  test('body framing, Upgrade and Expect are noted for the fast-path decision', () => {
+    const te = parseRequestHead(bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    expect(te?.transferEncoding).toBe(true);
+    expect(parseRequestHead(bytes('POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n'))?.contentLength).toBe(12);
+    expect(parseRequestHead(bytes('POST / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n'))?.special).toBe(true);
+    expect(parseRequestHead(bytes('GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n'))?.special).toBe(true);
+  });
+
+  test.each([
+    ['GARBAGE\r\n\r\n', 400],
+    ['GET /\r\n\r\n', 400],
+    ['G(T / HTTP/1.1\r\n\r\n', 400],
+    ['GET / HTTP/2.0\r\n\r\n', 505],
+    ['GET / HTTP/1.1\r\nno colon\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nBad Name: v\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
+    [`GET / HTTP/1.1\r\nX: ${'a'.repeat(70 * 1024)}\r\n\r\n`, 431],
+  ])('%#: a bad head is refused with status %d', (raw, status) => {
+    let err: unknown;
+    try {
+      parseRequestHead(bytes(raw));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BadRequestHead);
+    expect((err as BadRequestHead).status).toBe(status as 400);
+  });
+});
