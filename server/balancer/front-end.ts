@@ -284,7 +284,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     let head = statusLine(a) + headerLines(a.headers);
     if (!noBody(a.status) && method !== 'HEAD') head += `content-length: ${body ? body.byteLength : 0}\r\n`;
     head += connectionLine(http11, keepAlive);
-    const headLen = Buffer.byteLength(head, 'latin1');
+    const headLen = head.length; // latin1: one byte per char
     if (body && body.byteLength <= SMALL_RESPONSE_BYTES) {
       const out = Buffer.allocUnsafe(headLen + body.byteLength);
       out.write(head, 0, 'latin1');

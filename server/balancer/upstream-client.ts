@@ -84,6 +84,8 @@ interface Conn {
   host: string;
   /** Index in `live` while open, -1 otherwise. */
   slot: number;
+  /** Reading is paused (back-pressure from a streamed body). */
+  paused: boolean;
   socket: Socket<Conn> | null;
   ex: Exchange | null;
   buf: Uint8Array | null;
@@ -93,7 +95,6 @@ interface Conn {
   drained: (() => void) | null;
 }
 
-const encoder = new TextEncoder();
 
 /** Request bodies up to this size (bytes) are written together with the head. */
 const SMALL_BODY_BYTES = 16 * 1024;
@@ -155,6 +156,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
       origin,
       host: origin.slice(origin.indexOf('//') + 2),
       slot: -1,
+      paused: false,
       socket: null,
       ex: null,
       buf: null,
@@ -198,7 +200,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     c.ex = null;
     c.buf = null;
     if (c.closed) return;
-    c.socket?.resume(); // a streamed body may have paused it for back-pressure
+    if (c.paused) {
+      c.paused = false;
+      c.socket?.resume(); // a streamed body paused it for back-pressure
+    }
     const next = waiters.get(c.origin)?.shift();
     if (next) {
       next(c);
@@ -238,16 +243,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
 
   function write(c: Conn, data: Uint8Array | string): void {
     if (c.closed || !c.socket) return;
+    // Header text is latin1 (one byte per char, as it was read): byte-exact, and its length is known.
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
     if (c.pending.length > 0) {
-      c.pending.push(typeof data === 'string' ? encoder.encode(data) : data);
+      c.pending.push(bytes);
       return;
     }
-    const n = c.socket.write(data);
-    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    if (n < len) {
-      const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-      c.pending.push(bytes.subarray(Math.max(0, n)));
-    }
+    const n = c.socket.write(bytes);
+    if (n < bytes.byteLength) c.pending.push(bytes.subarray(Math.max(0, n)));
   }
 
   function flush(c: Conn): void {
@@ -289,7 +292,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     if (b instanceof Uint8Array) {
       const head = `${req.method} ${req.target} HTTP/1.1\r\nhost: ${c.host}\r\n${req.head}content-length: ${b.byteLength}\r\n\r\n`;
       // A small body goes out with its head in one write (one send instead of two).
-      if (b.byteLength <= SMALL_BODY_BYTES) write(c, concat(encoder.encode(head), b));
+      if (b.byteLength <= SMALL_BODY_BYTES) write(c, concat(Buffer.from(head, 'latin1'), b));
       else {
         write(c, head);
         write(c, b);
@@ -533,7 +536,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
       fail(c, err);
       return;
     }
-    if (!ex.finished && (ctrl.desiredSize ?? 1) <= 0) c.socket?.pause();
+    if (!ex.finished && (ctrl.desiredSize ?? 1) <= 0 && !c.paused) {
+      c.paused = true;
+      c.socket?.pause();
+    }
   }
 
   function stream(c: Conn, ex: Exchange, first: Uint8Array[]): ReadableStream<Uint8Array> {
@@ -544,6 +550,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
           for (const p of first) ctrl.enqueue(p);
         },
         pull() {
+          if (!c.paused) return;
+          c.paused = false;
           c.socket?.resume();
         },
         cancel() {
