@@ -219,6 +219,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     const rest = c.buf.subarray(head.bodyStart + Math.max(0, head.contentLength));
     c.buf = rest.byteLength > 0 ? rest : null;
     c.busy = true;
+    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+    c.socket.timeout(d.idleTimeoutS);
     if (c.buf && c.buf.byteLength <= MAX_BUFFERED) c.socket.resume();
     const keepAlive = head.keepAlive && !stopping && !d.draining();
     if (d.draining()) {
@@ -274,6 +276,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       endClient(c);
       return;
     }
+    c.socket.timeout(d.idleTimeoutS); // the idle wait for the next request starts now
     next(c);
   }
 
@@ -323,6 +326,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
           out.write('\r\n', size.length + value.byteLength, 'latin1');
           send(c, out, false);
         } else send(c, value, false);
+        if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
         if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
       }
       if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
