@@ -27,7 +27,9 @@ const TOKEN = 'bench-token-0123456789abcdef';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonescale-bench-'));
 const procs = new Set<Bun.Subprocess>();
-let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
+// Below Linux's ephemeral range (32768+): the 10,000-connection run leaves that many client ports in
+// TIME_WAIT, and a listener there fails with EADDRINUSE in the next run.
+let nextPort = 20_000 + Math.floor(Math.random() * 12_000);
 
 function cleanup(): void {
   for (const p of procs) p.kill('SIGTERM');
