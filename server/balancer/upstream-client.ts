@@ -95,7 +95,6 @@ interface Conn {
   drained: (() => void) | null;
 }
 
-
 /** Request bodies up to this size (bytes) are written together with the head. */
 const SMALL_BODY_BYTES = 16 * 1024;
 
