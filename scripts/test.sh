@@ -18,7 +18,10 @@ status=0
 
 echo "== services (redis, kafka, influxdb, docker)"
 services_before=$(bash scripts/services.sh status 2>/dev/null | awk '$2 == "up" { print $1 }' | tr '\n' ' ')
+services_stopped=0
 stop_services() {
+  [ "$services_stopped" = 1 ] && return 0
+  services_stopped=1
   local started=()
   for s in redis kafka influx docker; do [[ " $services_before " == *" $s "* ]] || started+=("$s"); done
   [ ${#started[@]} = 0 ] || bash scripts/services.sh down "${started[@]}" || true
@@ -62,6 +65,8 @@ read -r p_pass p_fail p_skip < <(bun -e '
   const s = (await f.exists()) ? (await f.json()).stats : { expected: 0, unexpected: 1, skipped: 0, flaky: 0 };
   console.log(s.expected + s.flaky, s.unexpected, s.skipped);
 ' "$out/pw.json")
+
+stop_services # before the summary, so the closing line is the last one printed
 
 echo
 echo "bun-test:   ${b_pass} passed, ${b_fail} failed, ${b_skip} skipped"
