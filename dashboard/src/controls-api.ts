@@ -6,6 +6,7 @@
  * follow a failover. Errors carry the monitor's JSON `message`.
  */
 import type { ScenarioMode } from '../../server/shared/types.ts';
+import type { LoadView } from '../../server/monitor/load-controller.ts';
 
 declare global {
   interface Window {
@@ -18,27 +19,8 @@ export function pageKey(): string | null {
   return typeof window !== 'undefined' ? (window.__ZONESCALE_DASHBOARD__?.key ?? null) : null;
 }
 
-/** A load run as `GET /control/load` returns it. Latencies ms, rates req/s. */
-export interface LoadRunView {
-  running: boolean;
-  target: string;
-  targetUrl: string;
-  path: string;
-  rate: number;
-  durationS: number;
-  startedAt: number;
-  elapsedS: number;
-  planned: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  dropped: number;
-  rps: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  stoppedEarly: boolean;
-}
+/** A load run as `GET /control/load` returns it (the monitor's own type). Latencies ms, rates req/s. */
+export type LoadRunView = LoadView;
 
 async function call<T>(monitor: string, method: string, path: string, body?: unknown): Promise<T> {
   const key = pageKey();
