@@ -8,13 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testBasePort } from '../server/dev/layout.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'zonescale-e2e-'));
   const info = join(dir, 'cluster.json');
-  const basePort = 30000 + Math.floor(Math.random() * 20) * 100;
+  const basePort = testBasePort('e2e');
   let child: ChildProcess;
   try {
     child = spawn('bun', [resolve(here, 'cluster-process.ts'), info, String(basePort), dir], {

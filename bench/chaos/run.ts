@@ -29,6 +29,7 @@ import {
 } from '../support/cluster-probe.ts';
 import { disagreements } from './agreement.ts';
 import { type ChaosAction, chaosSchedule } from './schedule.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 
 const DURATION_MS = Number(process.env.DURATION_S ?? 60) * 1_000;
 const SEED = Number(process.env.SEED ?? 1);
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   console.log(`chaos run: ${DURATION_MS / 1000} s, seed ${SEED}, ${schedule.length} actions planned`);
   if (redisSkip) console.log(`  Redis restart skipped: ${redisSkip}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-chaos-'));
-  const basePort = 27000 + Math.floor(Math.random() * 30) * 100;
+  const basePort = testBasePort('chaos-bench');
   // On Redis the registry outlives the run: a fresh cluster id keeps an earlier run's keys (term,
   // containers, events) out of this one.
   const clusterId = redisSkip ? 'chaos' : `chaos-${Math.floor(Date.now() / 1000)}`;

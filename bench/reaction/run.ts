@@ -20,6 +20,7 @@ import { SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-s
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
 import { BENCH_MONITOR_ARGS, secs, summary } from '../support/cluster-probe.ts';
 import { type Bench, deadServer, failover, scaleOut } from './measure.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 
 const REPS = Number(process.env.REPS ?? 5);
 const ZONES = ['zone1', 'zone2', 'zone3'];
@@ -86,7 +87,7 @@ type RuntimeName = 'process' | 'docker';
 
 async function measureOn(runtimeName: RuntimeName): Promise<Record<string, number[]>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-reaction-'));
-  const basePort = 24000 + Math.floor(Math.random() * 30) * 100;
+  const basePort = testBasePort('reaction-bench');
   // A fresh cluster id per Docker pass, so containers of an earlier run cannot be mistaken for ours.
   const clusterId =
     runtimeName === 'docker' ? `reaction-docker-${Math.floor(Date.now() / 1000)}` : 'reaction';

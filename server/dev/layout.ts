@@ -29,3 +29,26 @@ export function clusterLayout(basePort = 7000, monitors = 3): ClusterLayout {
     gatewayPort: basePort + 10,
   };
 }
+
+/** Suites that start whole clusters; each gets its own window of ports. */
+export const PORT_WINDOWS = [
+  'e2e',
+  'cluster-test',
+  'fencing-test',
+  'monitor-test',
+  'reaction-bench',
+  'chaos-bench',
+] as const;
+
+/**
+ * A base port for a test or bench cluster: random within the suite's own 3,000-port window, and
+ * below Linux's ephemeral range (32768–60999), so an outgoing connection of another process can
+ * never hold one of the cluster's ports (it did: a collector on 40000 failed to bind and its zone
+ * saw no samples). Windows start at 10000, above the dev cluster (7000–9199) and the services
+ * (6379, 8086, 9092). @throws RangeError for an unknown suite
+ */
+export function testBasePort(suite: (typeof PORT_WINDOWS)[number], rand: () => number = Math.random): number {
+  const window = PORT_WINDOWS.indexOf(suite);
+  if (window < 0) throw new RangeError(`unknown port window ${suite}`);
+  return 10_000 + window * 3_000 + Math.floor(rand() * 8) * 100;
+}

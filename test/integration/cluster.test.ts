@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
 import type { ClusterState, ContainerRecord } from '../../server/shared/types.ts';
 import { startTraffic } from '../support/traffic.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-it-'));
-const basePort = 40000 + Math.floor(Math.random() * 50) * 100;
+const basePort = testBasePort('cluster-test');
 let cluster: Cluster;
 
 const zone = (s: ClusterState, z: string) => s.zones.find((x) => x.zone === z)!;

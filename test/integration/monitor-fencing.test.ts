@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { openRuntime } from '../../server/adapters/select.ts';
 import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
 import type { ClusterEvent, ContainerRecord } from '../../server/shared/types.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-fencing-'));
-const basePort = 35000 + Math.floor(Math.random() * 40) * 100;
+const basePort = testBasePort('fencing-test');
 let cluster: Cluster;
 let pausedPid: number | null = null;
 

@@ -19,9 +19,10 @@ import { startMonitor } from '../../server/monitor/start.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
 import type { ClusterState } from '../../server/shared/types.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-monitor-it-'));
-const base = 30000 + Math.floor(Math.random() * 90) * 100;
+const base = testBasePort('monitor-test');
 const token = randomBytes(24).toString('hex');
 const cluster = 'monit';
 const url = (port: number) => `http://127.0.0.1:${port}`;
