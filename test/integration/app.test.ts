@@ -9,19 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { metricsStorePath, SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
+import { freePort } from '../support/ports.ts';
 
 const ROOT = resolve(import.meta.dir, '../..');
 const TOKEN = 'integration-app-token-0123456';
 const CLUSTER = 'itest';
 
 /** A free ephemeral port on 127.0.0.1 (bound once, then released). */
-function freePort(): number {
-  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const p = s.port;
-  s.stop(true);
-  return p!;
-}
-
 async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,

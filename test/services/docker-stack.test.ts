@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { DockerRuntime } from '../../server/adapters/docker/runtime-docker.ts';
 import { buildImage, eventually, REPO, RUN_ID, requireService, SERVICES } from './services.ts';
+import { freePort } from '../support/ports.ts';
 
 const ok = await requireService('docker', 'redis');
 const cluster = `stack${RUN_ID}`;
@@ -22,13 +23,6 @@ afterAll(async () => {
 }, 60_000);
 
 /** A free 127.0.0.1 port from the kernel's ephemeral range. */
-function freePort(): number {
-  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = s.port as number;
-  s.stop(true);
-  return port;
-}
-
 function monitor(id: number, port: number, balancerBase: number, appPort: number) {
   const p = Bun.spawn(
     [

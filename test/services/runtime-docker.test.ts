@@ -10,6 +10,7 @@ import { DockerRuntime } from '../../server/adapters/docker/runtime-docker.ts';
 import { runtimeContract } from '../../server/adapters/runtime.contract.ts';
 import type { ContainerSpec } from '../../server/adapters/runtime.ts';
 import { eventually, RUN_ID, requireService } from './services.ts';
+import { freePort } from '../support/ports.ts';
 
 const ok = await requireService('docker');
 const BASE = 'zonescale/bun-base:local';
@@ -17,13 +18,6 @@ let clusters = 0;
 const runtimes: DockerRuntime[] = [];
 
 /** A free 127.0.0.1 port from the kernel's ephemeral range. */
-function freePort(): number {
-  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = s.port as number;
-  s.stop(true);
-  return port;
-}
-
 function runtime(cluster = `t${RUN_ID}${++clusters}`): DockerRuntime {
   const rt = new DockerRuntime({
     cluster,

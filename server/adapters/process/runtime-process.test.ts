@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { runtimeContract } from '../runtime.contract.ts';
 import type { ContainerSpec } from '../runtime.ts';
 import { isContainerProcess, type ProcessRecord, ProcessRuntime, STOP_GRACE_MS } from './runtime-process.ts';
+import { freePort } from '../../../test/support/ports.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'zonescale-runtime-'));
 const runtimes: ProcessRuntime[] = [];
@@ -20,13 +21,6 @@ const strayPids: number[] = [];
 let dirs = 0;
 
 /** A free 127.0.0.1 port from the kernel's ephemeral range. */
-function freePort(): number {
-  const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = s.port as number;
-  s.stop(true);
-  return port;
-}
-
 /** A tiny HTTP server child; with `ignoreTerm` it ignores SIGTERM. */
 function tinyServer(spec: ContainerSpec, ignoreTerm = false): string[] {
   const script = `${ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}
