@@ -19,8 +19,11 @@ afterEach(() => {
   rig = null;
 });
 
-/** A front end over a fake forwarder (echoes the target) and a fallback `Bun.serve` that names itself. */
-function setup(answer?: (r: ForwardRequest) => ForwardAnswer): Rig {
+/**
+ * A front end over a fake forwarder (echoes the target; answers synchronously, or on a later turn
+ * with `later`) and a fallback `Bun.serve` that names itself. `seen` keeps a copy of each request.
+ */
+function setup(answer?: (r: ForwardRequest) => ForwardAnswer, later = false): Rig {
   const seen: ForwardRequest[] = [];
   const tunnels = new Map<number, string>();
   const fallback = Bun.serve({
@@ -39,16 +42,16 @@ function setup(answer?: (r: ForwardRequest) => ForwardAnswer): Rig {
     port: 0,
     fallbackPort: fallback.port as number,
     controlPaths: new Set(['/pools']),
-    forward: async (r) => {
-      seen.push(r);
-      return (
-        answer?.(r) ?? {
-          status: 200,
-          statusText: 'OK',
-          headers: [['content-type', 'text/plain']],
-          body: enc.encode(`fast ${r.target}`),
-        }
-      );
+    forward: (r, done) => {
+      seen.push({ ...r });
+      const a = answer?.(r) ?? {
+        status: 200,
+        statusText: 'OK',
+        headers: [['content-type', 'text/plain']],
+        body: enc.encode(`fast ${r.target}`),
+      };
+      if (later) setTimeout(() => done(a), 1);
+      else done(a);
     },
     idleTimeoutS: 10,
     draining: () => false,
@@ -82,20 +85,60 @@ async function exchange(port: number, raw: string, until: (s: string) => boolean
   return got;
 }
 
+const latin1 = new TextDecoder('latin1');
+
 describe('raw front end', () => {
-  test('pipelined GETs on one keep-alive connection are answered in order with a content length', async () => {
+  test.each([
+    ['synchronous', false],
+    ['later', true],
+  ])(
+    'pipelined GETs on one keep-alive connection are answered in order with a content length (%s answers)',
+    async (_how, later) => {
+      const { front, seen } = setup(undefined, later);
+      const got = await exchange(
+        front.port,
+        'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n',
+        (s) => s.includes('fast /c'),
+      );
+      expect(got.indexOf('fast /a')).toBeGreaterThan(0);
+      expect(got.indexOf('fast /a')).toBeLessThan(got.indexOf('fast /b?q=1'));
+      expect(got.indexOf('fast /b?q=1')).toBeLessThan(got.indexOf('fast /c'));
+      expect(got).toContain('content-length: 7\r\n');
+      expect(seen.map((r) => r.target)).toEqual(['/a', '/b?q=1', '/c']);
+      // The upstream head is the client's own bytes plus the X-Forwarded-* lines.
+      expect(latin1.decode(seen[0]?.rawHead)).toBe(
+        'GET /a HTTP/1.1\r\nHost: x\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: x\r\n\r\n',
+      );
+    },
+  );
+
+  test('a raw upstream answer reaches an HTTP/1.1 client byte for byte; an HTTP/1.0 client gets it re-framed', async () => {
+    const upstream = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Up: 1\r\n\r\nok';
+    const { front } = setup(() => ({
+      status: 200,
+      statusText: '',
+      headers: [],
+      body: null,
+      raw: enc.encode(upstream),
+    }));
+    const got = await exchange(front.port, 'GET /r HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.endsWith('ok'));
+    expect(got).toBe(upstream);
+    const old = await exchange(front.port, 'GET /r HTTP/1.0\r\n\r\n', () => false);
+    expect(old.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
+    expect(old).toContain('x-up: 1\r\n');
+    expect(old).toContain('content-length: 2\r\n');
+    expect(old).toContain('connection: close\r\n');
+    expect(old.endsWith('\r\n\r\nok')).toBe(true);
+  });
+
+  test('a request without Host or over HTTP/1.0 goes upstream as header lines, not spliced bytes', async () => {
     const { front, seen } = setup();
-    const got = await exchange(
-      front.port,
-      'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: x\r\n\r\n',
-      (s) => s.includes('fast /b?q=1'),
+    await exchange(front.port, 'GET /h HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (s) =>
+      s.includes('fast /h'),
     );
-    expect(got.indexOf('fast /a')).toBeGreaterThan(0);
-    expect(got.indexOf('fast /a')).toBeLessThan(got.indexOf('fast /b?q=1'));
-    expect(got).toContain('content-length: 7\r\n');
-    expect(seen.map((r) => r.target)).toEqual(['/a', '/b?q=1']);
-    expect(seen[0]?.head).toContain('x-forwarded-for: 127.0.0.1\r\n');
-    expect(seen[0]?.head).toContain('x-forwarded-host: x\r\n');
+    expect(seen[0]?.rawHead).toBeUndefined();
+    expect(seen[0]?.hasHost).toBe(false);
+    expect(seen[0]?.head).toBe('x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\n');
   });
 
   test('a malformed request gets a 400 JSON error and the connection closes', async () => {

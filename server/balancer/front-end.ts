@@ -2,8 +2,11 @@
  * The balancer's raw HTTP/1.1 front end (`Bun.listen`): it reads each client request head itself
  * and, for the plain case — origin-form target outside the control paths, no request body, no
  * `Upgrade`/`Expect` — forwards it through the shared forwarder and writes the answer back on the
- * socket (one write for a small response; a streamed body goes out chunked, with back-pressure, and
- * SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per exchange cost about a
+ * socket. On the common path no header is parsed into strings twice: the upstream request head is
+ * spliced from the client's bytes (`splicedRequestHead`), and a clean upstream response (`raw`) is
+ * written to the client as received, from inside the upstream socket's data event. Otherwise the
+ * answer is re-serialised (one write for a small response; a streamed body goes out chunked, with
+ * back-pressure, and SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per exchange cost about a
  * third of the balancer's CPU (profile); this path skips both. Every other request — control API,
  * WebSocket upgrades, request bodies, absolute targets — switches its connection, for the rest of
  * its life, to a byte tunnel into the full `Bun.serve` front on a loopback port, so all of its
@@ -13,9 +16,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../shared/logger.ts';
-import { forwardedHead } from './headers.ts';
-import type { ForwardAnswer, Forwarder } from './proxy.ts';
+import { forwardedHead, splicedRequestHead } from './headers.ts';
+import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
+import { detach } from './upstream-client.ts';
 import { BadRequestHead, parseRequestHead, type RequestHead } from './request-head.ts';
 
 /** Dependencies of the raw front end. */
@@ -61,6 +65,15 @@ interface Client {
   tunnel: Tunnel | null;
   /** A response body being streamed (cancelled when the client goes away). */
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** The request being answered, and whether its connection stays open after it. */
+  cur: RequestHead | null;
+  keepAlive: boolean;
+  /** Inside `d.forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
+  inForward: boolean;
+  /** The forward request, reused for each request of the connection (one at a time). */
+  fwd: ForwardRequest;
+  /** Receives the forwarder's answer for `cur` (made once per connection). */
+  onAnswer: (a: ForwardAnswer) => void;
 }
 
 interface Tunnel {
@@ -108,18 +121,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     socket: {
       binaryType: 'uint8array',
       open(s) {
-        const c: Client = {
-          socket: s,
-          ip: s.remoteAddress ?? '',
-          buf: null,
-          busy: false,
-          closed: false,
-          endWhenDrained: false,
-          pending: [],
-          drained: null,
-          tunnel: null,
-          reader: null,
-        };
+        const c = newClient(s);
         s.data = c;
         clients.add(c);
         s.setNoDelay?.(true);
@@ -199,67 +201,106 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     if (!t.client.closed) endClient(t.client); // what the fallback sent reaches the client first
   }
 
-  /** Handles the next complete request in `c.buf`, if any and if `c` is free. */
+  function newClient(s: Socket<Client>): Client {
+    const c: Client = {
+      socket: s,
+      ip: s.remoteAddress ?? '',
+      buf: null,
+      busy: false,
+      closed: false,
+      endWhenDrained: false,
+      pending: [],
+      drained: null,
+      tunnel: null,
+      reader: null,
+      cur: null,
+      keepAlive: false,
+      inForward: false,
+      fwd: {
+        method: '',
+        target: '',
+        head: '',
+        hasHost: false,
+        body: undefined,
+        clientIp: '',
+        header: (name) => (c.cur ? headerOf(c.cur, name) : undefined),
+        aborted: () => c.closed,
+      },
+      onAnswer: (a) => answer(c, a),
+    };
+    c.fwd.clientIp = c.ip;
+    return c;
+  }
+
+  /** Handles the complete requests in `c.buf` while `c` is free (answers given synchronously loop here). */
   function next(c: Client): void {
-    if (c.busy || c.closed || !c.buf) return;
-    let head: RequestHead | null;
-    try {
-      head = parseRequestHead(c.buf);
-    } catch (err) {
-      const e = err as BadRequestHead;
-      reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
-      endClient(c);
-      return;
-    }
-    if (!head) return;
-    if (!fastPath(head)) {
-      tunnel(c);
-      return;
-    }
-    const rest = c.buf.subarray(head.bodyStart + Math.max(0, head.contentLength));
-    c.buf = rest.byteLength > 0 ? rest : null;
-    c.busy = true;
-    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
-    c.socket.timeout(d.idleTimeoutS);
-    if (c.buf && c.buf.byteLength <= MAX_BUFFERED) c.socket.resume();
-    const keepAlive = head.keepAlive && !stopping && !d.draining();
-    if (d.draining()) {
-      done(
-        c,
-        reply(
-          c,
-          head.http11,
-          errorAnswer(503, 'shutting_down', 'the balancer is stopping'),
-          head.method,
-          false,
-        ),
-      );
-      return;
-    }
-    const h = head;
-    d.forward({
-      method: h.method,
-      target: h.target,
-      head: forwardedHead(h.headers, c.ip, 'http'),
-      body: undefined,
-      clientIp: c.ip,
-      header: (name) => headerOf(h, name),
-      aborted: () => c.closed,
-    }).then(
-      (a) => {
-        if (c.closed) {
-          if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
-          return;
-        }
-        if (a.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(a.status))
-          void stream(c, h, a, keepAlive);
-        else done(c, reply(c, h.http11, a, h.method, keepAlive));
-      },
-      (err: unknown) => {
+    while (!c.busy && !c.closed && c.buf) {
+      const buf = c.buf;
+      let head: RequestHead | null;
+      try {
+        head = parseRequestHead(buf);
+      } catch (err) {
+        const e = err as BadRequestHead;
+        reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
+        endClient(c);
+        return;
+      }
+      if (!head) return;
+      if (!fastPath(head)) {
+        tunnel(c);
+        return;
+      }
+      const rest = buf.subarray(head.bodyStart + Math.max(0, head.contentLength));
+      c.buf = rest.byteLength > 0 ? rest : null;
+      c.busy = true;
+      // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+      c.socket.timeout(d.idleTimeoutS);
+      if (c.buf && c.buf.byteLength <= MAX_BUFFERED) c.socket.resume();
+      if (d.draining()) {
+        const a = errorAnswer(503, 'shutting_down', 'the balancer is stopping');
+        done(c, reply(c, head.http11, a, head.method, false));
+        return;
+      }
+      c.cur = head;
+      c.keepAlive = head.keepAlive && !stopping;
+      const f = c.fwd;
+      f.method = head.method;
+      f.target = head.target;
+      f.rawHead = splicedRequestHead(buf, head, c.ip, 'http') ?? undefined;
+      f.hasHost = f.rawHead !== undefined || headerOf(head, 'host') !== undefined;
+      f.head = f.rawHead ? '' : forwardedHead(head.headers, c.ip, 'http');
+      c.inForward = true;
+      try {
+        d.forward(f, c.onAnswer);
+      } catch (err) {
         d.log.error({ err: String(err) }, 'forward failed');
-        done(c, reply(c, h.http11, errorAnswer(502, 'bad_gateway', 'internal error'), h.method, false));
-      },
-    );
+        if (c.cur === head) answer(c, errorAnswer(502, 'bad_gateway', 'internal error'));
+      } finally {
+        c.inForward = false;
+      }
+    }
+  }
+
+  /** The forwarder's answer to `c.cur`: written back (as received when it is `raw` and fits). */
+  function answer(c: Client, a: ForwardAnswer): void {
+    const h = c.cur;
+    if (!h) return; // answered already
+    c.cur = null;
+    if (c.closed) {
+      if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+      c.busy = false;
+      return;
+    }
+    if (a.raw && h.http11 && c.keepAlive) {
+      // HTTP/1.1 to HTTP/1.1, both kept open, nothing to rewrite: the upstream's bytes as they came.
+      send(c, a.raw, true);
+      done(c, true);
+      return;
+    }
+    const kept = a.raw ? detach(a) : a;
+    if (kept.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(kept.status))
+      void stream(c, h, kept, c.keepAlive);
+    else done(c, reply(c, h.http11, kept, h.method, c.keepAlive));
   }
 
   function fastPath(h: RequestHead): boolean {
@@ -277,7 +318,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       return;
     }
     c.socket.timeout(d.idleTimeoutS); // the idle wait for the next request starts now
-    next(c);
+    if (!c.inForward) next(c);
   }
 
   /** Writes a whole answer whose body is bytes or none; returns whether the connection stays. */

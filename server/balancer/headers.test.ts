@@ -1,6 +1,14 @@
 /** Proxy header rewriting. */
 import { describe, expect, test } from 'bun:test';
-import { clientResponseHeaders, pathAndQuery, pathOnly, upstreamRequestHeaders } from './headers.ts';
+import {
+  clientResponseHeaders,
+  forwardedHead,
+  pathAndQuery,
+  pathOnly,
+  splicedRequestHead,
+  upstreamRequestHeaders,
+} from './headers.ts';
+import { parseRequestHead, type RequestHead } from './request-head.ts';
 
 describe('upstreamRequestHeaders', () => {
   test('hop-by-hop headers and those named in Connection are removed', () => {
@@ -65,4 +73,48 @@ describe('pathAndQuery / pathOnly', () => {
       expect(pathOnly(url)).toBe(p);
     });
   }
+});
+
+describe('splicedRequestHead', () => {
+  const latin1 = new TextDecoder('latin1');
+  const spliced = (raw: string, ip = '10.0.0.9') => {
+    const buf = new Uint8Array(Buffer.from(raw, 'latin1'));
+    const head = parseRequestHead(buf) as RequestHead;
+    const out = splicedRequestHead(buf, head, ip, 'http');
+    return out ? latin1.decode(out) : null;
+  };
+
+  test('a plain head is copied as it came, then the X-Forwarded-* lines', () => {
+    expect(spliced('GET /a?b=1 HTTP/1.1\r\nHost: shop:80\r\nAccept: */*\r\n\r\n')).toBe(
+      'GET /a?b=1 HTTP/1.1\r\nHost: shop:80\r\nAccept: */*\r\n' +
+        'x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: shop:80\r\n\r\n',
+    );
+  });
+
+  test('hop-by-hop lines, those Connection names and client X-Forwarded-* are cut; the chain is appended to', () => {
+    const out = spliced(
+      'GET / HTTP/1.1\r\nConnection: keep-alive, X-Secret\r\nHost: h\r\nX-Secret: 1\r\nKeep-Alive: 5\r\n' +
+        'X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Proto: https\r\nAccept: a\r\n\r\n',
+    );
+    expect(out).toBe(
+      'GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\n' +
+        'x-forwarded-for: 1.1.1.1, 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n\r\n',
+    );
+  });
+
+  test('keeps the same lines as forwardedHead (the header-line path), byte for byte', () => {
+    const raw = 'GET /x HTTP/1.1\r\nHost: h\r\nTE: trailers\r\nCookie: a=1\r\nContent-Length: 0\r\n\r\n';
+    const head = parseRequestHead(new Uint8Array(Buffer.from(raw, 'latin1'))) as RequestHead;
+    const lines = forwardedHead(head.headers, '10.0.0.9', 'http');
+    expect(spliced(raw)?.toLowerCase()).toBe(`get /x http/1.1\r\n${lines}\r\n`.toLowerCase());
+  });
+
+  test('no Host, or HTTP/1.0: null (the upstream client adds the Host itself)', () => {
+    expect(spliced('GET / HTTP/1.1\r\nAccept: a\r\n\r\n')).toBeNull();
+    expect(spliced('GET / HTTP/1.0\r\nHost: h\r\n\r\n')).toBeNull();
+  });
+
+  test('latin1 bytes in a header value are copied unchanged', () => {
+    expect(spliced('GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf\xe9\r\n\r\n')).toContain('X-Name: caf\xe9\r\n');
+  });
 });

@@ -2,10 +2,12 @@
  * Header rewriting for the proxy, pure: hop-by-hop headers (RFC 9110 §7.6.1, plus any named in
  * `Connection`) are removed in both directions; requests gain `X-Forwarded-For` (appended to an
  * existing chain), `X-Forwarded-Proto` and `X-Forwarded-Host` (overwritten: this balancer does not
- * trust a client's claims about them). `Host` is left to the upstream client to set.
+ * trust a client's claims about them). The client's `Host` is passed through, as HAProxy, Envoy and
+ * Traefik do by default; the upstream client adds the upstream's own only when the client sent none.
  */
 
 import { HOP_BY_HOP } from './http1.ts';
+import type { RequestHead } from './request-head.ts';
 
 /** Removes hop-by-hop headers from `h` in place and returns it. */
 export function stripHopByHop(h: Headers): Headers {
@@ -51,7 +53,6 @@ export function pathOnly(url: string): string {
 
 const SKIP_UPSTREAM: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP,
-  'host',
   'content-length',
   'x-forwarded-for',
   'x-forwarded-proto',
@@ -60,8 +61,8 @@ const SKIP_UPSTREAM: ReadonlySet<string> = new Set([
 
 /**
  * The header block (`name: value\r\n` lines) sent upstream for a client request by the raw upstream
- * client: end-to-end headers of `src` without hop-by-hop ones (and those named in `Connection`),
- * `Host` and framing headers (the client adds Host and framing), then the X-Forwarded-* headers as
+ * client: end-to-end headers of `src` (`Host` included) without hop-by-hop ones (and those named in
+ * `Connection`) and framing headers (the client adds framing), then the X-Forwarded-* headers as
  * `upstreamRequestHeaders` sets them. Header values cannot hold CR/LF (the HTTP parser refuses them).
  */
 export function forwardedHead(
@@ -75,9 +76,9 @@ export function forwardedHead(
   let prior: string | null = null;
   let host: string | null = null;
   for (const [k, v] of src) {
+    if (k === 'host') host = v;
     if (SKIP_UPSTREAM.has(k)) {
-      if (k === 'host') host = v;
-      else if (k === 'x-forwarded-for') prior = v;
+      if (k === 'x-forwarded-for') prior = v;
       else if (k === 'connection') conn = v;
       continue;
     }
@@ -101,4 +102,65 @@ function namesOtherHeaders(conn: string): boolean {
     if (n && n !== 'keep-alive' && n !== 'close') return true;
   }
   return false;
+}
+
+/**
+ * The upstream request head for a bodiless HTTP/1.1 request, spliced from the client's own bytes
+ * `buf` (parsed as `head`): the request line and every header line `forwardedHead` keeps, copied as
+ * they came, then the X-Forwarded-* lines and the blank line — one allocation, no re-encoding. Null
+ * when the request has no `Host` (the upstream client must add one) or is not HTTP/1.1.
+ */
+export function splicedRequestHead(
+  buf: Uint8Array,
+  head: RequestHead,
+  clientIp: string,
+  proto: 'http' | 'https',
+): Uint8Array | null {
+  if (!head.http11) return null;
+  const hs = head.headers;
+  let host: string | null = null;
+  let prior: string | null = null;
+  let named: Set<string> | null = null;
+  let drops = 0;
+  for (const [k, v] of hs) {
+    if (k === 'host') host = v;
+    else if (SKIP_UPSTREAM.has(k)) {
+      drops += 1;
+      if (k === 'x-forwarded-for') prior = v;
+      else if (k === 'connection' && namesOtherHeaders(v)) {
+        named ??= new Set();
+        for (const n of v.split(',')) named.add(n.trim().toLowerCase());
+      }
+    }
+  }
+  if (host === null) return null;
+  let extra = '';
+  if (clientIp) extra += `x-forwarded-for: ${prior ? `${prior}, ${clientIp}` : clientIp}\r\n`;
+  extra += `x-forwarded-proto: ${proto}\r\nx-forwarded-host: ${host}\r\n\r\n`;
+  const lines = head.lines;
+  const kept = lines[hs.length] as number;
+  if (drops === 0 && !named) {
+    // The common case: the client's head up to its blank line, then ours.
+    const out = Buffer.allocUnsafe(kept + extra.length);
+    out.set(buf.subarray(0, kept), 0);
+    out.write(extra, kept, 'latin1');
+    return out;
+  }
+  const parts: Uint8Array[] = [buf.subarray(0, lines[0] as number)];
+  let size = parts[0]?.byteLength ?? 0;
+  for (let i = 0; i < hs.length; i++) {
+    const k = (hs[i] as [string, string])[0];
+    if (SKIP_UPSTREAM.has(k) || named?.has(k)) continue;
+    const line = buf.subarray(lines[i] as number, lines[i + 1] as number);
+    parts.push(line);
+    size += line.byteLength;
+  }
+  const out = Buffer.allocUnsafe(size + extra.length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  out.write(extra, at, 'latin1');
+  return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { bodyFraming, ChunkedDecoder, parseResponseHead } from './http1.ts';
+import { bodyFraming, ChunkedDecoder, parseResponseHead, scanResponseHead } from './http1.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -97,5 +97,78 @@ describe('ChunkedDecoder', () => {
     expect(new TextDecoder().decode(new Uint8Array(out))).toBe('hello, world');
     expect(end).toBe(1);
     expect(d.done).toBe(true);
+  });
+});
+
+describe('scanResponseHead', () => {
+  test('a clean HTTP/1.1 head gives status, length and the body offset', () => {
+    const raw = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-LENGTH:  5 \r\n\r\nhello';
+    expect(scanResponseHead(bytes(raw))).toEqual({
+      status: 200,
+      contentLength: 5,
+      clean: true,
+      bodyStart: raw.length - 5,
+    });
+  });
+
+  test('an incomplete head gives null', () => {
+    expect(scanResponseHead(bytes('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n'))).toBeNull();
+  });
+
+  test.each([
+    ['Connection: keep-alive'],
+    ['connection: close'],
+    ['Keep-Alive: timeout=5'],
+    ['Transfer-Encoding: chunked'],
+    ['TE: trailers'],
+    ['Trailer: x'],
+    ['Upgrade: websocket'],
+    ['Proxy-Connection: close'],
+    ['Proxy-Authenticate: Basic'],
+  ])('a %s header makes it unclean (the full parser rewrites the head)', (line) => {
+    expect(scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`))?.clean).toBe(
+      false,
+    );
+  });
+
+  test.each([
+    ['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', 'HTTP/1.0'],
+    ['HTTP/2 200 OK\r\n\r\n', 'another version'],
+    ['HTTP/1.1 2x0 OK\r\n\r\n', 'a bad status'],
+    ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', 'a malformed header line'],
+  ])('%j is not clean (%s)', (raw) => {
+    expect(scanResponseHead(bytes(raw))?.clean).toBe(false);
+  });
+
+  test('a head without headers and one without Content-Length scan', () => {
+    expect(scanResponseHead(bytes('HTTP/1.1 204\r\n\r\n'))).toEqual({
+      status: 204,
+      contentLength: -1,
+      clean: true,
+      bodyStart: 16,
+    });
+  });
+
+  test.each([['Content-Length: 5x'], ['Content-Length: -1'], ['Content-Length: 1\r\nContent-Length: 2']])(
+    '%j throws',
+    (line) => {
+      expect(() => scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\n\r\n`))).toThrow('content-length');
+    },
+  );
+
+  test('agrees with parseResponseHead on status, length and body offset for clean heads', () => {
+    for (const raw of [
+      'HTTP/1.1 200 OK\r\nContent-Length: 12\r\nDate: x\r\n\r\nhello, world',
+      'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 302 Found\r\nLocation: /a\r\n\r\n',
+    ]) {
+      const a = scanResponseHead(bytes(raw));
+      const b = parseResponseHead(bytes(raw));
+      expect([a?.status, a?.contentLength, a?.bodyStart]).toEqual([
+        b?.status,
+        b?.contentLength,
+        b?.bodyStart,
+      ]);
+    }
   });
 });

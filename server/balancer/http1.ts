@@ -115,6 +115,118 @@ export function parseResponseHead(buf: Uint8Array): ResponseHead | null {
   };
 }
 
+/**
+ * What the proxy's fast path needs from a response head, read straight from the bytes without
+ * building strings: status, framing and whether the head can go to the client unchanged.
+ */
+export interface ResponseScan {
+  status: number;
+  /** `Content-Length`, or -1 when absent. */
+  contentLength: number;
+  /**
+   * HTTP/1.1 (so the connection stays open) with one valid `Content-Length` or none, and no hop-by-hop header (`Connection`,
+   * `Transfer-Encoding`, …): the head may be forwarded byte for byte.
+   */
+  clean: boolean;
+  /** Offset just past the blank line ending the head. */
+  bodyStart: number;
+}
+
+/** Lower-case ASCII of byte `b` (only letters change). */
+function lower(b: number): number {
+  return b >= 65 && b <= 90 ? b + 32 : b;
+}
+
+/** True when `buf[at..at+name.length)` equals the lower-case `name`, ignoring ASCII case. */
+function nameIs(buf: Uint8Array, at: number, len: number, name: string): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if (lower(buf[at + i] as number) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** True when the header name at `buf[at..at+len)` is hop-by-hop (`HOP_BY_HOP`), by length first. */
+function isHopByHopName(buf: Uint8Array, at: number, len: number): boolean {
+  switch (len) {
+    case 2:
+      return nameIs(buf, at, len, 'te');
+    case 7:
+      return nameIs(buf, at, len, 'trailer') || nameIs(buf, at, len, 'upgrade');
+    case 10:
+      return nameIs(buf, at, len, 'connection') || nameIs(buf, at, len, 'keep-alive');
+    case 16:
+      return nameIs(buf, at, len, 'proxy-connection');
+    case 17:
+      return nameIs(buf, at, len, 'transfer-encoding');
+    case 18:
+      return nameIs(buf, at, len, 'proxy-authenticate');
+    case 19:
+      return nameIs(buf, at, len, 'proxy-authorization');
+    default:
+      return false;
+  }
+}
+
+/**
+ * Scans the response head at the start of `buf` (the proxy's fast path); null when the head is not
+ * complete yet. Anything it does not call `clean` goes through `parseResponseHead`, which also
+ * validates what this scan skips (header syntax beyond `name:`).
+ * @throws Error on a malformed status line or a bad `Content-Length`.
+ */
+export function scanResponseHead(buf: Uint8Array): ResponseScan | null {
+  const end = findHeadEnd(buf);
+  if (end < 0) return null;
+  // `HTTP/1.x NNN`: the same checks as parseResponseHead.
+  if (
+    end < 12 ||
+    buf[0] !== 72 ||
+    buf[1] !== 84 ||
+    buf[2] !== 84 ||
+    buf[3] !== 80 ||
+    buf[4] !== 47 ||
+    buf[5] !== 49 ||
+    buf[6] !== 46 ||
+    buf[8] !== 32 ||
+    (end > 12 && buf[12] !== 32 && buf[12] !== 13)
+  )
+    return { status: 0, contentLength: -1, clean: false, bodyStart: end + 4 };
+  const minor = buf[7] as number;
+  const d0 = (buf[9] as number) - 48;
+  const d1 = (buf[10] as number) - 48;
+  const d2 = (buf[11] as number) - 48;
+  if ((minor !== 48 && minor !== 49) || !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9))
+    return { status: 0, contentLength: -1, clean: false, bodyStart: end + 4 };
+  let clean = minor === 49;
+  let contentLength = -1;
+  let at = buf.indexOf(10, 12) + 1; // first header line
+  while (at > 0 && at < end + 2) {
+    let eol = buf.indexOf(13, at);
+    if (eol < 0 || eol > end) eol = end;
+    let colon = at;
+    while (colon < eol && buf[colon] !== 58) colon++;
+    const len = colon - at;
+    if (len === 0 || colon === eol) {
+      clean = false; // malformed: parseResponseHead reports it
+      break;
+    }
+    if (len === 14 && nameIs(buf, at, len, 'content-length')) {
+      let i = colon + 1;
+      while (i < eol && (buf[i] === 32 || buf[i] === 9)) i++;
+      let j = eol;
+      while (j > i && (buf[j - 1] === 32 || buf[j - 1] === 9)) j--;
+      let n = 0;
+      for (let k = i; k < j; k++) {
+        const dg = (buf[k] as number) - 48;
+        if (dg < 0 || dg > 9 || k - i > 15) throw new Error('bad content-length');
+        n = n * 10 + dg;
+      }
+      if (j === i || (contentLength >= 0 && contentLength !== n)) throw new Error('bad content-length');
+      contentLength = n;
+    } else if (isHopByHopName(buf, at, len)) clean = false;
+    at = eol + 2;
+  }
+  return { status: d0 * 100 + d1 * 10 + d2, contentLength, clean, bodyStart: end + 4 };
+}
+
 /** Body framing of `head` answering a request with `method` (RFC 9112 §6.3). */
 export function bodyFraming(head: ResponseHead, method: string): BodyFraming {
   if (method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200) return 'none';

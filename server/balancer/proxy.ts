@@ -6,7 +6,9 @@
  * requests in 10 s) and within the overall deadline `requestTimeoutMs`; a larger body streams to one
  * server and is not retried. Any upstream response — a 500 included — is passed back as it is and
  * its body streams through. A failed try counts towards passive outlier ejection. No alive server →
- * 503 `no_available_server`; every try failed → 502 (504 when the last try timed out).
+ * 503 `no_available_server`; every try failed → 502 (504 when the last try timed out). The forwarder
+ * answers through a callback (no promise per request on the raw front end's hot path); a clean
+ * upstream answer arrives as `raw` bytes valid only during that callback (`detach` keeps one).
  */
 
 import { NoAvailableServer } from '../shared/errors.ts';
@@ -21,6 +23,7 @@ import { RetryBudget } from './retry-budget.ts';
 import type { PickContext, Strategy } from './strategy.ts';
 import {
   createUpstreamClient,
+  detach,
   type UpstreamClient,
   UpstreamError,
   type UpstreamResponse,
@@ -72,8 +75,12 @@ export interface ForwardRequest {
   method: string;
   /** Path and query, e.g. `/work?ms=1`. */
   target: string;
-  /** Header lines to send upstream (`forwardedHead`). */
+  /** Header lines to send upstream (`forwardedHead`); unused when `rawHead` is set. */
   head: string;
+  /** `head` holds the client's `Host` line (passed through); else the upstream's is sent. */
+  hasHost: boolean;
+  /** The whole upstream request head as bytes (`splicedRequestHead`), for a bodiless request. */
+  rawHead?: Uint8Array;
   /** Buffered (replayable) body, a stream (sent once) or none. */
   body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   clientIp: string;
@@ -83,17 +90,15 @@ export interface ForwardRequest {
   aborted(): boolean;
 }
 
-/** What goes back to the client: an upstream response as it came, or the balancer's own JSON error. */
-export interface ForwardAnswer {
-  status: number;
-  statusText: string;
-  /** End-to-end headers, lower-case names, no framing headers. */
-  headers: [string, string][];
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
-}
+/**
+ * What goes back to the client: an upstream response as it came, or the balancer's own JSON error.
+ * `headers` are end-to-end, lower-case names, no framing headers — unless `raw` is set (a clean
+ * upstream response as received, valid only during the `done` callback; see `UpstreamResponse`).
+ */
+export type ForwardAnswer = UpstreamResponse;
 
-/** Forwards a request with retries; never rejects. */
-export type Forwarder = (r: ForwardRequest) => Promise<ForwardAnswer>;
+/** Forwards a request with retries; calls `done` exactly once (possibly before returning). */
+export type Forwarder = (r: ForwardRequest, done: (a: ForwardAnswer) => void) => void;
 
 const JSON_HEADERS: [string, string][] = [['content-type', 'application/json;charset=utf-8']];
 const utf8 = new TextEncoder();
@@ -120,15 +125,21 @@ export function createProxy(d: ProxyDeps): ProxyHandler {
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBodyUpTo(req, maxBody);
     const clientIp = peer?.requestIP(req)?.address ?? '';
     const url0 = req.url;
-    const a = await forward({
-      method,
-      target: pathAndQuery(url0),
-      head: forwardedHead(req.headers, clientIp, url0.charCodeAt(4) === 115 ? 'https' : 'http'),
-      body,
-      clientIp,
-      header: (n) => req.headers.get(n),
-      aborted: () => req.signal.aborted,
-    });
+    const a = await new Promise<ForwardAnswer>((resolve) =>
+      forward(
+        {
+          method,
+          target: pathAndQuery(url0),
+          head: forwardedHead(req.headers, clientIp, url0.charCodeAt(4) === 115 ? 'https' : 'http'),
+          hasHost: req.headers.has('host'),
+          body,
+          clientIp,
+          header: (n) => req.headers.get(n),
+          aborted: () => req.signal.aborted,
+        },
+        (got) => resolve(detach(got)),
+      ),
+    );
     if (peer && a.body instanceof ReadableStream && isEventStream(a.headers)) peer.timeout(req, 0);
     return new Response(a.body as BodyInit | null, {
       status: a.status,
@@ -153,7 +164,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
   // One pick context for strategies that read no per-request key (strategies never keep it).
   const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
-  return async function forward(r) {
+  return function forward(r, done) {
     const started = performance.now();
     const body = r.body;
     const replayable = !(body instanceof ReadableStream);
@@ -168,70 +179,84 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     let first: string | null = null;
     let tried: Set<string> | null = null;
     let last: TryOutcome | null = null;
+    let attempt = 0;
 
-    for (let attempt = 1; attempt <= tries; attempt++) {
+    const attemptNext = (): void => {
+      attempt += 1;
       const alive = d.pools.alive();
       const candidates = tried ? candidatesForTry(alive, tried) : alive;
-      if (candidates.length === 0) break;
+      if (candidates.length === 0) return giveUp();
       const left = attempt === 1 ? deadlineMs : deadline - d.now();
       if (left <= 0) {
         last = { kind: 'timeout' };
-        break;
+        return giveUp();
       }
       const url = d.strategy.pick(candidates, ctx);
       if (first === null) first = url;
       else (tried ??= new Set([first])).add(url);
       d.pools.acquire(url);
-      let res: UpstreamResponse;
-      try {
-        res = await client.request(url, {
+      client.send(
+        url,
+        {
           method: r.method,
           target: r.target,
           head: r.head,
+          hasHost: r.hasHost,
+          rawHead: r.rawHead,
           body,
           timeoutMs: d.tryTimeoutMs < left ? d.tryTimeoutMs : left,
           onDone: () => d.pools.release(url),
-        });
-      } catch (err) {
-        const outcome: TryOutcome =
-          err instanceof UpstreamError
-            ? { kind: err.kind }
-            : r.aborted()
-              ? { kind: 'client-aborted' }
-              : { kind: 'connect-failure' };
-        last = outcome;
-        if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
-        if (!shouldRetry(outcome, attempt, tries)) break;
-        tried ??= new Set([url]);
-        if (!budget.tryRetry(d.now())) {
-          d.metrics.retriesRefused.inc();
-          break;
-        }
-        d.metrics.retries.inc({ upstream: url });
-        continue;
-      }
-      d.pools.recordSuccess(url, now0);
-      d.metrics.observe(res.status, url, performance.now() - started);
-      return res;
-    }
-
-    let out: ForwardAnswer;
-    if (last === null) {
-      const e = new NoAvailableServer(d.zone);
-      out = errorAnswer(e.status, e.code, e.message);
-    } else if (last.kind === 'client-aborted')
-      out = errorAnswer(499, 'client_closed', 'client closed the request');
-    else {
-      const timeout = last.kind === 'timeout';
-      const names = tried ? [...tried] : first ? [first] : [];
-      out = errorAnswer(
-        timeout ? 504 : 502,
-        timeout ? 'upstream_timeout' : 'bad_gateway',
-        `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
+        },
+        (err, res) => {
+          if (res) {
+            d.pools.recordSuccess(url, now0);
+            d.metrics.observe(res.status, url, performance.now() - started);
+            done(res);
+            return;
+          }
+          const outcome: TryOutcome =
+            err instanceof UpstreamError
+              ? { kind: err.kind }
+              : r.aborted()
+                ? { kind: 'client-aborted' }
+                : { kind: 'connect-failure' };
+          last = outcome;
+          if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
+          if (!shouldRetry(outcome, attempt, tries)) return giveUp();
+          tried ??= new Set([url]);
+          if (!budget.tryRetry(d.now())) {
+            d.metrics.retriesRefused.inc();
+            return giveUp();
+          }
+          d.metrics.retries.inc({ upstream: url });
+          attemptNext();
+        },
       );
-    }
-    d.metrics.observe(out.status, 'none', performance.now() - started);
-    return out;
+    };
+
+    /** No (further) try: 503 without a server, 499 for a gone client, else 502/504. */
+    const giveUp = (): void => {
+      let out: ForwardAnswer;
+      if (last === null) {
+        const e = new NoAvailableServer(d.zone);
+        out = errorAnswer(e.status, e.code, e.message);
+      } else if (last.kind === 'client-aborted')
+        out = errorAnswer(499, 'client_closed', 'client closed the request');
+      else {
+        const timeout = last.kind === 'timeout';
+        const names = tried ? [...tried] : first ? [first] : [];
+        out = errorAnswer(
+          timeout ? 504 : 502,
+          timeout ? 'upstream_timeout' : 'bad_gateway',
+          `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
+        );
+      }
+      d.metrics.observe(out.status, 'none', performance.now() - started);
+      done(out);
+    };
+
+    if (tries < 1) giveUp();
+    else attemptNext();
   };
 
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {

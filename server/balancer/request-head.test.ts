@@ -14,6 +14,8 @@ describe('parseRequestHead', () => {
         ['host', 'x:1'],
         ['x-thing', 'v'],
       ],
+      // Where each header line starts, then where the blank line starts.
+      lines: [21, 32, 46],
       contentLength: -1,
       transferEncoding: false,
       special: false,

@@ -15,6 +15,12 @@ export interface RequestHead {
   /** True for HTTP/1.1, false for HTTP/1.0. */
   http11: boolean;
   headers: [string, string][];
+  /**
+   * Byte offsets in the parsed buffer: `lines[i]` is where header line `i` starts and
+   * `lines[headers.length]` is just past the last one (where the blank line starts); the request
+   * line ends at `lines[0]`. Lets the proxy splice the head without re-encoding it.
+   */
+  lines: number[];
   /** `Content-Length`, or -1 when absent. */
   contentLength: number;
   /** A `Transfer-Encoding` header is present (the body is chunked or otherwise coded). */
@@ -73,6 +79,7 @@ export function parseRequestHead(buf: Uint8Array): RequestHead | null {
   }
   const http11 = version === 'HTTP/1.1';
   const headers: [string, string][] = [];
+  const lines: number[] = [];
   let contentLength = -1;
   let transferEncoding = false;
   let special = false;
@@ -85,6 +92,7 @@ export function parseRequestHead(buf: Uint8Array): RequestHead | null {
     if (c <= at || c > next) throw new BadRequestHead(400, 'malformed header line');
     const name = text.slice(at, c);
     const value = text.slice(c + 1, next).trim();
+    lines.push(at);
     at = next + 2;
     if (!TOKEN.test(name) || value.includes('\n') || value.includes('\r') || value.includes('\0'))
       throw new BadRequestHead(400, `malformed header ${name.slice(0, 40)}`);
@@ -105,11 +113,13 @@ export function parseRequestHead(buf: Uint8Array): RequestHead | null {
     if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
     else if (!http11 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
   }
+  lines.push(Math.min(at, end + 2));
   return {
     method,
     target,
     http11,
     headers,
+    lines,
     contentLength,
     transferEncoding,
     special,

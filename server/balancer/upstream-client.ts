@@ -1,9 +1,12 @@
 /**
  * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`), with a pool of
  * keep-alive connections per upstream. It replaces `fetch`, which hands every request to a separate
- * HTTP thread and back and was the proxy's main cost (profile: ~40 % of a core). A response whose
- * body arrives with its head (the common small case) is returned as bytes; any other body is a
- * `ReadableStream` fed as bytes arrive (SSE and chunked pass through), with socket back-pressure.
+ * HTTP thread and back and was the proxy's main cost (profile: ~40 % of a core). Answers come back
+ * through a callback, synchronously from the socket's data event, so the common case — a clean
+ * HTTP/1.1 response complete in one read (`scanResponseHead`) — reaches the client as the very bytes
+ * received (`raw`), without parsing headers, copying or a promise hop. Other bodies that arrive with
+ * their head are returned as bytes; any other body is a `ReadableStream` fed as bytes arrive (SSE and
+ * chunked pass through), with socket back-pressure.
  * A reused idle connection that the upstream closed before answering is retried once on a fresh
  * connection (the keep-alive race), and only for a replayable (buffered) body. Errors carry a `kind`
  * (`connect-failure` | `timeout`) that the retry rules understand. Per-try timeouts are deadlines
@@ -12,14 +15,32 @@
  * without a per-request Set entry, whose churn showed as p99 latency).
  */
 import type { Socket } from 'bun';
-import { bodyFraming, ChunkedDecoder, parseResponseHead, type ResponseHead } from './http1.ts';
+import {
+  bodyFraming,
+  ChunkedDecoder,
+  parseResponseHead,
+  type ResponseHead,
+  type ResponseScan,
+  scanResponseHead,
+} from './http1.ts';
 
-/** A request to send upstream. `head` holds the header lines (`name: value\r\n`…) except Host and framing. */
+/** A request to send upstream. */
 export interface UpstreamRequest {
   method: string;
   /** Path and query, e.g. `/work?ms=1`. */
   target: string;
+  /**
+   * Header lines (`name: value\r\n`…) except framing ones. Without a `host` line (`hasHost` false)
+   * the client adds the upstream's `host:port`.
+   */
   head: string;
+  /** `head` carries the client's `Host` (passed through, as HAProxy and Envoy do by default). */
+  hasHost?: boolean;
+  /**
+   * The whole request head (request line to blank line) as bytes, sent as it is instead of
+   * `method`/`target`/`head`; only for bodiless requests. The client keeps no copy of it.
+   */
+  rawHead?: Uint8Array;
   /** Buffered body (replayable), a stream (sent once, chunked) or none. */
   body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   /** ms until the response head must have arrived (per-try timeout). */
@@ -28,20 +49,58 @@ export interface UpstreamRequest {
   onDone(): void;
 }
 
-/** An upstream response; `body` is bytes when it was complete with the head. */
+/**
+ * An upstream response; `body` is bytes when it was complete with the head. When `raw` is set, the
+ * response was complete and clean (see `scanResponseHead`): `raw` holds it exactly as received, head
+ * and body, `headers` is empty and `body` null. `raw` may view the socket's receive buffer: it is
+ * valid only during the callback that delivers it; `detach` makes a response that can be kept.
+ */
 export interface UpstreamResponse {
   status: number;
   statusText: string;
   headers: [string, string][];
   body: Uint8Array | ReadableStream<Uint8Array> | null;
+  raw?: Uint8Array;
 }
+
+/**
+ * Receives the outcome of one request, exactly once: `(null, response)` once the response head is
+ * in, or `(error, null)` — an `UpstreamError` (`connect-failure` | `timeout`) before it.
+ */
+export type UpstreamCallback = (err: unknown, res: UpstreamResponse | null) => void;
 
 /** Sends requests to upstream origins. */
 export interface UpstreamClient {
-  /** @throws UpstreamError (`connect-failure` or `timeout`) before response headers arrived. */
-  request(origin: string, req: UpstreamRequest): Promise<UpstreamResponse>;
+  /** Sends `req` to `origin` (e.g. `http://127.0.0.1:8001`); `done` may run synchronously from I/O. */
+  send(origin: string, req: UpstreamRequest, done: UpstreamCallback): void;
   /** Closes idle connections (and those of `origin` only, when given). */
   close(origin?: string): void;
+}
+
+/**
+ * `client.send` as a promise of a kept (`detach`ed) response.
+ * @throws UpstreamError (`connect-failure` or `timeout`) before response headers arrived.
+ */
+export function requestUpstream(
+  client: UpstreamClient,
+  origin: string,
+  req: UpstreamRequest,
+): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) =>
+    client.send(origin, req, (err, res) => (res ? resolve(detach(res)) : reject(err))),
+  );
+}
+
+/**
+ * A response that may be kept past its callback: a `raw` one is parsed into status, headers
+ * (hop-by-hop ones dropped) and a copied body; any other is returned as it is.
+ */
+export function detach(res: UpstreamResponse): UpstreamResponse {
+  const raw = res.raw;
+  if (!raw) return res;
+  const head = parseResponseHead(raw) as ResponseHead; // it scanned complete and clean
+  const body = raw.byteLength > head.bodyStart ? raw.slice(head.bodyStart) : null;
+  return { status: head.status, statusText: head.statusText, headers: head.headers, body };
 }
 
 /** A try that failed before response headers: the upstream could not be reached, or timed out. */
@@ -60,8 +119,9 @@ export class UpstreamError extends Error {
 interface Exchange {
   req: UpstreamRequest;
   origin: string;
-  resolve(r: UpstreamResponse): void;
-  reject(e: unknown): void;
+  /** Told the outcome once (`answered` then true). */
+  done: UpstreamCallback;
+  answered: boolean;
   /** `performance.now()` ms by which the response head must have arrived. */
   deadline: number;
   /** Counted in `watched` (waiting for its head). */
@@ -105,6 +165,8 @@ export const TIMEOUT_TICK_MS = 20;
 export interface UpstreamClientOptions {
   /** Idle connections kept per origin (default 256). */
   maxIdlePerOrigin?: number;
+  /** Where a throwing response callback is reported (default: `console.error`). */
+  onCallbackError?: (err: unknown) => void;
   /**
    * Open connections per origin (default 1024, like HAProxy's per-server `maxconn`); further
    * requests queue for the next free connection instead of opening thousands of sockets.
@@ -115,6 +177,8 @@ export interface UpstreamClientOptions {
 /** Creates the pooled raw-socket HTTP/1.1 client. */
 export function createUpstreamClient(opts: UpstreamClientOptions = {}): UpstreamClient {
   const maxIdle = opts.maxIdlePerOrigin ?? 256;
+  const onCallbackError =
+    opts.onCallbackError ?? ((err: unknown) => console.error('upstream callback failed', err));
   const idle = new Map<string, Conn[]>();
   const maxConns = opts.maxConnsPerOrigin ?? 1024;
   const open = new Map<string, number>();
@@ -286,10 +350,17 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     }
   }
 
-  function send(c: Conn, req: UpstreamRequest): void {
+  function writeRequest(c: Conn, req: UpstreamRequest): void {
+    if (req.rawHead) {
+      write(c, req.rawHead);
+      return;
+    }
     const b = req.body;
+    const start = req.hasHost
+      ? `${req.method} ${req.target} HTTP/1.1\r\n${req.head}`
+      : `${req.method} ${req.target} HTTP/1.1\r\nhost: ${c.host}\r\n${req.head}`;
     if (b instanceof Uint8Array) {
-      const head = `${req.method} ${req.target} HTTP/1.1\r\nhost: ${c.host}\r\n${req.head}content-length: ${b.byteLength}\r\n\r\n`;
+      const head = `${start}content-length: ${b.byteLength}\r\n\r\n`;
       // A small body goes out with its head in one write (one send instead of two).
       if (b.byteLength <= SMALL_BODY_BYTES) write(c, concat(Buffer.from(head, 'latin1'), b));
       else {
@@ -297,12 +368,20 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
         write(c, b);
       }
     } else if (b) {
-      write(
-        c,
-        `${req.method} ${req.target} HTTP/1.1\r\nhost: ${c.host}\r\n${req.head}transfer-encoding: chunked\r\n\r\n`,
-      );
+      write(c, `${start}transfer-encoding: chunked\r\n\r\n`);
       void sendStream(c, b);
-    } else write(c, `${req.method} ${req.target} HTTP/1.1\r\nhost: ${c.host}\r\n${req.head}\r\n`);
+    } else write(c, `${start}\r\n`);
+  }
+
+  /** Tells `ex`'s caller the outcome, once; a throwing callback is logged, not let into socket I/O. */
+  function tell(ex: Exchange, err: unknown, res: UpstreamResponse | null): void {
+    if (ex.answered) return;
+    ex.answered = true;
+    try {
+      ex.done(err, res);
+    } catch (e) {
+      onCallbackError(e);
+    }
   }
 
   /** Counts `ex` as waiting for its head; starts the deadline sweep when it is not running. */
@@ -337,14 +416,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     for (const ex of unattached) if (now >= ex.deadline) abandon(ex, timeoutError(ex));
   }
 
-  /** Ends an exchange that never got a connection: `onDone`, then reject with `err`. */
+  /** Ends an exchange that never got a connection: `onDone`, then tell `err`. */
   function abandon(ex: Exchange, err: unknown): void {
     unattached.delete(ex);
     if (ex.finished) return;
     ex.finished = true;
     unwatch(ex);
     ex.req.onDone();
-    ex.reject(err);
+    tell(ex, err, null);
   }
 
   /** Runs `ex` on connection `c` (or parks `c` when `ex` was given up meanwhile). */
@@ -357,7 +436,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     ex.conn = c;
     c.ex = ex;
     c.used += 1;
-    send(c, ex.req);
+    writeRequest(c, ex.req);
   }
 
   /** Runs `ex` on a new connection, or queues it when the origin's connection limit is reached. */
@@ -390,16 +469,17 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     }
   }
 
+  /** Ends the exchange on `c` with `err`: told to the caller before the head, or to the body stream. */
   function fail(c: Conn, err: unknown): void {
     const ex = c.ex;
     if (!ex || ex.finished) return;
-    if (!ex.head) ex.reject(err);
+    finish(c, false);
+    if (!ex.head) tell(ex, err, null);
     else if (ex.ctrl) {
       try {
         ex.ctrl.error(err);
       } catch {}
     }
-    finish(c, false);
   }
 
   function onClose(c: Conn, err: Error | null): void {
@@ -441,6 +521,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     ex.gotBytes = true;
     if (!ex.head) {
       let buf = c.buf ? concat(c.buf, data) : data;
+      if (passThrough(c, ex, buf)) return;
       let head: ResponseHead | null;
       try {
         for (;;) {
@@ -470,13 +551,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
       ex.framing = bodyFraming(head, ex.req.method);
       const rest = buf.subarray(head.bodyStart);
       if (ex.framing === 'none') {
-        ex.resolve(answer(head, null));
         finish(c, rest.byteLength === 0);
+        tell(ex, null, answer(head, null));
         return;
       }
       if (ex.framing === 'length' && rest.byteLength >= head.contentLength) {
-        ex.resolve(answer(head, rest.slice(0, head.contentLength)));
+        const body = rest.slice(0, head.contentLength);
         finish(c, rest.byteLength === head.contentLength);
+        tell(ex, null, answer(head, body));
         return;
       }
       if (ex.framing === 'chunked') {
@@ -496,20 +578,56 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
           return;
         }
         if (end >= 0) {
-          ex.resolve(answer(head, parts.length === 1 ? (parts[0] as Uint8Array) : concatAll(parts)));
           finish(c, end === rest.byteLength);
+          tell(ex, null, answer(head, parts.length === 1 ? (parts[0] as Uint8Array) : concatAll(parts)));
           return;
         }
-        ex.resolve(answer(head, stream(c, ex, parts)));
+        tell(ex, null, answer(head, stream(c, ex, parts)));
         return;
       }
       ex.remaining = head.contentLength;
       const first = rest.byteLength > 0 ? [rest.slice()] : [];
       ex.remaining -= rest.byteLength;
-      ex.resolve(answer(head, stream(c, ex, first)));
+      tell(ex, null, answer(head, stream(c, ex, first)));
       return;
     }
     bodyData(c, ex, data);
+  }
+
+  /**
+   * The fast path: a clean response (`scanResponseHead`) complete in `buf` goes to the caller as
+   * `raw` bytes, straight from the receive buffer. False when `buf` needs the full parser (or more
+   * bytes, or holds a bad head: the full parser reports it).
+   */
+  function passThrough(c: Conn, ex: Exchange, buf: Uint8Array): boolean {
+    let scan: ResponseScan | null;
+    try {
+      scan = scanResponseHead(buf);
+    } catch {
+      return false;
+    }
+    if (!scan || !scan.clean || scan.status < 200) return false;
+    const m = ex.req.method;
+    const s = scan.status;
+    let len = 0;
+    if (m !== 'HEAD' && s !== 204 && s !== 304) {
+      if (scan.contentLength < 0) return false; // delimited by close: streamed
+      len = scan.contentLength;
+    }
+    const total = scan.bodyStart + len;
+    if (buf.byteLength < total) return false;
+    c.buf = null;
+    unwatch(ex);
+    const res: UpstreamResponse = {
+      status: s,
+      statusText: '',
+      headers: [],
+      body: null,
+      raw: total === buf.byteLength ? buf : buf.subarray(0, total),
+    };
+    finish(c, total === buf.byteLength);
+    tell(ex, null, res);
+    return true;
   }
 
   function bodyData(c: Conn, ex: Exchange, data: Uint8Array): void {
@@ -561,34 +679,32 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     );
   }
 
-  function request(origin: string, req: UpstreamRequest): Promise<UpstreamResponse> {
-    return new Promise<UpstreamResponse>((resolve, reject) => {
-      const ex: Exchange = {
-        req,
-        origin,
-        resolve,
-        reject,
-        deadline: performance.now() + req.timeoutMs,
-        watched: false,
-        conn: null,
-        head: null,
-        framing: 'none',
-        remaining: 0,
-        chunked: null,
-        ctrl: null,
-        keepAlive: true,
-        gotBytes: false,
-        finished: false,
-      };
-      watch(ex);
-      const reused = takeIdle(origin);
-      if (reused) start(reused, ex);
-      else startFresh(ex);
-    });
+  function sendRequest(origin: string, req: UpstreamRequest, done: UpstreamCallback): void {
+    const ex: Exchange = {
+      req,
+      origin,
+      done,
+      answered: false,
+      deadline: performance.now() + req.timeoutMs,
+      watched: false,
+      conn: null,
+      head: null,
+      framing: 'none',
+      remaining: 0,
+      chunked: null,
+      ctrl: null,
+      keepAlive: true,
+      gotBytes: false,
+      finished: false,
+    };
+    watch(ex);
+    const reused = takeIdle(origin);
+    if (reused) start(reused, ex);
+    else startFresh(ex);
   }
 
   return {
-    request,
+    send: sendRequest,
     close(origin) {
       for (const [o, list] of idle) {
         if (origin && o !== origin) continue;

@@ -1,0 +1,168 @@
+/** The pooled raw-socket upstream client against a scripted TCP upstream on 127.0.0.1. */
+import { afterEach, describe, expect, test } from 'bun:test';
+import type { TCPSocketListener } from 'bun';
+import {
+  createUpstreamClient,
+  detach,
+  requestUpstream,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './upstream-client.ts';
+
+const latin1 = new TextDecoder('latin1');
+
+interface Upstream {
+  origin: string;
+  /** Request heads received, in order. */
+  got: string[];
+  /** Connections accepted. */
+  accepted: () => number;
+  listener: TCPSocketListener<unknown>;
+}
+
+let upstream: Upstream | null = null;
+afterEach(() => {
+  upstream?.listener.stop(true);
+  upstream = null;
+});
+
+/** An upstream that answers each request head with `reply(head)`, sent in `split` pieces. */
+function serve(reply: (head: string) => string, split = 1): Upstream {
+  const got: string[] = [];
+  let accepted = 0;
+  const listener = Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open() {
+        accepted += 1;
+      },
+      async data(s, d) {
+        const head = latin1.decode(d);
+        got.push(head);
+        const out = reply(head);
+        const step = Math.ceil(out.length / split);
+        for (let i = 0; i < out.length; i += step) {
+          s.write(out.slice(i, i + step));
+          if (split > 1) await Bun.sleep(5);
+        }
+      },
+    },
+  });
+  upstream = { origin: `http://127.0.0.1:${listener.port}`, got, accepted: () => accepted, listener };
+  return upstream;
+}
+
+function req(over: Partial<UpstreamRequest> = {}): UpstreamRequest {
+  return { method: 'GET', target: '/t', head: '', body: undefined, timeoutMs: 2_000, onDone() {}, ...over };
+}
+
+/** Sends one request; resolves with what the callback saw, `raw` copied while it was valid. */
+function sendOnce(
+  client: ReturnType<typeof createUpstreamClient>,
+  origin: string,
+  r: UpstreamRequest,
+): Promise<{ res: UpstreamResponse; raw: string | null }> {
+  return new Promise((resolve, reject) =>
+    client.send(origin, r, (err, res) =>
+      res ? resolve({ res, raw: res.raw ? latin1.decode(res.raw) : null }) : reject(err),
+    ),
+  );
+}
+
+describe('upstream client', () => {
+  const clean = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
+
+  test('a clean complete response comes back raw, byte for byte, and the connection is reused', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    for (let i = 0; i < 3; i++) {
+      const { res, raw } = await sendOnce(client, u.origin, req());
+      expect(res.status).toBe(200);
+      expect(raw).toBe(clean);
+    }
+    expect(u.accepted()).toBe(1);
+    expect(u.got[0]).toBe(`GET /t HTTP/1.1\r\nhost: ${u.origin.slice(7)}\r\n\r\n`);
+    client.close();
+  });
+
+  test('a response split over several reads is still passed on raw once complete', async () => {
+    const u = serve(() => clean, 3);
+    const client = createUpstreamClient();
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(clean);
+    client.close();
+  });
+
+  test('a head with hop-by-hop headers is parsed: no raw, the headers without them, the body as bytes', async () => {
+    const u = serve(
+      () =>
+        'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const client = createUpstreamClient();
+    const { res, raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBeNull();
+    expect(res.headers).toEqual([['x-a', '1']]);
+    expect(latin1.decode(res.body as Uint8Array)).toBe('ok');
+    client.close();
+  });
+
+  test('a HEAD answer is raw with its Content-Length and no body', async () => {
+    const u = serve(() => 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    const client = createUpstreamClient();
+    const { raw } = await sendOnce(client, u.origin, req({ method: 'HEAD' }));
+    expect(raw).toBe('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    // The connection is in sync: the next request on it gets its own answer.
+    expect((await sendOnce(client, u.origin, req({ method: 'HEAD' }))).res.status).toBe(200);
+    expect(u.accepted()).toBe(1);
+    client.close();
+  });
+
+  test('a chunked response streams (not raw)', async () => {
+    const u = serve(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+    const client = createUpstreamClient();
+    const { res, raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBeNull();
+    expect(latin1.decode(res.body as Uint8Array)).toBe('ok');
+    client.close();
+  });
+
+  test('a raw request head is sent as it is; a passed-through Host is not doubled', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    const rawHead = new TextEncoder().encode(
+      'GET /raw HTTP/1.1\r\nHost: front:80\r\nx-forwarded-proto: http\r\n\r\n',
+    );
+    await sendOnce(client, u.origin, req({ rawHead }));
+    await sendOnce(client, u.origin, req({ hasHost: true, head: 'host: front:80\r\n' }));
+    expect(u.got).toEqual([
+      'GET /raw HTTP/1.1\r\nHost: front:80\r\nx-forwarded-proto: http\r\n\r\n',
+      'GET /t HTTP/1.1\r\nhost: front:80\r\n\r\n',
+    ]);
+    client.close();
+  });
+
+  test('requestUpstream and detach give a response that can be kept', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    const res = await requestUpstream(client, u.origin, req());
+    expect(res.raw).toBeUndefined();
+    expect(res.headers).toEqual([['content-type', 'text/plain']]);
+    expect(latin1.decode(res.body as Uint8Array)).toBe('hello');
+    const plain = { status: 204, statusText: '', headers: [], body: null };
+    expect(detach(plain)).toBe(plain);
+    client.close();
+  });
+
+  test('a throwing callback is reported and the client keeps working', async () => {
+    const u = serve(() => clean);
+    const errors: unknown[] = [];
+    const client = createUpstreamClient({ onCallbackError: (e) => errors.push(e) });
+    client.send(u.origin, req(), () => {
+      throw new Error('boom');
+    });
+    const { raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBe(clean);
+    expect(String(errors[0])).toContain('boom');
+    client.close();
+  });
+});
