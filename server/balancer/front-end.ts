@@ -16,11 +16,17 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../shared/logger.ts';
-import { forwardedHead, splicedRequestHead } from './headers.ts';
+import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
 import { detach } from './upstream-client.ts';
-import { BadRequestHead, parseRequestHead, type RequestHead } from './request-head.ts';
+import {
+  BadRequestHead,
+  headerFields,
+  headerValue,
+  parseRequestHead,
+  type RequestHead,
+} from './request-head.ts';
 
 /** Dependencies of the raw front end. */
 export interface FrontEndDeps {
@@ -67,6 +73,10 @@ interface Client {
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
   /** The request being answered, and whether its connection stays open after it. */
   cur: RequestHead | null;
+  /** The bytes `cur` was parsed from, while `d.forward` runs (for `fwd.header`); null otherwise. */
+  curBuf: Uint8Array | null;
+  /** `forwardedPrefix` of this connection. */
+  prefix: Uint8Array;
   keepAlive: boolean;
   /** Inside `d.forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
   inForward: boolean;
@@ -82,6 +92,8 @@ interface Tunnel {
   pending: Uint8Array[];
   port: number;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Client buffer size (bytes) past which a busy connection stops reading (pipelining flood). */
 const MAX_BUFFERED = 1024 * 1024;
@@ -214,6 +226,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       tunnel: null,
       reader: null,
       cur: null,
+      curBuf: null,
+      prefix: EMPTY,
       keepAlive: false,
       inForward: false,
       fwd: {
@@ -223,12 +237,13 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         hasHost: false,
         body: undefined,
         clientIp: '',
-        header: (name) => (c.cur ? headerOf(c.cur, name) : undefined),
+        header: (name) => (c.cur && c.curBuf ? headerValue(c.curBuf, c.cur, name) : undefined),
         aborted: () => c.closed,
       },
       onAnswer: (a) => answer(c, a),
     };
     c.fwd.clientIp = c.ip;
+    c.prefix = forwardedPrefix(c.ip, 'http');
     return c;
   }
 
@@ -266,10 +281,11 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       const f = c.fwd;
       f.method = head.method;
       f.target = head.target;
-      f.rawHead = splicedRequestHead(buf, head, c.ip, 'http') ?? undefined;
-      f.hasHost = f.rawHead !== undefined || headerOf(head, 'host') !== undefined;
-      f.head = f.rawHead ? '' : forwardedHead(head.headers, c.ip, 'http');
+      f.rawHead = splicedRequestHead(buf, head, c.ip, 'http', c.prefix) ?? undefined;
+      f.hasHost = head.host >= 0;
+      f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, head), c.ip, 'http');
       c.inForward = true;
+      c.curBuf = buf; // `fwd.header` reads it during the call only: it may be Bun's receive buffer
       try {
         d.forward(f, c.onAnswer);
       } catch (err) {
@@ -277,6 +293,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (c.cur === head) answer(c, errorAnswer(502, 'bad_gateway', 'internal error'));
       } finally {
         c.inForward = false;
+        c.curBuf = null;
       }
     }
   }
@@ -466,11 +483,6 @@ function flushTo<T>(s: Socket<T>, pending: Uint8Array[]): boolean {
     pending.shift();
   }
   return true;
-}
-
-function headerOf(h: RequestHead, name: string): string | undefined {
-  for (const [k, v] of h.headers) if (k === name) return v;
-  return undefined;
 }
 
 function noBody(status: number): boolean {

@@ -8,7 +8,7 @@ import {
   splicedRequestHead,
   upstreamRequestHeaders,
 } from './headers.ts';
-import { parseRequestHead, type RequestHead } from './request-head.ts';
+import { headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
 
 describe('upstreamRequestHeaders', () => {
   test('hop-by-hop headers and those named in Connection are removed', () => {
@@ -104,8 +104,9 @@ describe('splicedRequestHead', () => {
 
   test('keeps the same lines as forwardedHead (the header-line path), byte for byte', () => {
     const raw = 'GET /x HTTP/1.1\r\nHost: h\r\nTE: trailers\r\nCookie: a=1\r\nContent-Length: 0\r\n\r\n';
-    const head = parseRequestHead(new Uint8Array(Buffer.from(raw, 'latin1'))) as RequestHead;
-    const lines = forwardedHead(head.headers, '10.0.0.9', 'http');
+    const buf = new Uint8Array(Buffer.from(raw, 'latin1'));
+    const head = parseRequestHead(buf) as RequestHead;
+    const lines = forwardedHead(headerFields(buf, head), '10.0.0.9', 'http');
     expect(spliced(raw)?.toLowerCase()).toBe(`get /x http/1.1\r\n${lines}\r\n`.toLowerCase());
   });
 

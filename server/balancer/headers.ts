@@ -7,7 +7,9 @@
  */
 
 import { HOP_BY_HOP } from './http1.ts';
-import type { RequestHead } from './request-head.ts';
+import { headerFields, type RequestHead } from './request-head.ts';
+
+const latin1 = new TextDecoder('latin1');
 
 /** Removes hop-by-hop headers from `h` in place and returns it. */
 export function stripHopByHop(h: Headers): Headers {
@@ -105,56 +107,73 @@ function namesOtherHeaders(conn: string): boolean {
 }
 
 /**
+ * The X-Forwarded-* lines a client connection's requests get before their `x-forwarded-host`
+ * value: `x-forwarded-for: <clientIp>\r\nx-forwarded-proto: <proto>\r\nx-forwarded-host: `, as
+ * latin1 bytes. Made once per connection for `splicedRequestHead`.
+ */
+export function forwardedPrefix(clientIp: string, proto: 'http' | 'https'): Uint8Array {
+  const xff = clientIp ? `x-forwarded-for: ${clientIp}\r\n` : '';
+  return Buffer.from(`${xff}x-forwarded-proto: ${proto}\r\nx-forwarded-host: `, 'latin1');
+}
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
  * The upstream request head for a bodiless HTTP/1.1 request, spliced from the client's own bytes
  * `buf` (parsed as `head`): the request line and every header line `forwardedHead` keeps, copied as
- * they came, then the X-Forwarded-* lines and the blank line — one allocation, no re-encoding. Null
- * when the request has no `Host` (the upstream client must add one) or is not HTTP/1.1.
+ * they came, then the X-Forwarded-* lines (`prefix` from `forwardedPrefix`, then the Host value) and
+ * the blank line — one allocation, no string per header. Null when the request has no `Host` (the
+ * upstream client must add one) or is not HTTP/1.1.
  */
 export function splicedRequestHead(
   buf: Uint8Array,
   head: RequestHead,
   clientIp: string,
   proto: 'http' | 'https',
+  prefix: Uint8Array = forwardedPrefix(clientIp, proto),
 ): Uint8Array | null {
-  if (!head.http11) return null;
-  const hs = head.headers;
-  let host: string | null = null;
-  let prior: string | null = null;
-  let named: Set<string> | null = null;
-  let drops = 0;
-  for (const [k, v] of hs) {
-    if (k === 'host') host = v;
-    else if (SKIP_UPSTREAM.has(k)) {
-      drops += 1;
-      if (k === 'x-forwarded-for') prior = v;
-      else if (k === 'connection' && namesOtherHeaders(v)) {
-        named ??= new Set();
-        for (const n of v.split(',')) named.add(n.trim().toLowerCase());
-      }
-    }
-  }
-  if (host === null) return null;
-  let extra = '';
-  if (clientIp) extra += `x-forwarded-for: ${prior ? `${prior}, ${clientIp}` : clientIp}\r\n`;
-  extra += `x-forwarded-proto: ${proto}\r\nx-forwarded-host: ${host}\r\n\r\n`;
-  const lines = head.lines;
-  const kept = lines[hs.length] as number;
-  if (drops === 0 && !named) {
+  if (!head.http11 || head.host < 0) return null;
+  const f = head.fields;
+  const hs = head.host * 4;
+  const hostStart = f[hs + 2] as number;
+  const hostEnd = f[hs + 3] as number;
+  if (!head.rewrite) {
     // The common case: the client's head up to its blank line, then ours.
-    const out = Buffer.allocUnsafe(kept + extra.length);
+    const kept = head.headEnd;
+    const out = Buffer.allocUnsafe(kept + prefix.byteLength + (hostEnd - hostStart) + 4);
     out.set(buf.subarray(0, kept), 0);
-    out.write(extra, kept, 'latin1');
+    out.set(prefix, kept);
+    let at = kept + prefix.byteLength;
+    for (let i = hostStart; i < hostEnd; i++) out[at++] = buf[i] as number;
+    out.set(CRLF_CRLF, at);
     return out;
   }
-  const parts: Uint8Array[] = [buf.subarray(0, lines[0] as number)];
+  // Some lines go: decode the names (rare), keep the others' bytes, add the X-Forwarded-* lines.
+  const fields = headerFields(buf, head);
+  let prior: string | null = null;
+  let named: Set<string> | null = null;
+  for (const [k, v] of fields) {
+    if (k === 'x-forwarded-for') prior = v;
+    else if (k === 'connection' && namesOtherHeaders(v)) {
+      named ??= new Set();
+      for (const n of v.split(',')) named.add(n.trim().toLowerCase());
+    }
+  }
+  const parts: Uint8Array[] = [buf.subarray(0, fields.length > 0 ? (f[0] as number) : head.headEnd)];
   let size = parts[0]?.byteLength ?? 0;
-  for (let i = 0; i < hs.length; i++) {
-    const k = (hs[i] as [string, string])[0];
+  for (let i = 0; i < fields.length; i++) {
+    const k = (fields[i] as [string, string])[0];
     if (SKIP_UPSTREAM.has(k) || named?.has(k)) continue;
-    const line = buf.subarray(lines[i] as number, lines[i + 1] as number);
+    const line = buf.subarray(
+      f[i * 4] as number,
+      i + 1 < fields.length ? (f[i * 4 + 4] as number) : head.headEnd,
+    );
     parts.push(line);
     size += line.byteLength;
   }
+  let extra = '';
+  if (clientIp) extra += `x-forwarded-for: ${prior ? `${prior}, ${clientIp}` : clientIp}\r\n`;
+  extra += `x-forwarded-proto: ${proto}\r\nx-forwarded-host: ${latin1.decode(buf.subarray(hostStart, hostEnd))}\r\n\r\n`;
   const out = Buffer.allocUnsafe(size + extra.length);
   let at = 0;
   for (const p of parts) {

@@ -168,11 +168,11 @@ function isHopByHopName(buf: Uint8Array, at: number, len: number): boolean {
 
 /**
  * Scans the response head at the start of `buf` (the proxy's fast path); null when the head is not
- * complete yet. Anything it does not call `clean` goes through `parseResponseHead`, which also
+ * complete yet. The result is written into `into` when given (no allocation per response). Anything it does not call `clean` goes through `parseResponseHead`, which also
  * validates what this scan skips (header syntax beyond `name:`).
  * @throws Error on a malformed status line or a bad `Content-Length`.
  */
-export function scanResponseHead(buf: Uint8Array): ResponseScan | null {
+export function scanResponseHead(buf: Uint8Array, into?: ResponseScan): ResponseScan | null {
   const end = findHeadEnd(buf);
   if (end < 0) return null;
   // `HTTP/1.x NNN`: the same checks as parseResponseHead.
@@ -188,13 +188,13 @@ export function scanResponseHead(buf: Uint8Array): ResponseScan | null {
     buf[8] !== 32 ||
     (end > 12 && buf[12] !== 32 && buf[12] !== 13)
   )
-    return { status: 0, contentLength: -1, clean: false, bodyStart: end + 4 };
+    return result(into, 0, -1, false, end + 4);
   const minor = buf[7] as number;
   const d0 = (buf[9] as number) - 48;
   const d1 = (buf[10] as number) - 48;
   const d2 = (buf[11] as number) - 48;
   if ((minor !== 48 && minor !== 49) || !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9))
-    return { status: 0, contentLength: -1, clean: false, bodyStart: end + 4 };
+    return result(into, 0, -1, false, end + 4);
   let clean = minor === 49;
   let contentLength = -1;
   let at = buf.indexOf(10, 12) + 1; // first header line
@@ -224,7 +224,23 @@ export function scanResponseHead(buf: Uint8Array): ResponseScan | null {
     } else if (isHopByHopName(buf, at, len)) clean = false;
     at = eol + 2;
   }
-  return { status: d0 * 100 + d1 * 10 + d2, contentLength, clean, bodyStart: end + 4 };
+  return result(into, d0 * 100 + d1 * 10 + d2, contentLength, clean, end + 4);
+}
+
+/** Fills `into` (the caller's reused object) or a new scan result. */
+function result(
+  into: ResponseScan | undefined,
+  status: number,
+  contentLength: number,
+  clean: boolean,
+  bodyStart: number,
+): ResponseScan {
+  if (!into) return { status, contentLength, clean, bodyStart };
+  into.status = status;
+  into.contentLength = contentLength;
+  into.clean = clean;
+  into.bodyStart = bodyStart;
+  return into;
 }
 
 /** Body framing of `head` answering a request with `method` (RFC 9112 §6.3). */

@@ -26,6 +26,7 @@ import {
   detach,
   type UpstreamClient,
   UpstreamError,
+  type UpstreamRequest,
   type UpstreamResponse,
 } from './upstream-client.ts';
 
@@ -164,78 +165,98 @@ export function createForwarder(d: ProxyDeps): Forwarder {
   // One pick context for strategies that read no per-request key (strategies never keep it).
   const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
-  return function forward(r, done) {
-    const started = performance.now();
-    const body = r.body;
-    const replayable = !(body instanceof ReadableStream);
-    const ctx: PickContext = needsKey
-      ? { ...sharedCtx, key: affinityKey(hashKey, r.header, r.clientIp) }
-      : sharedCtx;
-    const now0 = d.now();
-    budget.recordRequest(now0);
-    const deadline = now0 + deadlineMs;
-    const tries = replayable ? d.tries : 1;
-    // Servers tried so far: the first one as a string, a Set only once a retry happens.
-    let first: string | null = null;
-    let tried: Set<string> | null = null;
-    let last: TryOutcome | null = null;
-    let attempt = 0;
+  /**
+   * One client request being forwarded: its retry state, and the `UpstreamRequest` of each of its
+   * tries (tries run one after another, so one object per request serves them all).
+   */
+  class Forwarding implements UpstreamRequest {
+    readonly method: string;
+    readonly target: string;
+    readonly head: string;
+    readonly hasHost: boolean;
+    readonly rawHead: Uint8Array | undefined;
+    readonly body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+    timeoutMs = 0;
+    /** The server of the current try. */
+    private url = '';
+    private attempt = 0;
+    /** Servers tried so far: the first one as a string, a Set only once a retry happens. */
+    private first: string | null = null;
+    private tried: Set<string> | null = null;
+    private last: TryOutcome | null = null;
+    private readonly started = performance.now();
+    private readonly now0 = d.now();
+    private readonly tries: number;
+    private readonly ctx: PickContext;
 
-    const attemptNext = (): void => {
-      attempt += 1;
+    constructor(
+      private readonly r: ForwardRequest,
+      private readonly done: (a: ForwardAnswer) => void,
+    ) {
+      this.method = r.method;
+      this.target = r.target;
+      this.head = r.head;
+      this.hasHost = r.hasHost;
+      this.rawHead = r.rawHead;
+      this.body = r.body;
+      this.tries = r.body instanceof ReadableStream ? 1 : d.tries;
+      this.ctx = needsKey ? { ...sharedCtx, key: affinityKey(hashKey, r.header, r.clientIp) } : sharedCtx;
+      budget.recordRequest(this.now0);
+    }
+
+    /** Starts the next try on a server not tried yet, or gives up. */
+    next(): void {
+      this.attempt += 1;
       const alive = d.pools.alive();
-      const candidates = tried ? candidatesForTry(alive, tried) : alive;
-      if (candidates.length === 0) return giveUp();
-      const left = attempt === 1 ? deadlineMs : deadline - d.now();
+      const candidates = this.tried ? candidatesForTry(alive, this.tried) : alive;
+      if (candidates.length === 0 || this.attempt > this.tries) return this.giveUp();
+      const left = this.attempt === 1 ? deadlineMs : this.now0 + deadlineMs - d.now();
       if (left <= 0) {
-        last = { kind: 'timeout' };
-        return giveUp();
+        this.last = { kind: 'timeout' };
+        return this.giveUp();
       }
-      const url = d.strategy.pick(candidates, ctx);
-      if (first === null) first = url;
-      else (tried ??= new Set([first])).add(url);
+      const url = d.strategy.pick(candidates, this.ctx);
+      if (this.first === null) this.first = url;
+      else (this.tried ??= new Set([this.first])).add(url);
+      this.url = url;
+      this.timeoutMs = d.tryTimeoutMs < left ? d.tryTimeoutMs : left;
       d.pools.acquire(url);
-      client.send(
-        url,
-        {
-          method: r.method,
-          target: r.target,
-          head: r.head,
-          hasHost: r.hasHost,
-          rawHead: r.rawHead,
-          body,
-          timeoutMs: d.tryTimeoutMs < left ? d.tryTimeoutMs : left,
-          onDone: () => d.pools.release(url),
-        },
-        (err, res) => {
-          if (res) {
-            d.pools.recordSuccess(url, now0);
-            d.metrics.observe(res.status, url, performance.now() - started);
-            done(res);
-            return;
-          }
-          const outcome: TryOutcome =
-            err instanceof UpstreamError
-              ? { kind: err.kind }
-              : r.aborted()
-                ? { kind: 'client-aborted' }
-                : { kind: 'connect-failure' };
-          last = outcome;
-          if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
-          if (!shouldRetry(outcome, attempt, tries)) return giveUp();
-          tried ??= new Set([url]);
-          if (!budget.tryRetry(d.now())) {
-            d.metrics.retriesRefused.inc();
-            return giveUp();
-          }
-          d.metrics.retries.inc({ upstream: url });
-          attemptNext();
-        },
-      );
-    };
+      client.send(url, this);
+    }
+
+    onDone(): void {
+      d.pools.release(this.url);
+    }
+
+    onAnswer(err: unknown, res: UpstreamResponse | null): void {
+      const url = this.url;
+      if (res) {
+        d.pools.recordSuccess(url, this.now0);
+        d.metrics.observe(res.status, url, performance.now() - this.started);
+        this.done(res);
+        return;
+      }
+      const outcome: TryOutcome =
+        err instanceof UpstreamError
+          ? { kind: err.kind }
+          : this.r.aborted()
+            ? { kind: 'client-aborted' }
+            : { kind: 'connect-failure' };
+      this.last = outcome;
+      if (isServerFailure(outcome)) onServerFailure(url, outcome, err);
+      if (!shouldRetry(outcome, this.attempt, this.tries)) return this.giveUp();
+      this.tried ??= new Set([url]);
+      if (!budget.tryRetry(d.now())) {
+        d.metrics.retriesRefused.inc();
+        return this.giveUp();
+      }
+      d.metrics.retries.inc({ upstream: url });
+      this.next();
+    }
 
     /** No (further) try: 503 without a server, 499 for a gone client, else 502/504. */
-    const giveUp = (): void => {
+    private giveUp(): void {
+      const last = this.last;
       let out: ForwardAnswer;
       if (last === null) {
         const e = new NoAvailableServer(d.zone);
@@ -244,20 +265,19 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         out = errorAnswer(499, 'client_closed', 'client closed the request');
       else {
         const timeout = last.kind === 'timeout';
-        const names = tried ? [...tried] : first ? [first] : [];
+        const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
         out = errorAnswer(
           timeout ? 504 : 502,
           timeout ? 'upstream_timeout' : 'bad_gateway',
           `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
         );
       }
-      d.metrics.observe(out.status, 'none', performance.now() - started);
-      done(out);
-    };
+      d.metrics.observe(out.status, 'none', performance.now() - this.started);
+      this.done(out);
+    }
+  }
 
-    if (tries < 1) giveUp();
-    else attemptNext();
-  };
+  return (r, done) => new Forwarding(r, done).next();
 
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
     const ts = d.pools.recordFailure(url, d.now());

@@ -1,27 +1,64 @@
 import { describe, expect, test } from 'bun:test';
-import { BadRequestHead, parseRequestHead } from './request-head.ts';
+import {
+  BadRequestHead,
+  headerFields,
+  headerValue,
+  parseRequestHead,
+  type RequestHead,
+} from './request-head.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('parseRequestHead', () => {
-  test('a GET head gives method, target, lower-cased headers in order and the body offset', () => {
+  test('a GET head gives method, target, header offsets (decoded on demand) and the body offset', () => {
     const raw = 'GET /a?b=1 HTTP/1.1\r\nHost: x:1\r\nX-Thing:  v \r\n\r\nNEXT';
-    expect(parseRequestHead(bytes(raw))).toEqual({
+    const buf = bytes(raw);
+    const head = parseRequestHead(buf);
+    expect(head).toEqual({
       method: 'GET',
       target: '/a?b=1',
       http11: true,
-      headers: [
-        ['host', 'x:1'],
-        ['x-thing', 'v'],
-      ],
-      // Where each header line starts, then where the blank line starts.
-      lines: [21, 32, 46],
+      // Per header: line start, colon, value start, value end (trimmed).
+      fields: [21, 25, 27, 30, 32, 39, 42, 43],
+      headEnd: 46,
+      host: 0,
+      rewrite: false,
       contentLength: -1,
       transferEncoding: false,
       special: false,
       keepAlive: true,
       bodyStart: raw.length - 4,
     });
+    expect(headerFields(buf, head as RequestHead)).toEqual([
+      ['host', 'x:1'],
+      ['x-thing', 'v'],
+    ]);
+    expect(headerValue(buf, head as RequestHead, 'x-thing')).toBe('v');
+    expect(headerValue(buf, head as RequestHead, 'cookie')).toBeUndefined();
+  });
+
+  test.each([
+    ['GET / HTTP/1.1\r\nAccept: a\r\n\r\n', false],
+    ['GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n', true],
+    ['GET / HTTP/1.1\r\nX-Forwarded-For: 1.1.1.1\r\n\r\n', true],
+    ['GET / HTTP/1.1\r\nx-forwarded-host: h\r\n\r\n', true],
+    ['GET / HTTP/1.1\r\nTE: trailers\r\n\r\n', true],
+    ['GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n', true],
+    ['GET / HTTP/1.1\r\nProxy-Authorization: x\r\n\r\n', true],
+  ])('%j: rewrite %p', (raw, rewrite) => {
+    expect(parseRequestHead(bytes(raw))?.rewrite).toBe(rewrite);
+  });
+
+  test('methods other than GET and HEAD are decoded; a head without headers parses', () => {
+    const h = parseRequestHead(bytes('PATCH /p HTTP/1.0\r\n\r\n'));
+    expect([h?.method, h?.target, h?.http11, h?.fields, h?.headEnd, h?.host]).toEqual([
+      'PATCH',
+      '/p',
+      false,
+      [],
+      19,
+      -1,
+    ]);
   });
 
   test('an incomplete head gives null', () => {
@@ -54,6 +91,11 @@ describe('parseRequestHead', () => {
     ['GET / HTTP/2.0\r\n\r\n', 505],
     ['GET / HTTP/1.1\r\nno colon\r\n\r\n', 400],
     ['GET / HTTP/1.1\r\nBad Name: v\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nX: a\nb\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nX: a\0b\r\n\r\n', 400],
+    ['GET /a\nb HTTP/1.1\r\n\r\n', 400],
+    ['GET /a b HTTP/1.1\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\n folded: v\r\n\r\n', 400],
     ['GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n', 400],
     ['GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
     [`GET / HTTP/1.1\r\nX: ${'a'.repeat(70 * 1024)}\r\n\r\n`, 431],

@@ -54,19 +54,35 @@ function serve(reply: (head: string) => string, split = 1): Upstream {
 }
 
 function req(over: Partial<UpstreamRequest> = {}): UpstreamRequest {
-  return { method: 'GET', target: '/t', head: '', body: undefined, timeoutMs: 2_000, onDone() {}, ...over };
+  return {
+    method: 'GET',
+    target: '/t',
+    head: '',
+    body: undefined,
+    timeoutMs: 2_000,
+    onAnswer() {},
+    onDone() {},
+    ...over,
+  };
 }
 
-/** Sends one request; resolves with what the callback saw, `raw` copied while it was valid. */
+/**
+ * Sends one request; resolves with what `onAnswer` saw — status and `raw` copied while they were
+ * valid (a raw answer lives only during the callback), and the response itself.
+ */
 function sendOnce(
   client: ReturnType<typeof createUpstreamClient>,
   origin: string,
   r: UpstreamRequest,
-): Promise<{ res: UpstreamResponse; raw: string | null }> {
+): Promise<{ status: number; res: UpstreamResponse; raw: string | null }> {
   return new Promise((resolve, reject) =>
-    client.send(origin, r, (err, res) =>
-      res ? resolve({ res, raw: res.raw ? latin1.decode(res.raw) : null }) : reject(err),
-    ),
+    client.send(origin, {
+      ...r,
+      onAnswer: (err, res) =>
+        res
+          ? resolve({ status: res.status, res, raw: res.raw ? latin1.decode(res.raw) : null })
+          : reject(err),
+    }),
   );
 }
 
@@ -77,8 +93,8 @@ describe('upstream client', () => {
     const u = serve(() => clean);
     const client = createUpstreamClient();
     for (let i = 0; i < 3; i++) {
-      const { res, raw } = await sendOnce(client, u.origin, req());
-      expect(res.status).toBe(200);
+      const { status, raw } = await sendOnce(client, u.origin, req());
+      expect(status).toBe(200);
       expect(raw).toBe(clean);
     }
     expect(u.accepted()).toBe(1);
@@ -112,7 +128,7 @@ describe('upstream client', () => {
     const { raw } = await sendOnce(client, u.origin, req({ method: 'HEAD' }));
     expect(raw).toBe('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
     // The connection is in sync: the next request on it gets its own answer.
-    expect((await sendOnce(client, u.origin, req({ method: 'HEAD' }))).res.status).toBe(200);
+    expect((await sendOnce(client, u.origin, req({ method: 'HEAD' }))).status).toBe(200);
     expect(u.accepted()).toBe(1);
     client.close();
   });
@@ -157,9 +173,14 @@ describe('upstream client', () => {
     const u = serve(() => clean);
     const errors: unknown[] = [];
     const client = createUpstreamClient({ onCallbackError: (e) => errors.push(e) });
-    client.send(u.origin, req(), () => {
-      throw new Error('boom');
-    });
+    client.send(
+      u.origin,
+      req({
+        onAnswer() {
+          throw new Error('boom');
+        },
+      }),
+    );
     const { raw } = await sendOnce(client, u.origin, req());
     expect(raw).toBe(clean);
     expect(String(errors[0])).toContain('boom');

@@ -45,6 +45,12 @@ export interface UpstreamRequest {
   body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   /** ms until the response head must have arrived (per-try timeout). */
   timeoutMs: number;
+  /**
+   * Called exactly once with the outcome: `(null, response)` once the response head is in, or
+   * `(error, null)` — an `UpstreamError` (`connect-failure` | `timeout`) — before it. May run
+   * synchronously from socket I/O.
+   */
+  onAnswer(err: unknown, res: UpstreamResponse | null): void;
   /** Called once when the exchange is over: body fully received, failed or cancelled. */
   onDone(): void;
 }
@@ -63,16 +69,10 @@ export interface UpstreamResponse {
   raw?: Uint8Array;
 }
 
-/**
- * Receives the outcome of one request, exactly once: `(null, response)` once the response head is
- * in, or `(error, null)` — an `UpstreamError` (`connect-failure` | `timeout`) before it.
- */
-export type UpstreamCallback = (err: unknown, res: UpstreamResponse | null) => void;
-
 /** Sends requests to upstream origins. */
 export interface UpstreamClient {
-  /** Sends `req` to `origin` (e.g. `http://127.0.0.1:8001`); `done` may run synchronously from I/O. */
-  send(origin: string, req: UpstreamRequest, done: UpstreamCallback): void;
+  /** Sends `req` to `origin` (e.g. `http://127.0.0.1:8001`); the outcome goes to `req.onAnswer`. */
+  send(origin: string, req: UpstreamRequest): void;
   /** Closes idle connections (and those of `origin` only, when given). */
   close(origin?: string): void;
 }
@@ -84,10 +84,13 @@ export interface UpstreamClient {
 export function requestUpstream(
   client: UpstreamClient,
   origin: string,
-  req: UpstreamRequest,
+  req: Omit<UpstreamRequest, 'onAnswer'>,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) =>
-    client.send(origin, req, (err, res) => (res ? resolve(detach(res)) : reject(err))),
+    client.send(origin, {
+      ...req,
+      onAnswer: (err, res) => (res ? resolve(detach(res)) : reject(err)),
+    }),
   );
 }
 
@@ -119,8 +122,7 @@ export class UpstreamError extends Error {
 interface Exchange {
   req: UpstreamRequest;
   origin: string;
-  /** Told the outcome once (`answered` then true). */
-  done: UpstreamCallback;
+  /** `req.onAnswer` was called (it is called once). */
   answered: boolean;
   /** `performance.now()` ms by which the response head must have arrived. */
   deadline: number;
@@ -187,6 +189,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   const live: Conn[] = [];
   /** Exchanges still connecting or queued for a connection (rare; swept too). */
   const unattached = new Set<Exchange>();
+  /** Scan result and raw answer reused by every response (both live only within one data event). */
+  const scratch: ResponseScan = { status: 0, contentLength: -1, clean: false, bodyStart: 0 };
+  const rawAnswer: UpstreamResponse = { status: 0, statusText: '', headers: [], body: null, raw: EMPTY };
   /** Exchanges waiting for their response head; the sweep timer runs while > 0. */
   let watched = 0;
   let sweeper: ReturnType<typeof setInterval> | null = null;
@@ -378,7 +383,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     if (ex.answered) return;
     ex.answered = true;
     try {
-      ex.done(err, res);
+      ex.req.onAnswer(err, res);
     } catch (e) {
       onCallbackError(e);
     }
@@ -602,7 +607,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   function passThrough(c: Conn, ex: Exchange, buf: Uint8Array): boolean {
     let scan: ResponseScan | null;
     try {
-      scan = scanResponseHead(buf);
+      scan = scanResponseHead(buf, scratch);
     } catch {
       return false;
     }
@@ -618,15 +623,13 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     if (buf.byteLength < total) return false;
     c.buf = null;
     unwatch(ex);
-    const res: UpstreamResponse = {
-      status: s,
-      statusText: '',
-      headers: [],
-      body: null,
-      raw: total === buf.byteLength ? buf : buf.subarray(0, total),
-    };
+    // One response object serves every raw answer: it is valid only during the callback anyway.
+    const res = rawAnswer;
+    res.status = s;
+    res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
     finish(c, total === buf.byteLength);
     tell(ex, null, res);
+    res.raw = EMPTY;
     return true;
   }
 
@@ -679,11 +682,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     );
   }
 
-  function sendRequest(origin: string, req: UpstreamRequest, done: UpstreamCallback): void {
+  function sendRequest(origin: string, req: UpstreamRequest): void {
     const ex: Exchange = {
       req,
       origin,
-      done,
       answered: false,
       deadline: performance.now() + req.timeoutMs,
       watched: false,
@@ -714,6 +716,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     },
   };
 }
+
+const EMPTY = new Uint8Array(0);
 
 function timeoutError(ex: Exchange): UpstreamError {
   return new UpstreamError('timeout', `${ex.origin} sent no response head within ${ex.req.timeoutMs} ms`);

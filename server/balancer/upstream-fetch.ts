@@ -92,10 +92,10 @@ export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {
     return { status: res.status, statusText: res.statusText, headers: out, body };
   }
   return {
-    send(origin, r, done) {
+    send(origin, r) {
       request(origin, r).then(
-        (res) => done(null, res),
-        (err: unknown) => done(err, null),
+        (res) => r.onAnswer(null, res),
+        (err: unknown) => r.onAnswer(err, null),
       );
     },
     close() {},

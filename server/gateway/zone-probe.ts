@@ -4,7 +4,12 @@
  * pool is therefore skipped, and its clients go to the next zone on the ring.
  */
 import type { Probe } from '../balancer/health-checker.ts';
-import { detach, type UpstreamClient, UpstreamError } from '../balancer/upstream-client.ts';
+import {
+  detach,
+  type UpstreamClient,
+  UpstreamError,
+  type UpstreamResponse,
+} from '../balancer/upstream-client.ts';
 
 /** Probe: true when the balancer answers within `timeoutMs` and holds an alive server. Never throws. */
 export const zoneProbe: Probe = async (url, timeoutMs) => {
@@ -31,30 +36,35 @@ export const zoneProbe: Probe = async (url, timeoutMs) => {
 export function zoneClient(base: UpstreamClient): UpstreamClient {
   return {
     close: (origin) => base.close(origin),
-    send(origin, req, done) {
-      base.send(origin, req, (err, got) => {
-        if (!got || got.status !== 503) {
-          done(err, got);
-          return;
-        }
-        const res = detach(got);
-        const type = res.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-        if (!type.includes('application/json') || res.body === null) {
-          done(null, res);
-          return;
-        }
-        const body = res.body;
-        const bytes = body instanceof Uint8Array ? Promise.resolve(body) : new Response(body).bytes();
-        bytes.then(
-          (b) =>
-            new TextDecoder().decode(b).includes('"no_available_server"')
-              ? done(
-                  new UpstreamError('connect-failure', `zone balancer ${origin} has no available server`),
-                  null,
-                )
-              : done(null, { ...res, body: b }),
-          (e: unknown) => done(e, null),
-        );
+    send(origin, req) {
+      const done = (err: unknown, res: UpstreamResponse | null) => req.onAnswer(err, res);
+      base.send(origin, {
+        ...req,
+        onDone: () => req.onDone(),
+        onAnswer(err, got) {
+          if (!got || got.status !== 503) {
+            done(err, got);
+            return;
+          }
+          const res = detach(got);
+          const type = res.headers.find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+          if (!type.includes('application/json') || res.body === null) {
+            done(null, res);
+            return;
+          }
+          const body = res.body;
+          const bytes = body instanceof Uint8Array ? Promise.resolve(body) : new Response(body).bytes();
+          bytes.then(
+            (b) =>
+              new TextDecoder().decode(b).includes('"no_available_server"')
+                ? done(
+                    new UpstreamError('connect-failure', `zone balancer ${origin} has no available server`),
+                    null,
+                  )
+                : done(null, { ...res, body: b }),
+            (e: unknown) => done(e, null),
+          );
+        },
       });
     },
   };
