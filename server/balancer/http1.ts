@@ -137,8 +137,8 @@ function lower(b: number): number {
   return b >= 65 && b <= 90 ? b + 32 : b;
 }
 
-/** True when `buf[at..at+name.length)` equals the lower-case `name`, ignoring ASCII case. */
-function nameIs(buf: Uint8Array, at: number, len: number, name: string): boolean {
+/** True when `buf[at..at+len)` equals the lower-case `name`, ignoring ASCII case (header names). */
+export function nameIs(buf: Uint8Array, at: number, len: number, name: string): boolean {
   if (len !== name.length) return false;
   for (let i = 0; i < len; i++) if (lower(buf[at + i] as number) !== name.charCodeAt(i)) return false;
   return true;

@@ -10,7 +10,7 @@
  * target become strings. `headerFields` / `headerValue` decode headers on demand, from the same
  * bytes, which must still be the ones parsed.
  */
-import { findHeadEnd } from './http1.ts';
+import { findHeadEnd, nameIs } from './http1.ts';
 
 /** A parsed request head. Offsets index the buffer that was parsed. */
 export interface RequestHead {
@@ -64,18 +64,6 @@ export class BadRequestHead extends Error {
     super(message);
     this.name = 'BadRequestHead';
   }
-}
-
-/** Lower-case ASCII of byte `b` (only letters change). */
-function lower(b: number): number {
-  return b >= 65 && b <= 90 ? b + 32 : b;
-}
-
-/** True when `buf[at..at+len)` equals the lower-case `name`, ignoring ASCII case. */
-function nameIs(buf: Uint8Array, at: number, len: number, name: string): boolean {
-  if (len !== name.length) return false;
-  for (let i = 0; i < len; i++) if (lower(buf[at + i] as number) !== name.charCodeAt(i)) return false;
-  return true;
 }
 
 /** Header names the parse reacts to. */
