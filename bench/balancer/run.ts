@@ -4,7 +4,9 @@
  * Bun backend, with wrk at fixed threads and connections, it measures: the backend directly,
  * HAProxy (Debian, nbthread 1), nginx (Debian, worker_processes 1, upstream keep-alive) and the
  * zonescale balancer (one process) with each strategy; prints req/s, p50 and p99 and each figure's
- * ratio to HAProxy. Then it holds 10,000 keep-alive connections on the balancer for 30 s and counts
+ * ratio to HAProxy. Targets are measured in interleaved rounds (`BENCH_ROUNDS`, default 3: every
+ * target once per round) and each figure is the median over the rounds, because this shared 2-core
+ * VM drifts by ±15 % between runs; the per-round figures are kept in the JSON. Then it holds 10,000 keep-alive connections on the balancer for 30 s and counts
  * socket errors, and kills one of three backends mid-run and counts failed requests. Figures go to
  * `bench/results/balancer.json`; the last printed line is round-robin throughput / HAProxy's.
  * Everything it starts is killed on exit, also on failure or Ctrl-C.
@@ -17,6 +19,7 @@ import { runWrk, type WrkResult } from './wrk.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const WARMUP_SECONDS = 2;
 const THREADS = 1;
 const CONNECTIONS = 64;
@@ -125,6 +128,23 @@ async function measure(url: string): Promise<WrkResult> {
   return runWrk(`${url}/`, { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS });
 }
 
+/** Median of each figure over the rounds (rps, p50 and p99 separately; counts summed). */
+function medianOf(rs: WrkResult[]): WrkResult {
+  const med = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const m = v.length >> 1;
+    return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+  };
+  return {
+    rps: med(rs.map((r) => r.rps)),
+    p50Ms: med(rs.map((r) => r.p50Ms)),
+    p99Ms: med(rs.map((r) => r.p99Ms)),
+    requests: rs.reduce((a, r) => a + r.requests, 0),
+    socketErrors: rs[0]?.socketErrors ?? { connect: 0, read: 0, write: 0, timeout: 0 },
+    non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
+
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
@@ -137,42 +157,55 @@ async function main(): Promise<void> {
     `balancer benchmark: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s (after ${WARMUP_SECONDS}s warm-up), 127.0.0.1, ` +
       `one Bun backend; HAProxy nbthread 1, nginx worker_processes 1, zonescale balancer one process; ${navigator.hardwareConcurrency} cores`,
   );
-  const rows: { name: string; r: WrkResult }[] = [];
+  const runs = new Map<string, WrkResult[]>();
+  const record = (name: string, r: WrkResult) => {
+    const list = runs.get(name) ?? [];
+    list.push(r);
+    runs.set(name, list);
+    console.log(
+      `  ${name.padEnd(30)}${pad(Math.round(r.rps), 8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms`,
+    );
+  };
   const be = await backend();
 
-  rows.push({ name: 'direct', r: await measure(be.url) });
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round} of ${ROUNDS}`);
+    record('direct', await measure(be.url));
 
-  const hp = port();
-  writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(hp, [be.hostPort]));
-  const haproxy = spawn('haproxy', ['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')]);
-  await waitUp(`http://127.0.0.1:${hp}/`, 'haproxy');
-  rows.push({ name: 'haproxy', r: await measure(`http://127.0.0.1:${hp}`) });
-  await stop(haproxy);
+    const hp = port();
+    writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(hp, [be.hostPort]));
+    const haproxy = spawn('haproxy', ['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')]);
+    await waitUp(`http://127.0.0.1:${hp}/`, 'haproxy');
+    record('haproxy', await measure(`http://127.0.0.1:${hp}`));
+    await stop(haproxy);
 
-  const np = port();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(np, [be.hostPort], dir));
-  const nginx = spawn('nginx', [
-    nginxBin,
-    '-e',
-    join(dir, 'nginx-error.log'),
-    '-c',
-    join(dir, 'nginx.conf'),
-    '-g',
-    'daemon off;',
-  ]);
-  await waitUp(`http://127.0.0.1:${np}/`, 'nginx');
-  rows.push({ name: 'nginx', r: await measure(`http://127.0.0.1:${np}`) });
-  await stop(nginx);
+    const np = port();
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(np, [be.hostPort], dir));
+    const nginx = spawn('nginx', [
+      nginxBin,
+      '-e',
+      join(dir, 'nginx-error.log'),
+      '-c',
+      join(dir, 'nginx.conf'),
+      '-g',
+      'daemon off;',
+    ]);
+    await waitUp(`http://127.0.0.1:${np}/`, 'nginx');
+    record('nginx', await measure(`http://127.0.0.1:${np}`));
+    await stop(nginx);
 
-  for (const s of STRATEGIES) {
-    const b = await balancer(s, [be.url]);
-    rows.push({ name: `zonescale ${s}`, r: await measure(b.url) });
-    await stop(b.proc);
+    for (const s of STRATEGIES) {
+      const b = await balancer(s, [be.url]);
+      record(`zonescale ${s}`, await measure(b.url));
+      await stop(b.proc);
+    }
   }
+  const rows = [...runs].map(([name, rs]) => ({ name, r: medianOf(rs), rounds: rs }));
 
   const base = rows.find((x) => x.name === 'haproxy')?.r as WrkResult;
+  console.log(`\nmedian of ${ROUNDS} round(s)`);
   console.log(
-    `\n${'target'.padEnd(30)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('rps/HA', 8)}${pad('p50/HA', 8)}${pad('p99/HA', 8)}`,
+    `${'target'.padEnd(30)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('rps/HA', 8)}${pad('p50/HA', 8)}${pad('p99/HA', 8)}`,
   );
   for (const { name, r } of rows)
     console.log(
@@ -234,15 +267,18 @@ async function main(): Promise<void> {
     when: new Date().toISOString(),
     setup: {
       wrk: { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+      rounds: ROUNDS,
+      figures: 'median over the rounds (each figure separately); per-round figures under throughput.*.rounds',
       haproxy: 'nbthread 1, http-reuse always',
       nginx: 'worker_processes 1, upstream keepalive 256',
       balancer: 'one Bun process',
       cores: navigator.hardwareConcurrency,
     },
     throughput: Object.fromEntries(
-      rows.map(({ name, r }) => [
+      rows.map(({ name, r, rounds }) => [
         name,
         {
+          rounds: rounds.map((x) => ({ rps: Math.round(x.rps), p50Ms: x.p50Ms, p99Ms: x.p99Ms })),
           rps: Math.round(r.rps),
           p50Ms: r.p50Ms,
           p99Ms: r.p99Ms,
@@ -281,7 +317,7 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench', 'results', 'balancer.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote bench/results/balancer.json`);
   console.log(
-    `round-robin throughput vs HAProxy: ${ratio(rr.rps, base.rps)}x (${Math.round(rr.rps)} vs ${Math.round(base.rps)} req/s)`,
+    `round-robin throughput vs HAProxy: ${ratio(rr.rps, base.rps)}x (median of ${ROUNDS}: ${Math.round(rr.rps)} vs ${Math.round(base.rps)} req/s)`,
   );
 }
 
