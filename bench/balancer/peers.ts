@@ -2,8 +2,11 @@
  * Configuration files of the benchmark's peers, HAProxy and nginx, written into a temp directory.
  * Both are pinned to one worker (HAProxy `nbthread 1`, nginx `worker_processes 1`) like the
  * single-process zonescale balancer, keep connections to the upstream alive (HAProxy
- * `http-reuse always`, nginx `keepalive 256` with HTTP/1.1 and an empty `Connection` header) and log
- * nothing per request.
+ * `http-reuse always`, nginx `keepalive 256` with HTTP/1.1 and an empty `Connection` header), log
+ * nothing per request, and do the header work the zonescale balancer does on every request: pass
+ * the client's `Host` through and set `X-Forwarded-For` / `-Proto` / `-Host` (HAProxy `option
+ * forwardfor` and `set-header`, nginx `proxy_set_header`), so all three send the backend the same
+ * request.
  */
 
 /** HAProxy config proxying `port` to `upstreams` (host:port) round-robin. */
@@ -18,10 +21,13 @@ defaults
   timeout client 60s
   timeout server 60s
   option http-keep-alive
+  option forwardfor
   http-reuse always
 frontend fe
   bind 127.0.0.1:${port}
   maxconn 9000
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
   default_backend be
 backend be
   balance roundrobin
@@ -56,6 +62,10 @@ ${upstreams.map((u) => `    server ${u};`).join('\n')}
       proxy_pass http://be;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
     }
   }
 }
