@@ -265,8 +265,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         tunnel(c);
         return;
       }
-      const rest = buf.subarray(head.bodyStart + Math.max(0, head.contentLength));
-      c.buf = rest.byteLength > 0 ? rest : null;
+      const used = head.bodyStart + Math.max(0, head.contentLength);
+      c.buf = used < buf.byteLength ? buf.subarray(used) : null;
       c.busy = true;
       // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
       c.socket.timeout(d.idleTimeoutS);

@@ -37,11 +37,10 @@ export type BodyFraming = 'none' | 'length' | 'chunked' | 'close';
 
 /** Offset of the `\r\n\r\n` ending a head in `buf[from..]`, or -1 when not complete yet. */
 export function findHeadEnd(buf: Uint8Array, from = 0): number {
-  let i = buf.indexOf(13, from);
-  while (i >= 0 && i + 3 < buf.length) {
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-    i = buf.indexOf(13, i + 1);
-  }
+  // A plain loop: heads are short, and it beats an `indexOf` call per CR.
+  const last = buf.length - 3;
+  for (let i = from; i < last; i++)
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
   return -1;
 }
 
