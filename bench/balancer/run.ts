@@ -6,7 +6,9 @@
  * zonescale balancer (one process) with each strategy; prints req/s, p50 and p99 and each figure's
  * ratio to HAProxy. Targets are measured in interleaved rounds (`BENCH_ROUNDS`, default 3: every
  * target once per round) and each figure is the median over the rounds, because this shared 2-core
- * VM drifts by ±15 % between runs; the per-round figures are kept in the JSON. Then it holds 10,000 keep-alive connections on the balancer for 30 s and counts
+ * VM drifts by ±15 % between runs; the per-round figures are kept in the JSON. Beside latency it
+ * reports the CPU time (user + system) the proxy process spent per request, read from `/proc`:
+ * the efficiency figure that a busy host disturbs least. Then it holds 10,000 keep-alive connections on the balancer for 30 s and counts
  * socket errors, and kills one of three backends mid-run and counts failed requests. Figures go to
  * `bench/results/balancer.json`; the last printed line is round-robin throughput / HAProxy's.
  * Everything it starts is killed on exit, also on failure or Ctrl-C.
@@ -14,6 +16,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processCpuMs } from './cpu.ts';
 import { haproxyConfig, nginxConfig } from './peers.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -123,13 +126,20 @@ async function balancer(
   return { url, proc };
 }
 
-async function measure(url: string): Promise<WrkResult> {
+/** A wrk result plus the CPU time (µs, user + system) the measured process spent per request. */
+type Measured = WrkResult & { cpuUsPerReq: number };
+
+/** Warms up, then measures `url` with wrk and the CPU that process `pid` (and its children) used. */
+async function measure(url: string, pid: number): Promise<Measured> {
   await runWrk(`${url}/`, { threads: THREADS, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
-  return runWrk(`${url}/`, { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS });
+  const before = processCpuMs(pid);
+  const r = await runWrk(`${url}/`, { threads: THREADS, connections: CONNECTIONS, seconds: SECONDS });
+  const cpuUsPerReq = r.requests > 0 ? ((processCpuMs(pid) - before) * 1000) / r.requests : Number.NaN;
+  return { ...r, cpuUsPerReq };
 }
 
-/** Median of each figure over the rounds (rps, p50 and p99 separately; counts summed). */
-function medianOf(rs: WrkResult[]): WrkResult {
+/** Median of each figure over the rounds (rps, p50, p99 and CPU separately; counts summed). */
+function medianOf(rs: Measured[]): Measured {
   const med = (xs: number[]) => {
     const v = [...xs].sort((a, b) => a - b);
     const m = v.length >> 1;
@@ -139,6 +149,7 @@ function medianOf(rs: WrkResult[]): WrkResult {
     rps: med(rs.map((r) => r.rps)),
     p50Ms: med(rs.map((r) => r.p50Ms)),
     p99Ms: med(rs.map((r) => r.p99Ms)),
+    cpuUsPerReq: med(rs.map((r) => r.cpuUsPerReq)),
     requests: rs.reduce((a, r) => a + r.requests, 0),
     socketErrors: rs[0]?.socketErrors ?? { connect: 0, read: 0, write: 0, timeout: 0 },
     non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
@@ -157,26 +168,26 @@ async function main(): Promise<void> {
     `balancer benchmark: wrk -t${THREADS} -c${CONNECTIONS} -d${SECONDS}s (after ${WARMUP_SECONDS}s warm-up), 127.0.0.1, ` +
       `one Bun backend; HAProxy nbthread 1, nginx worker_processes 1, zonescale balancer one process; ${navigator.hardwareConcurrency} cores`,
   );
-  const runs = new Map<string, WrkResult[]>();
-  const record = (name: string, r: WrkResult) => {
+  const runs = new Map<string, Measured[]>();
+  const record = (name: string, r: Measured) => {
     const list = runs.get(name) ?? [];
     list.push(r);
     runs.set(name, list);
     console.log(
-      `  ${name.padEnd(30)}${pad(Math.round(r.rps), 8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms`,
+      `  ${name.padEnd(30)}${pad(Math.round(r.rps), 8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  cpu ${r.cpuUsPerReq.toFixed(1)} µs/req`,
     );
   };
   const be = await backend();
 
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round} of ${ROUNDS}`);
-    record('direct', await measure(be.url));
+    record('direct', await measure(be.url, be.proc.pid));
 
     const hp = port();
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(hp, [be.hostPort]));
     const haproxy = spawn('haproxy', ['haproxy', '-db', '-f', join(dir, 'haproxy.cfg')]);
     await waitUp(`http://127.0.0.1:${hp}/`, 'haproxy');
-    record('haproxy', await measure(`http://127.0.0.1:${hp}`));
+    record('haproxy', await measure(`http://127.0.0.1:${hp}`, haproxy.pid));
     await stop(haproxy);
 
     const np = port();
@@ -191,27 +202,29 @@ async function main(): Promise<void> {
       'daemon off;',
     ]);
     await waitUp(`http://127.0.0.1:${np}/`, 'nginx');
-    record('nginx', await measure(`http://127.0.0.1:${np}`));
+    record('nginx', await measure(`http://127.0.0.1:${np}`, nginx.pid));
     await stop(nginx);
 
     for (const s of STRATEGIES) {
       const b = await balancer(s, [be.url]);
-      record(`zonescale ${s}`, await measure(b.url));
+      record(`zonescale ${s}`, await measure(b.url, b.proc.pid));
       await stop(b.proc);
     }
   }
   const rows = [...runs].map(([name, rs]) => ({ name, r: medianOf(rs), rounds: rs }));
 
-  const base = rows.find((x) => x.name === 'haproxy')?.r as WrkResult;
+  const base = rows.find((x) => x.name === 'haproxy')?.r as Measured;
   console.log(`\nmedian of ${ROUNDS} round(s)`);
   console.log(
-    `${'target'.padEnd(30)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('rps/HA', 8)}${pad('p50/HA', 8)}${pad('p99/HA', 8)}`,
+    `${'target'.padEnd(30)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('rps/HA', 8)}${pad('p50/HA', 8)}${pad('p99/HA', 8)}${pad('cpu µs/req', 12)}${pad('cpu/HA', 8)}`,
   );
   for (const { name, r } of rows)
     console.log(
       `${name.padEnd(30)}${pad(Math.round(r.rps), 10)}${pad(r.p50Ms.toFixed(2), 9)}${pad(r.p99Ms.toFixed(2), 9)}` +
-        `${pad(`${ratio(r.rps, base.rps)}x`, 8)}${pad(`${ratio(r.p50Ms, base.p50Ms)}x`, 8)}${pad(`${ratio(r.p99Ms, base.p99Ms)}x`, 8)}`,
+        `${pad(`${ratio(r.rps, base.rps)}x`, 8)}${pad(`${ratio(r.p50Ms, base.p50Ms)}x`, 8)}${pad(`${ratio(r.p99Ms, base.p99Ms)}x`, 8)}` +
+        `${pad(r.cpuUsPerReq.toFixed(1), 12)}${pad(`${ratio(r.cpuUsPerReq, base.cpuUsPerReq)}x`, 8)}`,
     );
+  console.log('(cpu µs/req: user + system CPU of the proxy process per request; of the backend for direct)');
 
   // 10,000 concurrent keep-alive connections held on the round-robin balancer.
   const many = await balancer('round-robin', [be.url]);
@@ -278,10 +291,17 @@ async function main(): Promise<void> {
       rows.map(({ name, r, rounds }) => [
         name,
         {
-          rounds: rounds.map((x) => ({ rps: Math.round(x.rps), p50Ms: x.p50Ms, p99Ms: x.p99Ms })),
+          rounds: rounds.map((x) => ({
+            rps: Math.round(x.rps),
+            p50Ms: x.p50Ms,
+            p99Ms: x.p99Ms,
+            cpuUsPerReq: Math.round(x.cpuUsPerReq * 10) / 10,
+          })),
           rps: Math.round(r.rps),
           p50Ms: r.p50Ms,
           p99Ms: r.p99Ms,
+          cpuUsPerReq: Math.round(r.cpuUsPerReq * 10) / 10,
+          cpuVsHaproxy: ratio(r.cpuUsPerReq, base.cpuUsPerReq),
           rpsVsHaproxy: ratio(r.rps, base.rps),
           p50VsHaproxy: ratio(r.p50Ms, base.p50Ms),
           p99VsHaproxy: ratio(r.p99Ms, base.p99Ms),

@@ -1,6 +1,6 @@
 /**
- * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`), with a pool of
- * keep-alive connections per upstream. It replaces `fetch`, which hands every request to a separate
+ * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`; TLS for `https:`
+ * origins), with a pool of keep-alive connections per upstream. It replaces `fetch`, which hands every request to a separate
  * HTTP thread and back and was the proxy's main cost (profile: ~40 % of a core). Answers come back
  * through a callback, synchronously from the socket's data event, so the common case — a clean
  * HTTP/1.1 response complete in one read (`scanResponseHead`) — reaches the client as the very bytes
@@ -174,11 +174,21 @@ export interface UpstreamClientOptions {
    * requests queue for the next free connection instead of opening thousands of sockets.
    */
   maxConnsPerOrigin?: number;
+  /**
+   * TLS for `https:` origins: certificates are verified against the system's CAs (plus
+   * `NODE_EXTRA_CA_CERTS`) and `ca` when given; `rejectUnauthorized: false` turns verification off.
+   */
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Creates the pooled raw-socket HTTP/1.1 client. */
 export function createUpstreamClient(opts: UpstreamClientOptions = {}): UpstreamClient {
   const maxIdle = opts.maxIdlePerOrigin ?? 256;
+  /** TLS options of a connection to `hostname` (SNI only for names, not addresses). */
+  const tlsFor = (hostname: string) => ({
+    ...opts.tls,
+    ...(/^[\d.]+$|:/.test(hostname) ? {} : { serverName: hostname }),
+  });
   const onCallbackError =
     opts.onCallbackError ?? ((err: unknown) => console.error('upstream callback failed', err));
   const idle = new Map<string, Conn[]>();
@@ -233,9 +243,11 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
       pending: [],
       drained: null,
     };
+    const secure = u.protocol === 'https:';
     return Bun.connect<Conn>({
       hostname: u.hostname,
-      port: Number(u.port || 80),
+      port: Number(u.port || (secure ? 443 : 80)),
+      tls: secure ? tlsFor(u.hostname) : undefined,
       data: conn,
       socket: { ...handlers, connectError() {} },
     }).then(
