@@ -73,6 +73,8 @@ interface Client {
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
   /** The request being answered, and whether its connection stays open after it. */
   cur: RequestHead | null;
+  /** The connection's parsed head, reused for each of its requests (one is answered at a time). */
+  parsed: RequestHead | undefined;
   /** The bytes `cur` was parsed from, while `d.forward` runs (for `fwd.header`); null otherwise. */
   curBuf: Uint8Array | null;
   /** `forwardedPrefix` of this connection. */
@@ -226,6 +228,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       tunnel: null,
       reader: null,
       cur: null,
+      parsed: undefined,
       curBuf: null,
       prefix: EMPTY,
       keepAlive: false,
@@ -253,7 +256,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       const buf = c.buf;
       let head: RequestHead | null;
       try {
-        head = parseRequestHead(buf);
+        head = parseRequestHead(buf, c.parsed);
       } catch (err) {
         const e = err as BadRequestHead;
         reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
@@ -261,6 +264,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         return;
       }
       if (!head) return;
+      c.parsed = head;
       if (!fastPath(head)) {
         tunnel(c);
         return;

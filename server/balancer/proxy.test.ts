@@ -3,9 +3,10 @@ import { describe, expect, test } from 'bun:test';
 import { silentLogger } from '../shared/logger.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
-import { createProxy } from './proxy.ts';
+import { createForwarder, createProxy, type ForwardAnswer } from './proxy.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
+import { type UpstreamClient, UpstreamError } from './upstream-client.ts';
 import { fetchClient } from './upstream-fetch.ts';
 
 const A = 'http://127.0.0.1:9101';
@@ -191,5 +192,107 @@ describe('proxy', () => {
     expect(h.get('x-forwarded-for')).toBe('127.0.0.5');
     expect(h.get('x-forwarded-proto')).toBe('http');
     expect(h.get('host')).toBeNull();
+  });
+});
+
+describe('forwarder (callback form, reused request objects)', () => {
+  /**
+   * A forwarder over a scripted client: each try is answered now (synchronously, as the raw client
+   * does from socket I/O) or on a later turn, with a response or a connection failure, and the
+   * client calls `onDone` before a failure and after a streamed body, like the real one.
+   */
+  function rig(
+    script: (origin: string, n: number) => { when: 'now' | 'later'; fail?: boolean; stream?: boolean },
+  ) {
+    const pools = new Pools(
+      { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
+      [A, B, C],
+      0,
+    );
+    let n = 0;
+    const streams: (() => void)[] = [];
+    const client: UpstreamClient = {
+      send(origin, r) {
+        const s = script(origin, n++);
+        const target = r.target;
+        const run = () => {
+          if (s.fail) {
+            r.onDone();
+            r.onAnswer(new UpstreamError('connect-failure', `${origin} refused`), null);
+            return;
+          }
+          const res = {
+            status: 200,
+            statusText: 'OK',
+            headers: [['x-target', target]] as [string, string][],
+          };
+          if (s.stream) {
+            r.onAnswer(null, { ...res, body: new ReadableStream() });
+            streams.push(() => r.onDone());
+            return;
+          }
+          r.onDone();
+          r.onAnswer(null, { ...res, body: null });
+        };
+        if (s.when === 'now') run();
+        else setTimeout(run, 1);
+      },
+      close() {},
+    };
+    const forward = createForwarder({
+      zone: 'zone1',
+      pools,
+      strategy: createRoundRobin(),
+      tries: 3,
+      tryTimeoutMs: 1_000,
+      metrics: createBalancerMetrics(pools, 'zone1'),
+      log: silentLogger,
+      now: () => 1_000,
+      rand: () => 0.5,
+      client,
+    });
+    const ask = (target: string) =>
+      new Promise<ForwardAnswer>((resolve) =>
+        forward(
+          {
+            method: 'GET',
+            target,
+            head: '',
+            hasHost: false,
+            body: undefined,
+            clientIp: '127.0.0.1',
+            header: () => undefined,
+            aborted: () => false,
+          },
+          resolve,
+        ),
+      );
+    return { pools, ask, streams };
+  }
+
+  test('many requests, answered now or later, some after a failed try, each get their own answer', async () => {
+    const { pools, ask } = rig((origin, n) => ({
+      when: n % 3 === 0 ? 'later' : 'now',
+      fail: origin === B && n % 2 === 0,
+    }));
+    for (let round = 0; round < 5; round++) {
+      const targets = Array.from({ length: 40 }, (_, i) => `/r${round}-${i}`);
+      const answers = await Promise.all(targets.map(ask));
+      expect(answers.map((a) => a.headers[0]?.[1])).toEqual(targets);
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+    }
+    expect(pools.totalInFlight()).toBe(0);
+  });
+
+  test('a streamed answer keeps its try counted until the body ends; the object is reused only then', async () => {
+    const { pools, ask, streams } = rig(() => ({ when: 'now', stream: true }));
+    const first = await ask('/s1');
+    expect(first.headers[0]?.[1]).toBe('/s1');
+    expect(pools.totalInFlight()).toBe(1);
+    const second = await ask('/s2');
+    expect(second.headers[0]?.[1]).toBe('/s2');
+    expect(first.headers[0]?.[1]).toBe('/s1');
+    for (const end of streams) end();
+    expect(pools.totalInFlight()).toBe(0);
   });
 });

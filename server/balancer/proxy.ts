@@ -116,6 +116,9 @@ export function errorAnswer(status: number, error: string, message: string): For
 
 const CLIENT_KEY: HashKeySource = { kind: 'client' };
 
+/** Finished request objects kept for reuse, per forwarder (beyond this many they are let go). */
+const MAX_FREE = 1024;
+
 /** Builds the proxy handler (`Request` → `Response`) over `createForwarder(d)`. */
 export function createProxy(d: ProxyDeps): ProxyHandler {
   const forward = createForwarder(d);
@@ -165,17 +168,21 @@ export function createForwarder(d: ProxyDeps): Forwarder {
   // One pick context for strategies that read no per-request key (strategies never keep it).
   const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
+  /** Finished forwardings, reused (allocation per request is what sets the GC's pace). */
+  const free: Forwarding[] = [];
+
   /**
    * One client request being forwarded: its retry state, and the `UpstreamRequest` of each of its
-   * tries (tries run one after another, so one object per request serves them all).
+   * tries (tries run one after another, so one object per request serves them all). Reused through
+   * `free` once it has answered and its last try is over (`onDone`), whichever comes last.
    */
   class Forwarding implements UpstreamRequest {
-    readonly method: string;
-    readonly target: string;
-    readonly head: string;
-    readonly hasHost: boolean;
-    readonly rawHead: Uint8Array | undefined;
-    readonly body: Uint8Array | ReadableStream<Uint8Array> | undefined;
+    method = '';
+    target = '';
+    head = '';
+    hasHost = false;
+    rawHead: Uint8Array | undefined = undefined;
+    body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
     timeoutMs = 0;
     /** The server of the current try. */
     private url = '';
@@ -184,24 +191,56 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     private first: string | null = null;
     private tried: Set<string> | null = null;
     private last: TryOutcome | null = null;
-    private readonly started = performance.now();
-    private readonly now0 = d.now();
-    private readonly tries: number;
-    private readonly ctx: PickContext;
+    private started = 0;
+    private now0 = 0;
+    private tries = 0;
+    private ctx: PickContext = sharedCtx;
+    private r: ForwardRequest | null = null;
+    private done: ((a: ForwardAnswer) => void) | null = null;
+    /** `done` was called. */
+    private answered = false;
+    /** A try was sent and its `onDone` has not come yet. */
+    private inFlight = false;
 
-    constructor(
-      private readonly r: ForwardRequest,
-      private readonly done: (a: ForwardAnswer) => void,
-    ) {
+    /** Takes request `r` (fresh or reused object), answering through `done`. */
+    init(r: ForwardRequest, done: (a: ForwardAnswer) => void): this {
+      this.r = r;
+      this.done = done;
       this.method = r.method;
       this.target = r.target;
       this.head = r.head;
       this.hasHost = r.hasHost;
       this.rawHead = r.rawHead;
       this.body = r.body;
+      this.url = '';
+      this.attempt = 0;
+      this.first = null;
+      this.tried = null;
+      this.last = null;
+      this.answered = false;
+      this.inFlight = false;
+      this.started = performance.now();
+      this.now0 = d.now();
       this.tries = r.body instanceof ReadableStream ? 1 : d.tries;
       this.ctx = needsKey ? { ...sharedCtx, key: affinityKey(hashKey, r.header, r.clientIp) } : sharedCtx;
       budget.recordRequest(this.now0);
+      return this;
+    }
+
+    /** Answers the client once; the object is reused when no try is still running. */
+    private answer(a: ForwardAnswer): void {
+      const done = this.done as (a: ForwardAnswer) => void;
+      this.answered = true;
+      done(a);
+      if (!this.inFlight) this.recycle();
+    }
+
+    private recycle(): void {
+      this.r = null;
+      this.done = null;
+      this.rawHead = undefined;
+      this.body = undefined;
+      if (free.length < MAX_FREE) free.push(this);
     }
 
     /** Starts the next try on a server not tried yet, or gives up. */
@@ -221,11 +260,15 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       this.url = url;
       this.timeoutMs = d.tryTimeoutMs < left ? d.tryTimeoutMs : left;
       d.pools.acquire(url);
+      this.inFlight = true;
       client.send(url, this);
     }
 
     onDone(): void {
+      if (!this.inFlight) return;
+      this.inFlight = false;
       d.pools.release(this.url);
+      if (this.answered) this.recycle();
     }
 
     onAnswer(err: unknown, res: UpstreamResponse | null): void {
@@ -233,13 +276,13 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       if (res) {
         d.pools.recordSuccess(url, this.now0);
         d.metrics.observe(res.status, url, performance.now() - this.started);
-        this.done(res);
+        this.answer(res);
         return;
       }
       const outcome: TryOutcome =
         err instanceof UpstreamError
           ? { kind: err.kind }
-          : this.r.aborted()
+          : this.r?.aborted()
             ? { kind: 'client-aborted' }
             : { kind: 'connect-failure' };
       this.last = outcome;
@@ -273,11 +316,11 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         );
       }
       d.metrics.observe(out.status, 'none', performance.now() - this.started);
-      this.done(out);
+      this.answer(out);
     }
   }
 
-  return (r, done) => new Forwarding(r, done).next();
+  return (r, done) => (free.pop() ?? new Forwarding()).init(r, done).next();
 
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
     const ts = d.pools.recordFailure(url, d.now());

@@ -61,6 +61,30 @@ describe('parseRequestHead', () => {
     ]);
   });
 
+  test('a head parsed into an earlier one reuses it and its fields array, leaving nothing of the old one', () => {
+    const first = parseRequestHead(
+      bytes('POST /a HTTP/1.0\r\nHost: h\r\nContent-Length: 3\r\nX: y\r\n\r\nabc'),
+    );
+    const fields = first?.fields;
+    const second = parseRequestHead(bytes('GET /b HTTP/1.1\r\nAccept: a\r\n\r\n'), first ?? undefined);
+    expect(second).toBe(first);
+    expect(second?.fields).toBe(fields);
+    expect(second).toEqual({
+      method: 'GET',
+      target: '/b',
+      http11: true,
+      fields: [17, 23, 25, 26],
+      headEnd: 28,
+      host: -1,
+      rewrite: false,
+      contentLength: -1,
+      transferEncoding: false,
+      special: false,
+      keepAlive: true,
+      bodyStart: 30,
+    });
+  });
+
   test('an incomplete head gives null', () => {
     expect(parseRequestHead(bytes('GET / HTTP/1.1\r\nHost: x\r\n'))).toBeNull();
   });

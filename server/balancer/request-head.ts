@@ -131,11 +131,13 @@ function hasControl(buf: Uint8Array, from: number, to: number): boolean {
 }
 
 /**
- * Parses the request head at the start of `buf`; null when it is not complete yet.
+ * Parses the request head at the start of `buf`; null when it is not complete yet. With `into`
+ * (a head the caller is done with, e.g. the previous request of the same connection) the result is
+ * written into it and its `fields` array is reused: no allocation beyond the target string.
  * @throws BadRequestHead on a malformed request line or header (400), a head over
  *   `MAX_REQUEST_HEAD_BYTES` (431) or an HTTP version other than 1.0/1.1 (505).
  */
-export function parseRequestHead(buf: Uint8Array): RequestHead | null {
+export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHead | null {
   const end = findHeadEnd(buf);
   if (end < 0) {
     if (buf.byteLength > MAX_REQUEST_HEAD_BYTES) throw new BadRequestHead(431, 'request head too large');
@@ -164,7 +166,8 @@ export function parseRequestHead(buf: Uint8Array): RequestHead | null {
     );
   }
   const http11 = minor === 49;
-  const fields: number[] = [];
+  const fields: number[] = into ? into.fields : [];
+  fields.length = 0;
   let contentLength = -1;
   let transferEncoding = false;
   let special = false;
@@ -238,20 +241,32 @@ export function parseRequestHead(buf: Uint8Array): RequestHead | null {
     if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
     else if (!http11 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
   }
-  return {
-    method: methodOf(buf, sp1),
-    target: latin1.decode(buf.subarray(sp1 + 1, sp2)),
+  const h: RequestHead = into ?? {
+    method: '',
+    target: '',
     http11,
     fields,
-    headEnd: Math.min(at, stop),
+    headEnd: 0,
     host,
     rewrite,
     contentLength,
     transferEncoding,
     special,
     keepAlive,
-    bodyStart: end + 4,
+    bodyStart: 0,
   };
+  h.method = methodOf(buf, sp1);
+  h.target = latin1.decode(buf.subarray(sp1 + 1, sp2));
+  h.http11 = http11;
+  h.headEnd = Math.min(at, stop);
+  h.host = host;
+  h.rewrite = rewrite;
+  h.contentLength = contentLength;
+  h.transferEncoding = transferEncoding;
+  h.special = special;
+  h.keepAlive = keepAlive;
+  h.bodyStart = end + 4;
+  return h;
 }
 
 /** The header fields of `head` as `[name, value]`, names lower-cased, in order; `buf` is the parsed buffer. */

@@ -199,6 +199,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   const live: Conn[] = [];
   /** Exchanges still connecting or queued for a connection (rare; swept too). */
   const unattached = new Set<Exchange>();
+  /** Exchanges answered raw, reused by later requests (allocation per request sets the GC's pace). */
+  const freeExchanges: Exchange[] = [];
   /** Scan result and raw answer reused by every response (both live only within one data event). */
   const scratch: ResponseScan = { status: 0, contentLength: -1, clean: false, bodyStart: 0 };
   const rawAnswer: UpstreamResponse = { status: 0, statusText: '', headers: [], body: null, raw: EMPTY };
@@ -642,6 +644,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     finish(c, total === buf.byteLength);
     tell(ex, null, res);
     res.raw = EMPTY;
+    // Nothing refers to a raw exchange any more (no body stream, connection released): reuse it.
+    ex.req = NO_REQUEST;
+    ex.conn = null;
+    if (freeExchanges.length < MAX_FREE_EXCHANGES) freeExchanges.push(ex);
     return true;
   }
 
@@ -695,22 +701,42 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   }
 
   function sendRequest(origin: string, req: UpstreamRequest): void {
-    const ex: Exchange = {
-      req,
-      origin,
-      answered: false,
-      deadline: performance.now() + req.timeoutMs,
-      watched: false,
-      conn: null,
-      head: null,
-      framing: 'none',
-      remaining: 0,
-      chunked: null,
-      ctrl: null,
-      keepAlive: true,
-      gotBytes: false,
-      finished: false,
-    };
+    const deadline = performance.now() + req.timeoutMs;
+    const old = freeExchanges.pop();
+    let ex: Exchange;
+    if (old) {
+      ex = old;
+      ex.req = req;
+      ex.origin = origin;
+      ex.answered = false;
+      ex.deadline = deadline;
+      ex.watched = false;
+      ex.conn = null;
+      ex.head = null;
+      ex.framing = 'none';
+      ex.remaining = 0;
+      ex.chunked = null;
+      ex.ctrl = null;
+      ex.keepAlive = true;
+      ex.gotBytes = false;
+      ex.finished = false;
+    } else
+      ex = {
+        req,
+        origin,
+        answered: false,
+        deadline,
+        watched: false,
+        conn: null,
+        head: null,
+        framing: 'none',
+        remaining: 0,
+        chunked: null,
+        ctrl: null,
+        keepAlive: true,
+        gotBytes: false,
+        finished: false,
+      };
     watch(ex);
     const reused = takeIdle(origin);
     if (reused) start(reused, ex);
@@ -730,6 +756,17 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
 }
 
 const EMPTY = new Uint8Array(0);
+const MAX_FREE_EXCHANGES = 1024;
+/** Placeholder request of a pooled exchange (drops the reference to the finished one). */
+const NO_REQUEST: UpstreamRequest = {
+  method: 'GET',
+  target: '/',
+  head: '',
+  body: undefined,
+  timeoutMs: 0,
+  onAnswer() {},
+  onDone() {},
+};
 
 function timeoutError(ex: Exchange): UpstreamError {
   return new UpstreamError('timeout', `${ex.origin} sent no response head within ${ex.req.timeoutMs} ms`);
