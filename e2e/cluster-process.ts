@@ -4,8 +4,9 @@
  * by argv[2] once every zone is ready, and stops every process it started on SIGTERM/SIGINT.
  * Usage: bun e2e/cluster-process.ts <info.json> <basePort> <dataDir>
  */
-import { writeFileSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { clusterReady, startCluster } from '../server/dev/cluster.ts';
 
 const [infoPath, basePort, dataDir] = process.argv.slice(2);

@@ -5,9 +5,10 @@
  * dashboard reconnect to another replica and show the new leader with a higher term.
  * Screenshots of each state land in e2e/artifacts/screenshots/.
  */
-import { expect, test } from '@playwright/test';
+
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
 
 interface ClusterInfo {
   token: string;

@@ -37,10 +37,10 @@ bash scripts/services.sh status
 export ZONESCALE_TEST_REDIS_URL=redis://127.0.0.1:6379 ZONESCALE_TEST_KAFKA_BROKERS=127.0.0.1:9092 \
   ZONESCALE_TEST_INFLUX_URL=http://127.0.0.1:8086 ZONESCALE_TEST_DOCKER_HOST=unix:///var/run/docker.sock
 
-echo "== format (biome)"
-if ! bunx biome format . >/dev/null 2>&1; then
-  bunx biome format . 2>&1 | tail -20
-  echo "formatting differs: run 'bun run format'"
+echo "== format and lint (biome check)"
+if ! bunx biome check . >/dev/null 2>&1; then
+  bunx biome check . 2>&1 | tail -20
+  echo "format or lint findings: run 'bunx biome check --write .' (format, import order) and fix the rest"
   status=1
 fi
 

@@ -13,9 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { ClusterEvent } from './shared/types.ts';
 import { clusterReady, startCluster } from './dev/cluster.ts';
 import { describeTimings } from './dev/timings.ts';
+import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
 async function prepareStack() {

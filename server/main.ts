@@ -4,6 +4,8 @@
  * `config/parse.ts`), starts the role, and stops it cleanly on SIGINT/SIGTERM. A bad configuration
  * prints what is wrong and exits with status 2.
  */
+
+import { parseConfig } from './config/parse.ts';
 import {
   AppConfig,
   BalancerConfig,
@@ -12,7 +14,6 @@ import {
   GatewayConfig,
   MonitorConfig,
 } from './config/roles.ts';
-import { parseConfig } from './config/parse.ts';
 import { BadConfig } from './shared/errors.ts';
 import { createLogger } from './shared/logger.ts';
 import type { RoleHandle } from './shared/role.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import type { RuntimeContainer } from '../../server/adapters/runtime.ts';
 import { record } from '../../server/adapters/registry.contract.ts';
+import type { RuntimeContainer } from '../../server/adapters/runtime.ts';
 import { disagreements } from './agreement.ts';
 
 const running = (id: string, up = true): RuntimeContainer => ({

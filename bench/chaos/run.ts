@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRegistry, openRuntime } from '../../server/adapters/select.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 import {
   BENCH_MONITOR_ARGS,
   containers,
@@ -29,7 +30,6 @@ import {
 } from '../support/cluster-probe.ts';
 import { disagreements } from './agreement.ts';
 import { type ChaosAction, chaosSchedule } from './schedule.ts';
-import { testBasePort } from '../../server/dev/layout.ts';
 
 const DURATION_MS = Number(process.env.DURATION_S ?? 60) * 1_000;
 const SEED = Number(process.env.SEED ?? 1);

@@ -14,13 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openRuntime } from '../../server/adapters/select.ts';
 import type { ContainerRuntime, RuntimeContainer } from '../../server/adapters/runtime.ts';
+import { openRuntime } from '../../server/adapters/select.ts';
 import { SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 import { BENCH_MONITOR_ARGS, secs, summary } from '../support/cluster-probe.ts';
 import { type Bench, deadServer, failover, scaleOut } from './measure.ts';
-import { testBasePort } from '../../server/dev/layout.ts';
 
 const REPS = Number(process.env.REPS ?? 5);
 const ZONES = ['zone1', 'zone2', 'zone3'];

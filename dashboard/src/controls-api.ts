@@ -5,8 +5,9 @@
  * the page never sees the cluster token. Calls go to the monitor the page streams from, so they
  * follow a failover. Errors carry the monitor's JSON `message`.
  */
-import type { ScenarioMode } from '../../server/shared/types.ts';
+
 import type { LoadView } from '../../server/monitor/load-controller.ts';
+import type { ScenarioMode } from '../../server/shared/types.ts';
 
 declare global {
   interface Window {

@@ -3,7 +3,7 @@
  * appends, trimming, and replicas rebuilt from scaling events.
  */
 import { describe, expect, test } from 'bun:test';
-import { KEEP_MS, appendCpuTick, appendReplicaTick, mergeHistory, replicaRowsFromEvents } from './history.ts';
+import { appendCpuTick, appendReplicaTick, KEEP_MS, mergeHistory, replicaRowsFromEvents } from './history.ts';
 import { clusterState, scaleEvent, zoneView } from './test-fixtures.ts';
 
 describe('mergeHistory', () => {

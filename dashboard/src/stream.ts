@@ -9,16 +9,16 @@
  */
 import type { ClusterEvent, ClusterState, CpuHistory } from '../../server/shared/types.ts';
 import {
-  type CpuSeries,
-  KEEP_MS,
-  type ReplicaRow,
   appendCpuTick,
   appendReplicaTick,
   appendServerCpu,
-  type ServerCpuSeries,
+  type CpuSeries,
+  KEEP_MS,
   mergeHistory,
+  type ReplicaRow,
+  type ServerCpuSeries,
 } from './history.ts';
-import { type Source, nextSource, originOf } from './monitor-rotation.ts';
+import { nextSource, originOf, type Source } from './monitor-rotation.ts';
 
 /** `connecting`: first attempt; `live`: a `state` arrived on the current source; `reconnecting`: failing over. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';

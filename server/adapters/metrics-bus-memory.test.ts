@@ -1,8 +1,8 @@
 /** The in-memory publisher fake records samples and forwards them to its sink. */
 import { expect, test } from 'bun:test';
-import { MemoryMetricsStore } from './metrics-store-memory.ts';
 import { MemoryMetricsPublisher } from './metrics-bus-memory.ts';
 import { sample } from './metrics-store.contract.ts';
+import { MemoryMetricsStore } from './metrics-store-memory.ts';
 
 test('published samples are recorded and reach the sink store', async () => {
   const store = new MemoryMetricsStore();

@@ -1,5 +1,6 @@
 /** Runs the shared MetricsStore contract against the in-memory fake. */
-import { MemoryMetricsStore } from './metrics-store-memory.ts';
+
 import { metricsStoreContract } from './metrics-store.contract.ts';
+import { MemoryMetricsStore } from './metrics-store-memory.ts';
 
 metricsStoreContract('MemoryMetricsStore', () => new MemoryMetricsStore());

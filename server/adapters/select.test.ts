@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadConfig } from '../shared/errors.ts';
-import { ProcessRuntime } from './process/runtime-process.ts';
 import { DockerRuntime } from './docker/runtime-docker.ts';
+import { ProcessRuntime } from './process/runtime-process.ts';
 import { RedisRegistry } from './redis/registry-redis.ts';
 import {
   openKafkaPublisher,

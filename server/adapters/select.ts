@@ -8,8 +8,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadConfig } from '../shared/errors.ts';
 import type { SampleSource } from '../metrics/source.ts';
+import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { DockerRuntime } from './docker/runtime-docker.ts';
 import type { MetricsPublisher } from './metrics-bus.ts';

@@ -1,6 +1,6 @@
 /** App routes through `app.request` (no network), over a load model with fake clocks. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryMetricsPublisher } from '../adapters/metrics-bus-memory.ts';

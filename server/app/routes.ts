@@ -5,9 +5,10 @@
  * page's `x-ui-key`), `GET /stream` (SSE of this server's samples and its last minute of requests), `GET /` and `/assets/*` (the
  * page), `GET /openapi.json`. User traffic (`/work`, `/hello`, `/api/hello`) counts in throughput.
  */
-import { createRoute } from '@hono/zod-openapi';
-import type { OpenAPIHono } from '@hono/zod-openapi';
+
 import { timingSafeEqual } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import {
   createApi,

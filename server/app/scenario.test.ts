@@ -1,7 +1,7 @@
 /** The scenario curves: start points, gradual moves, and staying inside the source design's bands. */
 import { describe, expect, test } from 'bun:test';
-import { DEFAULT_CURVE, type ScenarioState, startScenario, stepScenario } from './scenario.ts';
 import { mulberry32 } from '../shared/random.ts';
+import { DEFAULT_CURVE, type ScenarioState, startScenario, stepScenario } from './scenario.ts';
 
 const seeded = mulberry32;
 

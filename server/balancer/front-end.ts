@@ -19,7 +19,6 @@ import type { Logger } from '../shared/logger.ts';
 import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
-import { detach } from './upstream-client.ts';
 import {
   BadRequestHead,
   headerFields,
@@ -27,6 +26,7 @@ import {
   parseRequestHead,
   type RequestHead,
 } from './request-head.ts';
+import { detach } from './upstream-client.ts';
 
 /** Dependencies of the raw front end. */
 export interface FrontEndDeps {

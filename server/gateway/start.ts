@@ -9,8 +9,9 @@
  * the balancer's proxy (`createProxy`) over a `Pools` of zone balancers that never declares one dead:
  * an unavailable zone is rechecked until it is back or the leader removes it.
  */
-import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
+
 import { pathOnly } from '../balancer/headers.ts';
+import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
 import { countTransitions } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
 import { createProxy } from '../balancer/proxy.ts';

@@ -8,8 +8,8 @@ import {
   checkBounds,
   dueNow,
   isLoopbackUrl,
-  LOAD_LIMITS,
   type LatencyPercentiles,
+  LOAD_LIMITS,
   latencyPercentiles,
   plannedTotal,
 } from './schedule.ts';

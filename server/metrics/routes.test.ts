@@ -1,7 +1,7 @@
 /** Collector routes through `app.request` (no network), over the in-memory store. */
 import { describe, expect, test } from 'bun:test';
-import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
 import { sample } from '../adapters/metrics-store.contract.ts';
+import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
 import { type CollectorStats, collectorRoutes, MAX_SAMPLES_PER_POST } from './routes.ts';
 
 const TOKEN = 'collector-test-token-0123';

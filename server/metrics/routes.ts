@@ -3,8 +3,9 @@
  * `app.request`: `GET /health_check`, `POST /samples {samples}` (cluster token; at most 10 000
  * samples a request; a bad batch gets 400 and nothing of it is stored), and `GET /openapi.json`.
  */
-import { createRoute } from '@hono/zod-openapi';
+
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import {
   createApi,
   errorResponses,

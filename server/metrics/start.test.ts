@@ -1,8 +1,8 @@
 /** The collector role on a real socket: HTTP push lands in the injected store; config seams refuse what is missing. */
 import { afterEach, expect, test } from 'bun:test';
-import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
-import { sample } from '../adapters/metrics-store.contract.ts';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
+import { sample } from '../adapters/metrics-store.contract.ts';
+import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
 import { CollectorConfig } from '../config/roles.ts';
 import { BadConfig } from '../shared/errors.ts';
 import { silentLogger } from '../shared/logger.ts';

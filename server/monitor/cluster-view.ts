@@ -21,8 +21,8 @@ import type {
 } from '../shared/types.ts';
 import type { BalancerClient, BalancerPools } from './balancer-client.ts';
 import type { Peer } from './election.ts';
-import type { PeerClient } from './peers.ts';
 import type { GatewayHealth } from './gateway-client.ts';
+import type { PeerClient } from './peers.ts';
 import type { RequestRates } from './request-rate.ts';
 import { registeredAverage } from './threshold-policy.ts';
 import { zoneDecision } from './zone-decision.ts';

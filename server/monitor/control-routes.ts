@@ -9,8 +9,8 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import { LOAD_LIMITS } from '../load/schedule.ts';
 import type { Registry } from '../adapters/registry.ts';
+import { LOAD_LIMITS } from '../load/schedule.ts';
 import { errorResponses, jsonBody, jsonResponse, tokenSecurity, z } from '../shared/api.ts';
 import { authHeaders, requireToken } from '../shared/auth.ts';
 import { ZonescaleError } from '../shared/errors.ts';

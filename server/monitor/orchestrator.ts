@@ -27,7 +27,7 @@ import {
   splitArgs,
 } from './placement.ts';
 import { portBindable } from './port-probe.ts';
-import { emptyHistory, recordAction, type ScaleHistory, decideTarget } from './target-policy.ts';
+import { decideTarget, emptyHistory, recordAction, type ScaleHistory } from './target-policy.ts';
 import { decide, registeredAverage } from './threshold-policy.ts';
 import { guardBalancers, guardRegistry, guardRuntime, LeaseLapsed } from './write-guard.ts';
 

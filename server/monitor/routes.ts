@@ -31,10 +31,10 @@ import {
 } from '../shared/types.ts';
 import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
 import { serveDashboard } from './dashboard-static.ts';
-import { injectPageKey } from './page-key.ts';
 import type { KnownLeader } from './election.ts';
 import type { ElectionStatus } from './elector.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';
+import { injectPageKey } from './page-key.ts';
 
 /** `GET /health_check` body. */
 export const MonitorHealthBody = z

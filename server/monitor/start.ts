@@ -17,16 +17,16 @@ import { buildClusterState } from './cluster-view.ts';
 import type { Peer } from './election.ts';
 import { Elector } from './elector.ts';
 import { StateHub } from './events-stream.ts';
-import { Orchestrator } from './orchestrator.ts';
-import { httpPeerClient } from './peers.ts';
 import { gatewayHealth, pushZones } from './gateway-client.ts';
 import { LoadController } from './load-controller.ts';
+import { Orchestrator } from './orchestrator.ts';
 import { dashboardKey } from './page-key.ts';
+import { httpPeerClient } from './peers.ts';
 import { balancerPort } from './placement.ts';
 import { buildPolicies } from './policy-config.ts';
-import { LeaseLapsed } from './write-guard.ts';
 import { fetchRequestsTotal, RequestRates } from './request-rate.ts';
 import { createMonitorApi } from './routes.ts';
+import { LeaseLapsed } from './write-guard.ts';
 
 /** CPU history sent to a dashboard on connect: the last 15 minutes (its widest chart window) in 5 s buckets. */
 export const HISTORY_SPAN_MS = 15 * 60_000;

@@ -5,9 +5,9 @@
  * with a 4xx/5xx status, so a bad request never changes anything and always says what was wrong.
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZonescaleError } from './errors.ts';
 import type { Logger } from './logger.ts';

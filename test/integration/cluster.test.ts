@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 import type { ClusterState, ContainerRecord } from '../../server/shared/types.ts';
 import { startTraffic } from '../support/traffic.ts';
-import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-it-'));
 const basePort = testBasePort('cluster-test');

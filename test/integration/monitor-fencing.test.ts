@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRuntime } from '../../server/adapters/select.ts';
 import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
-import type { ClusterEvent, ContainerRecord } from '../../server/shared/types.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
+import type { ClusterEvent, ContainerRecord } from '../../server/shared/types.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-fencing-'));
 const basePort = testBasePort('fencing-test');

@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { openRuntime } from '../../server/adapters/select.ts';
 import { parseConfig } from '../../server/config/parse.ts';
 import { CollectorConfig, MonitorConfig } from '../../server/config/roles.ts';
+import { testBasePort } from '../../server/dev/layout.ts';
 import { startCollector } from '../../server/metrics/start.ts';
 import { startMonitor } from '../../server/monitor/start.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
 import type { ClusterState } from '../../server/shared/types.ts';
-import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-monitor-it-'));
 const base = testBasePort('monitor-test');

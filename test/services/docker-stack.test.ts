@@ -8,8 +8,8 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { DockerRuntime } from '../../server/adapters/docker/runtime-docker.ts';
-import { buildImage, eventually, REPO, RUN_ID, requireService, SERVICES } from './services.ts';
 import { freePort } from '../support/ports.ts';
+import { buildImage, eventually, REPO, RUN_ID, requireService, SERVICES } from './services.ts';
 
 const ok = await requireService('docker', 'redis');
 const cluster = `stack${RUN_ID}`;

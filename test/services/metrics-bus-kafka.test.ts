@@ -12,8 +12,8 @@ import { ensureTopic, kafkaClient } from '../../server/adapters/kafka/kafka.ts';
 import { KAFKA_MAX_BUFFERED, KafkaMetricsPublisher } from '../../server/adapters/kafka/metrics-bus-kafka.ts';
 import { KafkaSampleSource } from '../../server/adapters/kafka/sample-source-kafka.ts';
 import { sample } from '../../server/adapters/metrics-store.contract.ts';
-import type { Sample } from '../../server/shared/types.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
+import type { Sample } from '../../server/shared/types.ts';
 import { eventually, RUN_ID, requireService, SERVICES, serviceCtl, serviceUp } from './services.ts';
 
 const ok = await requireService('kafka', 'influx');

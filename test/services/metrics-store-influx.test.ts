@@ -5,13 +5,13 @@
  * when InfluxDB is absent.
  */
 import { describe, expect, test } from 'bun:test';
-import { metricsStoreContract } from '../../server/adapters/metrics-store.contract.ts';
 import {
   dialectFor,
   type InfluxMetricsStore,
   openInfluxMetricsStore,
   pingVersion,
 } from '../../server/adapters/influx/metrics-store-influx.ts';
+import { metricsStoreContract } from '../../server/adapters/metrics-store.contract.ts';
 import { RUN_ID, requireService, SERVICES } from './services.ts';
 
 const ok = await requireService('influx');

@@ -9,8 +9,8 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { DockerRuntime } from '../../server/adapters/docker/runtime-docker.ts';
 import { runtimeContract } from '../../server/adapters/runtime.contract.ts';
 import type { ContainerSpec } from '../../server/adapters/runtime.ts';
-import { eventually, RUN_ID, requireService } from './services.ts';
 import { freePort } from '../support/ports.ts';
+import { eventually, RUN_ID, requireService } from './services.ts';
 
 const ok = await requireService('docker');
 const BASE = 'zonescale/bun-base:local';

@@ -3,8 +3,9 @@
  * `stream-status`, exact text) and the monitor the dashboard streams from, lost, or is trying next
  * (test id `stream-source`, text `via|lost|trying monitor <id> <host:port>`).
  */
-import type { StreamSnapshot } from '../stream.ts';
+
 import { hostPort } from '../format.ts';
+import type { StreamSnapshot } from '../stream.ts';
 
 const LABEL = { live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…' } as const;
 

@@ -6,10 +6,10 @@
  */
 import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort, zoneColor } from '../format.ts';
-import { policyLines } from '../policy-lines.ts';
 import type { ServerCpuSeries } from '../history.ts';
+import { policyLines } from '../policy-lines.ts';
 import { ScenarioGroup } from './scenario-group.tsx';
-import { ServerRow, cpuClass } from './server-row.tsx';
+import { cpuClass, ServerRow } from './server-row.tsx';
 
 const POOLS: ServerView['state'][] = ['alive', 'disconnected', 'dead', 'unknown'];
 

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../test/support/ports.ts';
 import { runtimeContract } from '../runtime.contract.ts';
 import type { ContainerSpec } from '../runtime.ts';
 import { isContainerProcess, type ProcessRecord, ProcessRuntime, STOP_GRACE_MS } from './runtime-process.ts';
-import { freePort } from '../../../test/support/ports.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'zonescale-runtime-'));
 const runtimes: ProcessRuntime[] = [];

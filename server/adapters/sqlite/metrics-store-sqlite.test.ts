@@ -2,11 +2,12 @@
  * Runs the shared MetricsStore contract against the SQLite adapter on a temp file, and checks what
  * only a file store has: the path layout, WAL mode and two connections sharing one file.
  */
+
+import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from 'bun:sqlite';
 import { metricsStoreContract, sample } from '../metrics-store.contract.ts';
 import { metricsStorePath, openSqliteMetricsStore, SqliteMetricsStore } from './metrics-store-sqlite.ts';
 

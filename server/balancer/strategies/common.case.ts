@@ -7,8 +7,8 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { NoAvailableServer } from '../../shared/errors.ts';
-import type { PickContext, Strategy } from '../strategy.ts';
 import { mulberry32 } from '../../shared/random.ts';
+import type { PickContext, Strategy } from '../strategy.ts';
 
 /** A deterministic random source (mulberry32) so suites never flake. */
 export const seededRand = mulberry32;
