@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test';
 import { silentLogger } from '../shared/logger.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
-import { createForwarder, createProxy, type ForwardAnswer } from './proxy.ts';
+import { type AccessLogEntry, createForwarder, createProxy, type ForwardAnswer } from './proxy.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
 import { type UpstreamClient, UpstreamError } from './upstream-client.ts';
@@ -294,5 +294,57 @@ describe('forwarder (callback form, reused request objects)', () => {
     expect(first.headers[0]?.[1]).toBe('/s1');
     for (const end of streams) end();
     expect(pools.totalInFlight()).toBe(0);
+  });
+});
+
+describe('access log', () => {
+  test('one entry per answered request: status, the server that answered, tries, client; none when no server', async () => {
+    const pools = new Pools({ checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 }, [A, B], 0);
+    const entries: AccessLogEntry[] = [];
+    const client: UpstreamClient = {
+      send(origin, r) {
+        r.onDone();
+        if (origin === A) r.onAnswer(new UpstreamError('connect-failure', 'refused'), null);
+        else r.onAnswer(null, { status: 201, statusText: 'Created', headers: [], body: null });
+      },
+      close() {},
+    };
+    const forward = createForwarder({
+      zone: 'zone1',
+      pools,
+      strategy: createRoundRobin(),
+      tries: 3,
+      tryTimeoutMs: 1_000,
+      metrics: createBalancerMetrics(pools, 'zone1'),
+      log: silentLogger,
+      now: () => 1_000,
+      rand: () => 0.5,
+      client,
+      accessLog: (e) => entries.push(e),
+    });
+    const ask = () =>
+      new Promise<ForwardAnswer>((resolve) =>
+        forward(
+          {
+            method: 'POST',
+            target: '/orders?x=1',
+            head: '',
+            hasHost: false,
+            body: new Uint8Array(0),
+            clientIp: '10.1.2.3',
+            header: () => undefined,
+            aborted: () => false,
+          },
+          resolve,
+        ),
+      );
+    expect((await ask()).status).toBe(201); // A refused (and is ejected), B answered
+    pools.recordFailure(B, 1_000); // B ejected too: nothing alive
+    expect((await ask()).status).toBe(503);
+    expect(entries.map(({ ms, ...rest }) => rest)).toEqual([
+      { method: 'POST', target: '/orders?x=1', status: 201, upstream: B, tries: 2, client: '10.1.2.3' },
+      { method: 'POST', target: '/orders?x=1', status: 503, upstream: 'none', tries: 0, client: '10.1.2.3' },
+    ]);
+    expect(entries.every((e) => e.ms >= 0)).toBe(true);
   });
 });

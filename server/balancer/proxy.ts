@@ -59,8 +59,25 @@ export interface ProxyDeps {
   log: Logger;
   now: () => number;
   rand: () => number;
+  /** Called once per answered request when the access log is on (`--access-log`). */
+  accessLog?: (entry: AccessLogEntry) => void;
   /** Upstream client (the pooled raw-socket one by default; tests may inject `fetchClient(fake)`). */
   client?: UpstreamClient;
+}
+
+/** One access-log line: the request, its answer, the server that gave it ('none': the balancer's own). */
+export interface AccessLogEntry {
+  method: string;
+  /** Path and query as the client sent them. */
+  target: string;
+  status: number;
+  upstream: string;
+  /** From the request's arrival at the forwarder to its response head, ms. */
+  ms: number;
+  /** Servers tried (0 when none was available). */
+  tries: number;
+  /** Client address ('' when unknown). */
+  client: string;
 }
 
 /** A proxy handler: `(request, peer) → response`. */
@@ -228,10 +245,21 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     }
 
     /** Answers the client once; the object is reused when no try is still running. */
-    private answer(a: ForwardAnswer): void {
+    private answer(a: ForwardAnswer, upstream: string): void {
       const done = this.done as (a: ForwardAnswer) => void;
+      const status = a.status;
       this.answered = true;
       done(a);
+      if (d.accessLog)
+        d.accessLog({
+          method: this.method,
+          target: this.target,
+          status,
+          upstream,
+          ms: Math.round((performance.now() - this.started) * 100) / 100,
+          tries: this.tried ? this.tried.size : this.first === null ? 0 : 1,
+          client: this.r?.clientIp ?? '',
+        });
       if (!this.inFlight) this.recycle();
     }
 
@@ -276,7 +304,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       if (res) {
         d.pools.recordSuccess(url, this.now0);
         d.metrics.observe(res.status, url, performance.now() - this.started);
-        this.answer(res);
+        this.answer(res, url);
         return;
       }
       const outcome: TryOutcome =
@@ -316,7 +344,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         );
       }
       d.metrics.observe(out.status, 'none', performance.now() - this.started);
-      this.answer(out);
+      this.answer(out, 'none');
     }
   }
 

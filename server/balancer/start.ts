@@ -138,6 +138,7 @@ export async function startBalancer(
     now,
     rand,
     client,
+    accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   const proxy = createProxy(proxyDeps);
   const raw = (hooks.frontEnd ?? 'raw') === 'raw';

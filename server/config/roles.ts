@@ -70,6 +70,8 @@ export const BalancerConfig = z.object({
     .default(1024 * 1024),
   /** On stop, how long in-flight requests may take to finish before they are cut, ms. */
   drainTimeoutMs: ms().default(10_000),
+  /** One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client). */
+  accessLog: boolish.default(false),
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
 
