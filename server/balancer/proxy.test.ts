@@ -195,6 +195,23 @@ describe('proxy', () => {
   });
 });
 
+/** A round-robin forwarder (3 tries, 1 s per try) over `client`, with a fixed clock. */
+function forwarderOver(pools: Pools, client: UpstreamClient, accessLog?: (e: AccessLogEntry) => void) {
+  return createForwarder({
+    zone: 'zone1',
+    pools,
+    strategy: createRoundRobin(),
+    tries: 3,
+    tryTimeoutMs: 1_000,
+    metrics: createBalancerMetrics(pools, 'zone1'),
+    log: silentLogger,
+    now: () => 1_000,
+    rand: () => 0.5,
+    client,
+    accessLog,
+  });
+}
+
 describe('forwarder (callback form, reused request objects)', () => {
   /**
    * A forwarder over a scripted client: each try is answered now (synchronously, as the raw client
@@ -239,18 +256,7 @@ describe('forwarder (callback form, reused request objects)', () => {
       },
       close() {},
     };
-    const forward = createForwarder({
-      zone: 'zone1',
-      pools,
-      strategy: createRoundRobin(),
-      tries: 3,
-      tryTimeoutMs: 1_000,
-      metrics: createBalancerMetrics(pools, 'zone1'),
-      log: silentLogger,
-      now: () => 1_000,
-      rand: () => 0.5,
-      client,
-    });
+    const forward = forwarderOver(pools, client);
     const ask = (target: string) =>
       new Promise<ForwardAnswer>((resolve) =>
         forward(
@@ -309,19 +315,7 @@ describe('access log', () => {
       },
       close() {},
     };
-    const forward = createForwarder({
-      zone: 'zone1',
-      pools,
-      strategy: createRoundRobin(),
-      tries: 3,
-      tryTimeoutMs: 1_000,
-      metrics: createBalancerMetrics(pools, 'zone1'),
-      log: silentLogger,
-      now: () => 1_000,
-      rand: () => 0.5,
-      client,
-      accessLog: (e) => entries.push(e),
-    });
+    const forward = forwarderOver(pools, client, (e) => entries.push(e));
     const ask = () =>
       new Promise<ForwardAnswer>((resolve) =>
         forward(
