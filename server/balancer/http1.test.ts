@@ -107,6 +107,8 @@ describe('scanResponseHead', () => {
       status: 200,
       contentLength: 5,
       clean: true,
+      keepAlive: true,
+      drop: [],
       bodyStart: raw.length - 5,
     });
   });
@@ -116,16 +118,26 @@ describe('scanResponseHead', () => {
   });
 
   test.each([
-    ['Connection: keep-alive'],
-    ['connection: close'],
-    ['Keep-Alive: timeout=5'],
-    ['Transfer-Encoding: chunked'],
-    ['TE: trailers'],
-    ['Trailer: x'],
-    ['Upgrade: websocket'],
-    ['Proxy-Connection: close'],
-    ['Proxy-Authenticate: Basic'],
-  ])('a %s header makes it unclean (the full parser rewrites the head)', (line) => {
+    ['Connection: keep-alive', true],
+    ['connection:  Close ', false],
+    ['Keep-Alive: timeout=5', true],
+    ['TE: trailers', true],
+    ['Trailer: x', true],
+    ['Upgrade: h2c', true],
+    ['Proxy-Connection: close', true],
+    ['Proxy-Authenticate: Basic', true],
+  ])('a %s line is listed to be cut; the head stays forwardable (keep-alive %p)', (line, keepAlive) => {
+    const scan = scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`));
+    expect(scan?.clean).toBe(true);
+    expect(scan?.keepAlive).toBe(keepAlive);
+    expect(scan?.drop).toEqual([17, 17 + line.length + 2]);
+  });
+
+  test.each([
+    ['Transfer-Encoding: chunked', 'the body framing changes'],
+    ['Connection: X-Secret', 'Connection names another header'],
+    ['Connection: keep-alive, Upgrade', 'Connection lists several tokens'],
+  ])('a %s header makes it unclean: %s (the full parser rewrites the head)', (line) => {
     expect(scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`))?.clean).toBe(
       false,
     );
@@ -145,6 +157,8 @@ describe('scanResponseHead', () => {
       status: 204,
       contentLength: -1,
       clean: true,
+      keepAlive: true,
+      drop: [],
       bodyStart: 16,
     });
   });

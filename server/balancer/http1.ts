@@ -123,10 +123,15 @@ export interface ResponseScan {
   /** `Content-Length`, or -1 when absent. */
   contentLength: number;
   /**
-   * HTTP/1.1 (so the connection stays open) with one valid `Content-Length` or none, and no hop-by-hop header (`Connection`,
-   * `Transfer-Encoding`, …): the head may be forwarded byte for byte.
+   * HTTP/1.1 with one valid `Content-Length` or none, no `Transfer-Encoding`, and a `Connection`
+   * (if any) of just `keep-alive` or `close`: the head may be forwarded as its bytes, less the
+   * hop-by-hop lines in `drop`.
    */
   clean: boolean;
+  /** The upstream keeps the connection open afterwards (no `Connection: close`). */
+  keepAlive: boolean;
+  /** `[start, end)` byte ranges (flat pairs) of hop-by-hop header lines to cut when forwarding. */
+  drop: number[];
   /** Offset just past the blank line ending the head. */
   bodyStart: number;
 }
@@ -141,6 +146,15 @@ export function nameIs(buf: Uint8Array, at: number, len: number, name: string): 
   if (len !== name.length) return false;
   for (let i = 0; i < len; i++) if (lower(buf[at + i] as number) !== name.charCodeAt(i)) return false;
   return true;
+}
+
+/** True when `buf[from..to)`, trimmed of blanks, equals the lower-case `word`, ignoring ASCII case. */
+function valueIs(buf: Uint8Array, from: number, to: number, word: string): boolean {
+  let i = from;
+  while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+  let j = to;
+  while (j > i && (buf[j - 1] === 32 || buf[j - 1] === 9)) j--;
+  return nameIs(buf, i, j - i, word);
 }
 
 /** True when the header name at `buf[at..at+len)` is hop-by-hop (`HOP_BY_HOP`), by length first. */
@@ -187,13 +201,16 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan): Response
     buf[8] !== 32 ||
     (end > 12 && buf[12] !== 32 && buf[12] !== 13)
   )
-    return result(into, 0, -1, false, end + 4);
+    return result(into, 0, -1, false, false, end + 4);
   const minor = buf[7] as number;
   const d0 = (buf[9] as number) - 48;
   const d1 = (buf[10] as number) - 48;
   const d2 = (buf[11] as number) - 48;
   if ((minor !== 48 && minor !== 49) || !(d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9))
-    return result(into, 0, -1, false, end + 4);
+    return result(into, 0, -1, false, false, end + 4);
+  const drop = into ? into.drop : [];
+  drop.length = 0;
+  let keepAlive = true;
   let clean = minor === 49;
   let contentLength = -1;
   let at = buf.indexOf(10, 12) + 1; // first header line
@@ -220,10 +237,18 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan): Response
       }
       if (j === i || (contentLength >= 0 && contentLength !== n)) throw new Error('bad content-length');
       contentLength = n;
-    } else if (isHopByHopName(buf, at, len)) clean = false;
+    } else if (isHopByHopName(buf, at, len)) {
+      if (len === 17)
+        clean = false; // transfer-encoding: the body framing changes
+      else if (len === 10 && nameIs(buf, at, len, 'connection')) {
+        if (valueIs(buf, colon + 1, eol, 'close')) keepAlive = false;
+        else if (!valueIs(buf, colon + 1, eol, 'keep-alive')) clean = false; // names other headers
+      }
+      drop.push(at, eol + 2);
+    }
     at = eol + 2;
   }
-  return result(into, d0 * 100 + d1 * 10 + d2, contentLength, clean, end + 4);
+  return result(into, d0 * 100 + d1 * 10 + d2, contentLength, clean, keepAlive, end + 4, drop);
 }
 
 /** Fills `into` (the caller's reused object) or a new scan result. */
@@ -232,12 +257,16 @@ function result(
   status: number,
   contentLength: number,
   clean: boolean,
+  keepAlive: boolean,
   bodyStart: number,
+  drop: number[] = [],
 ): ResponseScan {
-  if (!into) return { status, contentLength, clean, bodyStart };
+  if (!into) return { status, contentLength, clean, keepAlive, drop, bodyStart };
   into.status = status;
   into.contentLength = contentLength;
   into.clean = clean;
+  into.keepAlive = keepAlive;
+  if (into.drop !== drop) into.drop.length = 0;
   into.bodyStart = bodyStart;
   return into;
 }

@@ -113,10 +113,35 @@ describe('upstream client', () => {
     client.close();
   });
 
-  test('a head with hop-by-hop headers is parsed: no raw, the headers without them, the body as bytes', async () => {
+  test('hop-by-hop lines are cut from a raw answer; Connection: close still answers raw but the connection is not reused', async () => {
+    let close = false;
+    const u = serve(() =>
+      close
+        ? 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'
+        : 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nX-A: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const client = createUpstreamClient();
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    expect(u.accepted()).toBe(1);
+    close = true;
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    close = false;
+    await sendOnce(client, u.origin, req());
+    expect(u.accepted()).toBe(2);
+    client.close();
+  });
+
+  test('a head whose Connection names other headers is parsed: no raw, the headers without them, the body as bytes', async () => {
     const u = serve(
       () =>
-        'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+        'HTTP/1.1 200 OK\r\nConnection: X-B\r\nX-B: secret\r\nKeep-Alive: timeout=5\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
     );
     const client = createUpstreamClient();
     const { res, raw } = await sendOnce(client, u.origin, req());

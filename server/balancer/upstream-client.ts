@@ -202,7 +202,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
   /** Exchanges answered raw, reused by later requests (allocation per request sets the GC's pace). */
   const freeExchanges: Exchange[] = [];
   /** Scan result and raw answer reused by every response (both live only within one data event). */
-  const scratch: ResponseScan = { status: 0, contentLength: -1, clean: false, bodyStart: 0 };
+  const scratch: ResponseScan = {
+    status: 0,
+    contentLength: -1,
+    clean: false,
+    keepAlive: true,
+    drop: [],
+    bodyStart: 0,
+  };
   const rawAnswer: UpstreamResponse = { status: 0, statusText: '', headers: [], body: null, raw: EMPTY };
   /** Exchanges waiting for their response head; the sweep timer runs while > 0. */
   let watched = 0;
@@ -640,7 +647,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
     // One response object serves every raw answer: it is valid only during the callback anyway.
     const res = rawAnswer;
     res.status = s;
-    res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
+    if (scan.drop.length > 0) res.raw = cut(buf, total, scan.drop);
+    else res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
+    ex.keepAlive = scan.keepAlive;
     finish(c, total === buf.byteLength);
     tell(ex, null, res);
     res.raw = EMPTY;
@@ -767,6 +776,22 @@ const NO_REQUEST: UpstreamRequest = {
   onAnswer() {},
   onDone() {},
 };
+
+/** `buf[0..total)` without the byte ranges in `drop` (flat `[start, end)` pairs, in order): a copy. */
+function cut(buf: Uint8Array, total: number, drop: number[]): Uint8Array {
+  let size = total;
+  for (let i = 0; i < drop.length; i += 2) size -= (drop[i + 1] as number) - (drop[i] as number);
+  const out = new Uint8Array(size);
+  let from = 0;
+  let at = 0;
+  for (let i = 0; i <= drop.length; i += 2) {
+    const to = i < drop.length ? (drop[i] as number) : total;
+    out.set(buf.subarray(from, to), at);
+    at += to - from;
+    from = i < drop.length ? (drop[i + 1] as number) : total;
+  }
+  return out;
+}
 
 function timeoutError(ex: Exchange): UpstreamError {
   return new UpstreamError('timeout', `${ex.origin} sent no response head within ${ex.req.timeoutMs} ms`);
