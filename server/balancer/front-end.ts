@@ -14,10 +14,10 @@
  * for that server's `X-Forwarded-For`. Requests on one connection are answered in order (pipelining).
  */
 import { STATUS_CODES } from 'node:http';
-import type { Socket, TCPSocketListener } from 'bun';
+import type { Server, Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../shared/logger.ts';
 import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
-import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
+import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyPeer } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
 import {
   BadRequestHead,
@@ -513,4 +513,20 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.byteLength);
   return out;
+}
+
+/**
+ * The proxy's peer for requests the raw front end tunnelled into `srv` (the full `Bun.serve`
+ * front): the client address comes from `tunnels` (tunnel local port → real client), not from the
+ * loopback tunnel socket.
+ */
+export function tunnelPeer<T>(srv: Server<T>, tunnels: Map<number, string>): ProxyPeer {
+  return {
+    requestIP(req) {
+      const a = srv.requestIP(req);
+      if (!a) return null;
+      return { address: tunnels.get(a.port) ?? a.address };
+    },
+    timeout: (req, seconds) => srv.timeout(req, seconds),
+  };
 }

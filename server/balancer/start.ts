@@ -16,7 +16,7 @@ import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { startFrontEnd } from './front-end.ts';
+import { startFrontEnd, tunnelPeer } from './front-end.ts';
 import { pathOnly } from './headers.ts';
 import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
@@ -226,18 +226,6 @@ export async function startBalancer(
       client.close();
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
-  };
-}
-
-/** A peer for the proxy behind the raw front end: client addresses come from the tunnel map. */
-function tunnelPeer(srv: Server<WsData>, tunnels: Map<number, string>): ProxyPeer {
-  return {
-    requestIP(req) {
-      const a = srv.requestIP(req);
-      if (!a) return null;
-      return { address: tunnels.get(a.port) ?? a.address };
-    },
-    timeout: (req, seconds) => srv.timeout(req, seconds),
   };
 }
 

@@ -6,15 +6,18 @@
  * failed proxy try or a balancer's own 503 `no_available_server` (`zoneClient`) — and the request goes to the next
  * zone clockwise on the ring, so a client keeps its zone while it is up and fails over to the same
  * next zone every time. The zones come from the leader (`PUT /zones`, term-fenced). The data path is
- * the balancer's proxy (`createProxy`) over a `Pools` of zone balancers that never declares one dead:
- * an unavailable zone is rechecked until it is back or the leader removes it.
+ * the balancer's — its raw front end and forwarder for plain requests, `createProxy` behind the
+ * tunnelled `Bun.serve` front for the control API and requests with bodies — over a `Pools` of zone
+ * balancers that never declares one dead: an unavailable zone is rechecked until it is back or the
+ * leader removes it.
  */
 
+import { startFrontEnd, tunnelPeer } from '../balancer/front-end.ts';
 import { pathOnly } from '../balancer/headers.ts';
 import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
 import { countTransitions } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
-import { createProxy } from '../balancer/proxy.ts';
+import { createForwarder, createProxy, errorResponse, type ProxyDeps } from '../balancer/proxy.ts';
 import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
@@ -94,7 +97,7 @@ export async function startGateway(
     now,
     log,
   });
-  const proxy = createProxy({
+  const proxyDeps: ProxyDeps = {
     zone: 'any zone',
     pools,
     strategy: createConsistentHash(),
@@ -106,26 +109,47 @@ export async function startGateway(
     rand: hooks.rand ?? Math.random,
     client: zoneClient(createUpstreamClient()),
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
-  });
+  };
+  const proxy = createProxy(proxyDeps);
 
-  let server: ReturnType<typeof Bun.serve>;
+  // Plain requests are answered by the raw front end; the rest is tunnelled into this full front,
+  // which learns each tunnel's real client address from `tunnels` (affinity keys on it).
+  const tunnels = new Map<number, string>();
+  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
+  let stopped = false;
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  let front: ReturnType<typeof startFrontEnd>;
   try {
     server = Bun.serve({
-      hostname: cfg.host,
-      port: cfg.port,
-      idleTimeout: Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5)),
+      hostname: '127.0.0.1',
+      port: 0,
+      idleTimeout: idleTimeoutS,
       fetch(req, srv) {
-        return GATEWAY_CONTROL_PATHS.has(pathOnly(req.url)) ? app.fetch(req) : proxy(req, srv);
+        if (GATEWAY_CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
+        if (stopped) return errorResponse(503, 'shutting_down', 'the gateway is stopping');
+        return proxy(req, tunnelPeer(srv, tunnels));
       },
     });
+    front = startFrontEnd({
+      host: cfg.host,
+      port: cfg.port,
+      fallbackPort: server.port as number,
+      controlPaths: GATEWAY_CONTROL_PATHS,
+      forward: createForwarder(proxyDeps),
+      idleTimeoutS,
+      draining: () => stopped,
+      tunnels,
+      log,
+    });
   } catch (err) {
+    server?.stop(true);
     checker.stop();
     throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
   }
-  const url = `http://${cfg.host}:${server.port}`;
+  const url = `http://${cfg.host}:${front.port}`;
   log.info({ url, zones: table.zones, affinity: header || 'client address' }, 'gateway listening');
 
-  let stopped = false;
+  const full = server;
   return {
     url,
     zones: () => table,
@@ -133,7 +157,8 @@ export async function startGateway(
       if (stopped) return;
       stopped = true;
       checker.stop();
-      await server.stop(true);
+      front.stop(true);
+      await full.stop(true);
       log.info({ url }, 'gateway stopped');
     },
   };
