@@ -2,11 +2,15 @@
  * WebSocket upgrades through the balancer: a client's `Upgrade: websocket` request is accepted by
  * `Bun.serve` (`server.upgrade`) once a server is picked, and a client `WebSocket` to the same path
  * on that server is opened; messages flow both ways (client messages sent before the upstream opened
- * are queued), and a close on either side closes the other with the same code. The server's
+ * are queued), and a close on either side closes the other with the same code. The upstream
+ * handshake carries the client's end-to-end headers with the X-Forwarded-* set as for any proxied
+ * request (`upstreamRequestHeaders`), less the handshake's own (key, version, extensions), which the
+ * balancer's WebSocket client makes anew. The server's
  * in-flight count covers the whole session, so a drained server keeps its open sockets until they
  * close.
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from 'bun';
+import { upstreamRequestHeaders } from './headers.ts';
 
 /** Per-connection state kept on the client socket. */
 export interface WsData {
@@ -18,7 +22,8 @@ export interface WsData {
   release: () => void;
 }
 
-const FORWARD = ['cookie', 'authorization', 'origin', 'sec-websocket-protocol', 'user-agent'];
+/** Handshake headers the upstream WebSocket client sets itself. */
+const HANDSHAKE = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions'];
 
 /** True when `req` asks for a WebSocket upgrade. */
 export function isWebSocketUpgrade(req: Request): boolean {
@@ -37,12 +42,9 @@ export function upgradeToUpstream(
   clientIp: string,
   release: () => void,
 ): boolean {
-  const headers: Record<string, string> = {};
-  for (const h of FORWARD) {
-    const v = req.headers.get(h);
-    if (v) headers[h] = v;
-  }
-  if (clientIp) headers['x-forwarded-for'] = clientIp;
+  const forwarded = upstreamRequestHeaders(req.headers, clientIp, 'http');
+  for (const h of HANDSHAKE) forwarded.delete(h);
+  const headers = Object.fromEntries(forwarded);
   const ok = server.upgrade(req, { data: { upstream, target, headers, peer: null, queue: [], release } });
   if (!ok) release();
   return ok;

@@ -19,6 +19,9 @@ interface Up {
   release: (() => void)[];
 }
 
+/** Headers of the last WebSocket handshake an upstream received. */
+let lastUpgradeHeaders: Record<string, string> = {};
+
 function startUp(id: string, cpu: number): Up {
   const up = { id, release: [] as (() => void)[] } as Up;
   up.server = Bun.serve<{ id: string }>({
@@ -26,8 +29,10 @@ function startUp(id: string, cpu: number): Up {
     port: 0,
     async fetch(req, srv) {
       const path = new URL(req.url).pathname;
-      if (path === '/ws')
+      if (path === '/ws') {
+        lastUpgradeHeaders = Object.fromEntries(req.headers);
         return srv.upgrade(req, { data: { id } }) ? undefined : new Response('no', { status: 400 });
+      }
       if (path === '/health_check') return Response.json({ status: 'ok', cpu, inFlight: 0 });
       if (path === '/slow') {
         await new Promise<void>((r) => up.release.push(r));
@@ -118,7 +123,9 @@ describe('balancer proxy features', () => {
   });
 
   test('a WebSocket is relayed to one upstream and messages flow both ways', async () => {
-    const ws = new WebSocket(`${balancer.url.replace('http', 'ws')}/ws`);
+    const ws = new WebSocket(`${balancer.url.replace('http', 'ws')}/ws`, {
+      headers: { 'x-tenant': 't1', cookie: 'sid=1', 'x-forwarded-for': '10.9.9.9' },
+    } as never);
     const got: string[] = [];
     const done = new Promise<void>((resolve, reject) => {
       ws.onmessage = (e) => {
@@ -136,6 +143,11 @@ describe('balancer proxy features', () => {
     const id = got[0]!.split(':')[0];
     expect(['a', 'b', 'c']).toContain(id!);
     expect(got).toEqual([`${id}:hello`, `${id}:again`]);
+    // The handshake upstream carries the client's headers and the X-Forwarded-* like any request.
+    expect(lastUpgradeHeaders['x-tenant']).toBe('t1');
+    expect(lastUpgradeHeaders.cookie).toBe('sid=1');
+    expect(lastUpgradeHeaders['x-forwarded-for']).toBe('10.9.9.9, 127.0.0.1');
+    expect(lastUpgradeHeaders['x-forwarded-proto']).toBe('http');
   });
 
   test('stop() lets an in-flight request finish before closing', async () => {
