@@ -6,12 +6,13 @@
  * spliced from the client's bytes (`splicedRequestHead`), and a clean upstream response (`raw`) is
  * written to the client as received, from inside the upstream socket's data event. Otherwise the
  * answer is re-serialised (one write for a small response; a streamed body goes out chunked, with
- * back-pressure, and SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per exchange cost about a
- * third of the balancer's CPU (profile); this path skips both. Every other request — control API,
- * WebSocket upgrades, request bodies, absolute targets — switches its connection, for the rest of
- * its life, to a byte tunnel into the full `Bun.serve` front on a loopback port, so all of its
- * behaviour stays in one place; `tunnels` maps each tunnel's local port to the real client address
- * for that server's `X-Forwarded-For`. Requests on one connection are answered in order (pipelining).
+ * back-pressure, and SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per
+ * exchange cost about a third of the balancer's CPU (profile); this path skips both. Every other
+ * request — control API, WebSocket upgrades, request bodies, absolute targets — switches its
+ * connection, for the rest of its life, to a byte tunnel into the full `Bun.serve` front on a
+ * loopback port, so all of its behaviour stays in one place; `tunnels` maps each tunnel's local
+ * port to the real client address for that server's `X-Forwarded-For`. Requests on one connection
+ * are answered in order (pipelining).
  */
 import { STATUS_CODES } from 'node:http';
 import type { Server, Socket, TCPSocketListener } from 'bun';

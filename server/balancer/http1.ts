@@ -181,8 +181,9 @@ function isHopByHopName(buf: Uint8Array, at: number, len: number): boolean {
 
 /**
  * Scans the response head at the start of `buf` (the proxy's fast path); null when the head is not
- * complete yet. The result is written into `into` when given (no allocation per response). Anything it does not call `clean` goes through `parseResponseHead`, which also
- * validates what this scan skips (header syntax beyond `name:`).
+ * complete yet. The result is written into `into` when given (no allocation per response). Anything
+ * it does not call `clean` goes through `parseResponseHead`, which also validates what this scan
+ * skips (header syntax beyond `name:`).
  * @throws Error on a malformed status line or a bad `Content-Length`.
  */
 export function scanResponseHead(buf: Uint8Array, into?: ResponseScan): ResponseScan | null {

@@ -1,17 +1,17 @@
 /**
- * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`; TLS for `https:`
- * origins), with a pool of keep-alive connections per upstream. It replaces `fetch`, which hands every request to a separate
- * HTTP thread and back and was the proxy's main cost (profile: ~40 % of a core). Answers come back
- * through a callback, synchronously from the socket's data event, so the common case — a clean
- * HTTP/1.1 response complete in one read (`scanResponseHead`) — reaches the client as the very bytes
- * received (`raw`), without parsing headers, copying or a promise hop. Other bodies that arrive with
- * their head are returned as bytes; any other body is a `ReadableStream` fed as bytes arrive (SSE and
- * chunked pass through), with socket back-pressure.
- * A reused idle connection that the upstream closed before answering is retried once on a fresh
- * connection (the keep-alive race), and only for a replayable (buffered) body. Errors carry a `kind`
- * (`connect-failure` | `timeout`) that the retry rules understand. Per-try timeouts are deadlines
- * checked by one sweep timer (every `TIMEOUT_TICK_MS`) over the open connections, running only
- * while some exchange waits for its response head, instead of a `setTimeout` per request (and
+ * A lean HTTP/1.1 client for the proxy's upstream side over raw TCP (`Bun.connect`; TLS for
+ * `https:` origins), with a pool of keep-alive connections per upstream. It replaces `fetch`, which
+ * hands every request to a separate HTTP thread and back and was the proxy's main cost (profile:
+ * ~40 % of a core). Answers come back through a callback, synchronously from the socket's data
+ * event, so the common case — a `Content-Length`-framed HTTP/1.1 response, once complete
+ * (`scanResponseHead`) — reaches the client as the bytes received (`raw`, less any hop-by-hop
+ * lines), without parsing headers, re-serialising or a promise hop. Other bodies that arrive with their head are returned as bytes; any other body is a
+ * `ReadableStream` fed as bytes arrive (SSE and chunked pass through), with socket back-pressure. A
+ * reused idle connection that the upstream closed before answering is retried once on a fresh
+ * connection (the keep-alive race), and only for a replayable (buffered) body. Errors carry a
+ * `kind` (`connect-failure` | `timeout`) that the retry rules understand. Per-try timeouts are
+ * deadlines checked by one sweep timer (every `TIMEOUT_TICK_MS`) over the open connections, running
+ * only while some exchange waits for its response head, instead of a `setTimeout` per request (and
  * without a per-request Set entry, whose churn showed as p99 latency).
  */
 import type { Socket } from 'bun';
