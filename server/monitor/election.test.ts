@@ -136,6 +136,28 @@ describe('election state machine', () => {
     expect(s.leader).toEqual(leader(2, 3));
   });
 
+  test('a higher id does not follow a lower one announcing itself: a candidate keeps its round, a follower elects', () => {
+    // Startup race: 1 claimed term 1 and announces while 3 is still running its own election.
+    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }]).s;
+    const kept = run(c, [{ type: 'coordinator-received', leader: leader(1, 1) }]);
+    expect(kept.s.role).toBe('candidate');
+    expect(kept.s.term).toBe(1);
+    expect(kept.effects).toEqual([]);
+    // Its claim (term 0 -> 1) loses the compare-and-set to 1's, so it claims the next term.
+    const next = run(kept.s, [
+      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(1, 1) },
+    ]);
+    expect(next.s.role).toBe('candidate');
+    expect(next.effects).toEqual([
+      { kind: 'claim-term', round: 2, expectedTerm: 1, nextTerm: 2, leaseMs: null },
+    ]);
+    // A follower of 2 told that 1 leads (a newer term) runs an election instead of following 1.
+    const f = run(follower(3, leader(2, 1)), [{ type: 'coordinator-received', leader: leader(1, 2) }]);
+    expect(f.s.role).toBe('candidate');
+    expect(f.s.term).toBe(2);
+    expect(f.s.leader).toBeNull();
+  });
+
   test('a leader receiving election from a lower id re-announces itself to the sender only', () => {
     const l = run(me(3), [
       { type: 'boot', stored: null, confirmed: false },

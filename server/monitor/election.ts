@@ -312,6 +312,13 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       }
       if (l.id === s.self.id) return none;
       if (s.role === 'leader') return stepDown(s, l, l.term, now);
+      if (l.id < s.self.id) {
+        // The bully rule: a lower id does not lead a live higher one. Learn its term and take over
+        // (a candidate's own round already does; a follower starts one).
+        const term = Math.max(s.term, l.term);
+        if (s.role !== 'follower') return { state: { ...s, term }, effects: [] };
+        return startElection({ ...s, term, leader: null }, now);
+      }
       return { state: follow(s, l, now), effects: [] };
     }
     case 'term-observed': {

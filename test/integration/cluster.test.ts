@@ -48,6 +48,9 @@ afterAll(async () => {
 
 describe('the whole loop on one machine', () => {
   test('the highest monitor leads and every zone has a balancer and one app server', async () => {
+    // "Ready" may be seen while a lower id still leads (it announced first); the highest live id
+    // must then take over within a few election rounds.
+    await cluster.waitFor('monitor 3 to lead', (st) => st.leader?.id === 3, 15_000);
     const s = (await cluster.state())!;
     expect(s.leader?.id).toBe(3);
     expect(s.leader!.term).toBeGreaterThanOrEqual(1);
