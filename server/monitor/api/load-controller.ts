@@ -4,11 +4,11 @@
  * the same bounded generator as `bun run load` (`server/load/run.ts`). The last finished run is
  * kept so the dashboard can show its summary. A run lives in the monitor that started it.
  */
-import { type LoadRun, type LoadStatus, startLoad } from '../load/run.ts';
-import { type LoadTarget, resolveTarget } from '../load/targets.ts';
-import { ZonescaleError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import type { ClusterState } from '../shared/types.ts';
+import { type LoadRun, type LoadStatus, startLoad } from '../../load/run.ts';
+import { type LoadTarget, resolveTarget } from '../../load/targets.ts';
+import { ZonescaleError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { ClusterState } from '../../shared/types.ts';
 
 /** A run as `GET /control/load` shows it: the generator's status plus what was asked. */
 export type LoadView = LoadStatus & { target: string };

@@ -8,8 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 
-/** The repository root: two folders above this file (server/monitor). */
-export const REPO_ROOT = resolve(import.meta.dir, '../..');
+/** The repository root: three folders above this file (server/monitor/api). */
+export const REPO_ROOT = resolve(import.meta.dir, '../../..');
 
 /** `dir` made absolute: relative paths are taken from the repository root. */
 export function resolveDashboardDir(dir: string): string {

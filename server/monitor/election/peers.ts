@@ -4,7 +4,7 @@
  * on the `PeerClient` interface only; `httpPeerClient` is the real one over fetch with short
  * timeouts, and never throws: a peer that does not answer in time is simply not answering.
  */
-import { authHeaders } from '../shared/auth.ts';
+import { authHeaders } from '../../shared/auth.ts';
 
 /** What `GET /health_check` of a monitor returns. */
 export interface MonitorHealth {

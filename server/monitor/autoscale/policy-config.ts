@@ -5,9 +5,9 @@
  * stabilization windows, `--scale-up-policies Pods:4:15000,Percent:100:15000`, …) for `target`.
  * Validated once at start: a bad value throws `BadConfig` naming the flag.
  */
-import type { MonitorConfig } from '../config/roles.ts';
-import { BadConfig } from '../shared/errors.ts';
-import type { Policy, ScalingStep, ZoneId } from '../shared/types.ts';
+import type { MonitorConfig } from '../../config/roles.ts';
+import { BadConfig } from '../../shared/errors.ts';
+import type { Policy, ScalingStep, ZoneId } from '../../shared/types.ts';
 
 /** The policies of a monitor: `byZone` holds only the zones whose policy differs from `default`. */
 export interface Policies {

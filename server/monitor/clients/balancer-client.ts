@@ -5,8 +5,8 @@
  * one (fetch with short timeouts, 127.0.0.1 URLs). A 409 from a balancer means a newer leader has
  * pushed a newer term, so it becomes `StaleTerm` and the caller steps down.
  */
-import { authHeaders } from '../shared/auth.ts';
-import { StaleTerm } from '../shared/errors.ts';
+import { authHeaders } from '../../shared/auth.ts';
+import { StaleTerm } from '../../shared/errors.ts';
 
 /** A balancer's pools as `GET /pools` returns them (only the fields the monitor reads). */
 export interface BalancerPools {

@@ -6,6 +6,7 @@
 
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
+import type { SampleSink } from '../adapters/sample-source.ts';
 import {
   createApi,
   errorResponses,
@@ -18,7 +19,6 @@ import {
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import { Sample } from '../shared/types.ts';
-import type { SampleSink } from './source.ts';
 
 /** Most samples one `POST /samples` may carry (10 000 ≈ 2.8 h of one server at 1/s). */
 export const MAX_SAMPLES_PER_POST = 10_000;

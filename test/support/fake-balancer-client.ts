@@ -4,8 +4,9 @@
  * balancer. A URL answers its health check when `isUp(url)` says so (tests tie it to the memory
  * runtime), and `calls` records every push for assertions.
  */
-import { StaleTerm } from '../shared/errors.ts';
-import type { BalancerClient, BalancerPools } from './balancer-client.ts';
+
+import type { BalancerClient, BalancerPools } from '../../server/monitor/clients/balancer-client.ts';
+import { StaleTerm } from '../../server/shared/errors.ts';
 
 /** One fake balancer's state. `dead` lists servers it reports as dead (held in the dead pool). */
 export interface FakeBalancer {

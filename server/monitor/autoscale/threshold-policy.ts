@@ -5,7 +5,7 @@
  * human message with the numbers). Defaults 60 % / 20 % and 1..5 replicas: the High scenario settles
  * at 70-75 % (above 60 %), the Low scenario at 1-10 % (below 20 %), so each button moves the zone.
  */
-import type { ThresholdPolicy, ZoneId } from '../shared/types.ts';
+import type { ThresholdPolicy, ZoneId } from '../../shared/types.ts';
 
 /** What the policy sees of a zone. `avgCpu` is % (null when no samples); `lastActionAt` epoch ms or null. */
 export interface ZoneScaleState {

@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
-import { MemoryRegistry } from '../adapters/registry-memory.ts';
-import { MemoryRuntime } from '../adapters/runtime-memory.ts';
-import { StaleTerm } from '../shared/errors.ts';
-import { silentLogger } from '../shared/logger.ts';
-import type { ContainerRecord, TargetPolicy } from '../shared/types.ts';
-import { FakeBalancerClient } from './fake-balancer-client.ts';
+import { FakeBalancerClient } from '../../../test/support/fake-balancer-client.ts';
+import { MemoryMetricsStore } from '../../adapters/metrics-store-memory.ts';
+import { MemoryRegistry } from '../../adapters/registry-memory.ts';
+import { MemoryRuntime } from '../../adapters/runtime-memory.ts';
+import { StaleTerm } from '../../shared/errors.ts';
+import { silentLogger } from '../../shared/logger.ts';
+import type { ContainerRecord, TargetPolicy } from '../../shared/types.ts';
+import { HPA_DEFAULT_TARGET_POLICY } from '../autoscale/target-policy.ts';
+import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
 import { Orchestrator, type OrchestratorConfig, type OrchestratorDeps } from './orchestrator.ts';
-import { HPA_DEFAULT_TARGET_POLICY } from './target-policy.ts';
-import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
 import { LeaseLapsed } from './write-guard.ts';
 
 const SELF = 'http://127.0.0.1:17003';

@@ -8,7 +8,7 @@ import {
   leaseValid,
   type Peer,
   step,
-} from './election.ts';
+} from './state-machine.ts';
 
 const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `http://127.0.0.1:1700${id}` }));
 const timings = { probeIntervalMs: 5_000, electionTimeoutMs: 1_000, periodMs: 10_000 };

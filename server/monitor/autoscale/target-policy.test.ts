@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import type { TargetPolicy } from '../shared/types.ts';
+import type { TargetPolicy } from '../../shared/types.ts';
 import {
   decideTarget,
   emptyHistory,

@@ -6,10 +6,10 @@
  * term), a leader that wakes up after its successor took over gets none of its writes accepted:
  * it does not even send them until it has renewed its lease, and the renewal fails.
  */
-import type { Registry } from '../adapters/registry.ts';
-import type { ContainerRuntime } from '../adapters/runtime.ts';
-import { ZonescaleError } from '../shared/errors.ts';
-import type { BalancerClient } from './balancer-client.ts';
+import type { Registry } from '../../adapters/registry.ts';
+import type { ContainerRuntime } from '../../adapters/runtime.ts';
+import { ZonescaleError } from '../../shared/errors.ts';
+import type { BalancerClient } from '../clients/balancer-client.ts';
 
 /** A write was not sent because the leader's lease has lapsed; 503 (retry against the leader). */
 export class LeaseLapsed extends ZonescaleError {

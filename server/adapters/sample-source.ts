@@ -1,6 +1,6 @@
 /**
  * The collector's input seam. With the embedded HTTP bus the samples arrive on `POST /samples`
- * (see `routes.ts`), so no source runs; a bus adapter that must be pulled (Kafka) implements
+ * (see `collector/routes.ts`), so no source runs; a bus adapter that must be pulled (Kafka) implements
  * `SampleSource` and hands every batch it consumes to the collector's sink.
  */
 import type { Sample } from '../shared/types.ts';

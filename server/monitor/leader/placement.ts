@@ -3,7 +3,7 @@
  * new app server gets, and which app server a scale-in removes. Ports and ids are derived from what
  * the registry and the runtime already hold, so two leaders in a row agree without extra state.
  */
-import type { ContainerRecord, ZoneId } from '../shared/types.ts';
+import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
 
 /** The zone number from its trailing digits (`zone3` -> 3). @throws RangeError when it has none. */
 export function zoneNumber(zone: ZoneId): number {

@@ -10,13 +10,15 @@
  * the rest of the work is abandoned. Every action is recorded as a `ClusterEvent` with a reason.
  */
 import { randomUUID } from 'node:crypto';
-import type { MetricsStore } from '../adapters/metrics-store.ts';
-import type { Registry } from '../adapters/registry.ts';
-import type { ContainerRuntime } from '../adapters/runtime.ts';
-import { StaleTerm } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import type { ClusterEvent, ContainerRecord, Policy, ZoneDecision, ZoneId } from '../shared/types.ts';
-import { type BalancerClient, pooledUrls } from './balancer-client.ts';
+import type { MetricsStore } from '../../adapters/metrics-store.ts';
+import type { Registry } from '../../adapters/registry.ts';
+import type { ContainerRuntime } from '../../adapters/runtime.ts';
+import { StaleTerm } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { ClusterEvent, ContainerRecord, Policy, ZoneDecision, ZoneId } from '../../shared/types.ts';
+import { decideTarget, emptyHistory, recordAction, type ScaleHistory } from '../autoscale/target-policy.ts';
+import { decide, registeredAverage } from '../autoscale/threshold-policy.ts';
+import { type BalancerClient, pooledUrls } from '../clients/balancer-client.ts';
 import {
   balancerId,
   balancerPort,
@@ -27,8 +29,6 @@ import {
   splitArgs,
 } from './placement.ts';
 import { portBindable } from './port-probe.ts';
-import { decideTarget, emptyHistory, recordAction, type ScaleHistory } from './target-policy.ts';
-import { decide, registeredAverage } from './threshold-policy.ts';
 import { guardBalancers, guardRegistry, guardRuntime, LeaseLapsed } from './write-guard.ts';
 
 /**

@@ -6,8 +6,8 @@
  * answer; `strayServers` = URLs the balancer holds that the registry does not), the newest metrics
  * sample of each server, the zone's average CPU over the policy window, and the newest 100 events.
  */
-import type { MetricsStore } from '../adapters/metrics-store.ts';
-import type { Registry } from '../adapters/registry.ts';
+import type { MetricsStore } from '../../adapters/metrics-store.ts';
+import type { Registry } from '../../adapters/registry.ts';
 import type {
   ClusterState,
   MonitorView,
@@ -18,13 +18,13 @@ import type {
   ZoneDecision,
   ZoneId,
   ZoneView,
-} from '../shared/types.ts';
-import type { BalancerClient, BalancerPools } from './balancer-client.ts';
-import type { Peer } from './election.ts';
-import type { GatewayHealth } from './gateway-client.ts';
-import type { PeerClient } from './peers.ts';
+} from '../../shared/types.ts';
+import { registeredAverage } from '../autoscale/threshold-policy.ts';
+import type { BalancerClient, BalancerPools } from '../clients/balancer-client.ts';
+import type { GatewayHealth } from '../clients/gateway-client.ts';
+import type { PeerClient } from '../election/peers.ts';
+import type { Peer } from '../election/state-machine.ts';
 import type { RequestRates } from './request-rate.ts';
-import { registeredAverage } from './threshold-policy.ts';
 import { zoneDecision } from './zone-decision.ts';
 
 /** Samples older than this are not shown as a server's latest, ms. */

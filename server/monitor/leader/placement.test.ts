@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import type { ContainerRecord } from '../shared/types.ts';
+import type { ContainerRecord } from '../../shared/types.ts';
 import { balancerPort, freePorts, newestApp, nextAppId, splitArgs } from './placement.ts';
 
 const app = (id: string, createdAt: number): ContainerRecord => ({

@@ -6,12 +6,12 @@
  * file (`adapters/select.ts`). Both can also be injected.
  */
 import type { MetricsStore } from '../adapters/metrics-store.ts';
+import type { SampleSink, SampleSource } from '../adapters/sample-source.ts';
 import { openKafkaSource, openMetricsStore } from '../adapters/select.ts';
 import type { CollectorConfig } from '../config/roles.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { type CollectorStats, collectorRoutes } from './routes.ts';
-import type { SampleSink, SampleSource } from './source.ts';
 
 /** Injected parts; each defaults from the config. */
 export interface CollectorDeps {

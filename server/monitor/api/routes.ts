@@ -7,7 +7,7 @@
  * GETs allow CORS because the dashboard reconnects to another monitor when one goes away.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Registry } from '../adapters/registry.ts';
+import type { Registry } from '../../adapters/registry.ts';
 import {
   createApi,
   ErrorBody,
@@ -17,10 +17,10 @@ import {
   jsonResponse,
   staleTermResponse,
   tokenSecurity,
-} from '../shared/api.ts';
-import { requireToken } from '../shared/auth.ts';
-import { NotLeader, StaleTerm, ZonescaleError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+} from '../../shared/api.ts';
+import { requireToken } from '../../shared/auth.ts';
+import { NotLeader, StaleTerm, ZonescaleError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import {
   ClusterState,
   ContainerRecord,
@@ -28,11 +28,11 @@ import {
   Term,
   UpstreamUrl,
   ZoneId,
-} from '../shared/types.ts';
+} from '../../shared/types.ts';
+import type { ElectionStatus } from '../election/elector.ts';
+import type { KnownLeader } from '../election/state-machine.ts';
 import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
 import { serveDashboard } from './dashboard-static.ts';
-import type { KnownLeader } from './election.ts';
-import type { ElectionStatus } from './elector.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';
 import { injectPageKey } from './page-key.ts';
 

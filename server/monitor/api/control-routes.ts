@@ -9,13 +9,13 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
-import type { Registry } from '../adapters/registry.ts';
-import { LOAD_LIMITS } from '../load/schedule.ts';
-import { errorResponses, jsonBody, jsonResponse, tokenSecurity, z } from '../shared/api.ts';
-import { authHeaders, requireToken } from '../shared/auth.ts';
-import { ZonescaleError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
-import { ScenarioMode, ZoneId } from '../shared/types.ts';
+import type { Registry } from '../../adapters/registry.ts';
+import { LOAD_LIMITS } from '../../load/schedule.ts';
+import { errorResponses, jsonBody, jsonResponse, tokenSecurity, z } from '../../shared/api.ts';
+import { authHeaders, requireToken } from '../../shared/auth.ts';
+import { ZonescaleError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { ScenarioMode, ZoneId } from '../../shared/types.ts';
 import type { LoadController } from './load-controller.ts';
 import { PAGE_KEY_HEADER, pageKeyMatches } from './page-key.ts';
 

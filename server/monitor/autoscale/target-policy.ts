@@ -11,7 +11,7 @@
  * combined by `selectPolicy`) and min/max replicas; (4) a cooldown after each action. Unlike the
  * HPA's helpers, nothing here reads the clock.
  */
-import type { ScalingRules, TargetPolicy, ZoneId } from '../shared/types.ts';
+import type { ScalingRules, TargetPolicy, ZoneId } from '../../shared/types.ts';
 
 /** A registered server as the policy sees it: `createdAt` epoch ms, `cpu` its mean % over the window or null. */
 export interface ServerSample {

@@ -3,7 +3,7 @@
  * memory, every period) when this replica leads, else the newest scaling or `decision` event of the
  * zone in the registry's log (recorded by the leader when a zone acts or enters a notable reason).
  */
-import type { ClusterEvent, ZoneDecision, ZoneId } from '../shared/types.ts';
+import type { ClusterEvent, ZoneDecision, ZoneId } from '../../shared/types.ts';
 
 const DECISION_KINDS: ReadonlySet<ClusterEvent['kind']> = new Set(['scale-up', 'scale-down', 'decision']);
 

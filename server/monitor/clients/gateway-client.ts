@@ -4,8 +4,8 @@
  * it becomes `StaleTerm` and the caller steps down), and the gateway's `/health_check` read for the
  * dashboard. Fetch with short timeouts; 127.0.0.1 URLs.
  */
-import { authHeaders } from '../shared/auth.ts';
-import { StaleTerm } from '../shared/errors.ts';
+import { authHeaders } from '../../shared/auth.ts';
+import { StaleTerm } from '../../shared/errors.ts';
 
 /** One zone and its balancer URL, as pushed. */
 export interface GatewayZone {

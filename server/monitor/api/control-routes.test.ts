@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test';
-import type { startLoad } from '../load/run.ts';
-import { createApi } from '../shared/api.ts';
-import { silentLogger } from '../shared/logger.ts';
-import type { ClusterState, ContainerRecord, ScenarioMode } from '../shared/types.ts';
+import type { startLoad } from '../../load/run.ts';
+import { createApi } from '../../shared/api.ts';
+import { silentLogger } from '../../shared/logger.ts';
+import type { ClusterState, ContainerRecord, ScenarioMode } from '../../shared/types.ts';
 import { mountControlRoutes } from './control-routes.ts';
 import { LoadController } from './load-controller.ts';
 import { dashboardKey, injectPageKey } from './page-key.ts';

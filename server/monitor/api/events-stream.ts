@@ -9,8 +9,8 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Logger } from '../shared/logger.ts';
-import type { ClusterEvent, ClusterState, CpuHistory } from '../shared/types.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { ClusterEvent, ClusterState, CpuHistory } from '../../shared/types.ts';
 
 /** A message to subscribers. */
 export type HubMessage =

@@ -1,13 +1,14 @@
 /**
- * Drives the pure election state machine (`election.ts`) with real time and I/O: a tick timer,
+ * Drives the pure election state machine (`state-machine.ts`) with real time and I/O: a tick timer,
  * the registry (read the stored leader, claim the next term by compare-and-set) and the peer
  * client (probe, `election`, `coordinator`). Incoming messages from the HTTP routes are fed in as
  * events; effects come back out as network calls whose results are fed in as further events.
  * Becoming leader and stepping down are reported through callbacks, which start and stop the
  * leader's duties.
  */
-import type { Registry } from '../adapters/registry.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Registry } from '../../adapters/registry.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { MonitorHealth, PeerClient } from './peers.ts';
 import {
   type ElectionEffect,
   type ElectionEvent,
@@ -18,8 +19,7 @@ import {
   leaseValid,
   type Peer,
   step,
-} from './election.ts';
-import type { MonitorHealth, PeerClient } from './peers.ts';
+} from './state-machine.ts';
 
 /** I/O and callbacks. `now` defaults to `Date.now`; `tickMs` to a quarter of the election timeout (≤ 250 ms). */
 export interface ElectorDeps {
