@@ -3,14 +3,15 @@
  * by every subscriber) and tells subscribers about the new `state` and about each control-plane
  * event it has not seen before (`cluster-event`, oldest first). `eventsHandler` is the `GET /events`
  * SSE endpoint (hono/streaming `streamSSE`): on connect `event: history` (per-zone CPU history of
- * the last 10 minutes in 5 s buckets), then `event: state` at once and every second, plus
+ * the last 15 minutes in 5 s buckets, `cpuHistory`), then `event: state` at once and every second, plus
  * `event: cluster-event` per new event, and a `: keep-alive` comment every 15 s; it unsubscribes
  * when the client goes away.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { MetricsStore } from '../../adapters/metrics-store.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { ClusterEvent, ClusterState, CpuHistory } from '../../shared/types.ts';
+import type { ClusterEvent, ClusterState, CpuHistory, ZoneId } from '../../shared/types.ts';
 
 /** A message to subscribers. */
 export type HubMessage =
@@ -149,4 +150,20 @@ export function eventsHandler(hub: StateHub, history: () => Promise<CpuHistory>,
         unsubscribe();
       }
     });
+}
+
+/** CPU history sent to a dashboard on connect: the last 15 minutes (its widest chart window) in 5 s buckets. */
+export const HISTORY_SPAN_MS = 15 * 60_000;
+export const HISTORY_STEP_MS = 5_000;
+
+/** Each zone's CPU history from `metrics` over the `HISTORY_SPAN_MS` before `now` (epoch ms), in `HISTORY_STEP_MS` buckets. */
+export async function cpuHistory(
+  metrics: MetricsStore,
+  zones: readonly ZoneId[],
+  now = Date.now(),
+): Promise<CpuHistory> {
+  const since = now - HISTORY_SPAN_MS;
+  return Object.fromEntries(
+    await Promise.all(zones.map(async (z) => [z, await metrics.history(z, since, HISTORY_STEP_MS)] as const)),
+  );
 }

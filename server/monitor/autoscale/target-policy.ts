@@ -12,6 +12,7 @@
  * HPA's helpers, nothing here reads the clock.
  */
 import type { ScalingRules, TargetPolicy, ZoneId } from '../../shared/types.ts';
+import type { ScaleDecision } from './scale-decision.ts';
 
 /** A registered server as the policy sees it: `createdAt` epoch ms, `cpu` its mean % over the window or null. */
 export interface ServerSample {
@@ -49,11 +50,8 @@ export type TargetReason =
   | 'CoolingDown'
   | 'NoSamples';
 
-/** A decision: `desired` replicas (the current count when nothing changes), why, and the numbers. */
-export interface TargetDecision {
-  desired: number;
-  reason: TargetReason;
-  message: string;
+/** A decision (`desired` replicas, why, the numbers) with what target tracking keeps between periods. */
+export interface TargetDecision extends ScaleDecision<TargetReason> {
   /** The raw recommendation of step (1), before stabilization and limits (null without samples). */
   recommendation: number | null;
   /** The history to keep for the next period (this recommendation added, old entries dropped). */

@@ -6,6 +6,7 @@
  * at 70-75 % (above 60 %), the Low scenario at 1-10 % (below 20 %), so each button moves the zone.
  */
 import type { ThresholdPolicy, ZoneId } from '../../shared/types.ts';
+import type { ScaleDecision } from './scale-decision.ts';
 
 /** What the policy sees of a zone. `avgCpu` is % (null when no samples); `lastActionAt` epoch ms or null. */
 export interface ZoneScaleState {
@@ -27,12 +28,8 @@ export type ScaleReason =
   | 'BelowMinReplicas'
   | 'AboveMaxReplicas';
 
-/** A decision: `desired` replicas (equal to the current count when nothing should change). */
-export interface ScaleDecision {
-  desired: number;
-  reason: ScaleReason;
-  message: string;
-}
+/** A threshold decision: `desired` replicas (equal to the current count when nothing should change). */
+export type ThresholdDecision = ScaleDecision<ScaleReason>;
 
 /** The default policy (source design: 10 s period; 60 % / 20 %; 1..5 replicas). */
 export const DEFAULT_THRESHOLD_POLICY: ThresholdPolicy = {
@@ -54,9 +51,9 @@ const pct = (x: number) => `${x.toFixed(1)} %`;
  * `highCpu` -> +1 unless at max (`AboveHighThreshold` / `AtMaxReplicas`); below `lowCpu` -> -1 unless
  * at min (`BelowLowThreshold` / `AtMinReplicas`); else `WithinThresholds`. Thresholds are strict.
  */
-export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number): ScaleDecision {
+export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number): ThresholdDecision {
   const n = z.replicas;
-  const keep = (reason: ScaleReason, message: string): ScaleDecision => ({ desired: n, reason, message });
+  const keep = (reason: ScaleReason, message: string): ThresholdDecision => ({ desired: n, reason, message });
   if (n < policy.minReplicas) {
     return {
       desired: policy.minReplicas,

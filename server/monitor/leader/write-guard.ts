@@ -8,11 +8,11 @@
  */
 import type { Registry } from '../../adapters/registry.ts';
 import type { ContainerRuntime } from '../../adapters/runtime.ts';
-import { ZonescaleError } from '../../shared/errors.ts';
+import { Fenced } from '../../shared/errors.ts';
 import type { BalancerClient } from '../clients/balancer-client.ts';
 
 /** A write was not sent because the leader's lease has lapsed; 503 (retry against the leader). */
-export class LeaseLapsed extends ZonescaleError {
+export class LeaseLapsed extends Fenced {
   constructor(what: string) {
     super('lease_lapsed', `not the leader any more or not yet renewed (lease lapsed): ${what} not sent`, 503);
   }

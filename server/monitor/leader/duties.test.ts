@@ -8,7 +8,8 @@ import { silentLogger } from '../../shared/logger.ts';
 import type { ContainerRecord, TargetPolicy } from '../../shared/types.ts';
 import { HPA_DEFAULT_TARGET_POLICY } from '../autoscale/target-policy.ts';
 import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
-import { Orchestrator, type OrchestratorConfig, type OrchestratorDeps } from './orchestrator.ts';
+import type { LeaderConfig, LeaderDeps } from './context.ts';
+import { LeaderDuties } from './duties.ts';
 import { LeaseLapsed } from './write-guard.ts';
 
 const SELF = 'http://127.0.0.1:17003';
@@ -22,12 +23,10 @@ interface World {
   balancers: FakeBalancerClient;
   down: Set<string>;
   staleTerms: StaleTerm[];
-  orch: Orchestrator;
+  orch: LeaderDuties;
 }
 
-async function world(
-  over: { cfg?: Partial<OrchestratorConfig>; deps?: Partial<OrchestratorDeps> } = {},
-): Promise<World> {
+async function world(over: { cfg?: Partial<LeaderConfig>; deps?: Partial<LeaderDeps> } = {}): Promise<World> {
   const clock = { now: 1_000_000 };
   const registry = new MemoryRegistry();
   await registry.claimLeadership(0, { id: 3, url: SELF, term: 1, since: clock.now });
@@ -36,7 +35,7 @@ async function world(
   const down = new Set<string>();
   const balancers = new FakeBalancerClient((url) => !down.has(url));
   const staleTerms: StaleTerm[] = [];
-  const orch = new Orchestrator(
+  const orch = new LeaderDuties(
     {
       selfUrl: SELF,
       zones: ['zone1', 'zone2', 'zone3'],
@@ -86,7 +85,7 @@ async function load(w: World, serverId: string, zone: string, cpu: number) {
   await w.metrics.write(samples);
 }
 
-describe('orchestrator (leader duties)', () => {
+describe('leader duties', () => {
   let w: World;
   beforeEach(async () => {
     w = await world();
@@ -320,7 +319,7 @@ describe('orchestrator (leader duties)', () => {
   });
 });
 
-describe('orchestrator with target tracking', () => {
+describe('leader duties with target tracking', () => {
   const target: TargetPolicy = {
     ...HPA_DEFAULT_TARGET_POLICY,
     target: 50,
@@ -373,7 +372,7 @@ describe('orchestrator with target tracking', () => {
   });
 });
 
-describe('orchestrator fencing on its own side (lease)', () => {
+describe('leader duties fenced on their own side (lease)', () => {
   test('while the lease has lapsed no registry, runtime or balancer write is sent', async () => {
     let may = true;
     const w = await world({ deps: { mayWrite: () => may } });
@@ -397,7 +396,7 @@ describe('orchestrator fencing on its own side (lease)', () => {
   });
 });
 
-describe('orchestrator reconcile (a new leader)', () => {
+describe('leader duties: reconcile (a new leader)', () => {
   test('orphans are removed, missing app servers replaced, and each change recorded', async () => {
     const w = await world();
     await w.orch.runPeriod(1);
