@@ -1,13 +1,12 @@
 import { describe, expect, test } from 'bun:test';
 import type { TargetPolicy } from '../../shared/types.ts';
+import { recommend, type ServerSample } from './replica-calculator.ts';
 import {
   decideTarget,
   emptyHistory,
   HPA_DEFAULT_TARGET_POLICY,
-  recommend,
   recordAction,
   type ScaleHistory,
-  type ServerSample,
   stepLimit,
 } from './target-policy.ts';
 

@@ -9,17 +9,11 @@
  * zone keeps its size; (2) stabilization: the lowest recommendation of the scale-up window and the
  * highest of the scale-down window bound the change; (3) step limits per period (Pods or Percent,
  * combined by `selectPolicy`) and min/max replicas; (4) a cooldown after each action. Unlike the
- * HPA's helpers, nothing here reads the clock.
+ * HPA's helpers, nothing here reads the clock. Step (1) is `replica-calculator.ts`.
  */
 import type { ScalingRules, TargetPolicy, ZoneId } from '../../shared/types.ts';
+import { type RecommendReason, recommend, type ServerSample } from './replica-calculator.ts';
 import type { ScaleDecision } from './scale-decision.ts';
-
-/** A registered server as the policy sees it: `createdAt` epoch ms, `cpu` its mean % over the window or null. */
-export interface ServerSample {
-  id: string;
-  createdAt: number;
-  cpu: number | null;
-}
 
 /** What the policy remembers of a zone between periods (epoch ms timestamps). */
 export interface ScaleHistory {
@@ -35,10 +29,7 @@ export const emptyHistory = (): ScaleHistory => ({ recommendations: [], actions:
 
 /** Reason codes of a target-tracking decision (the HPA's condition reasons where one exists). */
 export type TargetReason =
-  | 'AboveTarget'
-  | 'BelowTarget'
-  | 'DesiredWithinTolerance'
-  | 'MissingMetricsHold'
+  | RecommendReason
   | 'ScaleUpStabilized'
   | 'ScaleDownStabilized'
   | 'ScaleUpLimit'
@@ -47,8 +38,7 @@ export type TargetReason =
   | 'AtMinReplicas'
   | 'BelowMinReplicas'
   | 'AboveMaxReplicas'
-  | 'CoolingDown'
-  | 'NoSamples';
+  | 'CoolingDown';
 
 /** A decision (`desired` replicas, why, the numbers) with what target tracking keeps between periods. */
 export interface TargetDecision extends ScaleDecision<TargetReason> {
@@ -85,68 +75,6 @@ export const HPA_DEFAULT_TARGET_POLICY: TargetPolicy = {
 };
 
 const pct = (x: number) => `${x.toFixed(1)} %`;
-
-/** Whether `ratio` is inside the dead-band (with a little slack for float error: 55/50 is 1.1000000000000001). */
-const withinTolerance = (ratio: number, tolerance: number) => Math.abs(ratio - 1) <= tolerance + 1e-9;
-
-/**
- * Step (1), the replica calculator: the raw recommendation for `current` replicas, or null with
- * `NoSamples` when no counted server has samples. Returns `current` when within tolerance or when
- * the missing/unready adjustment would reverse the direction.
- */
-export function recommend(
-  current: number,
-  servers: readonly ServerSample[],
-  policy: Pick<TargetPolicy, 'target' | 'tolerance' | 'initializationMs'>,
-  now: number,
-): { replicas: number | null; reason: TargetReason; message: string } {
-  const { target, tolerance } = policy;
-  const unready = servers.filter((s) => now - s.createdAt < policy.initializationMs);
-  const counted = servers.filter((s) => now - s.createdAt >= policy.initializationMs);
-  const ready = counted.filter((s): s is ServerSample & { cpu: number } => s.cpu !== null);
-  const missing = counted.filter((s) => s.cpu === null);
-  if (ready.length === 0)
-    return { replicas: null, reason: 'NoSamples', message: 'no ready server has CPU samples in the window' };
-  const avg = ready.reduce((a, s) => a + s.cpu, 0) / ready.length;
-  const ratio = avg / target;
-  const detail = `average CPU ${pct(avg)} over ${ready.length} ready servers, target ${target} %`;
-  const scaleUpWithUnready = unready.length > 0 && ratio > 1;
-  if (!scaleUpWithUnready && missing.length === 0) {
-    if (withinTolerance(ratio, tolerance))
-      return {
-        replicas: current,
-        reason: 'DesiredWithinTolerance',
-        message: `${detail}: ratio ${ratio.toFixed(2)} within the tolerance ${tolerance}`,
-      };
-    const replicas = Math.ceil(ratio * ready.length);
-    return {
-      replicas,
-      reason: ratio > 1 ? 'AboveTarget' : 'BelowTarget',
-      message: `${detail}: ${replicas} wanted`,
-    };
-  }
-  // Missing servers count as 0 % when scaling up, as the target when scaling down; unready as 0 % on scale-up.
-  const values = ready.map((s) => s.cpu);
-  if (ratio < 1) for (const _ of missing) values.push(target);
-  else if (ratio > 1) for (const _ of missing) values.push(0);
-  if (scaleUpWithUnready) for (const _ of unready) values.push(0);
-  const newRatio = values.reduce((a, v) => a + v, 0) / values.length / target;
-  const adjusted = `${detail}; counting ${missing.length} without samples and ${scaleUpWithUnready ? unready.length : 0} starting, ratio ${newRatio.toFixed(2)}`;
-  if (withinTolerance(newRatio, tolerance) || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1))
-    return {
-      replicas: current,
-      reason: 'MissingMetricsHold',
-      message: `${adjusted}: within the tolerance or the direction would reverse, keeping ${current}`,
-    };
-  const replicas = Math.ceil(newRatio * values.length);
-  if ((newRatio < 1 && replicas > current) || (newRatio > 1 && replicas < current))
-    return { replicas: current, reason: 'MissingMetricsHold', message: `${adjusted}: keeping ${current}` };
-  return {
-    replicas,
-    reason: newRatio > 1 ? 'AboveTarget' : 'BelowTarget',
-    message: `${adjusted}: ${replicas} wanted`,
-  };
-}
 
 /** Net replicas added (`sign` +1) or removed (−1) by `actions` within `periodMs` before `now`. */
 function changedInPeriod(
