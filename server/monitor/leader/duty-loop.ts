@@ -14,7 +14,7 @@ import { LeaseLapsed } from './write-guard.ts';
 
 /** What the loop drives and reads. */
 export interface DutyLoopDeps {
-  duties: LeaderDuties;
+  duties: Pick<LeaderDuties, 'leaderElected' | 'reconcile' | 'runPeriod'>;
   /** The election's status now (null before the elector exists). */
   status: () => ElectionStatus | null;
   /** Runs after each period's duties with its term (the gateway push), if any. */
