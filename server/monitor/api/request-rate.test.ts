@@ -1,3 +1,7 @@
+/**
+ * Requests per second from the balancers' Prometheus counters: summing `balancer_requests_total`
+ * samples, the rate between two readings, and a restarted counter or a missing reading.
+ */
 import { describe, expect, test } from 'bun:test';
 import { RequestRates, sumRequestsTotal } from './request-rate.ts';
 

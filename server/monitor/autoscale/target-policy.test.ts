@@ -1,3 +1,8 @@
+/**
+ * Target tracking as pure functions, table-driven where cases repeat: the replica calculator (the
+ * HPA's algorithm details), the step limits (scaling policies) and whole decisions with their
+ * stabilization windows, bounds, cooldown and history.
+ */
 import { describe, expect, test } from 'bun:test';
 import type { TargetPolicy } from '../../shared/types.ts';
 import { recommend, type ServerSample } from './replica-calculator.ts';

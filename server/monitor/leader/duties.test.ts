@@ -1,3 +1,9 @@
+/**
+ * The leader's duties against in-memory fakes (registry, runtime, metrics store, balancer client,
+ * a settable clock): bootstrap, autoscaling under both policies, dead-server reports, balancer
+ * recreation, start failures, fencing by a newer term and by the leader's own lapsed lease, the one
+ * queue, and a new leader's reconciliation.
+ */
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { FakeBalancerClient } from '../../../test/support/fake-balancer-client.ts';
 import { MemoryMetricsStore } from '../../adapters/metrics-store-memory.ts';

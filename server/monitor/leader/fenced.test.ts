@@ -1,3 +1,7 @@
+/**
+ * The one `Fenced` base of a stale term and a lapsed lease, and `rethrowFenced`, which every leader
+ * duty uses to pass a fenced write on and handle any other failure itself.
+ */
 import { describe, expect, test } from 'bun:test';
 import { Fenced, NotLeader, rethrowFenced, StaleTerm, ZonescaleError } from '../../shared/errors.ts';
 import { LeaseLapsed } from './write-guard.ts';

@@ -1,3 +1,7 @@
+/**
+ * Placement rules as pure functions: a zone's balancer port and id, the next app id, free ports
+ * lowest first, the newest app server for scale-in, and flag strings split into arguments.
+ */
 import { describe, expect, test } from 'bun:test';
 import type { ContainerRecord } from '../../shared/types.ts';
 import { balancerPort, freePorts, newestApp, nextAppId, splitArgs } from './placement.ts';
