@@ -1,6 +1,6 @@
 /**
  * How the leader talks to zone balancers and app servers over HTTP: health checks, the balancer's
- * pools, and the token-carrying `PUT /servers` / `PUT /monitor` pushes. The orchestrator depends on
+ * pools, and the token-carrying `PUT /servers` / `PUT /monitor` pushes. The leader depends on
  * the `BalancerClient` interface only, so unit tests inject a fake; `httpBalancerClient` is the real
  * one (fetch with short timeouts, 127.0.0.1 URLs). A 409 from a balancer means a newer leader has
  * pushed a newer term, so it becomes `StaleTerm` and the caller steps down.
