@@ -1,95 +1,15 @@
 /**
- * The leader's duties against in-memory fakes (registry, runtime, metrics store, balancer client,
- * a settable clock): bootstrap, autoscaling under both policies, dead-server reports, balancer
- * recreation, start failures, fencing by a newer term and by the leader's own lapsed lease, the one
- * queue, and a new leader's reconciliation.
+ * The leader's duties against in-memory fakes (`test/support/leader-world.ts`): bootstrap,
+ * autoscaling under both policies, balancer recreation, start failures, fencing by a newer term and
+ * by the leader's own lapsed lease, and the one queue. Dead-server reports and reconciliation have
+ * their own suites beside this one.
  */
 import { beforeEach, describe, expect, test } from 'bun:test';
-import { FakeBalancerClient } from '../../../test/support/fake-balancer-client.ts';
-import { MemoryMetricsStore } from '../../adapters/metrics-store-memory.ts';
-import { MemoryRegistry } from '../../adapters/registry-memory.ts';
-import { MemoryRuntime } from '../../adapters/runtime-memory.ts';
+import { apps, load, SELF, TOKEN, type World, world } from '../../../test/support/leader-world.ts';
 import { StaleTerm } from '../../shared/errors.ts';
-import { silentLogger } from '../../shared/logger.ts';
-import type { ContainerRecord, TargetPolicy } from '../../shared/types.ts';
+import type { TargetPolicy } from '../../shared/types.ts';
 import { HPA_DEFAULT_TARGET_POLICY } from '../autoscale/target-policy.ts';
-import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
-import type { LeaderConfig, LeaderDeps } from './context.ts';
-import { LeaderDuties } from './duties.ts';
 import { LeaseLapsed } from './write-guard.ts';
-
-const SELF = 'http://127.0.0.1:17003';
-const TOKEN = 'x'.repeat(32);
-
-interface World {
-  clock: { now: number };
-  registry: MemoryRegistry;
-  runtime: MemoryRuntime;
-  metrics: MemoryMetricsStore;
-  balancers: FakeBalancerClient;
-  down: Set<string>;
-  staleTerms: StaleTerm[];
-  orch: LeaderDuties;
-}
-
-async function world(over: { cfg?: Partial<LeaderConfig>; deps?: Partial<LeaderDeps> } = {}): Promise<World> {
-  const clock = { now: 1_000_000 };
-  const registry = new MemoryRegistry();
-  await registry.claimLeadership(0, { id: 3, url: SELF, term: 1, since: clock.now });
-  const runtime = new MemoryRuntime({ now: () => clock.now });
-  const metrics = new MemoryMetricsStore();
-  const down = new Set<string>();
-  const balancers = new FakeBalancerClient((url) => !down.has(url));
-  const staleTerms: StaleTerm[] = [];
-  const orch = new LeaderDuties(
-    {
-      selfUrl: SELF,
-      zones: ['zone1', 'zone2', 'zone3'],
-      policy: DEFAULT_THRESHOLD_POLICY,
-      balancerPortBase: 18001,
-      appPorts: [19101, 19199],
-      balancerArgs: '--check-interval-ms 1000',
-      appArgs: '--scenario-mode simulate',
-      collector: 'http://127.0.0.1:17000',
-      token: TOKEN,
-      cluster: 'test',
-      dataDir: '/tmp/zs-test',
-      startTimeoutMs: 100,
-      ...over.cfg,
-    },
-    {
-      registry,
-      runtime,
-      metrics,
-      balancers,
-      log: silentLogger,
-      onStaleTerm: (e) => staleTerms.push(e),
-      now: () => clock.now,
-      portBindable: async (p) => p !== 19101,
-      waitHealthy: async (url) => !down.has(url),
-      ...over.deps,
-    },
-  );
-  return { clock, registry, runtime, metrics, balancers, down, staleTerms, orch };
-}
-
-const apps = async (w: World, zone: string): Promise<ContainerRecord[]> =>
-  (await w.registry.containers(zone)).filter((r) => r.role === 'app');
-
-/** One sample a second for `serverId` over the 10 s before now. */
-async function load(w: World, serverId: string, zone: string, cpu: number) {
-  const samples = Array.from({ length: 10 }, (_, i) => ({
-    serverId,
-    zone,
-    ts: w.clock.now - 10_000 + i * 1_000,
-    cpu,
-    memoryMb: 50,
-    throughput: 0,
-    healthy: true,
-    scenario: 'high' as const,
-  }));
-  await w.metrics.write(samples);
-}
 
 describe('leader duties', () => {
   let w: World;
@@ -225,34 +145,6 @@ describe('leader duties', () => {
       to: 1,
       serverId: 'zone1-app-2',
     });
-  });
-
-  test('a reported dead server is removed and replaced once, however often it is reported', async () => {
-    await w.orch.runPeriod(1);
-    const dead = (await apps(w, 'zone2'))[0]!;
-    const first = await w.orch.report('zone2', [dead.url], 1);
-    const second = await w.orch.report('zone2', [dead.url, 'http://127.0.0.1:1'], 1);
-    expect(first.removed).toEqual([dead.id]);
-    expect(second.removed).toEqual([]);
-    expect((await apps(w, 'zone2')).map((a) => a.id)).toEqual(['zone2-app-2']);
-    expect(w.runtime.stopped).toEqual([dead.id]);
-    const events = await w.registry.events(100);
-    expect(events.filter((e) => e.kind === 'remove-dead').map((e) => [e.serverId, e.reason])).toEqual([
-      [dead.id, 'DeadServerReported'],
-    ]);
-    expect(events.filter((e) => e.kind === 'replace').map((e) => [e.serverId, e.reason])).toEqual([
-      ['zone2-app-2', 'BelowMinReplicas'],
-    ]);
-    expect([...(w.balancers.balancers.get('http://127.0.0.1:18002')?.alive ?? [])]).toEqual([
-      (await apps(w, 'zone2'))[0]!.url,
-    ]);
-  });
-
-  test('a server of another zone reported by this zone is left alone', async () => {
-    await w.orch.runPeriod(1);
-    const other = (await apps(w, 'zone1'))[0]!;
-    expect((await w.orch.report('zone2', [other.url], 1)).removed).toEqual([]);
-    expect((await apps(w, 'zone1')).length).toBe(1);
   });
 
   test('a dead balancer is recreated and repopulated from the registry', async () => {
@@ -399,36 +291,5 @@ describe('leader duties fenced on their own side (lease)', () => {
     expect(w.balancers.calls.length).toBe(calls);
     expect((await w.registry.events(500)).length).toBe(events);
     expect(w.staleTerms).toEqual([]);
-  });
-});
-
-describe('leader duties: reconcile (a new leader)', () => {
-  test('orphans are removed, missing app servers replaced, and each change recorded', async () => {
-    const w = await world();
-    await w.orch.runPeriod(1);
-    // An orphan the registry does not know, and a registered app that is not running.
-    await w.runtime.start({ id: 'zone2-app-9', role: 'app', zone: 'zone2', port: 19150, args: [], env: {} });
-    w.runtime.crash('zone3-app-1');
-    const changes = await w.orch.reconcile(1);
-    expect(changes).toHaveLength(2);
-    expect((await w.runtime.list()).map((c) => c.id)).not.toContain('zone2-app-9');
-    const zone3 = await apps(w, 'zone3');
-    expect(zone3.map((a) => a.id)).toEqual(['zone3-app-2']);
-    expect((await w.runtime.list()).find((c) => c.id === 'zone3-app-2')?.running).toBe(true);
-    const rec = (await w.registry.events(100)).filter((e) => e.kind === 'reconcile');
-    expect(rec.map((e) => e.reason)).toEqual(['Reconciled', 'MissingReplaced', 'OrphanRemoved']);
-    expect(rec[0]?.message).toContain('2 changes');
-    expect(rec[1]?.message).toContain('zone3-app-1');
-  });
-
-  test('when the registry and the runtime agree it changes nothing and says so', async () => {
-    const w = await world();
-    await w.orch.runPeriod(1);
-    const specs = w.runtime.specs.length;
-    expect(await w.orch.reconcile(1)).toEqual([]);
-    expect(w.runtime.specs.length).toBe(specs);
-    const [ev] = await w.registry.events(1);
-    expect(ev).toMatchObject({ kind: 'reconcile', reason: 'Reconciled' });
-    expect(ev?.message).toContain('nothing to change');
   });
 });
