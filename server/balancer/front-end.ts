@@ -23,6 +23,7 @@ import {
   oneShotRequest,
   originFormRequest,
   splicedRequestHead,
+  withConnectionClose,
 } from './headers.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyPeer } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
@@ -100,8 +101,8 @@ interface Tunnel {
   socket: Socket<Tunnel> | null;
   pending: Uint8Array[];
   port: number;
-  /** One control request only: the full front closes after answering it. */
-  once: boolean;
+  /** 0: a plain tunnel; 1: one control request only, the full front closes after it; 2: its answer began. */
+  once: 0 | 1 | 2;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -120,6 +121,10 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     data(t: Socket<Tunnel>, data: Uint8Array) {
       const c = t.data.client;
       if (c.closed) return;
+      if (t.data.once === 1) {
+        t.data.once = 2;
+        data = withConnectionClose(data); // the client must not reuse a connection about to close
+      }
       if (!send(c, data, true)) t.pause();
     },
     drain(t: Socket<Tunnel>) {
@@ -426,7 +431,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
    * control request from `oneShotRequest`) only those bytes go, and later client bytes are dropped.
    */
   function tunnel(c: Client, once: Uint8Array | null): void {
-    const t: Tunnel = { client: c, socket: null, pending: [], port: 0, once: once !== null };
+    const t: Tunnel = { client: c, socket: null, pending: [], port: 0, once: once ? 1 : 0 };
     if (once) c.buf = once;
     c.tunnel = t;
     c.socket.timeout(0); // the fallback front keeps its own idle timeout

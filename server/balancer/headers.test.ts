@@ -9,6 +9,7 @@ import {
   pathOnly,
   splicedRequestHead,
   upstreamRequestHeaders,
+  withConnectionClose,
 } from './headers.ts';
 import { headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
 
@@ -182,5 +183,18 @@ describe('originFormRequest (the tunnel into Bun.serve)', () => {
   test('an origin-form request is handed over unchanged', () => {
     const raw = 'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi';
     expect(rewrite(raw)).toBe(raw);
+  });
+});
+
+describe('withConnectionClose (the answer to a one-shot control request)', () => {
+  const latin1 = new TextDecoder('latin1');
+  const run = (raw: string) => latin1.decode(withConnectionClose(new Uint8Array(Buffer.from(raw, 'latin1'))));
+
+  test.each([
+    ['HTTP/1.1 200 OK\r\nA: 1\r\n\r\nbody', 'HTTP/1.1 200 OK\r\nconnection: close\r\nA: 1\r\n\r\nbody'],
+    ['HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'],
+    ['HTTP/1.1 20', 'HTTP/1.1 20'],
+  ])('%j → %j', (raw, out) => {
+    expect(run(raw)).toBe(out);
   });
 });

@@ -265,3 +265,27 @@ export function oneShotRequest(buf: Uint8Array, head: RequestHead): Uint8Array |
   );
   return Buffer.concat(parts);
 }
+
+const CONNECTION_CLOSE = Buffer.from('connection: close\r\n', 'latin1');
+
+/**
+ * The first bytes of the full front's answer to a one-shot control request (`oneShotRequest`),
+ * with `connection: close` inserted after the status line, so the client does not reuse the
+ * connection the full front is about to close (Bun.serve does not say so itself). Unchanged when
+ * the status line is not all in `data`, or the answer already carries a Connection header.
+ */
+export function withConnectionClose(data: Uint8Array): Uint8Array {
+  const eol = data.indexOf(10);
+  if (eol < 0 || data[eol - 1] !== 13) return data;
+  const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, MAX_CONTROL_BODY_BYTES));
+  const end = head.indexOf('\r\n\r\n');
+  if (
+    head
+      .subarray(0, end < 0 ? head.byteLength : end)
+      .toString('latin1')
+      .toLowerCase()
+      .includes('\nconnection:')
+  )
+    return data;
+  return Buffer.concat([data.subarray(0, eol + 1), CONNECTION_CLOSE, data.subarray(eol + 1)]);
+}

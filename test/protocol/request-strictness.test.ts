@@ -217,6 +217,7 @@ describe('a control request does not hand the connection to a laxer parser', () 
       const r = await rawExchange(balancerPort, `GET /health_check HTTP/1.1\r\nHost: x\r\n\r\n${evil}`);
       expect(r.answers.map((a) => a.status)).toEqual([200]);
       expect(r.answers[0]?.body).toContain('"status":"ok"');
+      expect(answerHeader(r.answers[0], 'connection')).toBe('close'); // so no client reuses it
       expect(r.closed).toBe(true);
       expect(reached('/after-control')).toEqual([]);
       await secondClientIsUnaffected(balancerPort, 'after-control');

@@ -1,13 +1,17 @@
 /**
- * An `UpstreamClient` over a `fetch` function: the proxy's tests inject a fake fetch through it, and
- * it is the fallback data path for upstreams the raw client cannot speak to (e.g. `https:`). Errors
+ * Test-only: an `UpstreamClient` over a `fetch` function, so the proxy's tests can inject a fake
+ * fetch (which servers are tried, what is retried) without sockets. Errors
  * map onto the client's kinds: our own try timer → `timeout`, anything else before headers →
  * `connect-failure`. The response body streams through and `onDone` fires when it ends. `fetch`
  * sets `Host` from the origin itself, so a passed-through `host` line is dropped.
  */
-import { HOP_BY_HOP } from './http1.ts';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './upstream-client.ts';
-import { UpstreamError } from './upstream-client.ts';
+import { HOP_BY_HOP } from '../../server/balancer/http1.ts';
+import type {
+  UpstreamClient,
+  UpstreamRequest,
+  UpstreamResponse,
+} from '../../server/balancer/upstream-client.ts';
+import { UpstreamError } from '../../server/balancer/upstream-client.ts';
 
 /** Wraps `doFetch` as an upstream client. */
 export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {
