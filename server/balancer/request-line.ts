@@ -4,9 +4,13 @@
  * never comes), and the request line — method token, request target and version. The target must
  * be origin-form (`/path?q`), absolute-form (`http://authority/path`, rewritten to origin-form with
  * its authority as the Host, §3.2.2) or `OPTIONS *`; any control byte, space, DEL, non-ASCII byte or
- * `#` in it is refused, as HAProxy does by default. `CONNECT` is refused with 405: a zone balancer
- * is a reverse proxy, not a forward one (HAProxy in HTTP mode refuses it too unless configured,
- * nginx answers 405). Every refusal is a `BadRequestHead` the front end answers and closes on.
+ * `#` in it is refused, as HAProxy 2.6 does by default (it lets DEL through; we do not). `CONNECT`
+ * is refused with 405, as nginx answers it: a zone balancer is a reverse proxy and never opens a
+ * tunnel (HAProxy 2.6 in HTTP mode forwards the CONNECT to a server; a 405 names the methods we do
+ * take in `Allow`). Every refusal is a `BadRequestHead` the front end answers and closes on.
+ * HAProxy 2.6's choices here were read off a running one (`bench/balancer/peers.ts` config): it
+ * accepts a bare LF, merges identical duplicate Hosts, forwards a request without Host, and answers
+ * 400 to an absolute-form target whose authority differs from Host, where we use the authority.
  */
 
 /** A request the front end cannot take: it answers `status` (JSON `{error: code}`) and closes. */

@@ -148,7 +148,7 @@ const REFUSED: Refused[] = [
     path: '/no-authority',
   },
   {
-    name: 'CONNECT (not a forward proxy: 405)',
+    name: 'CONNECT (a reverse proxy opens no tunnel: 405, as nginx)',
     send: 'CONNECT connect.example:443 HTTP/1.1\r\nHost: connect.example:443\r\n\r\n',
     status: 405,
     path: 'connect.example',
