@@ -1,6 +1,6 @@
 /** Proxy behaviour with an injected fetch: which servers are tried, what is retried, what the client gets. */
 import { describe, expect, test } from 'bun:test';
-import { fetchClient } from '../../test/support/fetch-upstream-client.ts';
+import { fetchClient } from '../../test/support/upstream-fetch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';

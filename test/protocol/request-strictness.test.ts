@@ -12,7 +12,7 @@ import { startGateway } from '../../server/gateway/start.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
 import { type Echo, type EchoUpstream, startEchoUpstream } from '../support/echo-upstream.ts';
-import { answerHeader, answersAtLeast, type RawResult, rawExchange } from '../support/raw-http.ts';
+import { answerHeader, answersAtLeast, type RawResult, rawExchange } from '../support/raw-exchange.ts';
 
 const TOKEN = 'request-strictness-token-0123456789';
 

@@ -1,6 +1,6 @@
 /**
- * Test-only: an `UpstreamClient` over a `fetch` function, so the proxy's tests can inject a fake
- * fetch (which servers are tried, what is retried) without sockets. Errors
+ * An `UpstreamClient` over a `fetch` function: the proxy's tests inject a fake fetch through it, and
+ * it is the fallback data path for upstreams the raw client cannot speak to (e.g. `https:`). Errors
  * map onto the client's kinds: our own try timer → `timeout`, anything else before headers →
  * `connect-failure`. The response body streams through and `onDone` fires when it ends. `fetch`
  * sets `Host` from the origin itself, so a passed-through `host` line is dropped.
