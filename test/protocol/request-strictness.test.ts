@@ -191,20 +191,27 @@ const REFUSED: Refused[] = [
   },
 ];
 
-describe('malformed or ambiguous requests get their 4xx and a close, and reach no upstream', () => {
-  test.each(REFUSED.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
-    const r = await rawExchange(balancerPort, c.send, { timeoutMs: 2_000 });
-    const last = r.answers[r.answers.length - 1];
-    expect(last?.status).toBe(c.status);
-    expect(last?.body).toContain('"error"');
-    expect(answerHeader(last, 'connection')).toBe('close');
-    if (c.status === 405) expect(answerHeader(last, 'allow')).toContain('GET');
-    expect(r.closed).toBe(true);
-    expect(r.ms).toBeLessThan(1_500); // at once, not at the idle timeout
-    expect(reached(c.path)).toEqual([]);
-    await secondClientIsUnaffected(balancerPort, `refused-${i}`);
-  });
-});
+describe.each([
+  ['balancer', () => balancerPort],
+  ['gateway', () => gatewayPort],
+])(
+  'malformed or ambiguous requests to the %s get their 4xx and a close, and reach no upstream',
+  (role, portOf) => {
+    test.each(REFUSED.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
+      const port = portOf();
+      const r = await rawExchange(port, c.send, { timeoutMs: 2_000 });
+      const last = r.answers[r.answers.length - 1];
+      expect(last?.status).toBe(c.status);
+      expect(last?.body).toContain('"error"');
+      expect(answerHeader(last, 'connection')).toBe('close');
+      if (c.status === 405) expect(answerHeader(last, 'allow')).toContain('GET');
+      expect(r.closed).toBe(true);
+      expect(r.ms).toBeLessThan(1_500); // at once, not at the idle timeout
+      expect(reached(c.path)).toEqual([]);
+      await secondClientIsUnaffected(port, `refused-${role}-${i}`);
+    });
+  },
+);
 
 describe('a control request does not hand the connection to a laxer parser', () => {
   test.each([
