@@ -12,6 +12,7 @@ import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import type { CpuHistory } from '../shared/types.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { httpBalancerClient } from './balancer-client.ts';
 import { buildClusterState } from './cluster-view.ts';
 import type { Peer } from './election.ts';
@@ -31,6 +32,10 @@ import { LeaseLapsed } from './write-guard.ts';
 /** CPU history sent to a dashboard on connect: the last 15 minutes (its widest chart window) in 5 s buckets. */
 export const HISTORY_SPAN_MS = 15 * 60_000;
 export const HISTORY_STEP_MS = 5_000;
+
+/** On stop: the longest wait for the lease release, then for a running leader period, ms. */
+export const STOP_RELEASE_MS = 500;
+export const STOP_IDLE_MS = 2_000;
 
 /** Checks what the schema cannot (cross-field rules). @throws BadConfig */
 function validate(cfg: MonitorConfig): void {
@@ -206,6 +211,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   const app = createMonitorApi({
     id: cfg.id,
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     zones: cfg.zones,
     log,
     election: elector,
@@ -243,12 +249,15 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   return {
     url,
     stop() {
+      // Bounded so SIGTERM ends the process within ~2.5 s whatever is in flight: the lease release
+      // waits at most 500 ms (it lapses on its own) and a running period at most 2 s (the next
+      // leader reconciles whatever it left half done).
       stopped ??= (async () => {
-        await elector?.stop();
+        await Promise.race([elector?.stop(), Bun.sleep(STOP_RELEASE_MS)]);
         stopDuties();
         hub.stop();
         server.stop(true);
-        await Promise.race([orchestrator.idle(), Bun.sleep(5_000)]);
+        await Promise.race([orchestrator.idle(), Bun.sleep(STOP_IDLE_MS)]);
         await Promise.all([registry.close(), metrics.close()]).catch((err) =>
           log.warn({ err }, 'closing the stores failed'),
         );
