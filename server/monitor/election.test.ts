@@ -159,6 +159,7 @@ describe('election state machine', () => {
     ['the gateway far above the stored term', 1_005, 5, 1_005],
     ['a term beyond the bound (clamped)', 2 ** 53 - 1, 5, 2 ** 31 - 1],
     ['an older term (kept)', 3, 5, 5],
+    ['a term that is not a number (ignored)', Number.NaN, 5, 5],
   ])(
     'a leader fenced by %s steps down and its next claim is over every term seen',
     (_c, reported, stored, seen) => {

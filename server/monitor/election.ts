@@ -19,8 +19,7 @@
  * replica with a higher id than the leader takes over, as the bully algorithm has it, so a cluster
  * whose replicas boot at different speeds still ends up led by the highest live id.
  */
-import { MAX_TERM } from '../shared/term.ts';
-import { claimBackoffMs } from './term-claim.ts';
+import { claimBackoffMs, seenTerm } from './term-claim.ts';
 
 /** A monitor replica: id (higher wins) and base URL. */
 export interface Peer {
@@ -324,7 +323,7 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       return {
         state: {
           ...s,
-          term: Math.min(MAX_TERM, Math.max(s.term, e.stored?.term ?? 0)),
+          term: Math.max(s.term, seenTerm(e.stored?.term ?? 0)),
           phase: 'coordinator',
           deadline: now + claimBackoffMs(claimFailures, s.timings.electionTimeoutMs),
           claimFailures,
@@ -374,7 +373,7 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       if (s.role !== 'leader') return none;
       // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
       // The reported term counts as seen (the next claim lands above it) within the bound.
-      const term = Math.min(MAX_TERM, Math.max(s.term, e.current));
+      const term = Math.max(s.term, seenTerm(e.current));
       return {
         state: {
           ...s,

@@ -11,6 +11,15 @@
  */
 import { MAX_TERM } from '../shared/term.ts';
 
+/**
+ * A term as seen in a message or a 409 body, made safe to compare: an integer in 0..MAX_TERM as
+ * is, a larger one clamped to MAX_TERM, and anything else (NaN, negative, fractional, from a
+ * broken or hostile body) counts as 0, so it can never poison the highest term seen.
+ */
+export function seenTerm(t: number): number {
+  return Number.isInteger(t) && t >= 0 ? Math.min(t, MAX_TERM) : 0;
+}
+
 /** What a claim carries to the registry: `expectedTerm` = the stored term, `nextTerm` the one claimed. */
 export interface TermClaim {
   expectedTerm: number;
@@ -23,7 +32,7 @@ export interface TermClaim {
  * Null when no term above `stored` is left (stored = MAX_TERM: the term space is used up).
  */
 export function nextClaim(stored: number, seen: number): TermClaim | null {
-  const above = Math.min(Math.max(stored, seen, 0), MAX_TERM);
+  const above = Math.max(seenTerm(stored), seenTerm(seen));
   const nextTerm = Math.min(above + 1, MAX_TERM);
   return nextTerm > stored ? { expectedTerm: stored, nextTerm } : null;
 }
