@@ -1,23 +1,25 @@
 /**
- * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }`.
- * It never touches the network, the registry or the clock; the driver (`elector.ts`) feeds it
- * events (ticks, probe results, messages, round and claim results) and carries out the effects it
- * returns (send `election` to higher ids, announce `coordinator`, claim the next term in the
- * registry by compare-and-set, probe the leader, re-read the stored term). Rules (source design):
- * followers probe the leader every `probeIntervalMs` and start an election when it is gone; a
- * candidate sends `election` to every higher id; any answer -> it waits up to `electionTimeoutMs`
- * for a coordinator, else restarts; no answer -> it claims leadership and announces itself. A claim
- * follows `term-claim.ts`: compare-and-set against the term the registry stores, landing above every
- * term seen (so a bogus term pushed to a balancer costs one more election, never a hang); a failed
- * claim waits an exponential back-off (as a candidate awaiting a coordinator) before the next round. A coordinator message older than the known term is
- * refused; a leader re-reads the stored term every `periodMs` and steps down when a newer one is
- * stored (fencing). With a lease (`leaseMs`), a claim carries the lease and waits for a live
- * higher-id leader's lease to lapse (a higher id preempts a lower leader, as the bully wants), the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
- * term is stored) steps it down at once; `leaseValid` tells the driver whether the leader may still
- * write (a paused leader that wakes up past its lease writes nothing). A monitor that (re)starts while a healthy higher-id leader holds the
- * stored term follows it without an election (a lower replica's restart never churns the term); a
- * replica with a higher id than the leader takes over, as the bully algorithm has it, so a cluster
- * whose replicas boot at different speeds still ends up led by the highest live id.
+ * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }`. It
+ * never touches the network, the registry or the clock; the driver (`elector.ts`) feeds it events
+ * (ticks, probe results, messages, round and claim results) and carries out the effects it returns
+ * (send `election` to higher ids, announce `coordinator`, claim the next term in the registry by
+ * compare-and-set, probe the leader, re-read the stored term). Rules (source design): followers
+ * probe the leader every `probeIntervalMs` and start an election when it is gone; a candidate sends
+ * `election` to every higher id; any answer -> it waits up to `electionTimeoutMs` for a
+ * coordinator, else restarts; no answer -> it claims leadership and announces itself. A claim
+ * follows `term-claim.ts`: compare-and-set against the term the registry stores, landing above
+ * every term seen (so a bogus term pushed to a balancer costs one more election, never a hang); a
+ * failed claim waits an exponential back-off (as a candidate awaiting a coordinator) before the
+ * next round. A coordinator message older than the known term is refused; a leader re-reads the
+ * stored term every `periodMs` and steps down when a newer one is stored (fencing). With a lease
+ * (`leaseMs`), a claim carries the lease and waits for a live higher-id leader's lease to lapse (a
+ * higher id preempts a lower leader, as the bully wants), the leader renews it every
+ * `leaseRenewMs`, and a failed renewal (a newer term is stored) steps it down at once; `leaseValid`
+ * tells the driver whether the leader may still write (a paused leader that wakes up past its lease
+ * writes nothing). A monitor that (re)starts while a healthy higher-id leader holds the stored term
+ * follows it without an election (a lower replica's restart never churns the term); a replica with
+ * a higher id than the leader takes over, as the bully algorithm has it, so a cluster whose
+ * replicas boot at different speeds still ends up led by the highest live id.
  */
 import { claimBackoffMs, seenTerm } from './term-claim.ts';
 

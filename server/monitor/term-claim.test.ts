@@ -29,7 +29,12 @@ describe('the claim rule', () => {
     ['a seen term beyond the bound is clamped', 5, 2 ** 53 - 1, { expectedTerm: 5, nextTerm: MAX_TERM }],
     ['stored one below the bound', MAX_TERM - 1, 0, { expectedTerm: MAX_TERM - 1, nextTerm: MAX_TERM }],
     ['stored at the bound: no term is left', MAX_TERM, MAX_TERM, null],
-    ['a seen term that is not a number (a broken 409 body) counts as 0', 5, Number.NaN, { expectedTerm: 5, nextTerm: 6 }],
+    [
+      'a seen term that is not a number (a broken 409 body) counts as 0',
+      5,
+      Number.NaN,
+      { expectedTerm: 5, nextTerm: 6 },
+    ],
     ['a negative seen term counts as 0', 5, -9, { expectedTerm: 5, nextTerm: 6 }],
   ] as const)('%s (stored %p, seen %p)', (_case, stored, seen, claim) => {
     expect(nextClaim(stored, seen)).toEqual(claim);
