@@ -16,8 +16,10 @@ const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `mem://${id}` }));
 class CountingRegistry extends MemoryRegistry {
   claims = 0;
   loseClaims = false;
+  failClaims = false;
   override async claimLeadership(...args: Parameters<MemoryRegistry['claimLeadership']>): Promise<boolean> {
     if (++this.claims > 200) throw new Error('claim loop: over 200 claims');
+    if (this.failClaims) throw new Error('registry down');
     return this.loseClaims ? false : super.claimLeadership(...args);
   }
 }
@@ -156,15 +158,21 @@ describe('elector (election driver over an in-memory network)', () => {
     },
   );
 
-  test('claims that keep losing back off instead of spinning, and the replica keeps serving its status', async () => {
-    net = network();
-    net.registry.loseClaims = true;
-    const c = net.add(3);
-    await c.start();
-    await Bun.sleep(500);
-    // Election timeout 40 ms: claims at 0, 40, 120, 280 ms (back-off doubling), then 600 ms.
-    expect(net.registry.claims).toBeGreaterThanOrEqual(2);
-    expect(net.registry.claims).toBeLessThanOrEqual(6);
-    expect(c.status().role).toBe('candidate');
-  });
+  test.each([
+    ['keep losing', 'loseClaims'],
+    ['keep failing (registry down)', 'failClaims'],
+  ] as const)(
+    'claims that %s back off instead of spinning, and the replica keeps serving its status',
+    async (_c, mode) => {
+      net = network();
+      net.registry[mode] = true;
+      const c = net.add(3);
+      await c.start();
+      await Bun.sleep(500);
+      // Election timeout 40 ms: claims at 0, 40, 120, 280 ms (back-off doubling), then 600 ms.
+      expect(net.registry.claims).toBeGreaterThanOrEqual(2);
+      expect(net.registry.claims).toBeLessThanOrEqual(6);
+      expect(c.status().role).toBe('candidate');
+    },
+  );
 });
