@@ -24,7 +24,7 @@ import { httpBalancerClient } from './clients/balancer-client.ts';
 import { gatewayHealth } from './clients/gateway-client.ts';
 import { Elector } from './election/elector.ts';
 import { httpPeerClient } from './election/peers.ts';
-import type { Peer } from './election/state-machine.ts';
+import type { Peer } from './election/state.ts';
 import type { LeaderConfig } from './leader/context.ts';
 import { LeaderDuties } from './leader/duties.ts';
 import { DutyLoop } from './leader/duty-loop.ts';

@@ -9,7 +9,7 @@ import type { ClusterState } from '../../shared/types.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../shared/upstream-allow.ts';
 import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
 import type { ElectionStatus } from '../election/elector.ts';
-import type { KnownLeader } from '../election/state-machine.ts';
+import type { KnownLeader } from '../election/state.ts';
 import { StateHub } from './events-stream.ts';
 import { createMonitorApi } from './routes.ts';
 

@@ -3,7 +3,7 @@ import { MemoryRegistry } from '../../adapters/registry-memory.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { Elector } from './elector.ts';
 import type { PeerClient } from './peers.ts';
-import type { Peer } from './state-machine.ts';
+import type { Peer } from './state.ts';
 
 const timings = { probeIntervalMs: 60, electionTimeoutMs: 40, periodMs: 100 };
 const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `mem://${id}` }));
