@@ -1,8 +1,8 @@
 /**
  * The election driver over an in-memory network and registry: three replicas agree on the highest
  * id and fail over with a higher term, a late replica follows a healthy leader, a fenced leader
- * follows the new one, a bogus reported term costs one election, and claims that keep losing or
- * failing back off instead of spinning.
+ * follows the new one, a leader fenced with a term never stored is re-elected above it, and claims
+ * that keep losing or failing back off instead of spinning.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
 import { MemoryRegistry } from '../../adapters/registry-memory.ts';
