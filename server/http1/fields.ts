@@ -1,0 +1,87 @@
+/**
+ * Byte-level rules for HTTP/1.1 header fields (RFC 9110 §5, RFC 9112 §5), shared by the request and
+ * response parsers and the chunked trailer check: the hop-by-hop header set, finding the blank line
+ * that ends a head, case-insensitive name matching without strings, and the strict check of one
+ * field line (`name: value`). Everything works on `Uint8Array` offsets so the hot path builds no
+ * string; the checks are table lookups per byte.
+ */
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) plus `proxy-connection`; never forwarded. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** `tchar` of RFC 9110 §5.6.2, by byte (1 = allowed in a token, e.g. a header name). */
+export const TOKEN_CHAR = new Uint8Array(256);
+for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+  TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+
+/**
+ * Bytes allowed in a field value (RFC 9110 §5.5): HTAB, SP, VCHAR and obs-text. Every other control
+ * byte — NUL, a bare CR or LF, DEL — is refused, as HAProxy does.
+ */
+export const VALUE_CHAR = new Uint8Array(256);
+VALUE_CHAR[9] = 1;
+for (let b = 32; b < 256; b++) VALUE_CHAR[b] = b === 127 ? 0 : 1;
+
+/** Offset of the `\r\n\r\n` ending a head in `buf[from..]`, or -1 when not complete yet. */
+export function findHeadEnd(buf: Uint8Array, from = 0): number {
+  // A plain loop: heads are short, and it beats an `indexOf` call per CR.
+  const last = buf.length - 3;
+  for (let i = from; i < last; i++)
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
+  return -1;
+}
+
+/** Lower-case ASCII of byte `b` (only letters change). */
+function lower(b: number): number {
+  return b >= 65 && b <= 90 ? b + 32 : b;
+}
+
+/** True when `buf[at..at+len)` equals the lower-case `name`, ignoring ASCII case (header names). */
+export function nameIs(buf: Uint8Array, at: number, len: number, name: string): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if (lower(buf[at + i] as number) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Checks one field line `buf[at..eol)` (without its CRLF) and returns the offset of its colon.
+ * Strict as HAProxy by default: the name is a non-empty token directly followed by `:` (RFC 9112
+ * §5.1 lets a proxy strip whitespace before the colon of a response instead; HAProxy refuses it, as
+ * we do), a line starting with SP/HTAB (obs-fold, §5.2) is refused, and the value holds only
+ * `VALUE_CHAR` bytes.
+ * @throws Error naming what is wrong.
+ */
+export function checkFieldLine(buf: Uint8Array, at: number, eol: number): number {
+  let colon = at;
+  while (colon < eol && TOKEN_CHAR[buf[colon] as number] === 1) colon++;
+  if (colon === eol || buf[colon] !== 58) {
+    const b = buf[colon] as number;
+    if (colon === at && (b === 32 || b === 9)) throw new Error('obs-fold line');
+    if (b === 32 || b === 9) throw new Error('whitespace before the colon');
+    throw new Error(colon === eol ? 'field line without a colon' : `bad byte ${b} in a field name`);
+  }
+  if (colon === at) throw new Error('empty field name');
+  for (let i = colon + 1; i < eol; i++)
+    if (VALUE_CHAR[buf[i] as number] !== 1) throw new Error(`control byte ${buf[i]} in a field value`);
+  return colon;
+}
+
+/** `[from, to)` trimmed of SP/HTAB on both sides, as `[start, end]` written into `out`. */
+export function trimmed(buf: Uint8Array, from: number, to: number, out: number[]): void {
+  let i = from;
+  while (i < to && (buf[i] === 32 || buf[i] === 9)) i++;
+  let j = to;
+  while (j > i && (buf[j - 1] === 32 || buf[j - 1] === 9)) j--;
+  out[0] = i;
+  out[1] = j;
+}
