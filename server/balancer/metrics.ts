@@ -20,6 +20,8 @@ export interface BalancerMetrics {
   latency: Histogram<'status_class'>;
   /** Retries the retry budget refused (a sick zone is not hit by a retry storm). */
   retriesRefused: Counter;
+  /** Upstream connections the upstream client opened, by upstream (`onConnectionOpened`). */
+  upstreamConnectionsOpened: Counter<'upstream'>;
   /** Counts one answered client request: HTTP `status`, `upstream` URL (or `none`), `ms` to response headers. */
   observe(status: number, upstream: string, ms: number): void;
 }
@@ -74,6 +76,12 @@ export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetri
     help: 'Retries not made because the retry budget was spent',
     registers: [registry],
   });
+  const upstreamConnectionsOpened = new Counter({
+    name: 'zonescale_upstream_connections_opened_total',
+    help: 'Connections opened to upstream servers (keep-alive reuse keeps this low)',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+  });
   // Hot path: requests are counted in plain maps and latencies in per-class bucket counts, handed
   // to prom-client at scrape time (a Map lookup and a short bucket scan per request instead of a
   // label hash and an object walk).
@@ -120,7 +128,17 @@ export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetri
     counts.sum += s;
     counts.count += 1;
   };
-  return { registry, requests, retries, ejections, transitions, latency, retriesRefused, observe };
+  return {
+    registry,
+    requests,
+    retries,
+    ejections,
+    transitions,
+    latency,
+    retriesRefused,
+    upstreamConnectionsOpened,
+    observe,
+  };
 }
 
 /** Upper bounds of the latency histogram, seconds. */

@@ -169,3 +169,23 @@ describe('Transfer-Encoding with Content-Length (RFC 9112 §6.1, as HAProxy)', (
     await secondClientIsUnaffected();
   });
 });
+
+describe('GET /metrics counts upstream connections opened', () => {
+  test('zonescale_upstream_connections_opened_total equals the connections the upstream accepted', async () => {
+    const text = await (await fetch(`${balancer.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) => l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(upstream.origin),
+      );
+    expect(Number(line?.split(' ').pop())).toBe(upstream.conns.length);
+    // Keep-alive reuse: ten more requests in a row open no connection.
+    for (let i = 0; i < 10; i++) await secondClientIsUnaffected();
+    const again = (await (await fetch(`${balancer.url}/metrics`)).text())
+      .split('\n')
+      .find(
+        (l) => l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(upstream.origin),
+      );
+    expect(again).toBe(line);
+  });
+});

@@ -11,7 +11,7 @@ import {
   UpstreamError,
   type UpstreamRequest,
   type UpstreamResponse,
-} from './upstream-client.ts';
+} from './index.ts';
 
 const latin1 = new TextDecoder('latin1');
 
