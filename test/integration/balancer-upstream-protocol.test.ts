@@ -1,6 +1,6 @@
 /**
  * The balancer's upstream side against a misbehaving upstream, over raw sockets: one zone balancer
- * in-process in front of one scripted raw upstream (`startRawUpstream`). Each table row makes the
+ * in-process in front of one scripted raw upstream (`startScriptedUpstream`). Each table row makes the
  * upstream answer `GET /bad` with a broken or ambiguous response (issue 10, defects 3, 4 and 5):
  * the client must get a JSON 502 at once (or, when the head was already relayed, see its connection
  * closed at once), the upstream connection must be destroyed, and after every row a second client
@@ -12,20 +12,25 @@ import { startBalancer } from '../../server/balancer/start.ts';
 import { BalancerConfig } from '../../server/config/roles.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
-import { type RawReply, type RawUpstream, rawExchange, startRawUpstream } from '../support/raw-http.ts';
+import {
+  rawExchange,
+  type ScriptedReply,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+} from '../support/scripted-upstream.ts';
 
 const TOKEN = 'protocol-it-token-0123456789abcdef';
 /** A whole response that a poisoned connection would hand the next request. */
 const POISON = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON';
 const CHUNKED = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
 
-let bad: RawReply = null;
-let upstream: RawUpstream;
+let bad: ScriptedReply = null;
+let upstream: ScriptedUpstream;
 let balancer: RoleHandle;
 let port = 0;
 
 beforeAll(async () => {
-  upstream = startRawUpstream((target) => {
+  upstream = startScriptedUpstream((target) => {
     if (target === '/bad') return bad;
     const body = `ok ${target.slice(4)}`;
     return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
@@ -52,7 +57,7 @@ afterAll(async () => {
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: zone1\r\n\r\n`;
 
 /** Sends `GET /bad`, then checks the upstream connection that carried it is closed and unused. */
-async function badExchange(reply: RawReply) {
+async function badExchange(reply: ScriptedReply) {
   bad = reply;
   const before = upstream.conns.length;
   const res = await rawExchange(port, get('/bad'));

@@ -13,9 +13,10 @@
 import type { Socket } from 'bun';
 import { Conn, type ConnOwner } from './connection.ts';
 import { Deadlines } from './deadlines.ts';
-import { Exchange, type ExchangeHost, NO_REQUEST } from './exchange.ts';
+import { Exchange, type ExchangeHost } from './exchange.ts';
 import { type OriginPool, Pool } from './pool.ts';
 import { writeRequest } from './request.ts';
+import { NO_REQUEST } from './response.ts';
 import {
   type UpstreamClient,
   type UpstreamClientOptions,
@@ -235,7 +236,28 @@ class RawUpstreamClient implements UpstreamClient, ExchangeHost, ConnOwner {
     c.markClosed();
     const ex = c.ex;
     if (!ex || ex.finished) return;
-    if (ex.onClose(c, err) === 'retry') this.startFresh(ex);
+    if (ex.headSeen && ex.body.framing === 'close') {
+      ex.body.close(); // a body delimited by close is complete
+      this.finish(ex, false);
+      return;
+    }
+    if (!ex.headSeen && !ex.gotBytes && c.used > 1 && !(ex.req.body instanceof ReadableStream)) {
+      // Keep-alive race: the upstream closed this reused idle connection as we sent. Resend once, fresh.
+      c.ex = null;
+      ex.conn = null;
+      this.startFresh(ex);
+      return;
+    }
+    const origin = c.pool.origin;
+    this.fail(
+      ex,
+      ex.headSeen
+        ? new Error(`${origin} closed the connection mid-body`)
+        : new UpstreamError(
+            'connect-failure',
+            `${origin} closed the connection before answering${err ? `: ${err.message}` : ''}`,
+          ),
+    );
   }
 }
 

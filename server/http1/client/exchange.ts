@@ -21,11 +21,12 @@ import {
   type ResponseScan,
   scanResponseHead,
 } from '../response-head.ts';
+import { BodyStream } from './body-stream.ts';
 import type { Conn } from './connection.ts';
 import type { Deadlines, Timed } from './deadlines.ts';
 import type { OriginPool } from './pool.ts';
 import { concat } from './request.ts';
-import { cut, joinAll } from './response.ts';
+import { answer, cut, joinAll, NO_REQUEST } from './response.ts';
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from './types.ts';
 
 /** What an exchange needs from its client. */
@@ -43,16 +44,6 @@ export interface ExchangeHost {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Placeholder request of a pooled exchange (drops the reference to the finished one). */
-export const NO_REQUEST: UpstreamRequest = {
-  method: 'GET',
-  target: '/',
-  head: '',
-  body: undefined,
-  timeoutMs: 0,
-  onAnswer() {},
-  onDone() {},
-};
 /** Scan result, validating decoder and raw answer reused by every exchange (one data event at a time). */
 const scratch: ResponseScan = newResponseScan();
 const checker = new ChunkedDecoder();
@@ -81,14 +72,11 @@ export class Exchange implements Timed {
   headSeen = false;
   /** Bytes of the response head(s) seen so far, interim ones included (against the 64 KiB limit). */
   headBytes = 0;
-  framing: BodyFraming = 'none';
-  remaining = 0;
   keepAlive = true;
   /** Some response byte arrived (a reused connection closing before any is the keep-alive race). */
   gotBytes = false;
-  private decoder: ChunkedDecoder | null = null;
-  private ctrl: ReadableStreamDefaultController<Uint8Array> | null = null;
-  private readonly enqueueCopy = (p: Uint8Array) => this.ctrl?.enqueue(p.slice());
+  /** The response body stream, when there is one. */
+  readonly body = new BodyStream();
 
   constructor(private readonly host: ExchangeHost) {}
 
@@ -104,12 +92,9 @@ export class Exchange implements Timed {
     this.streamed = false;
     this.headSeen = false;
     this.headBytes = 0;
-    this.framing = 'none';
-    this.remaining = 0;
     this.keepAlive = true;
     this.gotBytes = false;
-    this.decoder = null;
-    this.ctrl = null;
+    this.body.reset();
     return this;
   }
 
@@ -179,12 +164,12 @@ export class Exchange implements Timed {
     this.finalHead(c, buf, scan as ResponseScan);
   }
 
-  /** An interim 1xx head (validated), handed to the caller. */
+  /** An interim 1xx head (validated), handed to the caller less its hop-by-hop lines. */
   private informational(head: Uint8Array): void {
     const cb = this.req.onInformational;
     if (!cb) return;
     try {
-      cb.call(this.req, head);
+      cb.call(this.req, scratch.drop.length > 0 ? cut(head, head.byteLength, scratch.drop) : head);
     } catch (err) {
       this.host.onCallbackError(err);
     }
@@ -196,7 +181,7 @@ export class Exchange implements Timed {
     this.host.deadlines.unwatch(this);
     this.keepAlive = scan.keepAlive;
     const framing = bodyFraming(scan, this.req.method);
-    this.framing = framing;
+    this.body.framing = framing;
     if (framing === 'close') this.keepAlive = false;
     if (scan.clean && this.passThrough(buf, scan, framing)) return;
     const head = parseResponseHead(buf) as ResponseHead; // scanned complete and valid above
@@ -212,12 +197,13 @@ export class Exchange implements Timed {
       this.host.tell(this, null, answer(head, body));
       return;
     }
-    const first: Uint8Array[] = [];
+    let first: Uint8Array[] = [];
     if (framing === 'chunked') {
-      this.decoder = new ChunkedDecoder();
+      const decoder = new ChunkedDecoder();
+      this.body.decoder = decoder;
       let end: number;
       try {
-        end = this.decoder.push(rest, (p) => first.push(p.slice()));
+        end = decoder.push(rest, (p) => first.push(p.slice()));
       } catch (err) {
         this.bad(err);
         return;
@@ -227,11 +213,18 @@ export class Exchange implements Timed {
         this.host.tell(this, null, answer(head, joinAll(first)));
         return;
       }
+      if (this.req.relayChunked === true) {
+        // Relayed framed: the body stream carries the chunked bytes as received (framing checked).
+        this.body.framed = true;
+        first = rest.byteLength > 0 ? [rest.slice()] : [];
+      }
     } else {
-      this.remaining = head.contentLength - rest.byteLength;
+      this.body.remaining = head.contentLength - rest.byteLength;
       if (rest.byteLength > 0) first.push(rest.slice());
     }
-    this.host.tell(this, null, answer(head, this.stream(c, first)));
+    const res = answer(head, this.stream(c, first));
+    if (this.body.framed) res.framed = true;
+    this.host.tell(this, null, res);
   }
 
   /**
@@ -270,64 +263,22 @@ export class Exchange implements Timed {
 
   /** Body bytes after the head. */
   private bodyData(c: Conn, data: Uint8Array): void {
-    const ctrl = this.ctrl;
-    if (!ctrl) return;
+    let end: number;
     try {
-      if (this.framing === 'length') {
-        const take = Math.min(this.remaining, data.byteLength);
-        ctrl.enqueue(data.slice(0, take));
-        this.remaining -= take;
-        if (this.remaining === 0) {
-          ctrl.close();
-          this.host.finish(this, take === data.byteLength);
-        }
-      } else if (this.framing === 'chunked') {
-        const end = (this.decoder as ChunkedDecoder).push(data, this.enqueueCopy);
-        if (end >= 0) {
-          ctrl.close();
-          this.host.finish(this, end === data.byteLength);
-        }
-      } else ctrl.enqueue(data.slice());
+      end = this.body.push(data);
     } catch (err) {
       this.bad(err);
       return;
     }
-    if (!this.finished && (ctrl.desiredSize ?? 1) <= 0) c.pause();
-  }
-
-  /** The upstream closed `c` while this exchange was on it. */
-  onClose(c: Conn, err: Error | null): 'retry' | 'done' {
-    if (this.headSeen && this.framing === 'close') {
-      try {
-        this.ctrl?.close();
-      } catch {}
-      this.host.finish(this, false);
-      return 'done';
-    }
-    if (!this.headSeen && !this.gotBytes && c.used > 1 && !(this.req.body instanceof ReadableStream)) {
-      // Keep-alive race: the upstream closed this reused idle connection as we sent. Resend once, fresh.
-      c.ex = null;
-      this.conn = null;
-      return 'retry';
-    }
-    const origin = c.pool.origin;
-    this.host.fail(
-      this,
-      this.headSeen
-        ? new Error(`${origin} closed the connection mid-body`)
-        : new UpstreamError(
-            'connect-failure',
-            `${origin} closed the connection before answering${err ? `: ${err.message}` : ''}`,
-          ),
-    );
-    return 'done';
+    if (end >= 0) {
+      this.body.close();
+      this.host.finish(this, end === data.byteLength);
+    } else if (this.body.full) c.pause();
   }
 
   /** Errors the body stream (after the answer was given). */
   errorStream(err: unknown): void {
-    try {
-      this.ctrl?.error(err);
-    } catch {}
+    this.body.error(err);
   }
 
   /** A malformed or ambiguous answer: `bad-response` before the answer, a stream error after it. */
@@ -339,25 +290,15 @@ export class Exchange implements Timed {
 
   private stream(c: Conn, first: Uint8Array[]): ReadableStream<Uint8Array> {
     this.streamed = true;
-    return new ReadableStream<Uint8Array>(
-      {
-        start: (ctrl) => {
-          this.ctrl = ctrl;
-          for (const p of first) ctrl.enqueue(p);
-        },
-        pull: () => {
-          if (c.ex === this) c.resume();
-        },
-        cancel: () => {
-          // Only this exchange: the connection may carry another one by now.
-          if (!this.finished && c.ex === this) this.host.finish(this, false);
-        },
+    return this.body.open(
+      first,
+      () => {
+        if (c.ex === this) c.resume();
       },
-      { highWaterMark: 4 },
+      () => {
+        // Only this exchange: the connection may carry another one by now.
+        if (!this.finished && c.ex === this) this.host.finish(this, false);
+      },
     );
   }
-}
-
-function answer(head: ResponseHead, body: UpstreamResponse['body']): UpstreamResponse {
-  return { status: head.status, statusText: head.statusText, headers: head.headers, body };
 }

@@ -4,21 +4,25 @@
  * demand with its idle timeout and opened-connection counters.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
-import { type RawReply, type RawUpstream, startRawUpstream } from '../../../test/support/raw-http.ts';
+import {
+  type ScriptedReply,
+  type ScriptedUpstream,
+  startScriptedUpstream,
+} from '../../../test/support/scripted-upstream.ts';
 import { createUpstreamClient, UpstreamError, type UpstreamRequest, type UpstreamResponse } from './index.ts';
 
 const latin1 = new TextDecoder('latin1');
 const enc = new TextEncoder();
 const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 
-let upstream: RawUpstream | null = null;
+let upstream: ScriptedUpstream | null = null;
 afterEach(() => {
   upstream?.stop();
   upstream = null;
 });
 
-function serve(reply: (target: string) => RawReply): RawUpstream {
-  upstream = startRawUpstream(reply);
+function serve(reply: (target: string) => ScriptedReply): ScriptedUpstream {
+  upstream = startScriptedUpstream(reply);
   return upstream;
 }
 
@@ -159,9 +163,10 @@ describe('a try deadline starts once the request is fully written (defect 1)', (
 });
 
 describe('interim 1xx answers', () => {
-  test('each interim head goes to onInformational as validated bytes, then the final answer comes', async () => {
+  test('each interim head goes to onInformational as validated bytes less hop-by-hop lines, then the final answer comes', async () => {
     const interim = ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n'];
-    const u = serve(() => ({ parts: [interim[0] as string, `${interim[1]}${ok('final')}`], gapMs: 10 }));
+    const hint = 'HTTP/1.1 103 Early Hints\r\nKeep-Alive: timeout=5\r\nLink: </a.css>\r\n\r\n';
+    const u = serve(() => ({ parts: [interim[0] as string, `${hint}${ok('final')}`], gapMs: 10 }));
     const client = createUpstreamClient();
     const seen: string[] = [];
     const { raw } = await send(client, u.origin, { onInformational: (h) => seen.push(latin1.decode(h)) });
@@ -214,6 +219,36 @@ describe('the pool is sized by demand', () => {
     expect(client.stats?.().idle).toBe(0);
     for (let i = 0; i < 50 && u.conns.some((c) => c.closedAt === null); i++) await Bun.sleep(10);
     expect(u.conns.every((c) => c.closedAt !== null)).toBe(true);
+    client.close();
+  });
+});
+
+describe('a streamed chunked answer with relayChunked', () => {
+  const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  test('the body stream carries the chunk-framed bytes as received, and the connection is reused', async () => {
+    const framed = ['5\r\nhello\r\n', '6;x=1\r\n, worl\r\n', '1\r\nd\r\n0\r\nX-T: 1\r\n\r\n'];
+    const u = serve(() => ({
+      parts: [`${head}${framed[0]}`, framed[1] as string, framed[2] as string],
+      gapMs: 15,
+    }));
+    const client = createUpstreamClient();
+    const { res } = await send(client, u.origin, { relayChunked: true });
+    expect(res?.framed).toBe(true);
+    expect(res?.headers).toEqual([]);
+    expect(await new Response(res?.body as ReadableStream).text()).toBe(framed.join(''));
+    await send(client, u.origin, {});
+    expect(u.conns.length).toBe(1);
+    client.close();
+  });
+
+  test('a malformed chunk after the answer errors the body stream and destroys the connection', async () => {
+    const u = serve(() => ({ parts: [`${head}5\r\nhello\r\n`, 'zz\r\n'], gapMs: 15 }));
+    const client = createUpstreamClient();
+    const { res } = await send(client, u.origin, { relayChunked: true });
+    const err = await new Response(res?.body as ReadableStream).text().catch((e: unknown) => e);
+    expect((err as UpstreamError).kind).toBe('bad-response');
+    for (let i = 0; i < 50 && u.conns[0]?.closedAt === null; i++) await Bun.sleep(10);
+    expect(u.conns[0]?.closedAt).not.toBeNull();
     client.close();
   });
 });

@@ -44,6 +44,22 @@ export function detach(res: UpstreamResponse): UpstreamResponse {
   return { status: head.status, statusText: head.statusText, headers: head.headers, body };
 }
 
+/** Placeholder request of a pooled exchange (drops the reference to the finished one). */
+export const NO_REQUEST: UpstreamRequest = {
+  method: 'GET',
+  target: '/',
+  head: '',
+  body: undefined,
+  timeoutMs: 0,
+  onAnswer() {},
+  onDone() {},
+};
+
+/** A parsed (not raw) answer of `head` with `body`. */
+export function answer(head: ResponseHead, body: UpstreamResponse['body']): UpstreamResponse {
+  return { status: head.status, statusText: head.statusText, headers: head.headers, body };
+}
+
 /** `buf[0..total)` without the byte ranges in `drop` (flat `[start, end)` pairs, in order): a copy. */
 export function cut(buf: Uint8Array, total: number, drop: number[]): Uint8Array {
   let size = total;

@@ -57,6 +57,13 @@ export interface UpstreamRequest {
   onInformational?(head: Uint8Array): void;
   /** Called once when the exchange is over: body fully received, failed or cancelled. */
   onDone(): void;
+  /**
+   * The caller relays a chunked body as it came (its client speaks HTTP/1.1): a chunked answer
+   * that streams then has `framed` set and its body stream carries the chunk-framed bytes as
+   * received — size lines, data, last chunk and trailers, framing validated — so they are written
+   * on without decoding and re-framing (one copy instead of two).
+   */
+  relayChunked?: boolean;
 }
 
 /**
@@ -73,6 +80,8 @@ export interface UpstreamResponse {
   headers: [string, string][];
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   raw?: Uint8Array;
+  /** `body` is a stream of chunk-framed bytes (only when the request set `relayChunked`). */
+  framed?: boolean;
 }
 
 /** Counters of one client (for `GET /metrics` and the benchmark). */

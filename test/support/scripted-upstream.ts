@@ -9,31 +9,33 @@ import type { Socket, TCPSocketListener } from 'bun';
 const latin1 = new TextDecoder('latin1');
 
 /** One accepted upstream connection. */
-export interface RawConn {
+export interface ScriptedConn {
   /** 1-based, in accept order. */
   id: number;
   /** Request heads received on it, in order. */
   heads: string[];
   /** `performance.now()` when the peer closed it, or null while open. */
   closedAt: number | null;
-  socket: Socket<RawConn>;
+  socket: Socket<ScriptedConn>;
 }
 
 /** What the scripted upstream sends for a request: bytes, or pieces sent `gapMs` apart. */
-export type RawReply = string | { parts: string[]; gapMs: number } | null;
+export type ScriptedReply = string | { parts: string[]; gapMs: number } | null;
 
 /** A scripted raw upstream on 127.0.0.1. */
-export interface RawUpstream {
+export interface ScriptedUpstream {
   origin: string;
-  conns: RawConn[];
+  conns: ScriptedConn[];
   stop(): void;
 }
 
 /** Starts an upstream that answers each request head with `reply(target, conn)` (null: no answer). */
-export function startRawUpstream(reply: (target: string, conn: RawConn) => RawReply): RawUpstream {
-  const conns: RawConn[] = [];
-  const pending = new Map<RawConn, string>();
-  const listener: TCPSocketListener<RawConn> = Bun.listen<RawConn>({
+export function startScriptedUpstream(
+  reply: (target: string, conn: ScriptedConn) => ScriptedReply,
+): ScriptedUpstream {
+  const conns: ScriptedConn[] = [];
+  const pending = new Map<ScriptedConn, string>();
+  const listener: TCPSocketListener<ScriptedConn> = Bun.listen<ScriptedConn>({
     hostname: '127.0.0.1',
     port: 0,
     socket: {
