@@ -54,26 +54,45 @@ export function nameIs(buf: Uint8Array, at: number, len: number, name: string): 
 }
 
 /**
- * Checks one field line `buf[at..eol)` (without its CRLF) and returns the offset of its colon.
- * Strict as HAProxy by default: the name is a non-empty token directly followed by `:` (RFC 9112
- * §5.1 lets a proxy strip whitespace before the colon of a response instead; HAProxy refuses it, as
- * we do), a line starting with SP/HTAB (obs-fold, §5.2) is refused, and the value holds only
- * `VALUE_CHAR` bytes.
- * @throws Error naming what is wrong.
+ * Checks one field line `buf[at..eol)` (without its CRLF): the offset of its colon, or a negative
+ * code (`fieldLineError` names it) — no throw, so the hot loop stays cheap. Strict as HAProxy by
+ * default: the name is a non-empty token directly followed by `:` (RFC 9112 §5.1 lets a proxy
+ * strip whitespace before the colon of a response instead; HAProxy refuses it, as we do), a line
+ * starting with SP/HTAB (obs-fold, §5.2) is refused, and the value holds only `VALUE_CHAR` bytes.
  */
 export function checkFieldLine(buf: Uint8Array, at: number, eol: number): number {
   let colon = at;
   while (colon < eol && TOKEN_CHAR[buf[colon] as number] === 1) colon++;
   if (colon === eol || buf[colon] !== 58) {
     const b = buf[colon] as number;
-    if (colon === at && (b === 32 || b === 9)) throw new Error('obs-fold line');
-    if (b === 32 || b === 9) throw new Error('whitespace before the colon');
-    throw new Error(colon === eol ? 'field line without a colon' : `bad byte ${b} in a field name`);
+    if (colon === at && (b === 32 || b === 9)) return OBS_FOLD;
+    if (b === 32 || b === 9) return SPACE_BEFORE_COLON;
+    return colon === eol ? NO_COLON : BAD_NAME;
   }
-  if (colon === at) throw new Error('empty field name');
-  for (let i = colon + 1; i < eol; i++)
-    if (VALUE_CHAR[buf[i] as number] !== 1) throw new Error(`control byte ${buf[i]} in a field value`);
+  if (colon === at) return EMPTY_NAME;
+  for (let i = colon + 1; i < eol; i++) if (VALUE_CHAR[buf[i] as number] !== 1) return BAD_VALUE;
   return colon;
+}
+
+const OBS_FOLD = -1;
+const SPACE_BEFORE_COLON = -2;
+const NO_COLON = -3;
+const BAD_NAME = -4;
+const EMPTY_NAME = -5;
+const BAD_VALUE = -6;
+const FIELD_ERRORS = [
+  '',
+  'obs-fold line',
+  'whitespace before the colon',
+  'field line without a colon',
+  'bad byte in a field name',
+  'empty field name',
+  'control byte in a field value',
+];
+
+/** What the negative `checkFieldLine` code `code` means. */
+export function fieldLineError(code: number): string {
+  return FIELD_ERRORS[-code] ?? 'malformed field line';
 }
 
 /** `[from, to)` trimmed of SP/HTAB on both sides, as `[start, end]` written into `out`. */

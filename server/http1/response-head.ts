@@ -8,7 +8,15 @@
  * applies RFC 9112 §6.3. Where we deviate from the RFC we do what HAProxy does by default, and say
  * so beside the rule.
  */
-import { checkFieldLine, findHeadEnd, HOP_BY_HOP, nameIs, trimmed, VALUE_CHAR } from './fields.ts';
+import {
+  checkFieldLine,
+  fieldLineError,
+  findHeadEnd,
+  HOP_BY_HOP,
+  nameIs,
+  trimmed,
+  VALUE_CHAR,
+} from './fields.ts';
 
 /** Largest response head accepted, bytes, counted over the whole head whether it came at once or not. */
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -88,14 +96,13 @@ const span = [0, 0];
  * `MAX_RESPONSE_HEAD_BYTES` or `MAX_RESPONSE_FIELDS`, or ambiguous framing.
  */
 export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0): ResponseScan | null {
-  const end = findHeadEnd(buf, from);
-  if (end < 0) {
-    if (buf.byteLength > MAX_RESPONSE_HEAD_BYTES) throw new BadResponse('response head over 64 KiB');
-    return null;
-  }
-  if (end + 4 > MAX_RESPONSE_HEAD_BYTES) throw new BadResponse('response head over 64 KiB');
+  // Bytes came in pieces: look for the blank line first (from where the last look stopped), so a
+  // head dripping in is not re-validated on every piece. In one piece: validate as we go.
+  if (from > 0 && findHeadEnd(buf, from) < 0) return incomplete(buf);
+  const sl = buf.indexOf(13);
+  if (sl < 0 || sl + 1 >= buf.byteLength) return incomplete(buf);
+  const status = statusLine(buf, sl);
   const out = into ?? newResponseScan();
-  const status = statusLine(buf, end);
   const http11 = buf[7] === 49;
   const drop = out.drop;
   drop.length = 0;
@@ -105,16 +112,18 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0)
   let keepAliveToken = false;
   let named = false;
   let fields = 0;
-  let at = buf.indexOf(10, 12) + 1;
-  while (at < end + 2) {
-    const eol = buf.indexOf(13, at);
-    if (buf[eol + 1] !== 10) throw new BadResponse('bare CR in the response head');
-    let colon: number;
-    try {
-      colon = checkFieldLine(buf, at, eol);
-    } catch (err) {
-      throw new BadResponse((err as Error).message);
+  let at = sl + 2;
+  for (;;) {
+    if (at + 1 >= buf.byteLength) return incomplete(buf);
+    if (buf[at] === 13) {
+      if (buf[at + 1] !== 10) throw new BadResponse('bare CR in the response head');
+      break; // the blank line
     }
+    const eol = buf.indexOf(13, at);
+    if (eol < 0 || eol + 1 >= buf.byteLength) return incomplete(buf);
+    if (buf[eol + 1] !== 10) throw new BadResponse('bare CR in the response head');
+    const colon = checkFieldLine(buf, at, eol);
+    if (colon < 0) throw new BadResponse(fieldLineError(colon));
     if (++fields > MAX_RESPONSE_FIELDS) throw new BadResponse('too many response header fields');
     const len = colon - at;
     if (len === 14 && nameIs(buf, at, len, 'content-length')) {
@@ -132,7 +141,9 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0)
       drop.push(at, eol + 2);
     } else if (isHopByHopName(buf, at, len)) drop.push(at, eol + 2);
     at = eol + 2;
+    if (at > MAX_RESPONSE_HEAD_BYTES) throw new BadResponse('response head over 64 KiB');
   }
+  if (at + 2 > MAX_RESPONSE_HEAD_BYTES) throw new BadResponse('response head over 64 KiB');
   // RFC 9112 §6.1: Transfer-Encoding overrides Content-Length. As HAProxy, the answer is framed by
   // chunked, Content-Length is dropped and the connection is not reused after it. An HTTP/1.0
   // answer with Transfer-Encoding is faulty framing: not reused either (§6.1).
@@ -142,17 +153,23 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0)
   out.contentLength = te ? -1 : contentLength;
   out.keepAlive = !close && (http11 || keepAliveToken) && !both && !(te && !http11);
   out.clean = http11 && !named && !both && !(te && (status < 200 || status === 204));
-  out.bodyStart = end + 4;
+  out.bodyStart = at + 2;
   return out;
 }
 
+/** Not complete yet: null, unless the bytes already pass the head limit. @throws BadResponse */
+function incomplete(buf: Uint8Array): null {
+  if (buf.byteLength > MAX_RESPONSE_HEAD_BYTES) throw new BadResponse('response head over 64 KiB');
+  return null;
+}
+
 /** Checks `HTTP/1.x NNN reason\r\n` and returns the status (100–999). @throws BadResponse */
-function statusLine(buf: Uint8Array, end: number): number {
+function statusLine(buf: Uint8Array, eol: number): number {
   const d0 = (buf[9] as number) - 48;
   const d1 = (buf[10] as number) - 48;
   const d2 = (buf[11] as number) - 48;
   if (
-    end < 12 ||
+    eol < 12 ||
     buf[0] !== 72 ||
     buf[1] !== 84 ||
     buf[2] !== 84 ||
@@ -167,7 +184,6 @@ function statusLine(buf: Uint8Array, end: number): number {
   )
     throw new BadResponse('malformed status line');
   // RFC 9112 §4 wants SP before an empty reason; as HAProxy, `HTTP/1.1 200\r\n` is accepted too.
-  const eol = buf.indexOf(13, 12);
   if (buf[eol + 1] !== 10) throw new BadResponse('bare CR in the status line');
   for (let i = 13; i < eol; i++)
     if (VALUE_CHAR[buf[i] as number] !== 1) throw new BadResponse('control byte in the reason phrase');
