@@ -243,6 +243,11 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         clientIp: '',
         header: (name) => (c.cur && c.curBuf ? headerValue(c.curBuf, c.cur, name) : undefined),
         aborted: () => c.closed,
+        // Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one.
+        onInformational: (h) => {
+          if (c.cur?.http11) send(c, h, true);
+        },
+        relayChunked: false,
       },
       onAnswer: (a) => answer(c, a),
     };
@@ -288,6 +293,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       f.target = head.target;
       f.rawHead = splicedRequestHead(buf, head, c.ip, 'http', c.prefix) ?? undefined;
       f.hasHost = head.host >= 0;
+      f.relayChunked = head.http11;
       f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, head), c.ip, 'http');
       c.inForward = true;
       c.curBuf = buf; // `fwd.header` reads it during the call only: it may be Bun's receive buffer
@@ -381,7 +387,9 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (c.closed) return;
         if (end) break;
         if (value.byteLength === 0) continue;
-        if (h.http11) {
+        if (a.framed)
+          send(c, value, false); // chunk-framed as received (HTTP/1.1 client)
+        else if (h.http11) {
           const size = `${value.byteLength.toString(16)}\r\n`;
           const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
           out.write(size, 0, 'latin1');
@@ -392,7 +400,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
         if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
       }
-      if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
+      if (h.http11 && !a.framed) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
     } catch {
       ok = false; // the upstream failed mid-body: the client sees the connection close
     } finally {

@@ -194,3 +194,27 @@ describe('GET /metrics counts upstream connections opened', () => {
     expect(again).toBe(line);
   });
 });
+
+describe('answers relayed as they came', () => {
+  test('interim 1xx heads reach an HTTP/1.1 client before the final answer, hop-by-hop lines cut', async () => {
+    const { res } = await badExchange(
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nKeep-Alive: timeout=5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    expect(res.text).toBe(
+      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    await secondClientIsUnaffected();
+  });
+
+  test('a streamed chunked answer keeps its own chunk framing (not decoded and re-framed)', async () => {
+    const chunks = ['5;ext=1\r\nhello\r\n', '1\r\n!\r\n', '0\r\nX-Trailer: t\r\n\r\n'];
+    const { res, conn } = await badExchange({
+      parts: [`${CHUNKED}${chunks[0]}`, chunks[1] as string, chunks[2] as string],
+      gapMs: 20,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe(chunks.join(''));
+    expect(conn?.closedAt).toBeNull();
+    await secondClientIsUnaffected();
+  });
+});
