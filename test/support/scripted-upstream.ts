@@ -19,8 +19,8 @@ export interface ScriptedConn {
   socket: Socket<ScriptedConn>;
 }
 
-/** What the scripted upstream sends for a request: bytes, or pieces sent `gapMs` apart. */
-export type ScriptedReply = string | { parts: string[]; gapMs: number } | null;
+/** What the scripted upstream sends for a request: bytes, or pieces sent `gapMs` apart (then `close`). */
+export type ScriptedReply = string | { parts: string[]; gapMs: number; close?: boolean } | null;
 
 /** A scripted raw upstream on 127.0.0.1. */
 export interface ScriptedUpstream {
@@ -57,11 +57,13 @@ export function startScriptedUpstream(
           const out = reply(head.split(' ')[1] ?? '/', s.data);
           if (out === null) continue;
           if (typeof out === 'string') s.write(out);
-          else
+          else {
             for (const p of out.parts) {
               s.write(p);
               await Bun.sleep(out.gapMs);
             }
+            if (out.close) s.end();
+          }
         }
         pending.set(s.data, buf);
       },

@@ -252,3 +252,45 @@ describe('a streamed chunked answer with relayChunked', () => {
     client.close();
   });
 });
+
+describe('reading and reuse', () => {
+  test.each([
+    ['a Content-Length answer', ok('dripped in'), 'dripped in'],
+    [
+      'a chunked answer',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ndrip\r\n0\r\n\r\n',
+      'drip',
+    ],
+    ['an interim head and an answer', `HTTP/1.1 100 Continue\r\n\r\n${ok('after 100')}`, 'after 100'],
+  ])(
+    '%s that drips in a few bytes at a time reads the same and leaves the connection reusable',
+    async (_n, text, want) => {
+      const parts: string[] = [];
+      for (let i = 0; i < text.length; i += 7) parts.push(text.slice(i, i + 7));
+      const u = serve((t) => (t === '/drip' ? { parts, gapMs: 1 } : ok('next')));
+      const client = createUpstreamClient();
+      const { res, raw } = await send(client, u.origin, { target: '/drip' });
+      const body = raw
+        ? raw.slice(raw.indexOf('\r\n\r\n') + 4)
+        : res?.body instanceof ReadableStream
+          ? await new Response(res.body).text()
+          : latin1.decode(res?.body as Uint8Array);
+      expect(res?.status).toBe(200);
+      expect(body).toBe(want);
+      expect((await send(client, u.origin, {})).raw).toBe(ok('next'));
+      expect(u.conns.length).toBe(1);
+      client.close();
+    },
+  );
+
+  test('a reused connection the upstream closed as the request went out is retried once on a fresh one', async () => {
+    let n = 0;
+    const u = serve(() => (++n === 2 ? { parts: [], gapMs: 0, close: true } : ok(`answer ${n}`)));
+    const client = createUpstreamClient();
+    expect((await send(client, u.origin, {})).raw).toBe(ok('answer 1'));
+    const second = await send(client, u.origin, {});
+    expect(second.raw).toBe(ok('answer 3'));
+    expect(u.conns.length).toBe(2);
+    client.close();
+  });
+});
