@@ -373,8 +373,12 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
   async function stream(c: Client, h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
     const keepAlive = keep && h.http11;
     const sse = a.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/event-stream'));
+    // A body of known length goes on as its bytes; a chunked one framed as received (`framed`).
+    const length = a.contentLength ?? -1;
+    const asIs = a.framed === true || length >= 0;
     let head = statusLine(a) + headerLines(a.headers);
-    if (h.http11) head += 'transfer-encoding: chunked\r\n';
+    if (length >= 0) head += `content-length: ${length}\r\n`;
+    else if (h.http11) head += 'transfer-encoding: chunked\r\n';
     head += connectionLine(h.http11, keepAlive);
     send(c, Buffer.from(head, 'latin1'), false);
     const reader = (a.body as ReadableStream<Uint8Array>).getReader();
@@ -387,8 +391,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (c.closed) return;
         if (end) break;
         if (value.byteLength === 0) continue;
-        if (a.framed)
-          send(c, value, false); // chunk-framed as received (HTTP/1.1 client)
+        if (asIs) send(c, value, false);
         else if (h.http11) {
           const size = `${value.byteLength.toString(16)}\r\n`;
           const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
@@ -400,7 +403,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
         if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
       }
-      if (h.http11 && !a.framed) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
+      if (h.http11 && !asIs) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
     } catch {
       ok = false; // the upstream failed mid-body: the client sees the connection close
     } finally {

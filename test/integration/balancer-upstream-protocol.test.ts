@@ -218,3 +218,16 @@ describe('answers relayed as they came', () => {
     await secondClientIsUnaffected();
   });
 });
+
+describe('a large Content-Length answer that streams', () => {
+  test('goes on with its Content-Length and its bytes as they came, not re-framed chunked', async () => {
+    const body = 'y'.repeat(200_000);
+    const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const { res } = await badExchange({ parts: [head, body.slice(0, 1000), body.slice(1000)], gapMs: 20 });
+    expect(res.status).toBe(200);
+    expect(res.text.toLowerCase()).toContain(`content-length: ${body.length}\r\n`);
+    expect(res.text.toLowerCase()).not.toContain('transfer-encoding');
+    expect(res.body).toBe(body);
+    await secondClientIsUnaffected();
+  });
+});

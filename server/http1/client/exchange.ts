@@ -224,6 +224,7 @@ export class Exchange implements Timed {
     }
     const res = answer(head, this.stream(c, first));
     if (this.body.framed) res.framed = true;
+    else if (framing === 'length') res.contentLength = head.contentLength;
     this.host.tell(this, null, res);
   }
 

@@ -82,6 +82,12 @@ export interface UpstreamResponse {
   raw?: Uint8Array;
   /** `body` is a stream of chunk-framed bytes (only when the request set `relayChunked`). */
   framed?: boolean;
+  /**
+   * Set when `body` is a stream framed by `Content-Length`: that length in bytes (the stream
+   * carries exactly as many), so a relay may send it as is with `content-length` instead of
+   * re-framing it chunked.
+   */
+  contentLength?: number;
 }
 
 /** Counters of one client (for `GET /metrics` and the benchmark). */
