@@ -95,6 +95,8 @@ export function fieldLineError(code: number): string {
   return FIELD_ERRORS[-code] ?? 'malformed field line';
 }
 
+const span = [0, 0];
+
 /** `[from, to)` trimmed of SP/HTAB on both sides, as `[start, end]` written into `out`. */
 export function trimmed(buf: Uint8Array, from: number, to: number, out: number[]): void {
   let i = from;
@@ -103,4 +105,42 @@ export function trimmed(buf: Uint8Array, from: number, to: number, out: number[]
   while (j > i && (buf[j - 1] === 32 || buf[j - 1] === 9)) j--;
   out[0] = i;
   out[1] = j;
+}
+
+/** `connectionTokens` bits: `close`, `keep-alive`, any other token. */
+export const CLOSE = 1;
+export const KEEP_ALIVE = 2;
+export const OTHER = 4;
+
+/** The tokens of a `Connection` value as bits: `close`, `keep-alive`, anything else. */
+export function connectionTokens(buf: Uint8Array, from: number, to: number): number {
+  let bits = 0;
+  let at = from;
+  while (at <= to) {
+    let comma = at;
+    while (comma < to && buf[comma] !== 44) comma++;
+    trimmed(buf, at, comma, span);
+    const s = span[0] as number;
+    const len = (span[1] as number) - s;
+    if (len === 5 && nameIs(buf, s, len, 'close')) bits |= CLOSE;
+    else if (len === 10 && nameIs(buf, s, len, 'keep-alive')) bits |= KEEP_ALIVE;
+    else if (len > 0) bits |= OTHER;
+    at = comma + 1;
+  }
+  return bits;
+}
+
+/** The decimal value (1 to 15 digits, OWS trimmed) of `buf[from..to)`, or -1 when it is not one. */
+export function decimalValue(buf: Uint8Array, from: number, to: number): number {
+  trimmed(buf, from, to, span);
+  const i = span[0] as number;
+  const j = span[1] as number;
+  if (j === i || j - i > 15) return -1;
+  let n = 0;
+  for (let k = i; k < j; k++) {
+    const dg = (buf[k] as number) - 48;
+    if (dg < 0 || dg > 9) return -1;
+    n = n * 10 + dg;
+  }
+  return n;
 }

@@ -9,11 +9,16 @@
  * so beside the rule.
  */
 import {
+  CLOSE,
   checkFieldLine,
+  connectionTokens,
+  decimalValue,
   fieldLineError,
   findHeadEnd,
   HOP_BY_HOP,
+  KEEP_ALIVE,
   nameIs,
+  OTHER,
   trimmed,
   VALUE_CHAR,
 } from './fields.ts';
@@ -192,16 +197,8 @@ function statusLine(buf: Uint8Array, eol: number): number {
 
 /** The decimal `Content-Length` in `buf[from..to)` (OWS trimmed). @throws BadResponse */
 function decimal(buf: Uint8Array, from: number, to: number): number {
-  trimmed(buf, from, to, span);
-  const i = span[0] as number;
-  const j = span[1] as number;
-  if (j === i || j - i > 15) throw new BadResponse('bad Content-Length');
-  let n = 0;
-  for (let k = i; k < j; k++) {
-    const dg = (buf[k] as number) - 48;
-    if (dg < 0 || dg > 9) throw new BadResponse('bad Content-Length');
-    n = n * 10 + dg;
-  }
+  const n = decimalValue(buf, from, to);
+  if (n < 0) throw new BadResponse('bad Content-Length');
   return n;
 }
 
@@ -229,28 +226,6 @@ function transferCoding(buf: Uint8Array, from: number, to: number, seen: boolean
   }
   if (!chunked) throw new BadResponse('empty Transfer-Encoding');
   return true;
-}
-
-const CLOSE = 1;
-const KEEP_ALIVE = 2;
-const OTHER = 4;
-
-/** The tokens of a `Connection` value as bits: `close`, `keep-alive`, anything else. */
-function connectionTokens(buf: Uint8Array, from: number, to: number): number {
-  let bits = 0;
-  let at = from;
-  while (at <= to) {
-    let comma = at;
-    while (comma < to && buf[comma] !== 44) comma++;
-    trimmed(buf, at, comma, span);
-    const s = span[0] as number;
-    const len = (span[1] as number) - s;
-    if (len === 5 && nameIs(buf, s, len, 'close')) bits |= CLOSE;
-    else if (len === 10 && nameIs(buf, s, len, 'keep-alive')) bits |= KEEP_ALIVE;
-    else if (len > 0) bits |= OTHER;
-    at = comma + 1;
-  }
-  return bits;
 }
 
 /** True when the header name at `buf[at..at+len)` is hop-by-hop but not framing (TE, Connection). */

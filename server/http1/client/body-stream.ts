@@ -8,6 +8,7 @@
 import { ChunkedDecoder } from '../chunked.ts';
 import type { BodyFraming } from '../response-head.ts';
 
+/** The response body stream of one exchange (see the module comment); reused through `reset`. */
 export class BodyStream {
   framing: BodyFraming = 'none';
   /** Bytes still due (`length` framing). */

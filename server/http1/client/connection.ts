@@ -13,6 +13,7 @@ export interface ConnOwner {
   closed(c: Conn): void;
 }
 
+/** One upstream connection (see the module comment); created by the client, pooled by `pool.ts`. */
 export class Conn implements Pooled {
   socket: Socket<Conn> | null = null;
   closed = false;

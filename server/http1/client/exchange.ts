@@ -49,6 +49,7 @@ const scratch: ResponseScan = newResponseScan();
 const checker = new ChunkedDecoder();
 const rawAnswer: UpstreamResponse = { status: 0, statusText: '', headers: [], body: null, raw: EMPTY };
 
+/** One request/response exchange (see the module comment); recycled through `reset`. */
 export class Exchange implements Timed {
   deadline = 0;
   watched = false;

@@ -2,7 +2,7 @@
  * The contract of the upstream HTTP/1.1 client: what a caller sends (`UpstreamRequest`), what comes
  * back (`UpstreamResponse`), the errors before a response (`UpstreamError`) and the client's own
  * surface and options. Shared by the raw-socket client (`client.ts`), its wrappers (the gateway's
- * zone client) and the test fakes, so it holds types only.
+ * zone client) and the test fakes, so it holds only types and the error class.
  */
 
 /** A request to send upstream. */
