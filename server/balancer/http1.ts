@@ -2,7 +2,7 @@
  * HTTP/1.1 wire helpers, moved to `server/http1/` (`fields.ts`, `response-head.ts`, `chunked.ts`);
  * re-exported here for the balancer modules that import them from this path.
  */
-export { ChunkedDecoder } from '../http1/chunked.ts';
+export { BadChunkedBody, ChunkedDecoder } from '../http1/chunked.ts';
 export { findHeadEnd, HOP_BY_HOP, nameIs } from '../http1/fields.ts';
 export {
   BadResponse,

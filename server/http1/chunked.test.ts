@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ChunkedDecoder } from './chunked.ts';
-import { BadResponse } from './response-head.ts';
+import { BadChunkedBody, ChunkedDecoder } from './chunked.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -61,8 +60,8 @@ describe('ChunkedDecoder', () => {
     ['an obs-folded trailer', '0\r\nX-A: 1\r\n 2\r\n\r\n'],
     ['a control byte in a trailer', '0\r\nX-A: \x00\r\n\r\n'],
     ['a last chunk without its final CRLF', '0\r\n\rX'],
-  ])('%s throws BadResponse, fed whole or byte by byte', (_name, raw) => {
-    expect(() => decode(raw)).toThrow(BadResponse);
-    expect(() => decode(raw, 1)).toThrow(BadResponse);
+  ])('%s throws BadChunkedBody, fed whole or byte by byte', (_name, raw) => {
+    expect(() => decode(raw)).toThrow(BadChunkedBody);
+    expect(() => decode(raw, 1)).toThrow(BadChunkedBody);
   });
 });

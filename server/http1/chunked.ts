@@ -5,10 +5,17 @@
  * input (or, without a callback, only validates — the proxy then relays the framed bytes as they
  * came) and reports where the body, trailers included, ends. Anything malformed — a size that is
  * not hex, over 13 hex digits or on an over-long line, a chunk not followed by CRLF, a bad trailer
- * field — throws `BadResponse`.
+ * field — throws `BadChunkedBody`.
  */
 import { TOKEN_CHAR, VALUE_CHAR } from './fields.ts';
-import { BadResponse } from './response-head.ts';
+
+/** A chunked body that breaks RFC 9112 §7.1 (either direction: a response's is a 502, a request's a 400). */
+export class BadChunkedBody extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadChunkedBody';
+  }
+}
 
 /** Longest chunk-size line accepted (size and extensions), bytes. */
 export const MAX_CHUNK_LINE_BYTES = 4096;
@@ -41,7 +48,7 @@ const DONE = 12;
  * Incremental chunked-body decoder. `push(bytes, onData)` feeds received bytes, calls `onData` (when
  * given) with each piece of payload as a subarray of `bytes`, and returns the offset just past the
  * final chunk and trailers once the body is complete, or -1 when more bytes are needed.
- * @throws BadResponse on malformed framing.
+ * @throws BadChunkedBody on malformed framing.
  */
 export class ChunkedDecoder {
   private state = SIZE;
@@ -91,42 +98,42 @@ export class ChunkedDecoder {
       case SIZE: {
         const h = HEX[b] as number;
         if (h >= 0) {
-          if (++this.digits > 13) throw new BadResponse('chunk size over 13 hex digits');
+          if (++this.digits > 13) throw new BadChunkedBody('chunk size over 13 hex digits');
           this.remaining = this.remaining * 16 + h;
           this.line();
           return;
         }
-        if (this.digits === 0) throw new BadResponse('malformed chunk size');
+        if (this.digits === 0) throw new BadChunkedBody('malformed chunk size');
         if (b === 13) this.state = SIZE_LF;
         else if (b === 59) this.state = EXT;
         else if (b === 32 || b === 9) this.state = SIZE_WS;
-        else throw new BadResponse('malformed chunk size');
+        else throw new BadChunkedBody('malformed chunk size');
         this.line();
         return;
       }
       case SIZE_WS:
         if (b === 59) this.state = EXT;
         else if (b === 13) this.state = SIZE_LF;
-        else if (b !== 32 && b !== 9) throw new BadResponse('malformed chunk size');
+        else if (b !== 32 && b !== 9) throw new BadChunkedBody('malformed chunk size');
         this.line();
         return;
       case EXT:
         if (b === 13) this.state = SIZE_LF;
-        else if (VALUE_CHAR[b] !== 1) throw new BadResponse('control byte in a chunk extension');
+        else if (VALUE_CHAR[b] !== 1) throw new BadChunkedBody('control byte in a chunk extension');
         this.line();
         return;
       case SIZE_LF:
-        if (b !== 10) throw new BadResponse('chunk-size line without LF');
+        if (b !== 10) throw new BadChunkedBody('chunk-size line without LF');
         this.digits = 0;
         this.lineBytes = 0;
         this.state = this.remaining === 0 ? TRAILER_START : DATA;
         return;
       case DATA_CR:
-        if (b !== 13) throw new BadResponse('chunk data not followed by CRLF');
+        if (b !== 13) throw new BadChunkedBody('chunk data not followed by CRLF');
         this.state = DATA_LF;
         return;
       case DATA_LF:
-        if (b !== 10) throw new BadResponse('chunk data not followed by CRLF');
+        if (b !== 10) throw new BadChunkedBody('chunk data not followed by CRLF');
         this.state = SIZE;
         return;
       default:
@@ -136,32 +143,32 @@ export class ChunkedDecoder {
 
   /** Counts a byte of the size line against its limit. */
   private line(): void {
-    if (++this.lineBytes > MAX_CHUNK_LINE_BYTES) throw new BadResponse('chunk-size line too long');
+    if (++this.lineBytes > MAX_CHUNK_LINE_BYTES) throw new BadChunkedBody('chunk-size line too long');
   }
 
   /** One byte of the trailer section: field lines checked as header lines, then CRLF. */
   private trailer(b: number): void {
-    if (++this.trailerBytes > MAX_TRAILER_BYTES) throw new BadResponse('trailer section too large');
+    if (++this.trailerBytes > MAX_TRAILER_BYTES) throw new BadChunkedBody('trailer section too large');
     switch (this.state) {
       case TRAILER_START:
         if (b === 13) this.state = END_LF;
         else if (TOKEN_CHAR[b] === 1) this.state = TRAILER_NAME;
-        else throw new BadResponse('malformed trailer field');
+        else throw new BadChunkedBody('malformed trailer field');
         return;
       case TRAILER_NAME:
         if (b === 58) this.state = TRAILER_VALUE;
-        else if (TOKEN_CHAR[b] !== 1) throw new BadResponse('malformed trailer field');
+        else if (TOKEN_CHAR[b] !== 1) throw new BadChunkedBody('malformed trailer field');
         return;
       case TRAILER_VALUE:
         if (b === 13) this.state = TRAILER_LF;
-        else if (VALUE_CHAR[b] !== 1) throw new BadResponse('control byte in a trailer field');
+        else if (VALUE_CHAR[b] !== 1) throw new BadChunkedBody('control byte in a trailer field');
         return;
       case TRAILER_LF:
-        if (b !== 10) throw new BadResponse('trailer line without LF');
+        if (b !== 10) throw new BadChunkedBody('trailer line without LF');
         this.state = TRAILER_START;
         return;
       case END_LF:
-        if (b !== 10) throw new BadResponse('chunked body without its final CRLF');
+        if (b !== 10) throw new BadChunkedBody('chunked body without its final CRLF');
         this.state = DONE;
         return;
     }

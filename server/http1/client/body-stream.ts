@@ -46,7 +46,7 @@ export class BodyStream {
   /**
    * Feeds body bytes (a view of the receive buffer). Returns the offset in `data` just past the
    * body once it is complete, or -1 when more is due.
-   * @throws BadResponse on a malformed chunked body.
+   * @throws BadChunkedBody on a malformed chunked body.
    */
   push(data: Uint8Array): number {
     const ctrl = this.ctrl;
