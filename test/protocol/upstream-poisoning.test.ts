@@ -231,3 +231,14 @@ describe('a large Content-Length answer that streams', () => {
     await secondClientIsUnaffected();
   });
 });
+
+describe('an HTTP/1.0 client', () => {
+  test('never gets chunk framing: a chunked answer reaches it decoded', async () => {
+    bad = `${CHUNKED}5\r\nhello\r\n0\r\n\r\n`;
+    const res = await rawExchange(port, 'GET /bad HTTP/1.0\r\nHost: zone1\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(res.text.toLowerCase()).not.toContain('transfer-encoding');
+    expect(res.body).toBe('hello');
+    await secondClientIsUnaffected();
+  });
+});

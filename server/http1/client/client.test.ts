@@ -162,14 +162,19 @@ describe('upstream client', () => {
     client.close();
   });
 
-  test('a chunked response complete in one read comes raw, framing checked and kept; detach decodes it', async () => {
+  test('a chunked response complete in one read comes raw with relayChunked, framing checked and kept; detach decodes it; without relayChunked it is decoded', async () => {
     const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n';
     const u = serve(() => chunked);
     const client = createUpstreamClient();
-    const { raw } = await sendOnce(client, u.origin, req());
+    const { raw } = await sendOnce(client, u.origin, req({ relayChunked: true }));
     expect(raw).toBe(chunked);
-    const kept = await requestUpstream(client, u.origin, req());
+    const kept = await requestUpstream(client, u.origin, req({ relayChunked: true }));
     expect(latin1.decode(kept.body as Uint8Array)).toBe('ok!!!');
+    // Without relayChunked (an HTTP/1.0 client, say) the body comes decoded, never chunk-framed.
+    const plain = await sendOnce(client, u.origin, req());
+    expect(plain.raw).toBeNull();
+    expect(latin1.decode(plain.res.body as Uint8Array)).toBe('ok!!!');
+    expect(plain.res.headers).toEqual([]);
     expect(u.accepted()).toBe(1);
     client.close();
   });

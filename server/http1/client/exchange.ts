@@ -239,6 +239,8 @@ export class Exchange implements Timed {
     let total = scan.bodyStart;
     if (framing === 'length') total += scan.contentLength;
     else if (framing === 'chunked') {
+      // Raw chunked bytes only for a caller that relays them to an HTTP/1.1 client.
+      if (this.req.relayChunked !== true) return false;
       checker.reset();
       let end: number;
       try {

@@ -58,10 +58,11 @@ export interface UpstreamRequest {
   /** Called once when the exchange is over: body fully received, failed or cancelled. */
   onDone(): void;
   /**
-   * The caller relays a chunked body as it came (its client speaks HTTP/1.1): a chunked answer
-   * that streams then has `framed` set and its body stream carries the chunk-framed bytes as
-   * received — size lines, data, last chunk and trailers, framing validated — so they are written
-   * on without decoding and re-framing (one copy instead of two).
+   * The caller relays a chunked body as it came (its client speaks HTTP/1.1): a clean chunked
+   * answer complete in one read then comes `raw` (chunk framing validated, `Transfer-Encoding`
+   * kept), and one that streams has `framed` set, its body stream carrying the chunk-framed bytes
+   * as received — size lines, data, last chunk and trailers — so they are written on without
+   * decoding and re-framing (one copy instead of two). Without it, chunked bodies are decoded.
    */
   relayChunked?: boolean;
 }
@@ -69,8 +70,9 @@ export interface UpstreamRequest {
 /**
  * An upstream response; `body` is bytes when it was complete with the head. When `raw` is set, the
  * response was complete and clean (see `scanResponseHead`): `raw` holds it exactly as received —
- * head (less hop-by-hop lines) and body, which may be chunk-framed (`Transfer-Encoding: chunked`
- * kept in the head, framing validated) — `headers` is empty and `body` null. `raw` may view the
+ * head (less hop-by-hop lines) and body, framed by `Content-Length` or, only when the request set
+ * `relayChunked`, chunked (`Transfer-Encoding: chunked` kept, framing validated) — `headers` is
+ * empty and `body` null. `raw` may view the
  * socket's receive buffer: it is valid only during the callback that delivers it; `detach` makes a
  * response that can be kept.
  */
