@@ -123,7 +123,9 @@ export async function startBalancer(
     log,
   });
   const rand = hooks.rand ?? Math.random;
-  const client = createUpstreamClient();
+  const client = createUpstreamClient({
+    onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+  });
   const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,

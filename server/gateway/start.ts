@@ -109,7 +109,11 @@ export async function startGateway(
     log,
     now,
     rand: hooks.rand ?? Math.random,
-    client: zoneClient(createUpstreamClient()),
+    client: zoneClient(
+      createUpstreamClient({
+        onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+      }),
+    ),
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   };
   const proxy = createProxy(proxyDeps);
