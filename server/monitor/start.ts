@@ -10,6 +10,7 @@ import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.
 import type { MonitorConfig } from '../config/roles.ts';
 import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import type { CpuHistory } from '../shared/types.ts';
 import { httpBalancerClient } from './balancer-client.ts';
@@ -214,6 +215,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     hub,
     history,
     dashboardDir: cfg.dashboardDir,
+    origins: originPolicy(
+      monitors.map((m) => m.url),
+      cfg.allowedHosts,
+    ),
     control: {
       token: cfg.token,
       pageKey: dashboardKey(cfg.token),
