@@ -29,20 +29,22 @@ async function setDirect(request: APIRequestContext, url: string, mode: Mode | '
 /** Waits until `zone` has exactly `n` servers, all alive in its balancer's pool; returns them. */
 async function grown(request: APIRequestContext, zone: string, n: number): Promise<ServerView[]> {
   let servers: ServerView[] = [];
+  let seen = '';
   await expect
     .poll(
       async () => {
         const z = (await readState(request)).zones.find((x) => x.zone === zone)!;
         servers = z.servers;
+        seen = `${z.replicas} replicas, avg CPU ${z.avgCpu}, ${servers.map((s) => `${s.id} ${s.state} ${s.scenario} ${s.cpu}`).join('; ')}`;
         return z.replicas === n && servers.length === n && servers.every((s) => s.state === 'alive');
       },
-      { timeout: 90_000, intervals: [500], message: `${zone} grows to ${n} alive servers` },
+      { timeout: 90_000, intervals: [500], message: `${zone} grows to ${n} alive servers (last: ${seen})` },
     )
     .toBe(true);
   return servers;
 }
 
-/** One page per server, opened through `entry`; a page landing on a server seen already shifts round-robin. */
+/** One page per server, opened through `entry`; after a page of a server seen already, round-robin is shifted. */
 async function pagesThrough(
   context: BrowserContext,
   request: APIRequestContext,
@@ -59,7 +61,9 @@ async function pagesThrough(
       pages.set(id, p);
     } else {
       await p.close();
-      await request.get(`${entry}/hello`);
+      // Shift round-robin by a random step (a page load makes a varying number of picks).
+      const step = 1 + Math.floor(Math.random() * servers.length);
+      for (let k = 0; k < step; k++) await request.get(`${entry}/hello`);
     }
   }
   expect([...pages.keys()].sort(), `a page of every server through ${entry}`).toEqual(
