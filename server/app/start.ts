@@ -85,8 +85,9 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
-  // The URL the runtime registers (and balancers use) for this server: its host and port.
-  pin = upstreamPin(url);
+  // The URL the runtime registers (and balancers use) for this server: its host and port, with a
+  // wildcard listen address taken as 127.0.0.1 (the runtimes register `http://127.0.0.1:<port>`).
+  pin = upstreamPin(/^(0\.0\.0\.0|::|\[::\])$/.test(cfg.host) ? `http://127.0.0.1:${server.port}` : url);
   // The first sample comes one interval after start: a tick right now would report start-up CPU.
   const timer = setInterval(() => load.tick(), cfg.sampleIntervalMs);
   log.info(
