@@ -3,6 +3,7 @@
  * its server every time and no other server ever; an unknown or gone pin is 503 and touches none.
  */
 import { describe, expect, test } from 'bun:test';
+import { fetchClient } from '../../test/support/upstream-fetch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { UPSTREAM_PIN_HEADER, upstreamPin } from '../shared/upstream-pin.ts';
 import { createBalancerMetrics } from './metrics.ts';
@@ -10,7 +11,6 @@ import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { createProxy } from './proxy.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
-import { fetchClient } from './upstream-fetch.ts';
 
 const SERVERS = ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103'];
 
