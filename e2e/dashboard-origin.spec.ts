@@ -56,6 +56,7 @@ test('the dashboard controls scenarios and load from its own origin; another ori
   context,
   request,
 }) => {
+  test.setTimeout(300_000);
   const { token, monitors } = clusterInfo();
   const auth = { authorization: `Bearer ${token}` };
   const monitor = await followerUrl(request);
