@@ -1,3 +1,9 @@
+/**
+ * The dashboard's controls with `app.request` over fakes: the page key, scenarios for a zone or a
+ * server (page key or cluster token), unknown targets, bounded load runs, and the origin checks on
+ * every keyed call (the monitors' own origins pass; another port, another site, a sandboxed frame
+ * or a DNS-rebound name get 403) with the CORS preflight answered to the monitors only.
+ */
 import { describe, expect, test } from 'bun:test';
 import type { startLoad } from '../../load/run.ts';
 import { createApi } from '../../shared/api.ts';

@@ -1,85 +1,13 @@
-import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MemoryRegistry } from '../../adapters/registry-memory.ts';
-import { silentLogger } from '../../shared/logger.ts';
-import { originPolicy } from '../../shared/origin-guard.ts';
+/**
+ * The monitor's API routes with `app.request` over fakes (`test/support/monitor-api.ts`): health
+ * check, election and coordinator messages with their terms, dead-server reports (token, body and
+ * upstream checks, leader only), containers, state, the SSE feed and the OpenAPI document. The
+ * dashboard's files and page key have their own suite (`dashboard-routes.test.ts`).
+ */
+import { describe, expect, test } from 'bun:test';
+import { auth, setup, url } from '../../../test/support/monitor-api.ts';
 import { MAX_TERM } from '../../shared/term.ts';
 import type { ClusterState } from '../../shared/types.ts';
-import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../shared/upstream-allow.ts';
-import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
-import type { ElectionStatus } from '../election/elector.ts';
-import type { KnownLeader } from '../election/state.ts';
-import { StateHub } from './events-stream.ts';
-import { LoadController } from './load-controller.ts';
-import { dashboardKey } from './page-key.ts';
-import { createMonitorApi } from './routes.ts';
-
-const TOKEN = 't'.repeat(32);
-const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-const url = (p: string) => `http://localhost${p}`;
-const KEY = dashboardKey(TOKEN);
-
-function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | null } = {}) {
-  const status: ElectionStatus = {
-    role: opts.role ?? 'leader',
-    term: 4,
-    leader:
-      opts.role === 'follower'
-        ? { id: 3, url: 'http://127.0.0.1:17003', term: 4 }
-        : { id: 2, url: 'http://127.0.0.1:17002', term: 4 },
-  };
-  const calls = {
-    elections: [] as number[],
-    coordinators: [] as KnownLeader[],
-    reports: [] as { zone: string; urls: string[]; term: number }[],
-  };
-  const registry = new MemoryRegistry();
-  const state: ClusterState = {
-    now: Date.now(),
-    monitorId: 2,
-    leader: null,
-    monitors: [],
-    policy: DEFAULT_THRESHOLD_POLICY,
-    zones: [],
-    events: [],
-  };
-  const hub = new StateHub(async () => ({ ...state, now: Date.now() }), silentLogger);
-  const app = createMonitorApi({
-    id: 2,
-    token: TOKEN,
-    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
-    zones: ['zone1', 'zone2', 'zone3'],
-    log: silentLogger,
-    election: {
-      status: () => status,
-      receiveElection: (from) => void calls.elections.push(from),
-      receiveCoordinator: (l) => {
-        if (l.term < status.term) return { accepted: false, current: status.term };
-        calls.coordinators.push(l);
-        return { accepted: true, current: l.term };
-      },
-    },
-    report: async (zone, urls, term) => {
-      calls.reports.push({ zone, urls, term });
-      return { removed: urls.length > 0 ? ['zone1-app-1'] : [] };
-    },
-    registry,
-    hub,
-    history: async () => ({ zone1: [{ t: 0, cpu: 12 }] }),
-    dashboardDir: opts.dashboardDir ?? null,
-    origins: originPolicy(['http://127.0.0.1:17001', 'http://127.0.0.1:17002']),
-    control: {
-      token: TOKEN,
-      pageKey: KEY,
-      registry,
-      load: new LoadController(async () => state, silentLogger),
-      log: silentLogger,
-    },
-  });
-  return { app, calls, status, registry, hub };
-}
 
 describe('monitor routes', () => {
   test('health check gives the id, role, term and leader id', async () => {
@@ -321,65 +249,5 @@ describe('monitor routes', () => {
         '/state',
       ]),
     );
-  });
-
-  describe('dashboard', () => {
-    let dir: string | null = null;
-    afterEach(() => {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      dir = null;
-    });
-
-    test('serves index.html, assets, falls back to index.html, and refuses to leave the directory', async () => {
-      dir = mkdtempSync(join(tmpdir(), 'zs-dash-'));
-      mkdirSync(join(dir, 'assets'));
-      writeFileSync(join(dir, 'index.html'), '<html>dash</html>');
-      writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
-      const { app } = setup({ dashboardDir: dir });
-      expect(await (await app.request(url('/'))).text()).toEndWith('<html>dash</html>');
-      expect(await (await app.request(url('/assets/app.js'))).text()).toBe('console.log(1)');
-      expect(
-        await (await app.request(url('/zones/zone1'), { headers: { accept: 'text/html' } })).text(),
-      ).toEndWith('<html>dash</html>');
-      expect((await app.request(url('/assets/..%2F..%2Fetc%2Fpasswd'))).status).toBe(404);
-    });
-
-    test('says how to build the dashboard when it is missing', async () => {
-      dir = mkdtempSync(join(tmpdir(), 'zs-dash-'));
-      const { app } = setup({ dashboardDir: dir });
-      expect(await (await app.request(url('/'))).text()).toContain('bun run build:ui');
-    });
-
-    const built = () => {
-      dir = mkdtempSync(join(tmpdir(), 'zs-dash-'));
-      mkdirSync(join(dir, 'assets'));
-      writeFileSync(join(dir, 'index.html'), '<html><head></head>dash</html>');
-      writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
-      return setup({ dashboardDir: dir }).app;
-    };
-
-    test.each([
-      ['/', 'another web site', 'https://evil.example.com'],
-      ['/', 'another monitor', 'http://127.0.0.1:17001'],
-      ['/index.html', 'another web site', 'https://evil.example.com'],
-      ['/zones/zone1', 'another web site', 'https://evil.example.com'],
-      ['/assets/app.js', 'another web site', 'https://evil.example.com'],
-    ])('GET %s with the key injected carries no CORS, even asked by %s', async (path, _n, origin) => {
-      const res = await built().request(url(path), { headers: { origin, accept: 'text/html' } });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      if (path !== '/assets/app.js') expect(await res.text()).toContain(KEY);
-    });
-
-    test.each([
-      ['/', 'rebind.example.com:17001', 403],
-      ['/zones/zone1', 'rebind.example.com:17001', 403],
-      ['/', '127.0.0.1:17001', 200],
-      ['/', 'localhost:17001', 200],
-    ])('GET %s under Host %s answers %i (DNS rebinding cannot read the key)', async (path, host, status) => {
-      const res = await built().request(url(path), { headers: { host, accept: 'text/html' } });
-      expect(res.status).toBe(status);
-      expect((await res.text()).includes(KEY)).toBe(status === 200);
-    });
   });
 });
