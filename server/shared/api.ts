@@ -66,6 +66,16 @@ export interface ApiOptions {
 export function createApi(opts: ApiOptions = {}): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
+      // Hono's JSON validator reads a request without Content-Type (and so without a body: one
+      // with a body is 415 already) as `{}`, which a schema of optional fields accepts. A route
+      // whose body is required must refuse it (found by the fuzz suite: `PUT /servers` with no
+      // body answered 200).
+      if (result.target === 'json' && !c.req.header('content-type')) {
+        return c.json(
+          { error: 'bad_request', message: 'a JSON body (Content-Type: application/json) is required' },
+          400,
+        );
+      }
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({
           path: i.path.join('.') || '(body)',

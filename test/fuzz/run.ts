@@ -29,7 +29,7 @@ import { clusterLayout, testBasePort } from '../../server/dev/layout.ts';
 import { devBalancerArgs } from '../../server/dev/timings.ts';
 import type { ClusterState } from '../../server/shared/types.ts';
 import { type FuzzPass, runPass } from './schemathesis.ts';
-import { diffSnapshots, takeSnapshot } from './snapshot.ts';
+import { type ControlSnapshot, diffSnapshots, takeSnapshot } from './snapshot.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
         passes.push(p);
       });
 
-    const before = await takeSnapshot(monitorUrls, cluster.gatewayUrl);
+    const before = await settledSnapshot(monitorUrls, cluster.gatewayUrl);
     for (const r of roles) await pass(r.role, r.url, 'without token');
     const after = await takeSnapshot(monitorUrls, cluster.gatewayUrl);
     const diff = diffSnapshots(before, after);
@@ -164,6 +164,21 @@ function report(p: FuzzPass): void {
   if (p.failed > 0) {
     console.log(`   failed: ${p.failedOperations.join(', ')}`);
     console.log(p.output.replace(/^/gm, '   | '));
+  }
+}
+
+/**
+ * A snapshot once the young cluster has settled: two readings 2 s apart agree (the first samples,
+ * reconcile and election events arrive in the first seconds). Gives up after 30 s with the last one.
+ */
+async function settledSnapshot(monitorUrls: string[], gatewayUrl: string): Promise<ControlSnapshot> {
+  const deadline = Date.now() + 30_000;
+  let prev = await takeSnapshot(monitorUrls, gatewayUrl);
+  for (;;) {
+    await Bun.sleep(2_000);
+    const next = await takeSnapshot(monitorUrls, gatewayUrl);
+    if (diffSnapshots(prev, next).length === 0 || Date.now() > deadline) return next;
+    prev = next;
   }
 }
 
