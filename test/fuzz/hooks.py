@@ -100,3 +100,21 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         if isinstance(body, dict) and case.operation.path == "/control/load" and case.method.upper() == "POST":
             _clamp_load(body)
         case.body = body
+
+
+def self_test() -> None:
+    """Asserts the rewrites above on inputs a fuzzer produces (run by test/fuzz/run.ts first)."""
+    base = int(os.environ["ZONESCALE_FUZZ_SAFE_PORT"])
+    span = int(os.environ.get("ZONESCALE_FUZZ_SAFE_PORTS", "100"))
+    for url in ["http://example.com:80", " HTTP:\\\\evil.example:8080/x", "https:10.0.0.1:1", "http\t://[::1]:9"]:
+        out = loopback_url(url)
+        m = re.match(r"^http://127\.0\.0\.1:(\d+)", out)
+        assert m and base <= int(m.group(1)) < base + span, (url, out)
+    assert loopback_url("http://a.example:1/path?q").endswith("/path?q")
+    assert loopback_url("ftp://a.example:1") == "ftp://a.example:1"
+    body = _sanitise({"term": 10**30, "zones": [{"term": 9.0, "url": "http://x.example:1"}], "n": "term"}, 3)
+    assert body["term"] == 3 and body["zones"][0]["term"] == 3, body
+    assert _sanitise({"term": 2.5}, 1)["term"] == 2.5 and _sanitise({"term": -7}, 3)["term"] == -7
+    load = {"rate": 500, "durationS": 300.0, "target": "zone1"}
+    _clamp_load(load)
+    assert load == {"rate": 2, "durationS": 1, "target": "zone1"}, load

@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
 import { clusterLayout, testBasePort } from '../../server/dev/layout.ts';
@@ -140,7 +140,9 @@ async function main(): Promise<number> {
       ZONESCALE_FUZZ_SAFE_PORTS: String(dead.count),
       ZONESCALE_FUZZ_MAX_TERM: String(term),
     };
-    for (const r of roles) await pass(r.role, r.url, 'with token', token, env);
+    const hooks = await hooksSelfTest(env);
+    checks.push(hooks);
+    if (hooks.ok) for (const r of roles) await pass(r.role, r.url, 'with token', token, env);
     checks.push(await recovers(cluster));
   } catch (err) {
     checks.push({ name: 'the fuzz run completes', ok: false, detail: [String((err as Error).stack ?? err)] });
@@ -165,6 +167,20 @@ function report(p: FuzzPass): void {
     console.log(`   failed: ${p.failedOperations.join(', ')}`);
     console.log(p.output.replace(/^/gm, '   | '));
   }
+}
+
+/** `hooks.self_test()` in the venv's Python: the run with the token goes ahead only when it passes. */
+async function hooksSelfTest(env: Record<string, string>): Promise<Check> {
+  const name = 'hooks keep the run with the token on dead loopback ports, at the stored term, at ≤ 2 req/s';
+  const python = join(dirname(st), 'python');
+  const proc = Bun.spawn([python, '-c', 'import hooks; hooks.self_test()'], {
+    cwd: import.meta.dir,
+    env: { ...process.env, ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const err = await new Response(proc.stderr).text();
+  return { name, ok: (await proc.exited) === 0, detail: err.trim() ? [err.trim()] : [] };
 }
 
 /**
