@@ -1,4 +1,7 @@
-/** The shared API builder's error handling via `app.request`: a required JSON body that is missing. */
+/**
+ * The shared API builder's request handling via `app.request`: a required JSON body that is missing,
+ * and the declared answers to a body of another media type.
+ */
 import { describe, expect, test } from 'bun:test';
 import { createRoute } from '@hono/zod-openapi';
 import { createBalancerMetrics } from '../balancer/metrics.ts';
@@ -6,6 +9,26 @@ import { Pools } from '../balancer/pools.ts';
 import { createBalancerApi } from '../balancer/routes.ts';
 import { createApi, jsonBody, jsonResponse, z } from './api.ts';
 import { silentLogger } from './logger.ts';
+
+function balancerApi() {
+  const pools = new Pools(
+    { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
+    ['http://127.0.0.1:9101'],
+    0,
+  );
+  let leader = { address: 'http://127.0.0.1:7001', term: 5 };
+  const app = createBalancerApi({
+    zone: 'zone1',
+    strategy: 'round-robin',
+    token: 'tok',
+    pools,
+    leader: { get: () => leader, set: (m) => (leader = m) },
+    metrics: createBalancerMetrics(pools, 'zone1'),
+    now: () => 1_000,
+    log: silentLogger,
+  });
+  return { app, state: () => JSON.stringify([pools.view(), leader]) };
+}
 
 describe('a required JSON body', () => {
   const AllOptional = z.object({ note: z.string().optional() }).strict();
@@ -50,28 +73,29 @@ describe('a required JSON body', () => {
   });
 
   test('found by the fuzz suite: PUT /servers to a balancer with the token and no body answered 200; now 400 and the pools are unchanged', async () => {
-    const pools = new Pools(
-      { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
-      ['http://127.0.0.1:9101'],
-      0,
-    );
-    let leader = { address: 'http://127.0.0.1:7001', term: 5 };
-    const app = createBalancerApi({
-      zone: 'zone1',
-      strategy: 'round-robin',
-      token: 'tok',
-      pools,
-      leader: { get: () => leader, set: (m) => (leader = m) },
-      metrics: createBalancerMetrics(pools, 'zone1'),
-      now: () => 1_000,
-      log: silentLogger,
-    });
-    const before = JSON.stringify([pools.view(), leader]);
+    const { app, state } = balancerApi();
+    const before = state();
     const res = await app.request('http://localhost/servers', {
       method: 'PUT',
       headers: { authorization: 'Bearer tok' },
     });
     expect(res.status).toBe(400);
-    expect(JSON.stringify([pools.view(), leader])).toBe(before);
+    expect(state()).toBe(before);
+  });
+
+  test('the 415 a body route answers to another media type is declared in /openapi.json (with 413)', async () => {
+    const { app } = balancerApi();
+    const res = await app.request('http://localhost/servers', {
+      method: 'PUT',
+      headers: { authorization: 'Bearer tok', 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    expect(res.status).toBe(415);
+    const doc = (await (await app.request('http://localhost/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths['/servers']!.put!.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '409', '413', '415']),
+    );
   });
 });

@@ -24,13 +24,18 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
-/** Standard error responses to spread into a route's `responses`. */
+/** Standard error responses to spread into the `responses` of a route with a JSON body. */
 export const errorResponses = {
   400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
   401: {
     description: 'Missing or invalid cluster token',
     content: { 'application/json': { schema: ErrorBody } },
   },
+  413: {
+    description: 'Body larger than the role accepts',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+  415: { description: 'Body not application/json', content: { 'application/json': { schema: ErrorBody } } },
 } as const;
 
 /** The 409 answer of a term-fenced write (balancer, gateway, monitor): the offered term is older. */
