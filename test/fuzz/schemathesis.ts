@@ -31,7 +31,7 @@ export interface FuzzPass {
   skipped: number;
   /** Operations that failed or errored. */
   failedOperations: string[];
-  /** Schemathesis' own closing lines ("Test cases: …", "Seed: …", "=== … in 3.2s ==="). */
+  /** Schemathesis' own closing lines ("Test cases: …", its warnings, "Seed: …", "=== … in 3.2s ==="). */
   summary: string[];
   /** Full console output (printed when the pass failed). */
   output: string;
@@ -77,7 +77,9 @@ export function summaryLines(output: string): string[] {
   const picked = i >= 0 ? [lines[i + 1]?.trim() ?? ''] : [];
   return [
     ...picked.map((l) => `test cases: ${l}`),
-    ...lines.filter((l) => /^Seed: /.test(l) || /^=+ .* in [\d.]+s =+$/.test(l)).map((l) => l.trim()),
+    ...lines
+      .filter((l) => /^\s*⚠️ /.test(l) || /^Seed: /.test(l) || /^=+ .* in [\d.]+s =+$/.test(l))
+      .map((l) => l.trim()),
   ];
 }
 
