@@ -1,7 +1,9 @@
 """Schemathesis hooks of zonescale's fuzz suite (loaded through SCHEMATHESIS_HOOKS by test/fuzz/run.ts).
 
 They keep the run WITH the cluster token safe for the machine and for the throwaway cluster, while
-still sending every operation its generated (positive and negative) inputs:
+still sending every operation its generated (positive and negative) inputs. run.ts applies them to
+the run without the token too, where every mutation should get 401 before its body is read, so
+that a broken auth check cannot send traffic beyond loopback either:
 
 - Every string of a request body that a WHATWG URL parser would read as an http(s) URL is aimed
   at 127.0.0.1 and at a port of the fuzz suite's own window where nothing listens
@@ -17,8 +19,8 @@ still sending every operation its generated (positive and negative) inputs:
   for 300 s cannot take the machine's cores.
 
 Schemathesis re-validates a case after `before_call` edits it, so a case these rewrites turn from
-negative into positive is checked as positive. Without ZONESCALE_FUZZ_SAFE_PORT (the run without
-the token, where every mutation must answer 401 anyway) the hooks change nothing.
+negative into positive is checked as positive. Without ZONESCALE_FUZZ_SAFE_PORT the hooks change
+nothing.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def _clamp_load(body: dict[str, Any]) -> None:
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    """Rewrites the body of every case of the run with the token (see the module comment)."""
+    """Rewrites the body of every case (see the module comment)."""
     if "ZONESCALE_FUZZ_SAFE_PORT" not in os.environ:
         return
     max_term_env = os.environ.get("ZONESCALE_FUZZ_MAX_TERM")

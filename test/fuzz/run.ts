@@ -4,20 +4,22 @@
  * `/openapi.json` — collector, gateway, a zone balancer, an app server, a follower monitor and the
  * leader — first WITHOUT the cluster token, then WITH it. Passes: 0 5xx and 0 schema violations
  * (see `schemathesis.ts` for the checks), the control-plane snapshot (`snapshot.ts`) unchanged
- * after the runs without the token, and the cluster healthy again after the runs with it.
+ * after each of the runs without the token, and the cluster healthy again after the runs with it.
  *
  * The run with the token changes the cluster on purpose (it adds and drains servers, moves the
  * balancers' leader address, reports servers dead, sets scenarios, elects). It is made safe by
  * `hooks.py` (URLs aimed at a dead loopback port of this suite's window, terms no higher than the
  * stored one, load runs ≤ 2 req/s for ≤ 1 s), by running last, against the leader last, and by
- * the cluster being thrown away afterwards. The cluster runs with `--max-replicas 1` and a 2.5 s
+ * the cluster being thrown away afterwards (the same hooks guard the run without the token, in case an
+ * auth check is broken). The cluster runs with `--max-replicas 1` and a 2.5 s
  * balancer health-check timeout so the fuzzer's own user traffic (`GET /work?ms=1000` blocks the
  * app for 1 s) neither scales a zone nor fails a check: only a control call can change the snapshot.
  * `GET /stream` (the app's endless SSE) is not called.
  *
  * Usage: bun test/fuzz/run.ts --st <path to st> [--max-examples 25] [--seed N]
  * Prints each pass's Schemathesis summary and a closing line `fuzz: N passed, N failed, N skipped`
- * (a test is one operation of one pass, plus the two state checks); exits 1 on any failure.
+ * (a test is one operation of one pass, plus the hooks' self-test and the two state checks); exits 1
+ * on any failure.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -124,25 +126,33 @@ async function main(): Promise<number> {
       });
 
     const before = await settledSnapshot(monitorUrls, cluster.gatewayUrl);
-    for (const r of roles) await pass(r.role, r.url, 'without token');
-    const after = await takeSnapshot(monitorUrls, cluster.gatewayUrl);
-    const diff = diffSnapshots(before, after);
+    // The same rewrites guard both runs: without the token every call should be refused anyway,
+    // but if one is not (a broken auth check), it still must not reach beyond loopback.
+    const dead = deadPortRange();
+    const env = {
+      ZONESCALE_FUZZ_SAFE_PORT: String(dead.first),
+      ZONESCALE_FUZZ_SAFE_PORTS: String(dead.count),
+      ZONESCALE_FUZZ_MAX_TERM: String(before.leader?.term ?? s.leader!.term),
+    };
+    const hooks = await hooksSelfTest(env);
+    checks.push(hooks);
+    if (!hooks.ok) throw new Error('the hooks failed their self-test: no pass was run');
+
+    // Read after every pass: the leader heals some changes within a period or two (it re-pushes
+    // servers, the balancer drops unreachable ones), which a single reading at the end could miss.
+    const diff: string[] = [];
+    for (const r of roles) {
+      await pass(r.role, r.url, 'without token', undefined, env);
+      const d = diffSnapshots(before, await takeSnapshot(monitorUrls, cluster.gatewayUrl));
+      diff.push(...d.map((x) => `after ${r.role}: ${x}`));
+    }
     checks.push({
       name: 'state unchanged after the runs without the token',
       ok: diff.length === 0,
       detail: diff,
     });
 
-    const term = (await cluster.state())?.leader?.term ?? s.leader!.term;
-    const dead = deadPortRange();
-    const env = {
-      ZONESCALE_FUZZ_SAFE_PORT: String(dead.first),
-      ZONESCALE_FUZZ_SAFE_PORTS: String(dead.count),
-      ZONESCALE_FUZZ_MAX_TERM: String(term),
-    };
-    const hooks = await hooksSelfTest(env);
-    checks.push(hooks);
-    if (hooks.ok) for (const r of roles) await pass(r.role, r.url, 'with token', token, env);
+    for (const r of roles) await pass(r.role, r.url, 'with token', token, env);
     checks.push(await recovers(cluster));
   } catch (err) {
     checks.push({ name: 'the fuzz run completes', ok: false, detail: [String((err as Error).stack ?? err)] });
@@ -169,9 +179,9 @@ function report(p: FuzzPass): void {
   }
 }
 
-/** `hooks.self_test()` in the venv's Python: the run with the token goes ahead only when it passes. */
+/** `hooks.self_test()` in the venv's Python: the passes run only when it passes. */
 async function hooksSelfTest(env: Record<string, string>): Promise<Check> {
-  const name = 'hooks keep the run with the token on dead loopback ports, at the stored term, at ≤ 2 req/s';
+  const name = 'hooks keep every pass on dead loopback ports, at the stored term, at ≤ 2 req/s';
   const python = join(dirname(st), 'python');
   const proc = Bun.spawn([python, '-c', 'import hooks; hooks.self_test()'], {
     cwd: import.meta.dir,

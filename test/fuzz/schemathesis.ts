@@ -97,6 +97,7 @@ export async function runPass(o: PassOptions): Promise<FuzzPass> {
     '--wait-for-schema=15',
     '--generation-database=none',
     '--no-color',
+    '--continue-on-failure',
     '--report=junit',
     `--report-junit-path=${junit}`,
     ...(o.seed ? [`--seed=${o.seed}`] : []),
