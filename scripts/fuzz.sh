@@ -58,7 +58,7 @@ if [ -z "$py" ] && can_apt; then
   apt_install python3 python3-venv || true
   py=$(find_python)
 fi
-[ -n "$py" ] || unavailable "no Python >= 3.11 found (python3 $(python3 --version 2>&1 || echo missing))"
+[ -n "$py" ] || unavailable "no Python >= 3.11 found (python3: $(python3 --version 2>/dev/null || echo missing))"
 
 stamp="$(sha256sum "$req" | cut -c1-16) $("$py" --version 2>&1)"
 if [ "$(cat "$venv/.zonescale-stamp" 2>/dev/null)" != "$stamp" ] || ! "$venv/bin/st" --version >/dev/null 2>&1; then
