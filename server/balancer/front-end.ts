@@ -257,6 +257,11 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         clientIp: '',
         header: (name) => (c.cur && c.curBuf ? headerValue(c.curBuf, c.cur, name) : undefined),
         aborted: () => c.closed,
+        // Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one.
+        onInformational: (h) => {
+          if (c.cur?.http11) send(c, h, true);
+        },
+        relayChunked: false,
       },
       onAnswer: (a) => answer(c, a),
     };
@@ -307,6 +312,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       f.target = head.target;
       f.rawHead = splicedRequestHead(buf, head, c.ip, 'http', c.prefix) ?? undefined;
       f.hasHost = head.host >= 0 || head.authority !== '';
+      f.relayChunked = head.http11;
       f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, head), c.ip, 'http');
       c.inForward = true;
       c.curBuf = buf; // `fwd.header` reads it during the call only: it may be Bun's receive buffer
@@ -390,8 +396,12 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
   async function stream(c: Client, h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
     const keepAlive = keep && h.http11;
     const sse = a.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/event-stream'));
+    // A body of known length goes on as its bytes; a chunked one framed as received (`framed`).
+    const length = a.contentLength ?? -1;
+    const asIs = a.framed === true || length >= 0;
     let head = statusLine(a) + headerLines(a.headers);
-    if (h.http11) head += 'transfer-encoding: chunked\r\n';
+    if (length >= 0) head += `content-length: ${length}\r\n`;
+    else if (h.http11) head += 'transfer-encoding: chunked\r\n';
     head += connectionLine(h.http11, keepAlive);
     send(c, Buffer.from(head, 'latin1'), false);
     const reader = (a.body as ReadableStream<Uint8Array>).getReader();
@@ -404,7 +414,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (c.closed) return;
         if (end) break;
         if (value.byteLength === 0) continue;
-        if (h.http11) {
+        if (asIs) send(c, value, false);
+        else if (h.http11) {
           const size = `${value.byteLength.toString(16)}\r\n`;
           const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
           out.write(size, 0, 'latin1');
@@ -415,7 +426,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
         if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
       }
-      if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
+      if (h.http11 && !asIs) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
     } catch {
       ok = false; // the upstream failed mid-body: the client sees the connection close
     } finally {

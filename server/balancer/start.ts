@@ -14,6 +14,7 @@ import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { startFrontEnd, tunnelPeer } from './front-end.ts';
@@ -114,6 +115,7 @@ export async function startBalancer(
     strategy: cfg.strategy,
     hashKey: cfg.hashKey,
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,
@@ -121,7 +123,9 @@ export async function startBalancer(
     log,
   });
   const rand = hooks.rand ?? Math.random;
-  const client = createUpstreamClient();
+  const client = createUpstreamClient({
+    onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+  });
   const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,

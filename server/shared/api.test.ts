@@ -9,6 +9,7 @@ import { Pools } from '../balancer/pools.ts';
 import { createBalancerApi } from '../balancer/routes.ts';
 import { createApi, jsonBody, jsonResponse, z } from './api.ts';
 import { silentLogger } from './logger.ts';
+import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from './upstream-allow.ts';
 
 function balancerApi() {
   const pools = new Pools(
@@ -26,6 +27,7 @@ function balancerApi() {
     metrics: createBalancerMetrics(pools, 'zone1'),
     now: () => 1_000,
     log: silentLogger,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
   });
   return { app, state: () => JSON.stringify([pools.view(), leader]) };
 }

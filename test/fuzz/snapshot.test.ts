@@ -14,6 +14,7 @@ import { createGatewayApi } from '../../server/gateway/routes.ts';
 import { EMPTY_TABLE, type ZoneTable } from '../../server/gateway/zone-table.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { ClusterEvent, ClusterState, ContainerRecord } from '../../server/shared/types.ts';
+import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../server/shared/upstream-allow.ts';
 import { diffSnapshots, takeSnapshot } from './snapshot.ts';
 
 const TOKEN = 'snapshot-test-token';
@@ -57,6 +58,7 @@ beforeAll(() => {
     metrics: createBalancerMetrics(pools, 'zone1'),
     now: () => Date.now(),
     log: silentLogger,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
   });
   balancerUrl = serve((r) => balancer.fetch(r));
   let table: ZoneTable = EMPTY_TABLE;
@@ -69,6 +71,7 @@ beforeAll(() => {
     metrics: createGatewayMetrics(gwPools, () => table),
     now: () => Date.now(),
     log: silentLogger,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
   });
   gatewayUrl = serve((r) => gateway.fetch(r));
   monitorUrl = serve((r) => {
