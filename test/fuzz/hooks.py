@@ -11,10 +11,11 @@ that a broken auth check cannot send traffic beyond loopback either:
   balancer's health check, the gateway's probe or a monitor's leader probe never leaves loopback
   nor reaches another process. Path, query and fragment are kept, so "URL with a path" stays a
   negative case.
-- Every integral `term` (5 or 5.0) above ZONESCALE_FUZZ_MAX_TERM (the leader's stored term, read before the
-  run) is lowered to it: a term the registry never stored makes the leader hang (issue 11, defect 1,
-  covered by its own multi-process test); lower and equal terms, negative and non-integer ones
-  are sent as generated.
+- Every integral `term` (5 or 5.0) above ZONESCALE_FUZZ_MAX_TERM (the leader's stored term, read
+  before the run) is lowered to it. Before issue 11's defect 1 was fixed such a term hung the
+  leader; since, it drives the stored term to the bound (2^31-1), after which no replica can claim
+  a term and a dead leader is never replaced. Lower and equal terms, negative and non-integer ones
+  are sent as generated (`run.ts --free-terms` leaves ZONESCALE_FUZZ_MAX_TERM unset: no cap).
 - A load run (`POST /control/load`) gets at most 2 req/s for at most 1 s, so a generated 500 req/s
   for 300 s cannot take the machine's cores.
 
