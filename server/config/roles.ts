@@ -139,8 +139,10 @@ export const MonitorConfig = z.object({
   tolerance: z.coerce.number().min(0).max(1).default(0.1),
   /** Target tracking: scale-up stabilization window, ms (HPA default 0). */
   scaleUpStabilizationMs: z.coerce.number().int().min(0).default(0),
-  /** Target tracking: scale-down stabilization window, ms (HPA default 300 s). */
+  /** Scale-down stabilization window, ms (HPA default 300 s): target tracking keeps the highest recommendation of the window; the threshold rule removes a server only once the average stayed below --low-cpu this long. */
   scaleDownStabilizationMs: z.coerce.number().int().min(0).default(300_000),
+  /** Threshold rule: a server is added only after this many consecutive periods above --high-cpu. */
+  scaleUpPeriods: z.coerce.number().int().min(1).default(1),
   /** Target tracking: scale-up step limits `Type:value:periodMs`, comma-separated (HPA default: 4 pods or 100 % per 15 s). */
   scaleUpPolicies: z.string().default('Pods:4:15000,Percent:100:15000'),
   /** Target tracking: scale-down step limits (HPA default: 100 % per 15 s). */

@@ -127,6 +127,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--lease-ms=${t.leaseMs}`,
     `--period-ms=${t.periodMs}`,
     `--window-ms=${t.windowMs}`,
+    `--scale-down-stabilization-ms=${t.scaleDownStabilizationMs}`,
     `--balancer-args=${devBalancerArgs(t)}`,
     `--app-args=--scenario-mode ${opts.scenarioMode ?? 'burn'}`,
     ...(opts.monitorArgs ?? []),

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from 'bun:test';
+import { HPA_DEFAULT_TARGET_POLICY, thresholdPolicy } from '../../test/support/policies.ts';
 import { MemoryMetricsStore } from '../adapters/metrics-store-memory.ts';
 import { MemoryRegistry } from '../adapters/registry-memory.ts';
 import { MemoryRuntime } from '../adapters/runtime-memory.ts';
@@ -7,8 +8,7 @@ import { silentLogger } from '../shared/logger.ts';
 import type { ContainerRecord, TargetPolicy } from '../shared/types.ts';
 import { FakeBalancerClient } from './fake-balancer-client.ts';
 import { Orchestrator, type OrchestratorConfig, type OrchestratorDeps } from './orchestrator.ts';
-import { HPA_DEFAULT_TARGET_POLICY } from './target-policy.ts';
-import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
+
 import { LeaseLapsed } from './write-guard.ts';
 
 const SELF = 'http://127.0.0.1:17003';
@@ -40,7 +40,7 @@ async function world(
     {
       selfUrl: SELF,
       zones: ['zone1', 'zone2', 'zone3'],
-      policy: DEFAULT_THRESHOLD_POLICY,
+      policy: thresholdPolicy({ periodMs: 10_000, windowMs: 10_000, scaleDownStabilizationMs: 0 }),
       balancerPortBase: 18001,
       appPorts: [19101, 19199],
       balancerArgs: '--check-interval-ms 1000',

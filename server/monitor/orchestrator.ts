@@ -28,7 +28,7 @@ import {
 } from './placement.ts';
 import { portBindable } from './port-probe.ts';
 import { decideTarget, emptyHistory, recordAction, type ScaleHistory } from './target-policy.ts';
-import { decide, registeredAverage } from './threshold-policy.ts';
+import { decide, registeredAverage, type ThresholdHistory } from './threshold-policy.ts';
 import { guardBalancers, guardRegistry, guardRuntime, LeaseLapsed } from './write-guard.ts';
 
 /**
@@ -115,6 +115,8 @@ export class Orchestrator {
   private readonly lastActionAt = new Map<ZoneId, number>();
   /** Target tracking's per-zone recommendations and actions (stabilization windows, step limits, cooldown). */
   private readonly history = new Map<ZoneId, ScaleHistory>();
+  /** The threshold rule's per-zone hysteresis (how long below the band, how many periods above). */
+  private readonly thresholdHistory = new Map<ZoneId, ThresholdHistory>();
   /** Each zone's last decision (for the cluster view) and the reason last recorded as an event. */
   private readonly lastDecision = new Map<ZoneId, ZoneDecision>();
   private readonly recordedReason = new Map<ZoneId, string>();
@@ -521,11 +523,11 @@ export class Orchestrator {
     switch (policy.kind) {
       case 'threshold': {
         const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
-        return decide(
-          { zone, replicas: apps.length, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null },
-          policy,
-          now,
-        );
+        const lastActionAt = this.lastActionAt.get(zone) ?? null;
+        const history = this.thresholdHistory.get(zone);
+        const d = decide({ zone, replicas: apps.length, avgCpu, lastActionAt, history }, policy, now);
+        this.thresholdHistory.set(zone, d.history);
+        return d;
       }
       case 'target': {
         const d = decideTarget(

@@ -46,6 +46,7 @@ type PolicyFlags = Pick<
   | 'tolerance'
   | 'scaleUpStabilizationMs'
   | 'scaleDownStabilizationMs'
+  | 'scaleUpPeriods'
   | 'scaleUpPolicies'
   | 'scaleDownPolicies'
   | 'scaleUpSelect'
@@ -64,7 +65,14 @@ export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
   };
   switch (kind) {
     case 'threshold':
-      return { kind, highCpu: c.highCpu, lowCpu: c.lowCpu, ...bounds };
+      return {
+        kind,
+        highCpu: c.highCpu,
+        lowCpu: c.lowCpu,
+        ...bounds,
+        scaleDownStabilizationMs: c.scaleDownStabilizationMs,
+        scaleUpPeriods: c.scaleUpPeriods,
+      };
     case 'target':
       return {
         kind,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { thresholdPolicy } from '../../test/support/policies.ts';
 import { MemoryRegistry } from '../adapters/registry-memory.ts';
 import { silentLogger } from '../shared/logger.ts';
 import type { ClusterState } from '../shared/types.ts';
@@ -9,7 +10,6 @@ import type { KnownLeader } from './election.ts';
 import type { ElectionStatus } from './elector.ts';
 import { StateHub } from './events-stream.ts';
 import { createMonitorApi } from './routes.ts';
-import { DEFAULT_THRESHOLD_POLICY } from './threshold-policy.ts';
 
 const TOKEN = 't'.repeat(32);
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -35,7 +35,7 @@ function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | nu
     monitorId: 2,
     leader: null,
     monitors: [],
-    policy: DEFAULT_THRESHOLD_POLICY,
+    policy: thresholdPolicy(),
     zones: [],
     events: [],
   };

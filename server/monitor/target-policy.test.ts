@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test';
+import { HPA_DEFAULT_TARGET_POLICY } from '../../test/support/policies.ts';
 import type { TargetPolicy } from '../shared/types.ts';
 import {
   decideTarget,
   emptyHistory,
-  HPA_DEFAULT_TARGET_POLICY,
   recommend,
   recordAction,
   type ScaleHistory,
