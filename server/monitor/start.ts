@@ -8,7 +8,8 @@
  */
 import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
-import { BadConfig, StaleTerm } from '../shared/errors.ts';
+import { StaleTerm } from '../shared/errors.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import type { CpuHistory } from '../shared/types.ts';
@@ -22,7 +23,6 @@ import { LoadController } from './load-controller.ts';
 import { Orchestrator } from './orchestrator.ts';
 import { dashboardKey } from './page-key.ts';
 import { httpPeerClient } from './peers.ts';
-import { balancerPort } from './placement.ts';
 import { buildPolicies } from './policy-config.ts';
 import { fetchRequestsTotal, RequestRates } from './request-rate.ts';
 import { createMonitorApi } from './routes.ts';
@@ -32,40 +32,11 @@ import { LeaseLapsed } from './write-guard.ts';
 export const HISTORY_SPAN_MS = 15 * 60_000;
 export const HISTORY_STEP_MS = 5_000;
 
-/** Checks what the schema cannot (cross-field rules). @throws BadConfig */
-function validate(cfg: MonitorConfig): void {
-  if (cfg.minReplicas > cfg.maxReplicas)
-    throw new BadConfig(
-      `--min-replicas (${cfg.minReplicas}) must not exceed --max-replicas (${cfg.maxReplicas})`,
-    );
-  if (cfg.lowCpu >= cfg.highCpu)
-    throw new BadConfig(`--low-cpu (${cfg.lowCpu}) must be below --high-cpu (${cfg.highCpu})`);
-  if (cfg.appPorts[0] > cfg.appPorts[1])
-    throw new BadConfig(`--app-ports ${cfg.appPorts.join('-')} is an empty range`);
-  if (cfg.zones.length === 0) throw new BadConfig('--zones must name at least one zone');
-  for (const z of cfg.zones) {
-    try {
-      const p = balancerPort(z, cfg.balancerPortBase);
-      if (p > 65535) throw new RangeError(`its balancer port ${p} is above 65535`);
-    } catch (err) {
-      throw new BadConfig(`--zones: zone "${z}" cannot be placed: ${(err as Error).message}`);
-    }
-  }
-  if (cfg.gateway && !URL.canParse(cfg.gateway))
-    throw new BadConfig(`--gateway: "${cfg.gateway}" is not a URL`);
-  const ids = new Set<number>();
-  for (const p of cfg.peers) {
-    if (ids.has(p.id)) throw new BadConfig(`--peers names monitor ${p.id} twice`);
-    ids.add(p.id);
-  }
-}
-
 /**
  * Starts the monitor described by `cfg`; resolves once it listens and the election has booted.
  * @throws BadConfig for inconsistent settings or unavailable adapters.
  */
 export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
-  validate(cfg);
   const selfUrl = cfg.peers.find((p) => p.id === cfg.id)?.url ?? `http://${cfg.host}:${cfg.port}`;
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
@@ -225,10 +196,12 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 });
+    server = listening(cfg, () =>
+      Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 }),
+    );
   } catch (err) {
     await Promise.all([registry.close(), metrics.close()]).catch(() => {});
-    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+    throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
   log.info(

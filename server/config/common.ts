@@ -1,0 +1,40 @@
+/**
+ * The options every role shares (cluster token, interface, cluster id, data directory), the zone
+ * name rule, and the well-known environment names that stand beside the `ZONESCALE_*` ones.
+ */
+import { z } from 'zod';
+
+/** Options of every role. */
+export const common = {
+  token: z
+    .string()
+    .min(16, 'the cluster token must be at least 16 characters')
+    .describe(
+      'the cluster token that authorizes control-plane calls: the same secret, at least 16 characters, for every role of the cluster (e.g. export ZONESCALE_TOKEN=$(openssl rand -hex 24))',
+    ),
+  host: z.string().default('127.0.0.1').describe('Interface to listen on.'),
+  cluster: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes')
+    .default('dev')
+    .describe('Cluster id: labels containers and names the data directory.'),
+  dataDir: z
+    .string()
+    .default('.zonescale')
+    .describe('Directory for embedded-default state (SQLite files, process runtime records).'),
+};
+
+/** A zone name (`zone1`): a lower-case letter, then letters, digits or dashes, at most 32. */
+export const zone = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'a zone name: a lower-case letter, then letters, digits or dashes')
+  .describe('The zone it serves, e.g. zone1.');
+
+/** Extra environment names per option (the well-known ones). */
+export const ENV_ALIASES = {
+  token: 'ZONESCALE_TOKEN',
+  kafkaBrokers: 'KAFKA_BROKERS',
+  redisUrl: 'REDIS_URL',
+  influxUrl: 'INFLUX_URL',
+  runtime: 'RUNTIME',
+} as const;
