@@ -33,8 +33,11 @@ async function call<T>(monitor: string, method: string, path: string, body?: unk
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(5_000),
   });
-  const json = (await res.json().catch(() => ({}))) as { message?: string };
-  if (!res.ok) throw new Error(json.message ?? `${res.status} ${res.statusText}`);
+  // A body that cannot be read (cut by the timeout on a slow machine) is an error even after a 2xx:
+  // an empty object would reach the panels as a malformed answer (the load panel crashed on one).
+  const json = (await res.json().catch(() => null)) as { message?: string } | null;
+  if (!res.ok) throw new Error(json?.message ?? `${res.status} ${res.statusText}`);
+  if (json === null) throw new Error(`${method} ${path}: the answer could not be read`);
   return json as T;
 }
 
