@@ -203,7 +203,7 @@ test("the app page's time axis shows the hour", async ({ page, request }) => {
   ] as const) {
     await page.setViewportSize({ width, height });
     await page.goto(server.uiUrl);
-    const tick = page.locator('.recharts-xAxis text').first();
+    const tick = page.locator('.recharts-xAxis-tick-labels text').first();
     await expect(tick).toHaveText(/^\d{2}:\d{2}:\d{2}$/, { timeout: 15_000 });
     await page.screenshot({ path: shot(`53-app-ui-axis-${width}`) });
   }

@@ -164,6 +164,13 @@ describe('startClusterStream', () => {
     expect(last().lastEvent?.id).toBe('e1');
   });
 
+  test('a no-op decision is no toast hint, and does not replace the scale event before it', () => {
+    const { sources, last } = setup();
+    sources[0]!.emit('cluster-event', { id: 'e1', kind: 'remove-dead' });
+    sources[0]!.emit('cluster-event', { id: 'e2', kind: 'decision', reason: 'AtMinReplicas' });
+    expect(last().lastEvent?.id).toBe('e1');
+  });
+
   test('stop closes the source and cancels every timer', () => {
     const { clock, sources } = setup();
     stream?.stop();

@@ -34,7 +34,7 @@ export type StreamSnapshot = {
   replicas: ReplicaRow[];
   /** Per-server CPU for the sparklines (last minute). */
   serverCpu: ServerCpuSeries;
-  /** Latest `cluster-event` hint (for a toast), null before any. */
+  /** Latest `cluster-event` hint worth a toast (`toastWorthy`: not a no-op decision), null before any. */
   lastEvent: ClusterEvent | null;
   /** How many times the stream switched monitors. */
   failovers: number;
@@ -43,6 +43,11 @@ export type StreamSnapshot = {
   /** The source that failed while reconnecting (null once live again). */
   lostSource: Source | null;
 };
+
+/** Whether `event` deserves a toast: anything that changed the cluster, not a decision to hold (`AtMinReplicas`…). */
+export function toastWorthy(event: Pick<ClusterEvent, 'kind'>): boolean {
+  return event.kind !== 'decision';
+}
 
 /** The slice of `EventSource` the stream uses, so tests can pass a fake. */
 export type EventSourceLike = {
@@ -176,7 +181,9 @@ export function startClusterStream(
       if (gen !== generation) return;
       lastActivity = clock.now();
       const event = parse<ClusterEvent>(ev);
-      if (event !== null) update({ lastEvent: event });
+      // Only events worth a toast: a no-op decision arriving in the same batch as a scale event
+      // (they come oldest first) must not replace it, or the scale event would never toast.
+      if (event !== null && toastWorthy(event)) update({ lastEvent: event });
     });
     current.addEventListener('error', () => fail(gen, 'stream error'));
     armWatchdog(gen);

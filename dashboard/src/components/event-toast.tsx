@@ -7,11 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ClusterEvent } from '../../../server/shared/types.ts';
-
-/** Whether `event` deserves a toast: anything that changed the cluster, not a decision to hold. */
-export function toastWorthy(event: Pick<ClusterEvent, 'kind'>): boolean {
-  return event.kind !== 'decision';
-}
+import { toastWorthy } from '../stream.ts';
 
 /** The header's toast slot, holding the newest notable pushed event until `ttlMs` passes. */
 export function EventToast({ event, ttlMs = 8000 }: { event: ClusterEvent | null; ttlMs?: number }) {
