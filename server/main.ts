@@ -78,7 +78,7 @@ export async function startRole(role: Role, argv: string[], env = process.env): 
     }
     case 'collector': {
       const cfg = parseConfig(CollectorConfig, argv, env, info);
-      const { startCollector } = await import('./metrics/start.ts');
+      const { startCollector } = await import('./collector/start.ts');
       return startCollector(cfg, createLogger({ role }));
     }
     case 'gateway': {

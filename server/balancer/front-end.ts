@@ -17,7 +17,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { Server, Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../shared/logger.ts';
-import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
+import {
+  forwardedHead,
+  forwardedPrefix,
+  oneShotRequest,
+  originFormRequest,
+  splicedRequestHead,
+  withConnectionClose,
+} from './headers.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyPeer } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
 import {
@@ -94,6 +101,8 @@ interface Tunnel {
   socket: Socket<Tunnel> | null;
   pending: Uint8Array[];
   port: number;
+  /** 0: a plain tunnel; 1: one control request only, the full front closes after it; 2: its answer began. */
+  once: 0 | 1 | 2;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -112,6 +121,10 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     data(t: Socket<Tunnel>, data: Uint8Array) {
       const c = t.data.client;
       if (c.closed) return;
+      if (t.data.once === 1) {
+        t.data.once = 2;
+        data = withConnectionClose(data); // the client must not reuse a connection about to close
+      }
       if (!send(c, data, true)) t.pause();
     },
     drain(t: Socket<Tunnel>) {
@@ -146,6 +159,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         const c = s.data;
         if (c.closed) return;
         if (c.tunnel) {
+          if (c.tunnel.once) return;
           if (c.tunnel.socket) {
             if (!writeTo(c.tunnel.socket, c.tunnel.pending, data)) s.pause();
           } else c.buf = c.buf ? concat(c.buf, data) : data.slice();
@@ -243,6 +257,11 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         clientIp: '',
         header: (name) => (c.cur && c.curBuf ? headerValue(c.curBuf, c.cur, name) : undefined),
         aborted: () => c.closed,
+        // Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one.
+        onInformational: (h) => {
+          if (c.cur?.http11) send(c, h, true);
+        },
+        relayChunked: false,
       },
       onAnswer: (a) => answer(c, a),
     };
@@ -256,18 +275,23 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     while (!c.busy && !c.closed && c.buf) {
       const buf = c.buf;
       let head: RequestHead | null;
+      let once: Uint8Array | null = null;
       try {
         head = parseRequestHead(buf, c.parsed);
+        // A control request goes through the full front once, then the connection closes.
+        if (head && isControl(head) && !(once = oneShotRequest(buf, head))) return;
       } catch (err) {
         const e = err as BadRequestHead;
-        reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
+        const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
+        if (e.headers?.length) a.headers = [...a.headers, ...e.headers];
+        reply(c, false, a, 'GET', false);
         endClient(c);
         return;
       }
       if (!head) return;
       c.parsed = head;
       if (!fastPath(head)) {
-        tunnel(c);
+        tunnel(c, once);
         return;
       }
       const used = head.bodyStart + Math.max(0, head.contentLength);
@@ -287,7 +311,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       f.method = head.method;
       f.target = head.target;
       f.rawHead = splicedRequestHead(buf, head, c.ip, 'http', c.prefix) ?? undefined;
-      f.hasHost = head.host >= 0;
+      f.hasHost = head.host >= 0 || head.authority !== '';
+      f.relayChunked = head.http11;
       f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, head), c.ip, 'http');
       c.inForward = true;
       c.curBuf = buf; // `fwd.header` reads it during the call only: it may be Bun's receive buffer
@@ -327,8 +352,12 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
 
   function fastPath(h: RequestHead): boolean {
     if (h.transferEncoding || h.contentLength > 0 || h.special || h.target.charCodeAt(0) !== 47) return false;
+    return !isControl(h);
+  }
+
+  function isControl(h: RequestHead): boolean {
     const q = h.target.indexOf('?');
-    return !d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
+    return d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
   }
 
   /** After a response: next request on a kept connection, or close. */
@@ -367,8 +396,12 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
   async function stream(c: Client, h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
     const keepAlive = keep && h.http11;
     const sse = a.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/event-stream'));
+    // A body of known length goes on as its bytes; a chunked one framed as received (`framed`).
+    const length = a.contentLength ?? -1;
+    const asIs = a.framed === true || length >= 0;
     let head = statusLine(a) + headerLines(a.headers);
-    if (h.http11) head += 'transfer-encoding: chunked\r\n';
+    if (length >= 0) head += `content-length: ${length}\r\n`;
+    else if (h.http11) head += 'transfer-encoding: chunked\r\n';
     head += connectionLine(h.http11, keepAlive);
     send(c, Buffer.from(head, 'latin1'), false);
     const reader = (a.body as ReadableStream<Uint8Array>).getReader();
@@ -381,7 +414,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (c.closed) return;
         if (end) break;
         if (value.byteLength === 0) continue;
-        if (h.http11) {
+        if (asIs) send(c, value, false);
+        else if (h.http11) {
           const size = `${value.byteLength.toString(16)}\r\n`;
           const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
           out.write(size, 0, 'latin1');
@@ -392,7 +426,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
         if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
       }
-      if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
+      if (h.http11 && !asIs) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
     } catch {
       ok = false; // the upstream failed mid-body: the client sees the connection close
     } finally {
@@ -403,9 +437,13 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     done(c, ok && keepAlive);
   }
 
-  /** Switches `c` to a tunnel into the fallback front; its buffered bytes go first. */
-  function tunnel(c: Client): void {
-    const t: Tunnel = { client: c, socket: null, pending: [], port: 0 };
+  /**
+   * Switches `c` to a tunnel into the fallback front; its buffered bytes go first. With `once` (a
+   * control request from `oneShotRequest`) only those bytes go, and later client bytes are dropped.
+   */
+  function tunnel(c: Client, once: Uint8Array | null): void {
+    const t: Tunnel = { client: c, socket: null, pending: [], port: 0, once: once ? 1 : 0 };
+    if (once) c.buf = once;
     c.tunnel = t;
     c.socket.timeout(0); // the fallback front keeps its own idle timeout
     Bun.connect<Tunnel>({
@@ -423,7 +461,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         t.port = s.localPort;
         d.tunnels.set(t.port, c.ip);
         s.setNoDelay?.(true);
-        const b = c.buf;
+        // Bun.serve would route an absolute-form request by the client's Host: rewrite its head.
+        const b = c.buf && c.parsed && !t.once ? originFormRequest(c.buf, c.parsed) : c.buf;
         c.buf = null;
         if (b && !writeTo(s, t.pending, b)) c.socket.pause();
       },

@@ -1,5 +1,6 @@
 /** Proxy behaviour with an injected fetch: which servers are tried, what is retried, what the client gets. */
 import { describe, expect, test } from 'bun:test';
+import { fetchClient } from '../../test/support/upstream-fetch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
@@ -7,7 +8,6 @@ import { type AccessLogEntry, createForwarder, createProxy, type ForwardAnswer }
 import { RetryBudget } from './retry-budget.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
 import { type UpstreamClient, UpstreamError } from './upstream-client.ts';
-import { fetchClient } from './upstream-fetch.ts';
 
 const A = 'http://127.0.0.1:9101';
 const B = 'http://127.0.0.1:9102';

@@ -106,6 +106,10 @@ export interface ForwardRequest {
   header(name: string): string | null | undefined;
   /** True once the client went away. */
   aborted(): boolean;
+  /** Receives each interim 1xx head from the upstream (raw, validated; see `UpstreamRequest`). */
+  onInformational?(head: Uint8Array): void;
+  /** The client speaks HTTP/1.1: a streamed chunked answer may come framed (`UpstreamRequest`). */
+  relayChunked?: boolean;
 }
 
 /**
@@ -201,6 +205,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     rawHead: Uint8Array | undefined = undefined;
     body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
     timeoutMs = 0;
+    relayChunked = false;
     /** The server of the current try. */
     private url = '';
     private attempt = 0;
@@ -229,6 +234,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       this.hasHost = r.hasHost;
       this.rawHead = r.rawHead;
       this.body = r.body;
+      this.relayChunked = r.relayChunked === true;
       this.url = '';
       this.attempt = 0;
       this.first = null;
@@ -290,6 +296,10 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       d.pools.acquire(url);
       this.inFlight = true;
       client.send(url, this);
+    }
+
+    onInformational(head: Uint8Array): void {
+      this.r?.onInformational?.(head);
     }
 
     onDone(): void {

@@ -16,6 +16,7 @@ import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { startFrontEnd, tunnelPeer } from './front-end.ts';
@@ -116,6 +117,7 @@ export async function startBalancer(
     strategy: cfg.strategy,
     hashKey: cfg.hashKey,
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,
@@ -123,7 +125,9 @@ export async function startBalancer(
     log,
   });
   const rand = hooks.rand ?? Math.random;
-  const client = createUpstreamClient();
+  const client = createUpstreamClient({
+    onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+  });
   const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,

@@ -1,8 +1,11 @@
 /**
  * The options every role shares (cluster token, interface, cluster id, data directory), the zone
- * name rule, and the well-known environment names that stand beside the `ZONESCALE_*` ones.
+ * name rule, the upstream allow-list, and the well-known environment names that stand beside the
+ * `ZONESCALE_*` ones.
  */
 import { z } from 'zod';
+import { cidrProblem, DEFAULT_UPSTREAM_ALLOW } from '../shared/upstream-allow.ts';
+import { csv } from './parse.ts';
 
 /** Options of every role. */
 export const common = {
@@ -29,6 +32,23 @@ export const zone = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'a zone name: a lower-case letter, then letters, digits or dashes')
   .describe('The zone it serves, e.g. zone1.');
+
+/**
+ * `--upstream-allow 127.0.0.0/8,10.1.0.0/16`: the networks (CIDRs) upstream URLs of control-plane
+ * calls may name; others are refused with 400 (`shared/upstream-allow.ts`). Default: the addresses
+ * the process and docker runtimes hand out (127.0.0.0/8).
+ */
+export const upstreamAllow = csv()
+  .default([...DEFAULT_UPSTREAM_ALLOW])
+  .superRefine((list, ctx) => {
+    for (const c of list) {
+      const problem = cidrProblem(c);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  })
+  .describe(
+    'Networks (CIDRs, comma-separated) that upstream URLs of control-plane calls may name; others get 400.',
+  );
 
 /** Extra environment names per option (the well-known ones). */
 export const ENV_ALIASES = {

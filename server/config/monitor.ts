@@ -5,9 +5,9 @@
  * autoscaling defaults live here only; `monitor/policy-config.ts` maps a parsed config to policies.
  */
 import { z } from 'zod';
-import { balancerPort } from '../monitor/placement.ts';
+import { balancerPort } from '../monitor/leader/placement.ts';
 import type { ScalingStep } from '../shared/types.ts';
-import { common } from './common.ts';
+import { common, upstreamAllow } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
 
 /** `Pods:4:15000,Percent:100:15000` (type, value, period ms) as scaling steps; an issue per bad entry. */
@@ -264,6 +264,7 @@ export const MonitorConfig = z
         "The gateway's URL: the leader pushes it every zone's balancer (PUT /zones); empty = no gateway.",
       ),
     debugElection: boolish.default(false).describe('Verbose debugging of election messages.'),
+    upstreamAllow,
   })
   .superRefine(crossFieldChecks);
 export type MonitorConfig = z.infer<typeof MonitorConfig>;

@@ -5,7 +5,7 @@
  * and prints them. The monitor's schema, with its cross-field checks, is in `monitor.ts`.
  */
 import { z } from 'zod';
-import { common, zone } from './common.ts';
+import { common, upstreamAllow, zone } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
 
 export { ENV_ALIASES } from './common.ts';
@@ -90,6 +90,7 @@ export const BalancerConfig = z.object({
     .describe(
       'One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client).',
     ),
+  upstreamAllow,
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
 
@@ -153,5 +154,6 @@ export const GatewayConfig = z.object({
   checkTimeoutMs: ms().default(1_000).describe('Timeout of one zone health check, ms.'),
   tries: tries('Zones tried per request, each the next one on the ring.'),
   tryTimeoutMs: ms().default(10_000).describe('Timeout of one proxied try, ms (connect + response headers).'),
+  upstreamAllow,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -6,11 +6,11 @@
  * (a `BadConfig`: one line, exit 2) saying who holds them and how to run another cluster beside it,
  * before it could stop or overwrite anything of the first. A lock whose holder is gone (killed with
  * SIGKILL) is stale and taken over. App server ports are not probed: the leader skips a busy one
- * (`monitor/port-probe.ts`), so one stray listener in the range does not stop the cluster.
+ * (`monitor/leader/port-probe.ts`), so one stray listener in the range does not stop the cluster.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { portBindable } from '../monitor/port-probe.ts';
+import { portBindable } from '../monitor/leader/port-probe.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { ClusterLayout } from './layout.ts';
 

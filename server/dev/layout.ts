@@ -38,7 +38,7 @@ export const PORT_WINDOWS = [
   'monitor-test',
   'reaction-bench',
   'chaos-bench',
-  'claim-test',
+  'term-test',
 ] as const;
 
 /**

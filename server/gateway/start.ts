@@ -25,6 +25,7 @@ import { BadConfig } from '../shared/errors.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createGatewayApi, GATEWAY_CONTROL_PATHS } from './routes.ts';
 import { zoneClient, zoneProbe } from './zone-probe.ts';
@@ -91,6 +92,7 @@ export async function startGateway(
 
   const app = createGatewayApi({
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     affinity: header ? `header ${header}` : 'client address',
     table: { get: () => table, set: (t) => (table = t) },
     pools,
@@ -108,7 +110,11 @@ export async function startGateway(
     log,
     now,
     rand: hooks.rand ?? Math.random,
-    client: zoneClient(createUpstreamClient()),
+    client: zoneClient(
+      createUpstreamClient({
+        onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+      }),
+    ),
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   };
   const proxy = createProxy(proxyDeps);

@@ -3,7 +3,8 @@
  * same ports, or both, it exits 2 with one line naming who holds them and how to run another
  * cluster (`--base-port`, `--data-dir`), before it starts or stops anything, and every process of
  * the first cluster (monitors, gateway, balancers, app servers) is still alive and answering.
- * The first cluster is started as the other integration suites start theirs (`startCluster`).
+ * The first cluster is started as the other integration suites start theirs (`startCluster`), in
+ * the cluster suite's port window (the files of one `bun test` run one after another).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,7 @@ import { testBasePort } from '../../server/dev/layout.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-claim-'));
 const otherDir = mkdtempSync(join(tmpdir(), 'zonescale-claim-other-'));
-const basePort = testBasePort('claim-test');
+const basePort = testBasePort('cluster-test');
 let cluster: Cluster;
 
 beforeAll(async () => {

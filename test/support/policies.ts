@@ -3,7 +3,7 @@
  * one home) with per-test overrides, and Kubernetes' HPA defaults as a reference point.
  */
 import { MonitorConfig } from '../../server/config/roles.ts';
-import { policyOf } from '../../server/monitor/policy-config.ts';
+import { policyOf } from '../../server/monitor/autoscale/policy-config.ts';
 import type { TargetPolicy, ThresholdPolicy } from '../../server/shared/types.ts';
 
 /** The monitor's configuration with every default (only the required flags given). */

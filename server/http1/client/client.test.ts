@@ -1,0 +1,311 @@
+/** The pooled raw-socket upstream client against a scripted TCP upstream on 127.0.0.1. */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TCPSocketListener } from 'bun';
+import {
+  createUpstreamClient,
+  detach,
+  requestUpstream,
+  UpstreamError,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './index.ts';
+
+const latin1 = new TextDecoder('latin1');
+
+interface Upstream {
+  origin: string;
+  /** Request heads received, in order. */
+  got: string[];
+  /** Connections accepted. */
+  accepted: () => number;
+  listener: TCPSocketListener<unknown>;
+}
+
+let upstream: Upstream | null = null;
+afterEach(() => {
+  upstream?.listener.stop(true);
+  upstream = null;
+});
+
+/** An upstream that answers each request head with `reply(head)`, sent in `split` pieces. */
+function serve(reply: (head: string) => string, split = 1): Upstream {
+  const got: string[] = [];
+  let accepted = 0;
+  const listener = Bun.listen({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open() {
+        accepted += 1;
+      },
+      async data(s, d) {
+        const head = latin1.decode(d);
+        got.push(head);
+        const out = reply(head);
+        const step = Math.ceil(out.length / split);
+        for (let i = 0; i < out.length; i += step) {
+          s.write(out.slice(i, i + step));
+          if (split > 1) await Bun.sleep(5);
+        }
+      },
+    },
+  });
+  upstream = { origin: `http://127.0.0.1:${listener.port}`, got, accepted: () => accepted, listener };
+  return upstream;
+}
+
+function req(over: Partial<UpstreamRequest> = {}): UpstreamRequest {
+  return {
+    method: 'GET',
+    target: '/t',
+    head: '',
+    body: undefined,
+    timeoutMs: 2_000,
+    onAnswer() {},
+    onDone() {},
+    ...over,
+  };
+}
+
+/**
+ * Sends one request; resolves with what `onAnswer` saw — status and `raw` copied while they were
+ * valid (a raw answer lives only during the callback), and the response itself.
+ */
+function sendOnce(
+  client: ReturnType<typeof createUpstreamClient>,
+  origin: string,
+  r: UpstreamRequest,
+): Promise<{ status: number; res: UpstreamResponse; raw: string | null }> {
+  return new Promise((resolve, reject) =>
+    client.send(origin, {
+      ...r,
+      onAnswer: (err, res) =>
+        res
+          ? resolve({ status: res.status, res, raw: res.raw ? latin1.decode(res.raw) : null })
+          : reject(err),
+    }),
+  );
+}
+
+describe('upstream client', () => {
+  const clean = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
+
+  test('a clean complete response comes back raw, byte for byte, and the connection is reused', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    for (let i = 0; i < 3; i++) {
+      const { status, raw } = await sendOnce(client, u.origin, req());
+      expect(status).toBe(200);
+      expect(raw).toBe(clean);
+    }
+    expect(u.accepted()).toBe(1);
+    expect(u.got[0]).toBe(`GET /t HTTP/1.1\r\nhost: ${u.origin.slice(7)}\r\n\r\n`);
+    client.close();
+  });
+
+  test('a response split over several reads is still passed on raw once complete', async () => {
+    const u = serve(() => clean, 3);
+    const client = createUpstreamClient();
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(clean);
+    client.close();
+  });
+
+  test('hop-by-hop lines are cut from a raw answer; Connection: close still answers raw but the connection is not reused', async () => {
+    let close = false;
+    const u = serve(() =>
+      close
+        ? 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'
+        : 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nX-A: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const client = createUpstreamClient();
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    expect(u.accepted()).toBe(1);
+    close = true;
+    expect((await sendOnce(client, u.origin, req())).raw).toBe(
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    );
+    close = false;
+    await sendOnce(client, u.origin, req());
+    expect(u.accepted()).toBe(2);
+    client.close();
+  });
+
+  test('a head whose Connection names other headers is parsed: no raw, the headers without them, the body as bytes', async () => {
+    const u = serve(
+      () =>
+        'HTTP/1.1 200 OK\r\nConnection: X-B\r\nX-B: secret\r\nKeep-Alive: timeout=5\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok',
+    );
+    const client = createUpstreamClient();
+    const { res, raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBeNull();
+    expect(res.headers).toEqual([['x-a', '1']]);
+    expect(latin1.decode(res.body as Uint8Array)).toBe('ok');
+    client.close();
+  });
+
+  test('a HEAD answer is raw with its Content-Length and no body', async () => {
+    const u = serve(() => 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    const client = createUpstreamClient();
+    const { raw } = await sendOnce(client, u.origin, req({ method: 'HEAD' }));
+    expect(raw).toBe('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    // The connection is in sync: the next request on it gets its own answer.
+    expect((await sendOnce(client, u.origin, req({ method: 'HEAD' }))).status).toBe(200);
+    expect(u.accepted()).toBe(1);
+    client.close();
+  });
+
+  test('a chunked response complete in one read comes raw with relayChunked, framing checked and kept; detach decodes it; without relayChunked it is decoded', async () => {
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n';
+    const u = serve(() => chunked);
+    const client = createUpstreamClient();
+    const { raw } = await sendOnce(client, u.origin, req({ relayChunked: true }));
+    expect(raw).toBe(chunked);
+    const kept = await requestUpstream(client, u.origin, req({ relayChunked: true }));
+    expect(latin1.decode(kept.body as Uint8Array)).toBe('ok!!!');
+    // Without relayChunked (an HTTP/1.0 client, say) the body comes decoded, never chunk-framed.
+    const plain = await sendOnce(client, u.origin, req());
+    expect(plain.raw).toBeNull();
+    expect(latin1.decode(plain.res.body as Uint8Array)).toBe('ok!!!');
+    expect(plain.res.headers).toEqual([]);
+    expect(u.accepted()).toBe(1);
+    client.close();
+  });
+
+  test('a chunked response split over reads streams its decoded payload', async () => {
+    const u = serve(
+      () => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n',
+      8,
+    );
+    const client = createUpstreamClient();
+    const { res, raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBeNull();
+    expect(await new Response(res.body as ReadableStream).text()).toBe('ok!!!');
+    client.close();
+  });
+
+  test('a raw request head is sent as it is; a passed-through Host is not doubled', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    const rawHead = new TextEncoder().encode(
+      'GET /raw HTTP/1.1\r\nHost: front:80\r\nx-forwarded-proto: http\r\n\r\n',
+    );
+    await sendOnce(client, u.origin, req({ rawHead }));
+    await sendOnce(client, u.origin, req({ hasHost: true, head: 'host: front:80\r\n' }));
+    expect(u.got).toEqual([
+      'GET /raw HTTP/1.1\r\nHost: front:80\r\nx-forwarded-proto: http\r\n\r\n',
+      'GET /t HTTP/1.1\r\nhost: front:80\r\n\r\n',
+    ]);
+    client.close();
+  });
+
+  test('requestUpstream and detach give a response that can be kept', async () => {
+    const u = serve(() => clean);
+    const client = createUpstreamClient();
+    const res = await requestUpstream(client, u.origin, req());
+    expect(res.raw).toBeUndefined();
+    expect(res.headers).toEqual([['content-type', 'text/plain']]);
+    expect(latin1.decode(res.body as Uint8Array)).toBe('hello');
+    const plain = { status: 204, statusText: '', headers: [], body: null };
+    expect(detach(plain)).toBe(plain);
+    client.close();
+  });
+
+  test('a throwing callback is reported and the client keeps working', async () => {
+    const u = serve(() => clean);
+    const errors: unknown[] = [];
+    const client = createUpstreamClient({ onCallbackError: (e) => errors.push(e) });
+    client.send(
+      u.origin,
+      req({
+        onAnswer() {
+          throw new Error('boom');
+        },
+      }),
+    );
+    const { raw } = await sendOnce(client, u.origin, req());
+    expect(raw).toBe(clean);
+    expect(String(errors[0])).toContain('boom');
+    client.close();
+  });
+});
+
+describe('upstream client over TLS', () => {
+  /** A self-signed certificate for 127.0.0.1 made with openssl, or null when openssl is missing. */
+  function selfSigned(): { cert: string; key: string } | null {
+    const dir = mkdtempSync(join(tmpdir(), 'zonescale-tls-'));
+    try {
+      const p = Bun.spawnSync(
+        [
+          'openssl',
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stderr: 'ignore', stdout: 'ignore' },
+      );
+      if (p.exitCode !== 0) return null;
+      return {
+        cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+        key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      };
+    } catch {
+      return null;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('an https: origin is reached over TLS, verified against the given CA; an unknown CA fails to connect', async () => {
+    const pair = selfSigned();
+    if (!pair) {
+      if (process.env.CI === 'true') throw new Error('openssl is needed for the TLS test');
+      console.log('skipped: openssl not found');
+      return;
+    }
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      tls: pair,
+      fetch: (r) => new Response(`tls ${new URL(r.url).pathname}`),
+    });
+    try {
+      const origin = `https://127.0.0.1:${server.port}`;
+      const trusted = createUpstreamClient({ tls: { ca: pair.cert } });
+      const res = await requestUpstream(
+        trusted,
+        origin,
+        req({ hasHost: true, head: `host: 127.0.0.1:${server.port}\r\n` }),
+      );
+      expect(res.status).toBe(200);
+      expect(latin1.decode(res.body as Uint8Array)).toBe('tls /t');
+      trusted.close();
+      const untrusted = createUpstreamClient();
+      const err = await requestUpstream(untrusted, origin, req()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect((err as UpstreamError).kind).toBe('connect-failure');
+      untrusted.close();
+    } finally {
+      server.stop(true);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Turns the monitor's flags into autoscaling policies: the cluster default (`--policy`) and the
+ * per-zone overrides (`--zone-policies zone2=target`), with the threshold flags (`--high-cpu`,
+ * `--low-cpu`, `--scale-down-stabilization-ms`, `--scale-up-periods`) for `threshold` and the
+ * HPA-style flags (`--target-cpu`, `--tolerance`, the stabilization windows,
+ * `--scale-up-policies Pods:4:15000,Percent:100:15000`, …) for `target`. A pure mapping: the
+ * defaults and every check (steps, zones of the overrides) live in `server/config/monitor.ts`.
+ */
+import type { MonitorConfig } from '../../config/roles.ts';
+import type { Policy, ZoneId } from '../../shared/types.ts';
+
+/** The policies of a monitor: `byZone` holds only the zones whose policy differs from `default`. */
+export interface Policies {
+  default: Policy;
+  byZone: Partial<Record<ZoneId, Policy>>;
+}
+
+type PolicyFlags = Pick<
+  MonitorConfig,
+  | 'policy'
+  | 'zonePolicies'
+  | 'zones'
+  | 'highCpu'
+  | 'lowCpu'
+  | 'minReplicas'
+  | 'maxReplicas'
+  | 'periodMs'
+  | 'windowMs'
+  | 'targetCpu'
+  | 'tolerance'
+  | 'scaleUpStabilizationMs'
+  | 'scaleDownStabilizationMs'
+  | 'scaleUpPeriods'
+  | 'scaleUpPolicies'
+  | 'scaleDownPolicies'
+  | 'scaleUpSelect'
+  | 'scaleDownSelect'
+  | 'initializationMs'
+  | 'cooldownMs'
+>;
+
+/** Builds the policy of one kind from the (validated) flags. */
+export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
+  const bounds = {
+    minReplicas: c.minReplicas,
+    maxReplicas: c.maxReplicas,
+    periodMs: c.periodMs,
+    windowMs: c.windowMs,
+  };
+  switch (kind) {
+    case 'threshold':
+      return {
+        kind,
+        highCpu: c.highCpu,
+        lowCpu: c.lowCpu,
+        ...bounds,
+        scaleDownStabilizationMs: c.scaleDownStabilizationMs,
+        scaleUpPeriods: c.scaleUpPeriods,
+      };
+    case 'target':
+      return {
+        kind,
+        target: c.targetCpu,
+        tolerance: c.tolerance,
+        ...bounds,
+        initializationMs: c.initializationMs,
+        cooldownMs: c.cooldownMs,
+        scaleUp: {
+          stabilizationWindowMs: c.scaleUpStabilizationMs,
+          selectPolicy: c.scaleUpSelect,
+          policies: c.scaleUpPolicies,
+        },
+        scaleDown: {
+          stabilizationWindowMs: c.scaleDownStabilizationMs,
+          selectPolicy: c.scaleDownSelect,
+          policies: c.scaleDownPolicies,
+        },
+      };
+  }
+}
+
+/** The default policy and the per-zone overrides (zones and kinds already checked by the config). */
+export function buildPolicies(c: PolicyFlags): Policies {
+  const byZone: Partial<Record<ZoneId, Policy>> = {};
+  for (const [zone, kind] of c.zonePolicies) if (kind !== c.policy) byZone[zone] = policyOf(kind, c);
+  return { default: policyOf(c.policy, c), byZone };
+}
