@@ -13,10 +13,12 @@
 
 import { NoAvailableServer } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
 import { affinityKey, type HashKeySource } from './affinity-key.ts';
 import { readBodyUpTo } from './body.ts';
 import { forwardedHead, pathAndQuery } from './headers.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
+import type { PinnedUpstreams } from './pinned-upstream.ts';
 import type { Pools } from './pools.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -63,6 +65,8 @@ export interface ProxyDeps {
   accessLog?: (entry: AccessLogEntry) => void;
   /** Upstream client (the pooled raw-socket one by default; tests may inject `fetchClient(fake)`). */
   client?: UpstreamClient;
+  /** Honour `x-zonescale-upstream` pins (`pinned-upstream.ts`); the zone balancer sets it, the gateway not. */
+  pinned?: PinnedUpstreams;
 }
 
 /** One access-log line: the request, its answer, the server that gave it ('none': the balancer's own). */
@@ -217,6 +221,8 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     private now0 = 0;
     private tries = 0;
     private ctx: PickContext = sharedCtx;
+    /** The request's upstream pin, null when unpinned. */
+    private pin: string | null = null;
     private r: ForwardRequest | null = null;
     private done: ((a: ForwardAnswer) => void) | null = null;
     /** `done` was called. */
@@ -246,6 +252,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       this.now0 = d.now();
       this.tries = r.body instanceof ReadableStream ? 1 : d.tries;
       this.ctx = needsKey ? { ...sharedCtx, key: affinityKey(hashKey, r.header, r.clientIp) } : sharedCtx;
+      this.pin = d.pinned ? r.header(UPSTREAM_PIN_HEADER) || null : null;
       budget.recordRequest(this.now0);
       return this;
     }
@@ -288,7 +295,9 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         this.last = { kind: 'timeout' };
         return this.giveUp();
       }
-      const url = d.strategy.pick(candidates, this.ctx);
+      const url =
+        this.pin === null ? d.strategy.pick(candidates, this.ctx) : d.pinned!.resolve(this.pin, candidates);
+      if (url === null) return this.giveUp();
       if (this.first === null) this.first = url;
       else (this.tried ??= new Set([this.first])).add(url);
       this.url = url;
@@ -339,7 +348,9 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     private giveUp(): void {
       const last = this.last;
       let out: ForwardAnswer;
-      if (last === null) {
+      if (last === null && this.pin !== null)
+        out = errorAnswer(503, 'pinned_server_unavailable', `the pinned server is not alive in ${d.zone}`);
+      else if (last === null) {
         const e = new NoAvailableServer(d.zone);
         out = errorAnswer(e.status, e.code, e.message);
       } else if (last.kind === 'client-aborted')

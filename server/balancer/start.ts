@@ -23,6 +23,7 @@ import { startFrontEnd, tunnelPeer } from './front-end.ts';
 import { pathOnly } from './headers.ts';
 import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
+import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { createForwarder, createProxy, errorResponse, type ProxyDeps, type ProxyPeer } from './proxy.ts';
 import { startReporter } from './reporter.ts';
@@ -144,6 +145,7 @@ export async function startBalancer(
     now,
     rand,
     client,
+    pinned: new PinnedUpstreams(),
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   const proxy = createProxy(proxyDeps);

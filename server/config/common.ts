@@ -25,6 +25,15 @@ export const common = {
     .string()
     .default('.zonescale')
     .describe('Directory for embedded-default state (SQLite files, process runtime records).'),
+  /**
+   * Host names a page with a key (dashboard, app UI) is served under besides IP literals and
+   * `localhost`, comma-separated (DNS rebinding defence, `shared/origin-guard.ts`).
+   */
+  allowedHosts: csv()
+    .default([])
+    .describe(
+      'Host names the dashboard and app UI may be served under besides IP literals and localhost, comma-separated (DNS rebinding defence).',
+    ),
 };
 
 /** A zone name (`zone1`): a lower-case letter, then letters, digits or dashes, at most 32. */

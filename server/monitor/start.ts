@@ -12,6 +12,7 @@ import type { MonitorConfig } from '../config/roles.ts';
 import { StaleTerm } from '../shared/errors.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
+import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { buildClusterState } from './api/cluster-view.ts';
@@ -25,7 +26,7 @@ import { httpBalancerClient } from './clients/balancer-client.ts';
 import { gatewayHealth } from './clients/gateway-client.ts';
 import { Elector } from './election/elector.ts';
 import { httpPeerClient } from './election/peers.ts';
-import type { Peer } from './election/state-machine.ts';
+import type { Peer } from './election/state.ts';
 import type { LeaderConfig } from './leader/context.ts';
 import { LeaderDuties } from './leader/duties.ts';
 import { DutyLoop } from './leader/duty-loop.ts';
@@ -149,6 +150,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     hub,
     history: () => cpuHistory(metrics, cfg.zones),
     dashboardDir: cfg.dashboardDir,
+    origins: originPolicy(
+      monitors.map((m) => m.url),
+      cfg.allowedHosts,
+    ),
     control: {
       token: cfg.token,
       pageKey: dashboardKey(cfg.token),
