@@ -8,9 +8,11 @@
  * every other request goes to the proxy. `stop()` drains: the listeners close, in-flight requests
  * get up to `drainTimeoutMs`.
  */
+
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
 import { BadConfig } from '../shared/errors.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
@@ -175,31 +177,36 @@ export async function startBalancer(
   let front: ReturnType<typeof startFrontEnd> | null = null;
   const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
   try {
-    server = Bun.serve<WsData>({
-      hostname: raw ? '127.0.0.1' : cfg.host,
-      port: raw ? 0 : cfg.port,
-      // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
-      idleTimeout: idleTimeoutS,
-      fetch(req, srv) {
-        if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
-        if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
-        if (isWebSocketUpgrade(req)) return upgrade(req, srv);
-        return proxy(req, raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv);
-      },
-      websocket: websocketRelay(),
-    });
+    server = listening(raw ? { host: '127.0.0.1', port: 0 } : cfg, () =>
+      Bun.serve<WsData>({
+        hostname: raw ? '127.0.0.1' : cfg.host,
+        port: raw ? 0 : cfg.port,
+        // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
+        idleTimeout: idleTimeoutS,
+        fetch(req, srv) {
+          if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
+          if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
+          if (isWebSocketUpgrade(req)) return upgrade(req, srv);
+          return proxy(req, raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv);
+        },
+        websocket: websocketRelay(),
+      }),
+    );
+    const fallbackPort = server.port as number;
     if (raw)
-      front = startFrontEnd({
-        host: cfg.host,
-        port: cfg.port,
-        fallbackPort: server.port as number,
-        controlPaths: CONTROL_PATHS,
-        forward: createForwarder(proxyDeps),
-        idleTimeoutS,
-        draining: () => draining,
-        tunnels,
-        log,
-      });
+      front = listening(cfg, () =>
+        startFrontEnd({
+          host: cfg.host,
+          port: cfg.port,
+          fallbackPort,
+          controlPaths: CONTROL_PATHS,
+          forward: createForwarder(proxyDeps),
+          idleTimeoutS,
+          draining: () => draining,
+          tunnels,
+          log,
+        }),
+      );
   } catch (err) {
     server?.stop(true);
     checker.stop();

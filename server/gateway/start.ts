@@ -22,6 +22,7 @@ import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts'
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
 import { BadConfig } from '../shared/errors.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
@@ -136,21 +137,24 @@ export async function startGateway(
         return proxy(req, tunnelPeer(srv, tunnels));
       },
     });
-    front = startFrontEnd({
-      host: cfg.host,
-      port: cfg.port,
-      fallbackPort: server.port as number,
-      controlPaths: GATEWAY_CONTROL_PATHS,
-      forward: createForwarder(proxyDeps),
-      idleTimeoutS,
-      draining: () => stopped,
-      tunnels,
-      log,
-    });
+    const fallbackPort = server.port as number;
+    front = listening(cfg, () =>
+      startFrontEnd({
+        host: cfg.host,
+        port: cfg.port,
+        fallbackPort,
+        controlPaths: GATEWAY_CONTROL_PATHS,
+        forward: createForwarder(proxyDeps),
+        idleTimeoutS,
+        draining: () => stopped,
+        tunnels,
+        log,
+      }),
+    );
   } catch (err) {
     server?.stop(true);
     checker.stop();
-    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+    throw err;
   }
   const url = `http://${cfg.host}:${front.port}`;
   log.info({ url, zones: table.zones, affinity: header || 'client address' }, 'gateway listening');

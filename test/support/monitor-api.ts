@@ -8,13 +8,13 @@ import { StateHub } from '../../server/monitor/api/events-stream.ts';
 import { LoadController } from '../../server/monitor/api/load-controller.ts';
 import { dashboardKey } from '../../server/monitor/api/page-key.ts';
 import { createMonitorApi } from '../../server/monitor/api/routes.ts';
-import { DEFAULT_THRESHOLD_POLICY } from '../../server/monitor/autoscale/threshold-policy.ts';
 import type { ElectionStatus } from '../../server/monitor/election/elector.ts';
 import type { KnownLeader } from '../../server/monitor/election/state.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import { originPolicy } from '../../server/shared/origin-guard.ts';
 import type { ClusterState } from '../../server/shared/types.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../server/shared/upstream-allow.ts';
+import { thresholdPolicy } from './policies.ts';
 
 /** The cluster token, its auth headers, a URL on the app and the dashboard page key. */
 export const TOKEN = 't'.repeat(32);
@@ -43,7 +43,7 @@ export function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: stri
     monitorId: 2,
     leader: null,
     monitors: [],
-    policy: DEFAULT_THRESHOLD_POLICY,
+    policy: thresholdPolicy(),
     zones: [],
     events: [],
   };
