@@ -1,3 +1,9 @@
+/**
+ * The threshold rule as a pure function, table-driven: each reason with its numbers, the scenario
+ * plateaus against the shipped defaults, the hysteresis (a scale-down only after the whole
+ * stabilization window below the band, a scale-up after N periods above it, kept across a
+ * cooldown), and issue 12's noisy series replayed without flapping.
+ */
 import { describe, expect, test } from 'bun:test';
 import { thresholdPolicy } from '../../../test/support/policies.ts';
 import type { ThresholdPolicy } from '../../shared/types.ts';

@@ -1,3 +1,7 @@
+/**
+ * The claim rule as pure functions, table-driven: the next term lands above the stored one and
+ * every term seen, within the bound, and the back-off after failed claims grows and is capped.
+ */
 import { describe, expect, test } from 'bun:test';
 import { MAX_TERM } from '../../shared/term.ts';
 import { claimBackoffMs, nextClaim } from './term-claim.ts';
