@@ -12,6 +12,7 @@
  */
 
 import { NoAvailableServer } from '../shared/errors.ts';
+import { FreeList, type Recyclable } from '../shared/free-list.ts';
 import type { Logger } from '../shared/logger.ts';
 import { affinityKey, type HashKeySource } from './affinity-key.ts';
 import { readBodyUpTo } from './body.ts';
@@ -185,15 +186,21 @@ export function createForwarder(d: ProxyDeps): Forwarder {
   // One pick context for strategies that read no per-request key (strategies never keep it).
   const sharedCtx: PickContext = { zone: d.zone, inFlightOf, rand: d.rand, cpuOf: d.cpuOf };
 
-  /** Finished forwardings, reused (allocation per request is what sets the GC's pace). */
-  const free: Forwarding[] = [];
+  const pool = new FreeList<Forwarding>(
+    () => new Forwarding(),
+    MAX_FREE,
+    () => d.log.error({}, 'forwarding released twice (refused)'),
+  );
 
   /**
    * One client request being forwarded: its retry state, and the `UpstreamRequest` of each of its
-   * tries (tries run one after another, so one object per request serves them all). Reused through
-   * `free` once it has answered and its last try is over (`onDone`), whichever comes last.
+   * tries (tries run one after another, so one object per request serves them all). Owned by one
+   * request from `pool.take()` until both its answer was given and its last try is over (`onDone`),
+   * whichever comes last: then it is released, exactly once.
    */
-  class Forwarding implements UpstreamRequest {
+  class Forwarding implements UpstreamRequest, Recyclable {
+    released = false;
+    generation = 0;
     method = '';
     target = '';
     head = '';
@@ -219,7 +226,23 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     /** A try was sent and its `onDone` has not come yet. */
     private inFlight = false;
 
-    /** Takes request `r` (fresh or reused object), answering through `done`. */
+    reset(): void {
+      this.r = null;
+      this.done = null;
+      this.rawHead = undefined;
+      this.body = undefined;
+      this.head = '';
+      this.url = '';
+      this.attempt = 0;
+      this.first = null;
+      this.tried = null;
+      this.last = null;
+      this.answered = false;
+      this.inFlight = false;
+      this.ctx = sharedCtx;
+    }
+
+    /** Takes request `r` (on a fresh or reset object), answering through `done`. */
     init(r: ForwardRequest, done: (a: ForwardAnswer) => void): this {
       this.r = r;
       this.done = done;
@@ -229,13 +252,6 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       this.hasHost = r.hasHost;
       this.rawHead = r.rawHead;
       this.body = r.body;
-      this.url = '';
-      this.attempt = 0;
-      this.first = null;
-      this.tried = null;
-      this.last = null;
-      this.answered = false;
-      this.inFlight = false;
       this.started = performance.now();
       this.now0 = d.now();
       this.tries = r.body instanceof ReadableStream ? 1 : d.tries;
@@ -244,31 +260,28 @@ export function createForwarder(d: ProxyDeps): Forwarder {
       return this;
     }
 
-    /** Answers the client once; the object is reused when no try is still running. */
+    /**
+     * Answers the client once. `done` may end this ownership (the client's cancel of the body runs
+     * `onDone`) and even start the next request on a reused object: after it, `this` is touched
+     * only while `generation` is unchanged.
+     */
     private answer(a: ForwardAnswer, upstream: string): void {
+      if (this.answered) return;
       const done = this.done as (a: ForwardAnswer) => void;
-      const status = a.status;
       this.answered = true;
-      done(a);
       if (d.accessLog)
         d.accessLog({
           method: this.method,
           target: this.target,
-          status,
+          status: a.status,
           upstream,
           ms: Math.round((performance.now() - this.started) * 100) / 100,
           tries: this.tried ? this.tried.size : this.first === null ? 0 : 1,
           client: this.r?.clientIp ?? '',
         });
-      if (!this.inFlight) this.recycle();
-    }
-
-    private recycle(): void {
-      this.r = null;
-      this.done = null;
-      this.rawHead = undefined;
-      this.body = undefined;
-      if (free.length < MAX_FREE) free.push(this);
+      const gen = this.generation;
+      done(a);
+      if (this.generation === gen && !this.inFlight && !this.released) pool.release(this);
     }
 
     /** Starts the next try on a server not tried yet, or gives up. */
@@ -293,13 +306,14 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     }
 
     onDone(): void {
-      if (!this.inFlight) return;
+      if (!this.inFlight || this.released) return;
       this.inFlight = false;
       d.pools.release(this.url);
-      if (this.answered) this.recycle();
+      if (this.answered) pool.release(this);
     }
 
     onAnswer(err: unknown, res: UpstreamResponse | null): void {
+      if (this.answered || this.released) return;
       const url = this.url;
       if (res) {
         d.pools.recordSuccess(url, this.now0);
@@ -348,7 +362,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
     }
   }
 
-  return (r, done) => (free.pop() ?? new Forwarding()).init(r, done).next();
+  return (r, done) => pool.take().init(r, done).next();
 
   function onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
     const ts = d.pools.recordFailure(url, d.now());

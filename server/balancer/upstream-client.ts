@@ -696,13 +696,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions = {}): Upstream
           ex.ctrl = ctrl;
           for (const p of first) ctrl.enqueue(p);
         },
+        // A late pull or cancel (after this exchange ended and `c` carries another) is ignored.
         pull() {
-          if (!c.paused) return;
+          if (!c.paused || c.ex !== ex) return;
           c.paused = false;
           c.socket?.resume();
         },
         cancel() {
-          finish(c, false);
+          if (c.ex === ex) finish(c, false);
         },
       },
       { highWaterMark: 4 },
