@@ -1,25 +1,38 @@
 /**
- * The balancer's raw HTTP/1.1 front end (`Bun.listen`): it reads each client request head itself
- * and, for the plain case — origin-form target outside the control paths, no request body, no
- * `Upgrade`/`Expect` — forwards it through the shared forwarder and writes the answer back on the
- * socket. On the common path no header is parsed into strings twice: the upstream request head is
- * spliced from the client's bytes (`splicedRequestHead`), and a clean upstream response (`raw`) is
- * written to the client as received, from inside the upstream socket's data event. Otherwise the
- * answer is re-serialised (one write for a small response; a streamed body goes out chunked, with
- * back-pressure, and SSE turns the idle timeout off). `Bun.serve` with a `Request`/`Response` per
- * exchange cost about a third of the balancer's CPU (profile); this path skips both. Every other
- * request — control API, WebSocket upgrades, request bodies, absolute targets — switches its
- * connection, for the rest of its life, to a byte tunnel into the full `Bun.serve` front on a
- * loopback port, so all of its behaviour stays in one place; `tunnels` maps each tunnel's local
- * port to the real client address for that server's `X-Forwarded-For`. Requests on one connection
- * are answered in order (pipelining).
+ * The raw HTTP/1.1 front end (`Bun.listen`) of the balancer and the gateway. Each connection
+ * (`Connection`) reads request heads itself and answers its requests strictly in order
+ * (pipelining), one at a time: the next request is not even parsed while an answer is unsent, and
+ * reading pauses while the client does not read (`OutQueue`), while its buffered input exceeds
+ * `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request bodies
+ * (`Content-Length` or chunked) are read here (`RequestBody`): buffered up to the retry buffer so a
+ * try can be replayed, streamed beyond it; a body that goes `clientBodyTimeoutMs` without a byte gets
+ * 408 and a close (nginx's `client_body_timeout`) and is the client's fault, never a server's. On the
+ * common path no header becomes a string: the upstream head is spliced from the client's bytes and a
+ * clean upstream answer (`raw`) is written back as received (with a `connection` line added when the
+ * client closes or speaks HTTP/1.0). Other answers are re-serialised (`reply.ts`; a streamed body goes
+ * out chunked with back-pressure, SSE turns the idle timeout off). WebSocket upgrades, absolute-form
+ * targets and the control API go through a byte tunnel into the full `Bun.serve` front (`tunnel.ts`).
+ *
+ * Memory per connection is bounded by: the buffered input (`MAX_BUFFERED_INPUT` plus one read), one
+ * request body up to the retry buffer (plus `STREAM_HIGH_WATER` chunks once it streams), and one
+ * answer's unsent bytes (a raw answer is at most its 64 KiB head plus one read; a streamed one waits
+ * for each chunk to drain).
  */
-import { STATUS_CODES } from 'node:http';
-import type { Server, Socket, TCPSocketListener } from 'bun';
+import type { Socket, TCPSocketListener } from 'bun';
 import type { Logger } from '../shared/logger.ts';
 import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
-import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyPeer } from './proxy.ts';
+import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
 import { errorAnswer } from './proxy.ts';
+import {
+  chunkFrame,
+  isEventStream,
+  LAST_CHUNK,
+  noBody,
+  rawWithConnection,
+  replyBytes,
+  streamHead,
+} from './reply.ts';
+import { type ClientFault, RequestBody } from './request-body.ts';
 import {
   BadRequestHead,
   headerFields,
@@ -27,14 +40,18 @@ import {
   parseRequestHead,
   type RequestHead,
 } from './request-head.ts';
+import { OutQueue } from './socket-writer.ts';
+import { Tunnel, type TunnelClient } from './tunnel.ts';
 import { detach } from './upstream-client.ts';
+
+export { tunnelPeer } from './tunnel.ts';
 
 /** Dependencies of the raw front end. */
 export interface FrontEndDeps {
   host: string;
   /** Port to listen on (0 = ephemeral). */
   port: number;
-  /** Port of the full `Bun.serve` front on 127.0.0.1 that other requests are tunnelled to. */
+  /** Port of the full `Bun.serve` front on 127.0.0.1 that tunnelled connections go to. */
   fallbackPort: number;
   /** Paths (without query) of the control API, always tunnelled. */
   controlPaths: ReadonlySet<string>;
@@ -46,6 +63,17 @@ export interface FrontEndDeps {
   /** Real client address by tunnel local port, filled here and read by the fallback's `requestIP`. */
   tunnels: Map<number, string>;
   log: Logger;
+  /** Request bodies up to this size are buffered and retryable; larger ones stream (bytes, default 1 MiB). */
+  maxRetryBodyBytes?: number;
+  /** A request body silent this long gets 408 and a close (ms, default 60 s as nginx's client_body_timeout). */
+  clientBodyTimeoutMs?: number;
+}
+
+/** What the front end holds right now (tests and the abuse benchmark read it). */
+export interface FrontEndStats {
+  connections: number;
+  /** Received-not-handled, buffered request-body and unsent answer bytes over all connections. */
+  bufferedBytes: number;
 }
 
 /** A running front end. */
@@ -53,460 +81,521 @@ export interface FrontEnd {
   port: number;
   /** Stops accepting; closes idle connections (`force`: every connection). */
   stop(force: boolean): void;
+  stats(): FrontEndStats;
 }
 
-interface Client {
-  socket: Socket<Client>;
-  ip: string;
-  /** Received bytes not handled yet. */
-  buf: Uint8Array | null;
-  /** A request is being answered; later bytes wait in `buf`. */
-  busy: boolean;
-  closed: boolean;
-  /** End the socket once `pending` is written. */
-  endWhenDrained: boolean;
-  /** Bytes the socket did not take yet. */
-  pending: Uint8Array[];
-  drained: (() => void) | null;
-  /** Set once the connection is tunnelled to the fallback front. */
-  tunnel: Tunnel | null;
-  /** A response body being streamed (cancelled when the client goes away). */
-  reader: ReadableStreamDefaultReader<Uint8Array> | null;
-  /** The request being answered, and whether its connection stays open after it. */
-  cur: RequestHead | null;
-  /** The connection's parsed head, reused for each of its requests (one is answered at a time). */
-  parsed: RequestHead | undefined;
-  /** The bytes `cur` was parsed from, while `d.forward` runs (for `fwd.header`); null otherwise. */
-  curBuf: Uint8Array | null;
-  /** `forwardedPrefix` of this connection. */
-  prefix: Uint8Array;
-  keepAlive: boolean;
-  /** Inside `d.forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
-  inForward: boolean;
-  /** The forward request, reused for each request of the connection (one at a time). */
-  fwd: ForwardRequest;
-  /** Receives the forwarder's answer for `cur` (made once per connection). */
-  onAnswer: (a: ForwardAnswer) => void;
+/** Buffered input (bytes) past which a connection stops reading until it has handled some. */
+export const MAX_BUFFERED_INPUT = 64 * 1024;
+
+/** The state every connection of one front end shares. */
+interface Shared {
+  d: FrontEndDeps;
+  maxBody: number;
+  bodyTimeoutMs: number;
+  stopping: boolean;
+  clients: Set<Connection>;
+  /** Connections reading a request body (swept for the client-body timeout). */
+  reading: Set<Connection>;
+  sweeper: ReturnType<typeof setInterval> | null;
 }
 
-interface Tunnel {
-  client: Client;
-  socket: Socket<Tunnel> | null;
-  pending: Uint8Array[];
-  port: number;
-}
-
-const EMPTY = new Uint8Array(0);
-
-/** Client buffer size (bytes) past which a busy connection stops reading (pipelining flood). */
-const MAX_BUFFERED = 1024 * 1024;
-const SMALL_RESPONSE_BYTES = 64 * 1024;
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** Starts the raw front end. @throws when the port cannot be bound. */
 export function startFrontEnd(d: FrontEndDeps): FrontEnd {
-  const clients = new Set<Client>();
-  let stopping = false;
-
-  const tunnelHandlers = {
-    binaryType: 'uint8array' as const,
-    data(t: Socket<Tunnel>, data: Uint8Array) {
-      const c = t.data.client;
-      if (c.closed) return;
-      if (!send(c, data, true)) t.pause();
-    },
-    drain(t: Socket<Tunnel>) {
-      const tun = t.data;
-      if (flushTo(t, tun.pending)) tun.client.socket.resume();
-    },
-    close(t: Socket<Tunnel>) {
-      closeTunnel(t.data);
-    },
-    end(t: Socket<Tunnel>) {
-      closeTunnel(t.data);
-    },
-    error(t: Socket<Tunnel>) {
-      closeTunnel(t.data);
-    },
-    connectError() {},
+  const sh: Shared = {
+    d,
+    maxBody: d.maxRetryBodyBytes ?? 1024 * 1024,
+    bodyTimeoutMs: d.clientBodyTimeoutMs ?? 60_000,
+    stopping: false,
+    clients: new Set(),
+    reading: new Set(),
+    sweeper: null,
   };
-
-  const listener: TCPSocketListener<Client> = Bun.listen<Client>({
+  const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
     hostname: d.host,
     port: d.port,
     socket: {
       binaryType: 'uint8array',
       open(s) {
-        const c = newClient(s);
-        s.data = c;
-        clients.add(c);
+        s.data = new Connection(s, sh);
+        sh.clients.add(s.data);
         s.setNoDelay?.(true);
         s.timeout(d.idleTimeoutS);
       },
-      data(s, data) {
-        const c = s.data;
-        if (c.closed) return;
-        if (c.tunnel) {
-          if (c.tunnel.socket) {
-            if (!writeTo(c.tunnel.socket, c.tunnel.pending, data)) s.pause();
-          } else c.buf = c.buf ? concat(c.buf, data) : data.slice();
-          return;
-        }
-        c.buf = c.buf ? concat(c.buf, data) : data;
-        if (c.busy) {
-          if (c.buf === data) c.buf = data.slice();
-          if (c.buf.byteLength > MAX_BUFFERED) s.pause();
-          return;
-        }
-        next(c);
-        // Keep no view of Bun's receive buffer past this callback.
-        if (c.buf && c.buf.buffer === data.buffer) c.buf = c.buf.slice();
-      },
-      drain(s) {
-        const c = s.data;
-        if (!flushTo(s, c.pending)) return;
-        if (c.endWhenDrained) {
-          s.end();
-          return;
-        }
-        c.tunnel?.socket?.resume();
-        const w = c.drained;
-        c.drained = null;
-        w?.();
-      },
+      data: (s, data) => s.data.onData(data),
+      drain: (s) => s.data.onDrain(),
       timeout(s) {
         if (!s.data.tunnel) s.end();
       },
-      close(s) {
-        closeClient(s.data);
-      },
-      end(s) {
-        closeClient(s.data);
-      },
-      error(s) {
-        closeClient(s.data);
-      },
+      close: (s) => s.data.close(),
+      end: (s) => s.data.close(),
+      error: (s) => s.data.close(),
     },
   });
-
-  function closeClient(c: Client): void {
-    if (c.closed) return;
-    c.closed = true;
-    clients.delete(c);
-    c.reader?.cancel().catch(() => {});
-    c.reader = null;
-    const w = c.drained;
-    c.drained = null;
-    w?.();
-    if (c.tunnel) closeTunnel(c.tunnel);
-    c.socket.end();
-  }
-
-  /** Marks `c` closed and ends its socket once the bytes queued for it are written. */
-  function endClient(c: Client): void {
-    c.closed = true;
-    clients.delete(c);
-    if (c.pending.length > 0) c.endWhenDrained = true;
-    else c.socket.end();
-  }
-
-  function closeTunnel(t: Tunnel): void {
-    if (t.port) d.tunnels.delete(t.port);
-    t.port = 0;
-    t.socket?.end();
-    if (!t.client.closed) endClient(t.client); // what the fallback sent reaches the client first
-  }
-
-  function newClient(s: Socket<Client>): Client {
-    const c: Client = {
-      socket: s,
-      ip: s.remoteAddress ?? '',
-      buf: null,
-      busy: false,
-      closed: false,
-      endWhenDrained: false,
-      pending: [],
-      drained: null,
-      tunnel: null,
-      reader: null,
-      cur: null,
-      parsed: undefined,
-      curBuf: null,
-      prefix: EMPTY,
-      keepAlive: false,
-      inForward: false,
-      fwd: {
-        method: '',
-        target: '',
-        head: '',
-        hasHost: false,
-        body: undefined,
-        clientIp: '',
-        header: (name) => (c.cur && c.curBuf ? headerValue(c.curBuf, c.cur, name) : undefined),
-        aborted: () => c.closed,
-      },
-      onAnswer: (a) => answer(c, a),
-    };
-    c.fwd.clientIp = c.ip;
-    c.prefix = forwardedPrefix(c.ip, 'http');
-    return c;
-  }
-
-  /** Handles the complete requests in `c.buf` while `c` is free (answers given synchronously loop here). */
-  function next(c: Client): void {
-    while (!c.busy && !c.closed && c.buf) {
-      const buf = c.buf;
-      let head: RequestHead | null;
-      try {
-        head = parseRequestHead(buf, c.parsed);
-      } catch (err) {
-        const e = err as BadRequestHead;
-        reply(c, false, errorAnswer(e.status ?? 400, 'bad_request', e.message), 'GET', false);
-        endClient(c);
-        return;
-      }
-      if (!head) return;
-      c.parsed = head;
-      if (!fastPath(head)) {
-        tunnel(c);
-        return;
-      }
-      const used = head.bodyStart + Math.max(0, head.contentLength);
-      c.buf = used < buf.byteLength ? buf.subarray(used) : null;
-      c.busy = true;
-      // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
-      c.socket.timeout(d.idleTimeoutS);
-      if (c.buf && c.buf.byteLength <= MAX_BUFFERED) c.socket.resume();
-      if (d.draining()) {
-        const a = errorAnswer(503, 'shutting_down', 'the balancer is stopping');
-        done(c, reply(c, head.http11, a, head.method, false));
-        return;
-      }
-      c.cur = head;
-      c.keepAlive = head.keepAlive && !stopping;
-      const f = c.fwd;
-      f.method = head.method;
-      f.target = head.target;
-      f.rawHead = splicedRequestHead(buf, head, c.ip, 'http', c.prefix) ?? undefined;
-      f.hasHost = head.host >= 0;
-      f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, head), c.ip, 'http');
-      c.inForward = true;
-      c.curBuf = buf; // `fwd.header` reads it during the call only: it may be Bun's receive buffer
-      try {
-        d.forward(f, c.onAnswer);
-      } catch (err) {
-        d.log.error({ err: String(err) }, 'forward failed');
-        if (c.cur === head) answer(c, errorAnswer(502, 'bad_gateway', 'internal error'));
-      } finally {
-        c.inForward = false;
-        c.curBuf = null;
-      }
-    }
-  }
-
-  /** The forwarder's answer to `c.cur`: written back (as received when it is `raw` and fits). */
-  function answer(c: Client, a: ForwardAnswer): void {
-    const h = c.cur;
-    if (!h) return; // answered already
-    c.cur = null;
-    if (c.closed) {
-      if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
-      c.busy = false;
-      return;
-    }
-    if (a.raw && h.http11 && c.keepAlive) {
-      // HTTP/1.1 to HTTP/1.1, both kept open, nothing to rewrite: the upstream's bytes as they came.
-      send(c, a.raw, true);
-      done(c, true);
-      return;
-    }
-    const kept = a.raw ? detach(a) : a;
-    if (kept.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(kept.status))
-      void stream(c, h, kept, c.keepAlive);
-    else done(c, reply(c, h.http11, kept, h.method, c.keepAlive));
-  }
-
-  function fastPath(h: RequestHead): boolean {
-    if (h.transferEncoding || h.contentLength > 0 || h.special || h.target.charCodeAt(0) !== 47) return false;
-    const q = h.target.indexOf('?');
-    return !d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
-  }
-
-  /** After a response: next request on a kept connection, or close. */
-  function done(c: Client, keepAlive: boolean): void {
-    c.busy = false;
-    if (c.closed) return;
-    if (!keepAlive || stopping) {
-      endClient(c);
-      return;
-    }
-    c.socket.timeout(d.idleTimeoutS); // the idle wait for the next request starts now
-    if (!c.inForward) next(c);
-  }
-
-  /** Writes a whole answer whose body is bytes or none; returns whether the connection stays. */
-  function reply(c: Client, http11: boolean, a: ForwardAnswer, method: string, keepAlive: boolean): boolean {
-    if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {}); // HEAD or a bodiless status
-    const body = a.body instanceof Uint8Array && method !== 'HEAD' && !noBody(a.status) ? a.body : null;
-    let head = statusLine(a) + headerLines(a.headers);
-    if (!noBody(a.status) && method !== 'HEAD') head += `content-length: ${body ? body.byteLength : 0}\r\n`;
-    head += connectionLine(http11, keepAlive);
-    const headLen = head.length; // latin1: one byte per char
-    if (body && body.byteLength <= SMALL_RESPONSE_BYTES) {
-      const out = Buffer.allocUnsafe(headLen + body.byteLength);
-      out.write(head, 0, 'latin1');
-      out.set(body, headLen);
-      send(c, out, false);
-    } else {
-      send(c, Buffer.from(head, 'latin1'), false);
-      if (body) send(c, body, false);
-    }
-    return keepAlive;
-  }
-
-  /** Streams a response body (chunked for HTTP/1.1, until close for HTTP/1.0) with back-pressure. */
-  async function stream(c: Client, h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
-    const keepAlive = keep && h.http11;
-    const sse = a.headers.some(([k, v]) => k === 'content-type' && v.startsWith('text/event-stream'));
-    let head = statusLine(a) + headerLines(a.headers);
-    if (h.http11) head += 'transfer-encoding: chunked\r\n';
-    head += connectionLine(h.http11, keepAlive);
-    send(c, Buffer.from(head, 'latin1'), false);
-    const reader = (a.body as ReadableStream<Uint8Array>).getReader();
-    c.reader = reader;
-    if (sse) c.socket.timeout(0);
-    let ok = true;
-    try {
-      for (;;) {
-        const { done: end, value } = await reader.read();
-        if (c.closed) return;
-        if (end) break;
-        if (value.byteLength === 0) continue;
-        if (h.http11) {
-          const size = `${value.byteLength.toString(16)}\r\n`;
-          const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
-          out.write(size, 0, 'latin1');
-          out.set(value, size.length);
-          out.write('\r\n', size.length + value.byteLength, 'latin1');
-          send(c, out, false);
-        } else send(c, value, false);
-        if (!sse) c.socket.timeout(d.idleTimeoutS); // body traffic is activity
-        if (c.pending.length > 0) await new Promise<void>((r) => (c.drained = r));
-      }
-      if (h.http11) send(c, Buffer.from('0\r\n\r\n', 'latin1'), false);
-    } catch {
-      ok = false; // the upstream failed mid-body: the client sees the connection close
-    } finally {
-      c.reader = null;
-    }
-    if (c.closed) return;
-    if (sse) c.socket.timeout(d.idleTimeoutS);
-    done(c, ok && keepAlive);
-  }
-
-  /** Switches `c` to a tunnel into the fallback front; its buffered bytes go first. */
-  function tunnel(c: Client): void {
-    const t: Tunnel = { client: c, socket: null, pending: [], port: 0 };
-    c.tunnel = t;
-    c.socket.timeout(0); // the fallback front keeps its own idle timeout
-    Bun.connect<Tunnel>({
-      hostname: '127.0.0.1',
-      port: d.fallbackPort,
-      data: t,
-      socket: tunnelHandlers,
-    }).then(
-      (s) => {
-        if (c.closed) {
-          s.end();
-          return;
-        }
-        t.socket = s;
-        t.port = s.localPort;
-        d.tunnels.set(t.port, c.ip);
-        s.setNoDelay?.(true);
-        const b = c.buf;
-        c.buf = null;
-        if (b && !writeTo(s, t.pending, b)) c.socket.pause();
-      },
-      (err: unknown) => {
-        d.log.error({ err: String(err) }, 'tunnel to the full front end failed');
-        t.port = 0;
-        c.tunnel = null;
-        reply(c, true, errorAnswer(502, 'bad_gateway', 'internal front end unavailable'), 'GET', false);
-        endClient(c);
-      },
-    );
-  }
-
-  /**
-   * Writes `data` to the client (kept in order behind unsent bytes); false when it had to be queued.
-   * `copy`: `data` is Bun's receive buffer, so a queued remainder is copied.
-   */
-  function send(c: Client, data: Uint8Array, copy: boolean): boolean {
-    if (c.closed) return true;
-    if (c.pending.length > 0) {
-      c.pending.push(copy ? data.slice() : data);
-      return false;
-    }
-    const n = c.socket.write(data);
-    if (n >= data.byteLength) return true;
-    const rest = data.subarray(Math.max(0, n));
-    c.pending.push(copy ? rest.slice() : rest);
-    return false;
-  }
-
   return {
     port: listener.port,
     stop(force) {
-      stopping = true;
+      sh.stopping = true;
       listener.stop(false);
-      for (const c of [...clients]) if (force || (!c.busy && !c.tunnel)) closeClient(c);
+      for (const c of [...sh.clients]) if (force || (!c.busy && !c.tunnel)) c.close();
+      if (sh.sweeper) clearInterval(sh.sweeper);
+      sh.sweeper = null;
+    },
+    stats() {
+      let bufferedBytes = 0;
+      for (const c of sh.clients) bufferedBytes += c.buffered();
+      return { connections: sh.clients.size, bufferedBytes };
     },
   };
 }
 
-/** Writes `data` to socket `s` behind `pending`; false when some of it had to be queued (copied). */
-function writeTo<T>(s: Socket<T>, pending: Uint8Array[], data: Uint8Array): boolean {
-  if (pending.length > 0) {
-    pending.push(data.slice());
-    return false;
-  }
-  const n = s.write(data);
-  if (n >= data.byteLength) return true;
-  pending.push(data.slice(Math.max(0, n)));
-  return false;
-}
-
-/** Writes queued bytes on drain; true once the queue is empty. */
-function flushTo<T>(s: Socket<T>, pending: Uint8Array[]): boolean {
-  while (pending.length > 0) {
-    const b = pending[0] as Uint8Array;
-    const n = s.write(b);
-    if (n < b.byteLength) {
-      pending[0] = b.subarray(Math.max(0, n));
-      return false;
+/** Starts the client-body timeout sweep when it is not running; it stops itself when idle. */
+function watchBody(sh: Shared, c: Connection): void {
+  sh.reading.add(c);
+  if (sh.sweeper) return;
+  const tick = Math.max(10, Math.min(1_000, Math.floor(sh.bodyTimeoutMs / 4)));
+  sh.sweeper = setInterval(() => {
+    if (sh.reading.size === 0) {
+      if (sh.sweeper) clearInterval(sh.sweeper);
+      sh.sweeper = null;
+      return;
     }
-    pending.shift();
+    const now = performance.now();
+    for (const r of sh.reading) if (now - r.bodyAt >= sh.bodyTimeoutMs) r.bodyTimedOut();
+  }, tick);
+  sh.sweeper.unref?.();
+}
+
+/** One client connection of the raw front end. */
+class Connection implements TunnelClient {
+  readonly ip: string;
+  /** Received bytes not handled yet. */
+  buf: Uint8Array | null = null;
+  /** A request is being answered; later bytes wait in `buf`. */
+  busy = false;
+  closed = false;
+  /** End the socket once `out` is written. */
+  private endWhenDrained = false;
+  private readonly out = new OutQueue();
+  /** Resolves a streamed answer waiting for `out` to drain. */
+  private drained: (() => void) | null = null;
+  /** Reading is on (not paused). */
+  private reading = true;
+  tunnel: Tunnel | null = null;
+  /** A response body being streamed (cancelled when the client goes away). */
+  private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** The request being answered (its head is `parsed`, reused for each request). */
+  private cur: RequestHead | null = null;
+  private parsed: RequestHead | undefined = undefined;
+  /** The bytes `cur` was parsed from, while `forward` runs (for `fwd.header`). */
+  private headBytes: Uint8Array | null = null;
+  private keepAlive = false;
+  /** Inside `forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
+  private inForward = false;
+  /** `cur` was handed to the forwarder. */
+  private dispatched = false;
+  /** The request body being read, if any. */
+  private body: RequestBody | null = null;
+  /** `performance.now()` of the last request-body bytes. */
+  bodyAt = 0;
+  /** Why the current request's body failed (the client's fault), or null. */
+  private fault: ClientFault | null = null;
+  private readonly prefix: Uint8Array;
+  /** The forward request, reused for each request of the connection (one at a time). */
+  private readonly fwd: ForwardRequest;
+  private readonly onAnswer = (a: ForwardAnswer) => this.answer(a);
+  private readonly onBodyPull = () => this.updateReading();
+
+  constructor(
+    readonly socket: Socket<Connection>,
+    private readonly sh: Shared,
+  ) {
+    this.ip = socket.remoteAddress ?? '';
+    this.prefix = forwardedPrefix(this.ip, 'http');
+    this.fwd = {
+      method: '',
+      target: '',
+      head: '',
+      hasHost: false,
+      body: undefined,
+      clientIp: this.ip,
+      header: (name) =>
+        this.cur && this.headBytes ? headerValue(this.headBytes, this.cur, name) : undefined,
+      aborted: () => this.closed,
+      clientFault: () => this.fault,
+    };
   }
-  return true;
+
+  onData(data: Uint8Array): void {
+    if (this.closed) return;
+    if (this.tunnel?.socket) {
+      this.tunnel.fromClient(data);
+      return;
+    }
+    this.buf = this.buf ? concat(this.buf, data) : data;
+    if (this.body) this.feedBody();
+    this.next();
+    // Keep no view of Bun's receive buffer past this callback.
+    if (this.buf && this.buf.buffer === data.buffer) this.buf = this.buf.slice();
+  }
+
+  onDrain(): void {
+    if (!this.out.flush(this.socket)) return;
+    if (this.endWhenDrained) {
+      this.socket.end();
+      return;
+    }
+    if (this.tunnel) {
+      this.tunnel.socket?.resume();
+      return;
+    }
+    const w = this.drained;
+    this.drained = null;
+    w?.();
+    if (this.busy) this.updateReading();
+    else this.next();
+  }
+
+  /** The client went away (or is cut): cancels what it was waiting for. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sh.clients.delete(this);
+    this.reader?.cancel().catch(() => {});
+    this.reader = null;
+    const w = this.drained;
+    this.drained = null;
+    w?.();
+    this.endBody({ status: 499, error: 'client_closed', message: 'client closed during the request body' });
+    this.tunnel?.close();
+    this.socket.end();
+  }
+
+  /** Marks the connection closed and ends it once the bytes queued for it are written. */
+  endAfterWrite(): void {
+    this.closed = true;
+    this.sh.clients.delete(this);
+    this.endBody({ status: 499, error: 'client_closed', message: 'connection closed' });
+    if (!this.out.empty) this.endWhenDrained = true;
+    else this.socket.end();
+  }
+
+  /** Bytes this connection holds: input, a buffered request body, unsent answer bytes. */
+  buffered(): number {
+    const b = this.body;
+    return (this.buf?.byteLength ?? 0) + this.out.queued + (b && !b.stream ? b.received : 0);
+  }
+
+  takeBuffered(): Uint8Array | null {
+    const b = this.buf;
+    this.buf = null;
+    return b;
+  }
+
+  unavailable(): void {
+    this.tunnel = null;
+    this.writeAll(errorAnswer(502, 'bad_gateway', 'internal front end unavailable'), true, 'GET', false);
+    this.endAfterWrite();
+  }
+
+  send(data: Uint8Array, copy: boolean): boolean {
+    if (this.closed) return true;
+    return this.out.write(this.socket, data, copy);
+  }
+
+  /** Handles the complete requests in `buf` while free (answers given synchronously loop here). */
+  private next(): void {
+    while (!this.busy && !this.closed && !this.tunnel && this.buf) {
+      // Back-pressure: the next request waits until the previous answer is written.
+      if (!this.out.empty) break;
+      const buf = this.buf;
+      let head: RequestHead | null;
+      try {
+        head = parseRequestHead(buf, this.parsed);
+      } catch (err) {
+        const e = err as BadRequestHead;
+        this.writeAll(errorAnswer(e.status ?? 400, 'bad_request', e.message), false, 'GET', false);
+        this.endAfterWrite();
+        return;
+      }
+      if (!head) break;
+      this.parsed = head;
+      if (this.tunnelled(buf, head)) {
+        this.tunnel = new Tunnel(this, this.sh.d.tunnels);
+        this.socket.timeout(0); // the fallback front keeps its own idle timeout
+        this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
+        return;
+      }
+      this.begin(buf, head);
+    }
+    this.updateReading();
+  }
+
+  /** True for what the raw path leaves to the full front: upgrades, non-origin targets, control paths. */
+  private tunnelled(buf: Uint8Array, h: RequestHead): boolean {
+    if (h.target.charCodeAt(0) !== 47) return true;
+    if (h.special && headerValue(buf, h, 'upgrade') !== undefined) return true;
+    const q = h.target.indexOf('?');
+    return this.sh.d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
+  }
+
+  /** Starts answering request `h` parsed from `buf`: forwards it now, or once its body is read. */
+  private begin(buf: Uint8Array, h: RequestHead): void {
+    const d = this.sh.d;
+    this.busy = true;
+    this.cur = h;
+    this.fault = null;
+    this.keepAlive = h.keepAlive && !this.sh.stopping;
+    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+    this.socket.timeout(d.idleTimeoutS);
+    const f = this.fwd;
+    f.method = h.method;
+    f.target = h.target;
+    f.hasHost = h.host >= 0;
+    const hasBody = h.transferEncoding || h.contentLength > 0;
+    if (!hasBody) {
+      this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      if (d.draining()) return this.refuse(503, 'shutting_down', 'the balancer is stopping');
+      f.body = undefined;
+      f.rawHead = splicedRequestHead(buf, h, this.ip, 'http', this.prefix) ?? undefined;
+      f.head = f.rawHead ? '' : forwardedHead(headerFields(buf, h), this.ip, 'http');
+      this.headBytes = buf; // valid during the synchronous `forward` call only
+      this.dispatch();
+      return;
+    }
+    const problem = bodyProblem(buf, h);
+    if (problem) {
+      this.keepAlive = false;
+      return this.refuse(problem.status, problem.error, problem.message);
+    }
+    if (d.draining()) {
+      this.keepAlive = false;
+      return this.refuse(503, 'shutting_down', 'the balancer is stopping');
+    }
+    f.rawHead = undefined;
+    f.head = forwardedHead(headerFields(buf, h), this.ip, 'http');
+    this.headBytes = buf.slice(0, h.bodyStart); // `fwd.header` when the body is complete
+    this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+    if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
+    this.body = new RequestBody(h.transferEncoding ? -1 : h.contentLength, this.sh.maxBody, this.onBodyPull);
+    this.bodyAt = performance.now();
+    this.socket.timeout(0); // the client-body timeout watches the body instead
+    watchBody(this.sh, this);
+    if (this.body.stream) {
+      f.body = this.body.stream;
+      this.dispatch();
+    }
+    this.feedBody();
+  }
+
+  /** Answers `cur` with the balancer's own error (nothing was forwarded). */
+  private refuse(status: number, error: string, message: string): void {
+    const h = this.cur as RequestHead;
+    this.writeAll(errorAnswer(status, error, message), h.http11, h.method, this.keepAlive);
+    this.finish(this.keepAlive);
+  }
+
+  /** Feeds `buf` to the request body; forwards the request once it is whole or streams. */
+  private feedBody(): void {
+    const b = this.body;
+    const data = this.buf;
+    if (!b || b.done || b.failed || !data) return;
+    this.bodyAt = performance.now();
+    let used: number;
+    try {
+      used = b.push(data);
+    } catch (err) {
+      this.bodyFault({ status: 400, error: 'bad_request', message: (err as Error).message });
+      return;
+    }
+    this.buf = used < data.byteLength ? data.subarray(used) : null;
+    if (b.stream && !this.dispatched) {
+      this.fwd.body = b.stream;
+      this.dispatch();
+    }
+    if (b.done) {
+      this.sh.reading.delete(this);
+      this.socket.timeout(this.sh.d.idleTimeoutS);
+      if (!this.dispatched) {
+        this.fwd.body = b.bytes();
+        this.dispatch();
+      }
+    }
+  }
+
+  private dispatch(): void {
+    const head = this.cur;
+    this.dispatched = true;
+    this.inForward = true;
+    try {
+      this.sh.d.forward(this.fwd, this.onAnswer);
+    } catch (err) {
+      this.sh.d.log.error({ err: String(err) }, 'forward failed');
+      if (this.cur === head) this.answer(errorAnswer(502, 'bad_gateway', 'internal error'));
+    } finally {
+      this.inForward = false;
+      this.headBytes = null;
+    }
+  }
+
+  /** The request body went `clientBodyTimeoutMs` without a byte. */
+  bodyTimedOut(): void {
+    this.bodyFault({
+      status: 408,
+      error: 'client_body_timeout',
+      message: `no request body bytes for ${this.sh.bodyTimeoutMs} ms`,
+    });
+  }
+
+  /** The client failed its body: answered here when nothing was forwarded, else by the forwarder. */
+  private bodyFault(f: ClientFault): void {
+    this.sh.reading.delete(this);
+    this.keepAlive = false;
+    if (!this.dispatched) {
+      this.body = null;
+      return this.refuse(f.status, f.error, f.message);
+    }
+    this.endBody(f); // the upstream try fails; the forwarder answers `f` (`fwd.clientFault`)
+    if (!this.cur) this.close(); // the answer is already going out: cut it
+  }
+
+  /** Ends an unfinished request body with fault `f` (a streamed one errors its stream). */
+  private endBody(f: ClientFault): void {
+    const b = this.body;
+    if (!b || b.done) return;
+    this.sh.reading.delete(this);
+    this.fault ??= f;
+    b.fail(new Error(f.message));
+  }
+
+  /** The forwarder's answer to `cur`: written back (as received when it is `raw`). */
+  private answer(a: ForwardAnswer): void {
+    const h = this.cur;
+    if (!h || this.closed) {
+      if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+      if (h) this.finish(false);
+      return;
+    }
+    this.cur = null;
+    const keep = this.keepAlive && (this.body === null || this.body.done);
+    if (a.raw) {
+      // As the upstream sent it; only a `connection` line is added when the client does not keep
+      // HTTP/1.1 keep-alive.
+      const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
+      if (out) {
+        this.send(out, out === a.raw);
+        this.finish(keep);
+        return;
+      }
+    }
+    const kept = a.raw ? detach(a) : a;
+    if (kept.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(kept.status))
+      void this.stream(h, kept, keep);
+    else {
+      this.writeAll(kept, h.http11, h.method, keep);
+      this.finish(keep);
+    }
+  }
+
+  /** Writes a whole answer whose body is bytes or none (a stream body is cancelled). */
+  private writeAll(a: ForwardAnswer, http11: boolean, method: string, keepAlive: boolean): void {
+    if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+    for (const part of replyBytes(a, http11, method, keepAlive)) this.send(part, false);
+  }
+
+  /** Streams a response body (chunked for HTTP/1.1, until close for HTTP/1.0) with back-pressure. */
+  private async stream(h: RequestHead, a: ForwardAnswer, keep: boolean): Promise<void> {
+    const keepAlive = keep && h.http11;
+    const sse = isEventStream(a.headers);
+    this.send(streamHead(a, h.http11, keepAlive), false);
+    const reader = (a.body as ReadableStream<Uint8Array>).getReader();
+    this.reader = reader;
+    if (sse) this.socket.timeout(0);
+    let ok = true;
+    try {
+      for (;;) {
+        const { done: end, value } = await reader.read();
+        if (this.closed) return;
+        if (end) break;
+        if (value.byteLength === 0) continue;
+        this.send(h.http11 ? chunkFrame(value) : value, false);
+        if (!sse) this.socket.timeout(this.sh.d.idleTimeoutS); // body traffic is activity
+        if (!this.out.empty) await new Promise<void>((r) => (this.drained = r));
+      }
+      if (h.http11) this.send(LAST_CHUNK, false);
+    } catch {
+      ok = false; // the upstream failed mid-body: the client sees the connection close
+    } finally {
+      this.reader = null;
+    }
+    if (this.closed) return;
+    if (sse) this.socket.timeout(this.sh.d.idleTimeoutS);
+    this.finish(ok && keepAlive);
+  }
+
+  /** After an answer: the next request on a kept connection, or close. */
+  private finish(keepAlive: boolean): void {
+    this.busy = false;
+    this.cur = null;
+    this.dispatched = false;
+    let keep = keepAlive;
+    if (this.body) {
+      if (!this.body.done) {
+        keep = false; // answered before the request body ended: the rest cannot be skipped safely
+        this.endBody({ status: 499, error: 'client_closed', message: 'answered before the body ended' });
+      }
+      this.body = null;
+    }
+    if (this.closed) return;
+    if (!keep || this.sh.stopping) {
+      this.endAfterWrite();
+      return;
+    }
+    this.socket.timeout(this.sh.d.idleTimeoutS); // the idle wait for the next request starts now
+    if (!this.inForward) this.next();
+  }
+
+  /** Pauses or resumes reading: only while the client reads its answers and input is bounded. */
+  private updateReading(): void {
+    if (this.tunnel || this.closed) return;
+    const want =
+      this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.body?.full ?? false);
+    if (want === this.reading) return;
+    this.reading = want;
+    if (want) this.socket.resume();
+    else this.socket.pause();
+  }
 }
 
-function noBody(status: number): boolean {
-  return status === 204 || status === 304 || status < 200;
-}
-
-function statusLine(a: ForwardAnswer): string {
-  return `HTTP/1.1 ${a.status} ${a.statusText || STATUS_CODES[a.status] || ''}\r\n`;
-}
-
-function headerLines(headers: readonly [string, string][]): string {
-  let out = '';
-  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
-  return out;
-}
-
-function connectionLine(http11: boolean, keepAlive: boolean): string {
-  if (!keepAlive) return 'connection: close\r\n\r\n';
-  return http11 ? '\r\n' : 'connection: keep-alive\r\n\r\n';
+/**
+ * Why a request's body framing is refused (RFC 9112 §6.1, §6.3), or null: Transfer-Encoding with
+ * Content-Length, a last coding other than `chunked`, or Transfer-Encoding in HTTP/1.0 (HAProxy
+ * answers all three 400); an `Expect` other than `100-continue` gets 417 (RFC 9110 §10.1.1).
+ */
+function bodyProblem(
+  buf: Uint8Array,
+  h: RequestHead,
+): ClientFault | { status: 417; error: string; message: string } | null {
+  if (h.transferEncoding) {
+    const bad = (message: string) => ({ status: 400 as const, error: 'bad_request', message });
+    if (h.contentLength >= 0) return bad('both Transfer-Encoding and Content-Length');
+    if (!h.http11) return bad('Transfer-Encoding in an HTTP/1.0 request');
+    const codings = headerFields(buf, h)
+      .filter(([k]) => k === 'transfer-encoding')
+      .map(([, v]) => v)
+      .join(',')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    if (codings[codings.length - 1] !== 'chunked') return bad('the last transfer coding is not chunked');
+  }
+  if (h.special) {
+    const expect = headerValue(buf, h, 'expect');
+    if (expect !== undefined && expect.toLowerCase() !== '100-continue')
+      return { status: 417, error: 'expectation_failed', message: `unsupported Expect: ${expect}` };
+  }
+  return null;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -514,20 +603,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.byteLength);
   return out;
-}
-
-/**
- * The proxy's peer for requests the raw front end tunnelled into `srv` (the full `Bun.serve`
- * front): the client address comes from `tunnels` (tunnel local port → real client), not from the
- * loopback tunnel socket.
- */
-export function tunnelPeer<T>(srv: Server<T>, tunnels: Map<number, string>): ProxyPeer {
-  return {
-    requestIP(req) {
-      const a = srv.requestIP(req);
-      if (!a) return null;
-      return { address: tunnels.get(a.port) ?? a.address };
-    },
-    timeout: (req, seconds) => srv.timeout(req, seconds),
-  };
 }

@@ -19,6 +19,7 @@ import { readBodyUpTo } from './body.ts';
 import { forwardedHead, pathAndQuery } from './headers.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
 import type { Pools } from './pools.ts';
+import type { ClientFault } from './request-body.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
 import { RetryBudget } from './retry-budget.ts';
 import type { PickContext, Strategy } from './strategy.ts';
@@ -107,6 +108,12 @@ export interface ForwardRequest {
   header(name: string): string | null | undefined;
   /** True once the client went away. */
   aborted(): boolean;
+  /**
+   * Set once the client failed its request body (stalled: 408, hung up: 499, bad framing: 400):
+   * a try that fails then is the client's fault, answered with it, never counted against the
+   * server and never retried.
+   */
+  clientFault?(): ClientFault | null;
 }
 
 /**
@@ -319,6 +326,14 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         d.pools.recordSuccess(url, this.now0);
         d.metrics.observe(res.status, url, performance.now() - this.started);
         this.answer(res, url);
+        return;
+      }
+      const fault = this.r?.clientFault?.();
+      if (fault) {
+        this.last = { kind: 'client-aborted' };
+        const out = errorAnswer(fault.status, fault.error, fault.message);
+        d.metrics.observe(out.status, 'none', performance.now() - this.started);
+        this.answer(out, 'none');
         return;
       }
       const outcome: TryOutcome =

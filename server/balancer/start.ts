@@ -1,12 +1,12 @@
 /**
  * Starts one zone balancer: the pools, the strategy, the active health checker, the dead-pool
  * reporter, the control API and the proxy. The public port is the raw front end (`front-end.ts`),
- * which answers plain requests itself through the shared forwarder and tunnels every other
- * connection into a full `Bun.serve` front on a loopback port (hook `frontEnd: 'serve'` puts that
- * one on the public port instead). Its fetch handler checks the control paths first (a Set lookup
- * on the path) and sends only those to Hono; WebSocket upgrades are relayed to a picked server;
- * every other request goes to the proxy. `stop()` drains: the listeners close, in-flight requests
- * get up to `drainTimeoutMs`.
+ * which answers proxied requests itself (bodies included) through the shared forwarder and tunnels
+ * WebSocket upgrades, absolute-form targets and the control API into a full `Bun.serve` front on a
+ * loopback port. Its fetch handler checks the control paths first (a Set lookup on the path) and
+ * sends only those to Hono; WebSocket upgrades are relayed to a picked server; every other request
+ * goes to the proxy. `stop()` drains: the listeners close, in-flight requests get up to
+ * `drainTimeoutMs`.
  */
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
@@ -39,11 +39,6 @@ export interface BalancerHooks {
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
-  /**
-   * Public front: `raw` (default) = the raw HTTP/1.1 front end with the full `Bun.serve` front
-   * behind it for everything else; `serve` = `Bun.serve` alone on the public port.
-   */
-  frontEnd?: 'raw' | 'serve';
 }
 
 /**
@@ -141,12 +136,11 @@ export async function startBalancer(
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   const proxy = createProxy(proxyDeps);
-  const raw = (hooks.frontEnd ?? 'raw') === 'raw';
   // Real client address of each tunnel from the raw front end, by the tunnel's local port.
   const tunnels = new Map<number, string>();
   let rawPeer: ProxyPeer | null = null;
-  const clientIp = (req: Request, srv: Server<WsData>): string =>
-    (raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv).requestIP(req)?.address ?? '';
+  const peer = (srv: Server<WsData>): ProxyPeer => (rawPeer ??= tunnelPeer(srv, tunnels));
+  const clientIp = (req: Request, srv: Server<WsData>): string => peer(srv).requestIP(req)?.address ?? '';
   let draining = false;
   const upgrade = (req: Request, srv: Server<WsData>): Response | undefined => {
     const alive = pools.alive();
@@ -170,30 +164,31 @@ export async function startBalancer(
   const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
   try {
     server = Bun.serve<WsData>({
-      hostname: raw ? '127.0.0.1' : cfg.host,
-      port: raw ? 0 : cfg.port,
+      hostname: '127.0.0.1',
+      port: 0,
       // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
       idleTimeout: idleTimeoutS,
       fetch(req, srv) {
         if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
         if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
         if (isWebSocketUpgrade(req)) return upgrade(req, srv);
-        return proxy(req, raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv);
+        return proxy(req, peer(srv));
       },
       websocket: websocketRelay(),
     });
-    if (raw)
-      front = startFrontEnd({
-        host: cfg.host,
-        port: cfg.port,
-        fallbackPort: server.port as number,
-        controlPaths: CONTROL_PATHS,
-        forward: createForwarder(proxyDeps),
-        idleTimeoutS,
-        draining: () => draining,
-        tunnels,
-        log,
-      });
+    front = startFrontEnd({
+      host: cfg.host,
+      port: cfg.port,
+      fallbackPort: server.port as number,
+      controlPaths: CONTROL_PATHS,
+      forward: createForwarder(proxyDeps),
+      idleTimeoutS,
+      draining: () => draining,
+      tunnels,
+      log,
+      maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+      clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
+    });
   } catch (err) {
     server?.stop(true);
     checker.stop();

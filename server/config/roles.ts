@@ -20,6 +20,18 @@ const common = {
   dataDir: z.string().default('.zonescale'),
 };
 
+/** How the raw front end of the balancer and the gateway treats request bodies. */
+const clientBodies = {
+  /** Request bodies up to this size are buffered and so can be retried; larger ones stream once, bytes. */
+  maxRetryBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024),
+  /** A request body silent this long gets 408 and a close, ms (nginx's client_body_timeout: 60 s). */
+  clientBodyTimeoutMs: ms().default(60_000),
+};
+
 /** `bun server/main.ts balancer` */
 export const BalancerConfig = z.object({
   ...common,
@@ -62,12 +74,7 @@ export const BalancerConfig = z.object({
   retryBudgetWindowMs: ms().default(10_000),
   /** Overall deadline of a proxied request across all tries, ms (until response headers). */
   requestTimeoutMs: ms().default(30_000),
-  /** Request bodies up to this size are buffered and so can be retried; larger ones stream once, bytes. */
-  maxRetryBodyBytes: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(1024 * 1024),
+  ...clientBodies,
   /** On stop, how long in-flight requests may take to finish before they are cut, ms. */
   drainTimeoutMs: ms().default(10_000),
   /** One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client). */
@@ -219,6 +226,7 @@ export const GatewayConfig = z.object({
   tries: z.coerce.number().int().min(1).max(10).default(3),
   /** Timeout of one proxied try, ms (connect + response headers). */
   tryTimeoutMs: ms().default(10_000),
+  ...clientBodies,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 

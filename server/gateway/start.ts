@@ -6,8 +6,8 @@
  * failed proxy try or a balancer's own 503 `no_available_server` (`zoneClient`) — and the request goes to the next
  * zone clockwise on the ring, so a client keeps its zone while it is up and fails over to the same
  * next zone every time. The zones come from the leader (`PUT /zones`, term-fenced). The data path is
- * the balancer's — its raw front end and forwarder for plain requests, `createProxy` behind the
- * tunnelled `Bun.serve` front for the control API and requests with bodies — over a `Pools` of zone
+ * the balancer's — its raw front end and forwarder for every proxied request, `createProxy` behind
+ * the tunnelled `Bun.serve` front for the control API and absolute-form targets — over a `Pools` of zone
  * balancers that never declares one dead: an unavailable zone is rechecked until it is back or the
  * leader removes it.
  */
@@ -108,6 +108,7 @@ export async function startGateway(
     now,
     rand: hooks.rand ?? Math.random,
     client: zoneClient(createUpstreamClient()),
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   };
   const proxy = createProxy(proxyDeps);
@@ -140,6 +141,8 @@ export async function startGateway(
       draining: () => stopped,
       tunnels,
       log,
+      maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+      clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
     });
   } catch (err) {
     server?.stop(true);

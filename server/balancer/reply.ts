@@ -1,0 +1,109 @@
+/**
+ * Serialises answers for the raw front end: the status line and header lines of a `ForwardAnswer`,
+ * its framing (`content-length` for bytes, chunked for a stream to an HTTP/1.1 client, close for
+ * HTTP/1.0), the `connection` line the client's keep-alive state asks for, chunk frames, and a raw
+ * upstream answer passed through with only a `connection` line added. Pure byte work, no I/O.
+ */
+import { STATUS_CODES } from 'node:http';
+import { findHeadEnd } from './http1.ts';
+import type { ForwardAnswer } from './proxy.ts';
+
+/** Answers up to this size (bytes) go out as one buffer, head and body together. */
+export const SMALL_RESPONSE_BYTES = 64 * 1024;
+
+/** True for a status that never has a body (1xx, 204, 304; RFC 9110 §6.4.1). */
+export function noBody(status: number): boolean {
+  return status === 204 || status === 304 || status < 200;
+}
+
+/** `HTTP/1.1 <status> <reason>\r\n`. */
+export function statusLine(a: ForwardAnswer): string {
+  return `HTTP/1.1 ${a.status} ${a.statusText || STATUS_CODES[a.status] || ''}\r\n`;
+}
+
+/** `name: value\r\n` for each header. */
+export function headerLines(headers: readonly [string, string][]): string {
+  let out = '';
+  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
+  return out;
+}
+
+/** The `connection` line (or none) and the blank line ending a head. */
+export function connectionLine(http11: boolean, keepAlive: boolean): string {
+  if (!keepAlive) return 'connection: close\r\n\r\n';
+  return http11 ? '\r\n' : 'connection: keep-alive\r\n\r\n';
+}
+
+/** True when the answer is a Server-Sent Events stream (its idle timeout is turned off). */
+export function isEventStream(headers: readonly [string, string][]): boolean {
+  for (const [k, v] of headers) if (k === 'content-type') return v.startsWith('text/event-stream');
+  return false;
+}
+
+/**
+ * A whole answer whose body is bytes or none, as one or two buffers (head, body), with
+ * `content-length` framing; a stream body is not written (callers cancel it).
+ */
+export function replyBytes(
+  a: ForwardAnswer,
+  http11: boolean,
+  method: string,
+  keepAlive: boolean,
+): Uint8Array[] {
+  const bodiless = noBody(a.status) || method === 'HEAD';
+  const body = a.body instanceof Uint8Array && !bodiless ? a.body : null;
+  let head = statusLine(a) + headerLines(a.headers);
+  if (!bodiless) head += `content-length: ${body ? body.byteLength : 0}\r\n`;
+  head += connectionLine(http11, keepAlive);
+  const headLen = head.length; // latin1: one byte per char
+  if (body && body.byteLength <= SMALL_RESPONSE_BYTES) {
+    const out = Buffer.allocUnsafe(headLen + body.byteLength);
+    out.write(head, 0, 'latin1');
+    out.set(body, headLen);
+    return [out];
+  }
+  const h = Buffer.from(head, 'latin1');
+  return body ? [h, body] : [h];
+}
+
+/** The head of a streamed answer: chunked to an HTTP/1.1 client, close-delimited to HTTP/1.0. */
+export function streamHead(a: ForwardAnswer, http11: boolean, keepAlive: boolean): Uint8Array {
+  let head = statusLine(a) + headerLines(a.headers);
+  if (http11) head += 'transfer-encoding: chunked\r\n';
+  return Buffer.from(head + connectionLine(http11, keepAlive), 'latin1');
+}
+
+/** `value` as one chunk of a chunked body (size line, bytes, CRLF), in one buffer. */
+export function chunkFrame(value: Uint8Array): Uint8Array {
+  const size = `${value.byteLength.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
+  out.write(size, 0, 'latin1');
+  out.set(value, size.length);
+  out[size.length + value.byteLength] = 13;
+  out[size.length + value.byteLength + 1] = 10;
+  return out;
+}
+
+/** The last chunk of a chunked body. */
+export const LAST_CHUNK: Uint8Array = Buffer.from('0\r\n\r\n', 'latin1');
+
+const CLOSE_LINE = Buffer.from('connection: close\r\n', 'latin1');
+const KEEP_ALIVE_LINE = Buffer.from('connection: keep-alive\r\n', 'latin1');
+
+/**
+ * A raw upstream answer (clean, `content-length`-framed, hop-by-hop lines already cut: see
+ * `UpstreamResponse.raw`) for a client whose connection state differs from HTTP/1.1 keep-alive:
+ * the same bytes with `connection: close` (or `keep-alive` for an HTTP/1.0 client that keeps it)
+ * before the blank line. One copy; no header is parsed. Null when the head end is not found.
+ */
+export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Array | null {
+  const end = findHeadEnd(raw);
+  if (end < 0) return null;
+  const line = keepAlive ? KEEP_ALIVE_LINE : CLOSE_LINE;
+  const cut = end + 2; // after the last header line's CRLF
+  const out = Buffer.allocUnsafe(raw.byteLength + line.byteLength);
+  out.set(raw.subarray(0, cut), 0);
+  out.set(line, cut);
+  out.set(raw.subarray(cut), cut + line.byteLength);
+  return out;
+}
