@@ -224,6 +224,7 @@ class Connection implements TunnelClient {
         this.cur && this.headBytes ? headerValue(this.headBytes, this.cur, name) : undefined,
       aborted: () => this.closed,
       clientFault: () => this.fault,
+      bodyPending: () => this.body !== null && !this.body.done,
     };
   }
 

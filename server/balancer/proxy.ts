@@ -114,6 +114,8 @@ export interface ForwardRequest {
    * server and never retried.
    */
   clientFault?(): ClientFault | null;
+  /** True while the client is still sending the request body (a try timing out then is its slowness). */
+  bodyPending?(): boolean;
 }
 
 /**
@@ -140,6 +142,17 @@ export function errorAnswer(status: number, error: string, message: string): For
 }
 
 const CLIENT_KEY: HashKeySource = { kind: 'client' };
+
+/** A try timed out while the client was still sending its body: the client's slowness, not the server's. */
+const SLOW_BODY: ClientFault = {
+  status: 408,
+  error: 'client_body_timeout',
+  message: 'the request body was still arriving when the try timed out',
+};
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof UpstreamError && err.kind === 'timeout';
+}
 
 /** Finished request objects kept for reuse, per forwarder (beyond this many they are let go). */
 const MAX_FREE = 1024;
@@ -328,7 +341,7 @@ export function createForwarder(d: ProxyDeps): Forwarder {
         this.answer(res, url);
         return;
       }
-      const fault = this.r?.clientFault?.();
+      const fault = this.r?.clientFault?.() ?? (isTimeout(err) && this.r?.bodyPending?.() ? SLOW_BODY : null);
       if (fault) {
         this.last = { kind: 'client-aborted' };
         const out = errorAnswer(fault.status, fault.error, fault.message);
