@@ -119,8 +119,7 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       binaryType: 'uint8array',
       open(s) {
         s.data = new Connection(s, sh);
-        sh.clients.add(s.data);
-        s.setNoDelay?.(true);
+        sh.clients.add(s.data); // Bun sets TCP_NODELAY on accepted sockets itself (strace)
         s.timeout(d.idleTimeoutS);
       },
       data: (s, data) => s.data.onData(data),
