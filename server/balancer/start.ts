@@ -10,24 +10,35 @@
  */
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
+import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
+import {
+  createForwarder,
+  createProxy,
+  errorResponse,
+  type ProxyDeps,
+  type ProxyPeer,
+} from '../proxy/forwarder.ts';
+import { RetryBudget } from '../proxy/retry-budget.ts';
+import {
+  isWebSocketUpgrade,
+  upgradeToUpstream,
+  type WsData,
+  websocketRelay,
+} from '../proxy/websocket-relay.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { startFrontEnd, tunnelPeer } from './front-end.ts';
 import { pathOnly } from './headers.ts';
 import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
-import { createForwarder, createProxy, errorResponse, type ProxyDeps, type ProxyPeer } from './proxy.ts';
 import { startReporter } from './reporter.ts';
-import { RetryBudget } from './retry-budget.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
 import { createStrategy } from './strategy.ts';
 import { createUpstreamClient } from './upstream-client.ts';
-import { isWebSocketUpgrade, upgradeToUpstream, type WsData, websocketRelay } from './websocket-proxy.ts';
 
 /** Test and embedding hooks; production uses the defaults. */
 export interface BalancerHooks {

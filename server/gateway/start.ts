@@ -12,15 +12,15 @@
  * leader removes it.
  */
 
-import { startFrontEnd, tunnelPeer } from '../balancer/front-end.ts';
 import { pathOnly } from '../balancer/headers.ts';
 import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
 import { countTransitions } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
-import { createForwarder, createProxy, errorResponse, type ProxyDeps } from '../balancer/proxy.ts';
 import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
+import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
+import { createForwarder, createProxy, errorResponse, type ProxyDeps } from '../proxy/forwarder.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';

@@ -6,7 +6,7 @@ import {
   isServerFailure,
   shouldRetry,
   type TryOutcome,
-} from './retry.ts';
+} from './retries.ts';
 
 describe('shouldRetry', () => {
   const cases: [string, TryOutcome, number, boolean][] = [

@@ -6,9 +6,9 @@
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
-import type { Logger } from '../shared/logger.ts';
-import type { ProxyPeer } from './proxy.ts';
-import { OutQueue } from './socket-writer.ts';
+import type { ProxyPeer } from '../../proxy/forwarder.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { OutQueue } from '../socket-writer.ts';
 
 /** What a tunnel needs from the client connection it carries. */
 export interface TunnelClient {

@@ -7,7 +7,7 @@
  * stops reading while the stream's queue is full. One `RequestBody` per request; it never keeps a
  * view of a receive buffer (payload is copied).
  */
-import { ChunkedDecoder } from './http1.ts';
+import { ChunkedDecoder } from '../../balancer/http1.ts';
 
 /** Why a request body failed: the client's fault, answered with `status` (never a server failure). */
 export interface ClientFault {

@@ -19,10 +19,19 @@
  * for each chunk to drain).
  */
 import type { Socket, TCPSocketListener } from 'bun';
-import type { Logger } from '../shared/logger.ts';
-import { forwardedHead, forwardedPrefix, splicedRequestHead } from './headers.ts';
-import type { ForwardAnswer, Forwarder, ForwardRequest } from './proxy.ts';
-import { errorAnswer } from './proxy.ts';
+import { forwardedHead, forwardedPrefix, splicedRequestHead } from '../../balancer/headers.ts';
+import {
+  BadRequestHead,
+  headerFields,
+  headerValue,
+  parseRequestHead,
+  type RequestHead,
+} from '../../balancer/request-head.ts';
+import { detach } from '../../balancer/upstream-client.ts';
+import type { ForwardAnswer, Forwarder, ForwardRequest } from '../../proxy/forwarder.ts';
+import { errorAnswer } from '../../proxy/forwarder.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { OutQueue } from '../socket-writer.ts';
 import {
   chunkFrame,
   isEventStream,
@@ -33,18 +42,9 @@ import {
   streamHead,
 } from './reply.ts';
 import { type ClientFault, RequestBody } from './request-body.ts';
-import {
-  BadRequestHead,
-  headerFields,
-  headerValue,
-  parseRequestHead,
-  type RequestHead,
-} from './request-head.ts';
-import { OutQueue } from './socket-writer.ts';
-import { Tunnel, type TunnelClient } from './tunnel.ts';
-import { detach } from './upstream-client.ts';
+import { Tunnel, type TunnelClient } from './upgrade.ts';
 
-export { tunnelPeer } from './tunnel.ts';
+export { tunnelPeer } from './upgrade.ts';
 
 /** Dependencies of the raw front end. */
 export interface FrontEndDeps {

@@ -5,8 +5,8 @@
  * upstream answer passed through with only a `connection` line added. Pure byte work, no I/O.
  */
 import { STATUS_CODES } from 'node:http';
-import { findHeadEnd } from './http1.ts';
-import type { ForwardAnswer } from './proxy.ts';
+import { findHeadEnd } from '../../balancer/http1.ts';
+import type { ForwardAnswer } from '../../proxy/forwarder.ts';
 
 /** Answers up to this size (bytes) go out as one buffer, head and body together. */
 export const SMALL_RESPONSE_BYTES = 64 * 1024;

@@ -11,18 +11,11 @@
  * upstream answer arrives as `raw` bytes valid only during that callback (`detach` keeps one).
  */
 
-import { NoAvailableServer } from '../shared/errors.ts';
-import { FreeList, type Recyclable } from '../shared/free-list.ts';
-import type { Logger } from '../shared/logger.ts';
-import { affinityKey, type HashKeySource } from './affinity-key.ts';
-import { readBodyUpTo } from './body.ts';
-import { forwardedHead, pathAndQuery } from './headers.ts';
-import { type BalancerMetrics, countTransitions } from './metrics.ts';
-import type { Pools } from './pools.ts';
-import type { ClientFault } from './request-body.ts';
-import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
-import { RetryBudget } from './retry-budget.ts';
-import type { PickContext, Strategy } from './strategy.ts';
+import { affinityKey, type HashKeySource } from '../balancer/affinity-key.ts';
+import { forwardedHead, pathAndQuery } from '../balancer/headers.ts';
+import { type BalancerMetrics, countTransitions } from '../balancer/metrics.ts';
+import type { Pools } from '../balancer/pools.ts';
+import type { PickContext, Strategy } from '../balancer/strategy.ts';
 import {
   createUpstreamClient,
   detach,
@@ -30,7 +23,14 @@ import {
   UpstreamError,
   type UpstreamRequest,
   type UpstreamResponse,
-} from './upstream-client.ts';
+} from '../balancer/upstream-client.ts';
+import type { ClientFault } from '../http1/server/request-body.ts';
+import { NoAvailableServer } from '../shared/errors.ts';
+import { FreeList, type Recyclable } from '../shared/free-list.ts';
+import type { Logger } from '../shared/logger.ts';
+import { readBodyUpTo } from './body.ts';
+import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
+import { RetryBudget } from './retry-budget.ts';
 
 /** What the proxy needs from Bun's server: the client address and a per-request idle timeout. */
 export interface ProxyPeer {

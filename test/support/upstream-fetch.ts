@@ -5,9 +5,13 @@
  * `connect-failure`. The response body streams through and `onDone` fires when it ends. `fetch`
  * sets `Host` from the origin itself, so a passed-through `host` line is dropped.
  */
-import { HOP_BY_HOP } from './http1.ts';
-import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './upstream-client.ts';
-import { UpstreamError } from './upstream-client.ts';
+import { HOP_BY_HOP } from '../../server/balancer/http1.ts';
+import type {
+  UpstreamClient,
+  UpstreamRequest,
+  UpstreamResponse,
+} from '../../server/balancer/upstream-client.ts';
+import { UpstreamError } from '../../server/balancer/upstream-client.ts';
 
 /** Wraps `doFetch` as an upstream client. */
 export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {

@@ -6,10 +6,10 @@
  * stalled body gets 408. After every case a second client gets exactly its own answer.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
-import { RawClient } from '../../test/support/raw-http.ts';
-import { silentLogger } from '../shared/logger.ts';
-import { type FrontEnd, MAX_BUFFERED_INPUT, startFrontEnd } from './front-end.ts';
-import type { ForwardAnswer, ForwardRequest } from './proxy.ts';
+import { RawClient } from '../../../test/support/raw-http.ts';
+import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
+import { silentLogger } from '../../shared/logger.ts';
+import { type FrontEnd, MAX_BUFFERED_INPUT, startFrontEnd } from './connection.ts';
 
 const enc = new TextEncoder();
 const MAX_RETRY = 4096;
