@@ -11,13 +11,8 @@
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
 import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
-import {
-  createForwarder,
-  createProxy,
-  errorResponse,
-  type ProxyDeps,
-  type ProxyPeer,
-} from '../proxy/forwarder.ts';
+import { createProxy, errorResponse, type ProxyPeer } from '../proxy/fetch-proxy.ts';
+import { createForwarder, type ProxyDeps } from '../proxy/forwarder.ts';
 import { RetryBudget } from '../proxy/retry-budget.ts';
 import {
   isWebSocketUpgrade,

@@ -20,7 +20,8 @@ import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts'
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
 import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
-import { createForwarder, createProxy, errorResponse, type ProxyDeps } from '../proxy/forwarder.ts';
+import { createProxy, errorResponse } from '../proxy/fetch-proxy.ts';
+import { createForwarder, type ProxyDeps } from '../proxy/forwarder.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';

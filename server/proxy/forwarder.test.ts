@@ -6,7 +6,8 @@ import { Pools } from '../balancer/pools.ts';
 import { createRoundRobin } from '../balancer/strategies/round-robin.ts';
 import { type UpstreamClient, UpstreamError } from '../balancer/upstream-client.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { type AccessLogEntry, createForwarder, createProxy, type ForwardAnswer } from './forwarder.ts';
+import { createProxy } from './fetch-proxy.ts';
+import { type AccessLogEntry, createForwarder, type ForwardAnswer } from './forwarder.ts';
 import { RetryBudget } from './retry-budget.ts';
 
 const A = 'http://127.0.0.1:9101';
