@@ -10,7 +10,7 @@
  */
 import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
-import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
+import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
 import { createProxy, errorResponse, type ProxyPeer } from '../proxy/fetch-proxy.ts';
 import { createForwarder, type ProxyDeps } from '../proxy/forwarder.ts';
 import { RetryBudget } from '../proxy/retry-budget.ts';

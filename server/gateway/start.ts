@@ -19,7 +19,7 @@ import { Pools } from '../balancer/pools.ts';
 import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
-import { startFrontEnd, tunnelPeer } from '../http1/server/connection.ts';
+import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
 import { createProxy, errorResponse } from '../proxy/fetch-proxy.ts';
 import { createForwarder, type ProxyDeps } from '../proxy/forwarder.ts';
 import { BadConfig } from '../shared/errors.ts';

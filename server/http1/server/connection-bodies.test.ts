@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { RawClient } from '../../../test/support/raw-http.ts';
 import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
 import { silentLogger } from '../../shared/logger.ts';
-import { type FrontEnd, MAX_BUFFERED_INPUT, startFrontEnd } from './connection.ts';
+import { type FrontEnd, MAX_BUFFERED_INPUT, startFrontEnd } from './listen.ts';
 
 const enc = new TextEncoder();
 const MAX_RETRY = 4096;

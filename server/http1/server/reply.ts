@@ -107,3 +107,67 @@ export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Arr
   out.set(raw.subarray(cut), cut + line.byteLength);
   return out;
 }
+
+/** The connection an answer is written to (`Connection`). */
+export interface AnswerSink {
+  readonly closed: boolean;
+  /** The response body being streamed, cancelled when the client goes away. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  send(data: Uint8Array, copy: boolean): boolean;
+  /** Resolves once unsent bytes are written; null when there are none. */
+  drained(): Promise<void> | null;
+  /** Restarts the idle deadline, or turns it off (SSE). */
+  idle(on: boolean): void;
+  /** The answer is over: `keepAlive` says whether the connection goes on. */
+  finish(keepAlive: boolean): void;
+}
+
+/** The request an answer is for: its version and method. */
+export interface AnswerTo {
+  http11: boolean;
+  method: string;
+}
+
+/**
+ * Writes a kept (not `raw`) answer to `sink`: whole when its body is bytes or none, else streamed —
+ * chunked for HTTP/1.1, until close for HTTP/1.0 — waiting for each chunk to drain; then `finish`.
+ */
+export function writeAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): void {
+  if (a.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(a.status)) {
+    void streamAnswer(sink, h, a, keep);
+    return;
+  }
+  if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+  for (const part of replyBytes(a, h.http11, h.method, keep)) sink.send(part, false);
+  sink.finish(keep);
+}
+
+async function streamAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): Promise<void> {
+  const keepAlive = keep && h.http11;
+  const sse = isEventStream(a.headers);
+  sink.send(streamHead(a, h.http11, keepAlive), false);
+  const reader = (a.body as ReadableStream<Uint8Array>).getReader();
+  sink.reader = reader;
+  if (sse) sink.idle(false);
+  let ok = true;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (sink.closed) return;
+      if (done) break;
+      if (value.byteLength === 0) continue;
+      sink.send(h.http11 ? chunkFrame(value) : value, false);
+      if (!sse) sink.idle(true); // body traffic is activity
+      const wait = sink.drained();
+      if (wait) await wait;
+    }
+    if (h.http11) sink.send(LAST_CHUNK, false);
+  } catch {
+    ok = false; // the upstream failed mid-body: the client sees the connection close
+  } finally {
+    sink.reader = null;
+  }
+  if (sink.closed) return;
+  if (sse) sink.idle(true);
+  sink.finish(ok && keepAlive);
+}

@@ -8,6 +8,7 @@
  * view of a receive buffer (payload is copied).
  */
 import { ChunkedDecoder } from '../../balancer/http1.ts';
+import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
 
 /** Why a request body failed: the client's fault, answered with `status` (never a server failure). */
 export interface ClientFault {
@@ -133,4 +134,34 @@ export class RequestBody {
       { highWaterMark: STREAM_HIGH_WATER },
     );
   }
+}
+
+/**
+ * Why a request's body framing is refused (RFC 9112 §6.1, §6.3), or null: Transfer-Encoding with
+ * Content-Length, a last coding other than `chunked`, or Transfer-Encoding in HTTP/1.0 (HAProxy
+ * answers all three 400); an `Expect` other than `100-continue` gets 417 (RFC 9110 §10.1.1).
+ */
+export function bodyProblem(
+  buf: Uint8Array,
+  h: RequestHead,
+): ClientFault | { status: 417; error: string; message: string } | null {
+  if (h.transferEncoding) {
+    const bad = (message: string) => ({ status: 400 as const, error: 'bad_request', message });
+    if (h.contentLength >= 0) return bad('both Transfer-Encoding and Content-Length');
+    if (!h.http11) return bad('Transfer-Encoding in an HTTP/1.0 request');
+    const codings = headerFields(buf, h)
+      .filter(([k]) => k === 'transfer-encoding')
+      .map(([, v]) => v)
+      .join(',')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    if (codings[codings.length - 1] !== 'chunked') return bad('the last transfer coding is not chunked');
+  }
+  if (h.special) {
+    const expect = headerValue(buf, h, 'expect');
+    if (expect !== undefined && expect.toLowerCase() !== '100-continue')
+      return { status: 417, error: 'expectation_failed', message: `unsupported Expect: ${expect}` };
+  }
+  return null;
 }
