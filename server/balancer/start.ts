@@ -1,33 +1,20 @@
 /**
- * Starts one zone balancer: the pools, the strategy, the active health checker, the dead-pool
- * reporter, the control API and the proxy. The public port is the raw front end (`front-end.ts`),
- * which answers proxied requests itself (bodies included) through the shared forwarder and tunnels
- * WebSocket upgrades, absolute-form targets and the control API into a full `Bun.serve` front on a
- * loopback port. Its fetch handler checks the control paths first (a Set lookup on the path) and
- * sends only those to Hono; WebSocket upgrades are relayed to a picked server; every other request
- * goes to the proxy. `stop()` drains: the listeners close, in-flight requests get up to
- * `drainTimeoutMs`.
+ * Starts one zone balancer, a thin role over `serveProxy` (`server/proxy/serve-proxy.ts`): the zone's
+ * pools and strategy, the dead-pool reporter, the control API (Hono) and the leader it follows; the
+ * health checker, the raw front end, the forwarder and the WebSocket relay are the proxy server's.
+ * `stop()` drains: the listeners close, in-flight requests get up to `drainTimeoutMs`.
  */
-import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
-import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
-import { createProxy, errorResponse, type ProxyPeer } from '../proxy/fetch-proxy.ts';
-import { createForwarder, type ProxyDeps } from '../proxy/forwarder.ts';
-import { RetryBudget } from '../proxy/retry-budget.ts';
-import {
-  isWebSocketUpgrade,
-  upgradeToUpstream,
-  type WsData,
-  websocketRelay,
-} from '../proxy/websocket-relay.ts';
+import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { processRetryBudget } from '../proxy/retry-budget.ts';
+import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { pathOnly } from './headers.ts';
-import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
+import { type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
@@ -78,21 +65,6 @@ export async function startBalancer(
   const metrics = createBalancerMetrics(pools, cfg.zone);
   const strategy = createStrategy(cfg.strategy);
 
-  const checker = startHealthChecker({
-    due: () => pools.takeDue(now()),
-    setter: {
-      setStatus(url, up, load) {
-        const ts = pools.setStatus(url, up, now(), load);
-        countTransitions(metrics, ts);
-        for (const t of ts)
-          log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
-      },
-    },
-    probe: hooks.probe,
-    timeoutMs: cfg.checkTimeoutMs,
-    tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
-    log,
-  });
   const reporter = startReporter(
     {
       zone: cfg.zone,
@@ -122,7 +94,6 @@ export async function startBalancer(
     log,
   });
   const rand = hooks.rand ?? Math.random;
-  const client = createUpstreamClient();
   const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,
@@ -131,77 +102,48 @@ export async function startBalancer(
     tryTimeoutMs: cfg.tryTimeoutMs,
     requestTimeoutMs: cfg.requestTimeoutMs,
     maxRetryBodyBytes: cfg.maxRetryBodyBytes,
-    retryBudget: new RetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
+    retryBudget: processRetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
     hashKey: parseHashKey(cfg.hashKey),
     cpuOf: (u) => pools.cpuOf(u),
     metrics,
     log,
     now,
     rand,
-    client,
+    client: createUpstreamClient(),
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
-  const proxy = createProxy(proxyDeps);
-  // Real client address of each tunnel from the raw front end, by the tunnel's local port.
-  const tunnels = new Map<number, string>();
-  let rawPeer: ProxyPeer | null = null;
-  const peer = (srv: Server<WsData>): ProxyPeer => (rawPeer ??= tunnelPeer(srv, tunnels));
-  const clientIp = (req: Request, srv: Server<WsData>): string => peer(srv).requestIP(req)?.address ?? '';
-  let draining = false;
-  const upgrade = (req: Request, srv: Server<WsData>): Response | undefined => {
-    const alive = pools.alive();
-    if (alive.length === 0)
-      return errorResponse(503, 'no_available_server', `no alive server in ${cfg.zone}`);
-    const ip = clientIp(req, srv);
-    const url = strategy.pick(alive, {
-      zone: cfg.zone,
-      inFlightOf: (u) => pools.inFlightOf(u),
-      rand,
-      key: ip,
-    });
-    pools.acquire(url);
-    const target = req.url.slice(req.url.indexOf('/', req.url.indexOf('//') + 2));
-    if (upgradeToUpstream(req, srv, url, target, ip, () => pools.release(url))) return undefined;
-    return errorResponse(400, 'bad_upgrade', 'WebSocket upgrade refused');
-  };
-
-  let server: Server<WsData> | undefined;
-  let front: ReturnType<typeof startFrontEnd> | null = null;
-  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
+  let served: ProxyServer;
   try {
-    server = Bun.serve<WsData>({
-      hostname: '127.0.0.1',
-      port: 0,
-      // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
-      idleTimeout: idleTimeoutS,
-      fetch(req, srv) {
-        if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
-        if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
-        if (isWebSocketUpgrade(req)) return upgrade(req, srv);
-        return proxy(req, peer(srv));
-      },
-      websocket: websocketRelay(),
-    });
-    front = startFrontEnd({
+    served = serveProxy({
+      role: 'balancer',
       host: cfg.host,
       port: cfg.port,
-      fallbackPort: server.port as number,
-      controlPaths: CONTROL_PATHS,
-      forward: createForwarder(proxyDeps),
-      idleTimeoutS,
-      draining: () => draining,
-      tunnels,
-      log,
+      proxy: proxyDeps,
+      health: {
+        setter: {
+          setStatus(url, up, load) {
+            const ts = pools.setStatus(url, up, now(), load);
+            countTransitions(metrics, ts);
+            for (const t of ts)
+              log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
+          },
+        },
+        probe: hooks.probe,
+        timeoutMs: cfg.checkTimeoutMs,
+        tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
+      },
+      control: { paths: CONTROL_PATHS, fetch: (req) => app.fetch(req) },
+      websockets: true,
       maxRetryBodyBytes: cfg.maxRetryBodyBytes,
       clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
+      now,
+      log,
     });
   } catch (err) {
-    server?.stop(true);
-    checker.stop();
     reporter.stop();
     throw err;
   }
-  const url = `http://${cfg.host}:${front ? front.port : server.port}`;
+  const url = served.url;
   log.info(
     { url, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
     'balancer listening',
@@ -213,18 +155,8 @@ export async function startBalancer(
     async stop() {
       if (stopped) return;
       stopped = true;
-      checker.stop();
       reporter.stop();
-      // Graceful drain: stop accepting, let in-flight requests finish (bounded), then cut the rest.
-      draining = true;
-      front?.stop(false);
-      const closing = server.stop(false);
-      const until = Date.now() + cfg.drainTimeoutMs;
-      while (pools.totalInFlight() > 0 && Date.now() < until) await Bun.sleep(10);
-      front?.stop(true);
-      await server.stop(true);
-      await closing;
-      client.close();
+      await served.stop(cfg.drainTimeoutMs);
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
   };
