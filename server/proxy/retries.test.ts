@@ -1,12 +1,6 @@
 /** Retry rules: what is retried, how often, and on which servers. */
 import { describe, expect, test } from 'bun:test';
-import {
-  candidatesForTry,
-  classifyFetchError,
-  isServerFailure,
-  shouldRetry,
-  type TryOutcome,
-} from './retries.ts';
+import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 
 describe('shouldRetry', () => {
   const cases: [string, TryOutcome, number, boolean][] = [
@@ -64,18 +58,5 @@ describe('candidatesForTry', () => {
 
   test('a tried server that was ejected meanwhile is not a candidate', () => {
     expect(candidatesForTry(['b'], new Set(['a']))).toEqual(['b']);
-  });
-});
-
-describe('classifyFetchError', () => {
-  test('our own try timer is a timeout', () => {
-    expect(classifyFetchError(new Error('aborted'), true, false)).toEqual({ kind: 'timeout' });
-  });
-  test('a client abort wins over everything', () => {
-    expect(classifyFetchError(new Error('aborted'), true, true)).toEqual({ kind: 'client-aborted' });
-  });
-  test('a refused connection is a connection failure', () => {
-    const err = Object.assign(new Error('Unable to connect'), { code: 'ConnectionRefused' });
-    expect(classifyFetchError(err, false, false)).toEqual({ kind: 'connect-failure' });
   });
 });

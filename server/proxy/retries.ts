@@ -34,16 +34,3 @@ export function candidatesForTry(alive: readonly string[], tried: ReadonlySet<st
   const fresh = alive.filter((u) => !tried.has(u));
   return fresh.length > 0 ? fresh : alive;
 }
-
-/**
- * Classifies an error thrown by `fetch` before response headers arrived: `timeout` for our own
- * try timer, `client-aborted` when the client's request signal fired, otherwise `connect-failure`
- * (refused, reset, DNS, TLS — the upstream could not be reached or dropped the connection).
- */
-export function classifyFetchError(err: unknown, timedOut: boolean, clientAborted: boolean): TryOutcome {
-  if (clientAborted) return { kind: 'client-aborted' };
-  if (timedOut) return { kind: 'timeout' };
-  const name = (err as { name?: string })?.name;
-  if (name === 'TimeoutError') return { kind: 'timeout' };
-  return { kind: 'connect-failure' };
-}
