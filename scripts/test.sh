@@ -51,7 +51,7 @@ if ! bun run typecheck; then
 fi
 
 echo "== bun test (unit + integration + services)"
-bun test server dashboard app-ui bench test/integration test/services 2>&1 | tee "$out/bun.txt"
+bun test server dashboard app-ui bench test/protocol test/integration test/services 2>&1 | tee "$out/bun.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 b_pass=$(grep -E '^ *[0-9]+ pass$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)
 b_fail=$(grep -E '^ *[0-9]+ fail$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)

@@ -44,7 +44,7 @@ export async function startRole(role: Role, argv: string[], env = process.env): 
     }
     case 'collector': {
       const cfg = parseConfig(CollectorConfig, argv, env, ENV_ALIASES);
-      const { startCollector } = await import('./metrics/start.ts');
+      const { startCollector } = await import('./collector/start.ts');
       return startCollector(cfg, createLogger({ role }));
     }
     case 'gateway': {

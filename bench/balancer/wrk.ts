@@ -44,10 +44,13 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-/** Runs `wrk -t<threads> -c<connections> -d<seconds>s --latency <url>` and parses the report. */
+/**
+ * Runs `wrk -t<threads> -c<connections> -d<seconds>s --latency [extra…] <url>` and parses the report.
+ * `extra`: more wrk arguments (`-H 'Connection: close'`, `-s post.lua`).
+ */
 export async function runWrk(
   url: string,
-  o: { threads: number; connections: number; seconds: number; timeoutS?: number },
+  o: { threads: number; connections: number; seconds: number; timeoutS?: number; extra?: readonly string[] },
 ): Promise<WrkResult> {
   const p = Bun.spawn(
     [
@@ -58,6 +61,7 @@ export async function runWrk(
       `--timeout`,
       `${o.timeoutS ?? 5}s`,
       '--latency',
+      ...(o.extra ?? []),
       url,
     ],
     { stdout: 'pipe', stderr: 'pipe' },

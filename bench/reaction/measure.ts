@@ -9,7 +9,7 @@
 import type { MetricsStore } from '../../server/adapters/metrics-store.ts';
 import type { ContainerRuntime, RuntimeContainer } from '../../server/adapters/runtime.ts';
 import type { Cluster } from '../../server/dev/cluster.ts';
-import { registeredAverage } from '../../server/monitor/threshold-policy.ts';
+import { registeredAverage } from '../../server/monitor/autoscale/threshold-policy.ts';
 import { containers, getJson, type Pools, paceTraffic, until } from '../support/cluster-probe.ts';
 
 /** What every measurement needs. */

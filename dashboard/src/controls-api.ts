@@ -6,7 +6,7 @@
  * follow a failover. Errors carry the monitor's JSON `message`.
  */
 
-import type { LoadView } from '../../server/monitor/load-controller.ts';
+import type { LoadView } from '../../server/monitor/api/load-controller.ts';
 import type { ScenarioMode } from '../../server/shared/types.ts';
 
 declare global {

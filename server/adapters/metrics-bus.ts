@@ -3,7 +3,8 @@
  * collector moves them into the metrics store. Real adapter: Kafka (`adapters/kafka`), keyed by
  * server id; embedded default: HTTP push to the collector's `POST /samples` (`adapters/http`);
  * fake: `metrics-bus-memory.ts`. `publish` never throws: a bus that is down buffers a bounded
- * number of samples and sends them when it returns (the bound is the adapter's to state).
+ * number of samples and sends them when it returns (the bound is the adapter's to state). The
+ * consumer side, a pulled source the collector drains (Kafka), is `sample-source.ts` beside it.
  */
 import type { Sample } from '../shared/types.ts';
 

@@ -8,7 +8,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SampleSource } from '../metrics/source.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { DockerRuntime } from './docker/runtime-docker.ts';
@@ -17,6 +16,7 @@ import type { MetricsStore } from './metrics-store.ts';
 import { ProcessRuntime } from './process/runtime-process.ts';
 import type { Registry } from './registry.ts';
 import type { ContainerRuntime } from './runtime.ts';
+import type { SampleSource } from './sample-source.ts';
 
 /** `<dataDir>/<cluster>/`, created if missing: the embedded defaults' state directory. */
 export function clusterDir(dataDir: string, cluster: string): string {

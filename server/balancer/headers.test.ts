@@ -2,11 +2,14 @@
 import { describe, expect, test } from 'bun:test';
 import {
   clientResponseHeaders,
+  connectionNamed,
   forwardedHead,
+  originFormRequest,
   pathAndQuery,
   pathOnly,
   splicedRequestHead,
   upstreamRequestHeaders,
+  withConnectionClose,
 } from './headers.ts';
 import { headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
 
@@ -115,7 +118,83 @@ describe('splicedRequestHead', () => {
     expect(spliced('GET / HTTP/1.0\r\nHost: h\r\n\r\n')).toBeNull();
   });
 
+  test('an absolute-form head goes out in origin-form with the authority as its one Host', () => {
+    expect(spliced('GET http://app:81/p?q HTTP/1.1\r\nAccept: a\r\nHost: other\r\nX: 1\r\n\r\n')).toBe(
+      'GET /p?q HTTP/1.1\r\nhost: app:81\r\nAccept: a\r\nX: 1\r\n' +
+        'x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: app:81\r\n\r\n',
+    );
+    expect(spliced('GET http://app/ HTTP/1.1\r\nAccept: a\r\n\r\n')).toBe(
+      'GET / HTTP/1.1\r\nhost: app\r\nAccept: a\r\n' +
+        'x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: app\r\n\r\n',
+    );
+  });
+
+  test.each([
+    ['Connection: host', 'Connection: host\r\n'],
+    ['Connection: Host, X-Gone', 'Connection: Host, X-Gone\r\nX-Gone: 1\r\n'],
+  ])('%s never drops the Host line', (_name, lines) => {
+    const out = spliced(`GET / HTTP/1.1\r\n${lines}Host: h\r\nAccept: a\r\n\r\n`);
+    expect(out).toBe(
+      'GET / HTTP/1.1\r\nHost: h\r\nAccept: a\r\n' +
+        'x-forwarded-for: 10.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n\r\n',
+    );
+  });
+
   test('latin1 bytes in a header value are copied unchanged', () => {
     expect(spliced('GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf\xe9\r\n\r\n')).toContain('X-Name: caf\xe9\r\n');
+  });
+});
+
+describe('Connection never names Host', () => {
+  test('connectionNamed lists the named headers, lower-case, less host', () => {
+    expect([...connectionNamed(' Keep-Alive, HOST ,X-A,,close')]).toEqual(['keep-alive', 'x-a', 'close']);
+  });
+
+  test('forwardedHead and upstreamRequestHeaders keep Host against Connection: host', () => {
+    const src: [string, string][] = [
+      ['host', 'h'],
+      ['connection', 'host, x-a'],
+      ['x-a', '1'],
+    ];
+    expect(forwardedHead(src, '', 'http')).toBe(
+      'host: h\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n',
+    );
+    const h = upstreamRequestHeaders(new Headers(src), '', 'http');
+    expect(h.get('x-forwarded-host')).toBe('h');
+    expect(h.get('x-a')).toBeNull();
+  });
+});
+
+describe('originFormRequest (the tunnel into Bun.serve)', () => {
+  const latin1 = new TextDecoder('latin1');
+  const rewrite = (raw: string) => {
+    const buf = new Uint8Array(Buffer.from(raw, 'latin1'));
+    return latin1.decode(originFormRequest(buf, parseRequestHead(buf) as RequestHead));
+  };
+
+  test('an absolute-form request gets an origin-form line and one Host; framing and body stay', () => {
+    expect(
+      rewrite(
+        'POST http://app:81/p HTTP/1.1\r\nHost: other\r\nContent-Length: 2\r\n\r\nhiGET / HTTP/1.1\r\n',
+      ),
+    ).toBe('POST /p HTTP/1.1\r\nhost: app:81\r\nContent-Length: 2\r\n\r\nhiGET / HTTP/1.1\r\n');
+  });
+
+  test('an origin-form request is handed over unchanged', () => {
+    const raw = 'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi';
+    expect(rewrite(raw)).toBe(raw);
+  });
+});
+
+describe('withConnectionClose (the answer to a one-shot control request)', () => {
+  const latin1 = new TextDecoder('latin1');
+  const run = (raw: string) => latin1.decode(withConnectionClose(new Uint8Array(Buffer.from(raw, 'latin1'))));
+
+  test.each([
+    ['HTTP/1.1 200 OK\r\nA: 1\r\n\r\nbody', 'HTTP/1.1 200 OK\r\nconnection: close\r\nA: 1\r\n\r\nbody'],
+    ['HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'],
+    ['HTTP/1.1 20', 'HTTP/1.1 20'],
+  ])('%j → %j', (raw, out) => {
+    expect(run(raw)).toBe(out);
   });
 });

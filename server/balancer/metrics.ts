@@ -1,8 +1,11 @@
 /**
  * Prometheus metrics of one balancer, in its own prom-client `Registry` (never the global one, so
- * several balancers can run in one test process). Served as text at `GET /metrics`.
+ * several balancers can run in one test process). Served as text at `GET /metrics`. The hot path
+ * (`observe`, once per request) only bumps plain counts; they reach prom-client at scrape time
+ * through its public API: the request counter's `collect()` callback adds them with `inc()`, and the
+ * latency histogram is a custom collector (`LatencyHistogram`) whose `get()` returns its series.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { Pools, Transition } from './pools.ts';
 
 /** The balancer's metric handles; names are `balancer_*`, durations in seconds (Prometheus convention). */
@@ -16,8 +19,8 @@ export interface BalancerMetrics {
   ejections: Counter<'upstream'>;
   /** Pool transitions, by reason (`check-failed`, `dead`, `outlier`, `reported`, …). */
   transitions: Counter<'reason'>;
-  /** Time from receiving a request to sending response headers, seconds. */
-  latency: Histogram<'status_class'>;
+  /** Time from receiving a request to sending response headers, seconds, by status class. */
+  latency: LatencyHistogram;
   /** Retries the retry budget refused (a sick zone is not hit by a retry storm). */
   retriesRefused: Counter;
   /** Counts one answered client request: HTTP `status`, `upstream` URL (or `none`), `ms` to response headers. */
@@ -28,11 +31,20 @@ export interface BalancerMetrics {
 export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ zone });
+  // Requests counted by status, then upstream, since the last scrape (a Map lookup per request
+  // instead of prom-client's label hash and validation, ~0.5 µs).
+  const pending = new Map<number, Map<string, number>>();
   const requests = new Counter({
     name: 'balancer_requests_total',
     help: 'Proxied client requests by response status and upstream',
     labelNames: ['status', 'upstream'] as const,
     registers: [registry],
+    collect() {
+      for (const [status, byUpstream] of pending) {
+        for (const [upstream, n] of byUpstream) if (n > 0) this.inc({ status: String(status), upstream }, n);
+        byUpstream.clear();
+      }
+    },
   });
   const retries = new Counter({
     name: 'balancer_retries_total',
@@ -62,63 +74,20 @@ export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetri
       for (const pool of ['alive', 'disconnected', 'dead'] as const) this.set({ pool }, c[pool]);
     },
   });
-  const latency = new Histogram({
-    name: 'balancer_request_duration_seconds',
-    help: 'Time to response headers of proxied requests, seconds',
-    labelNames: ['status_class'] as const,
-    buckets: [...LATENCY_BUCKETS_S],
-    registers: [registry],
-  });
+  const latency = new LatencyHistogram();
+  // A custom collector: prom-client registers plain `{ name, type, get() }` objects itself
+  // (`AggregatorRegistry.aggregate`); its `Metric` type only lists its own classes.
+  registry.registerMetric(latency as unknown as Metric);
   const retriesRefused = new Counter({
     name: 'balancer_retries_refused_total',
     help: 'Retries not made because the retry budget was spent',
     registers: [registry],
   });
-  // Hot path: requests are counted in plain maps and latencies in per-class bucket counts, handed
-  // to prom-client at scrape time (a Map lookup and a short bucket scan per request instead of a
-  // label hash and an object walk).
-  const pendingRequests = new Map<number, Map<string, number>>();
-  const pendingLatency = new Map<number, LatencyCounts>();
-  const flush = () => {
-    for (const [status, byUpstream] of pendingRequests) {
-      for (const [upstream, n] of byUpstream) requests.inc({ status: String(status), upstream }, n);
-      byUpstream.clear();
-    }
-    for (const [cls, counts] of pendingLatency) {
-      if (counts.count > 0) addToHistogram(latency, `${cls}xx`, counts);
-    }
-  };
-  const origRequestsGet = requests.get.bind(requests);
-  requests.get = async () => {
-    flush();
-    return origRequestsGet();
-  };
-  const origLatencyGet = latency.get.bind(latency);
-  latency.get = async () => {
-    flush();
-    return origLatencyGet();
-  };
-  // The text exposition reads histograms through `getForPromString` (prom-client 15), not `get`.
-  const promString = latency as unknown as { getForPromString?: () => Promise<unknown> };
-  const origLatencyProm = promString.getForPromString?.bind(latency);
-  if (origLatencyProm)
-    promString.getForPromString = async () => {
-      flush();
-      return origLatencyProm();
-    };
   const observe = (status: number, upstream: string, ms: number) => {
-    let byUpstream = pendingRequests.get(status);
-    if (!byUpstream) pendingRequests.set(status, (byUpstream = new Map()));
+    let byUpstream = pending.get(status);
+    if (!byUpstream) pending.set(status, (byUpstream = new Map()));
     byUpstream.set(upstream, (byUpstream.get(upstream) ?? 0) + 1);
-    const cls = Math.floor(status / 100);
-    let counts = pendingLatency.get(cls);
-    if (!counts) pendingLatency.set(cls, (counts = newLatencyCounts()));
-    const s = ms / 1000;
-    let i = 0;
-    while (i < LATENCY_BUCKETS_S.length && s > (LATENCY_BUCKETS_S[i] as number)) i++;
-    counts.buckets[i] = (counts.buckets[i] as number) + 1;
-    counts.sum += s;
-    counts.count += 1;
+    latency.observe(status, ms / 1000);
   };
   return { registry, requests, retries, ejections, transitions, latency, retriesRefused, observe };
 }
@@ -128,46 +97,65 @@ const LATENCY_BUCKETS_S: readonly number[] = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/** Latency observations not yet handed to prom-client: per-bucket counts (last = above all bounds). */
-interface LatencyCounts {
-  buckets: Float64Array;
-  sum: number;
-  count: number;
-}
-
-function newLatencyCounts(): LatencyCounts {
-  return { buckets: new Float64Array(LATENCY_BUCKETS_S.length + 1), sum: 0, count: 0 };
-}
-
-/** prom-client's per-label-set histogram entry (bucket counts are per bound, not cumulative). */
-interface HistogramEntry {
-  labels: Record<string, string>;
-  bucketValues: Record<string, number>;
-  sum: number;
-  count: number;
+/** One exposed sample, as prom-client's `get()` returns it. */
+interface Sample {
+  metricName: string;
+  labels: Record<string, string | number>;
+  value: number;
 }
 
 /**
- * Adds `c` to `h`'s series `status_class=cls` in bulk and resets `c`. prom-client has no bulk
- * observe, so this writes its per-label-set entry (`hashMap`, stable in prom-client 15).
+ * `balancer_request_duration_seconds`, a Prometheus histogram by `status_class` (`2xx`, …) kept as
+ * per-bucket counts (cumulative only when exposed), and registered on the balancer's registry as a
+ * custom collector: prom-client calls `get()` at scrape time and formats the samples (default
+ * labels added). `Histogram` itself has no bulk observe, so a collector is what keeps the hot path
+ * to one short bucket scan.
  */
-function addToHistogram(h: Histogram<'status_class'>, cls: string, c: LatencyCounts): void {
-  const map = (h as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap;
-  const find = () => Object.values(map).find((e) => e.labels.status_class === cls);
-  let e = find();
-  if (!e) {
-    h.zero({ status_class: cls });
-    e = find() as HistogramEntry;
+export class LatencyHistogram {
+  readonly name = 'balancer_request_duration_seconds';
+  readonly help = 'Time to response headers of proxied requests, seconds';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  /** Per status class (2 for 2xx): a count per bucket (last: above every bound), sum and count. */
+  private byClass = new Map<number, { buckets: Float64Array; sum: number; count: number }>();
+
+  /** Counts one request answered with `status` after `seconds`. */
+  observe(status: number, seconds: number): void {
+    const cls = Math.floor(status / 100);
+    let c = this.byClass.get(cls);
+    if (!c) {
+      c = { buckets: new Float64Array(LATENCY_BUCKETS_S.length + 1), sum: 0, count: 0 };
+      this.byClass.set(cls, c);
+    }
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && seconds > (LATENCY_BUCKETS_S[i] as number)) i++;
+    c.buckets[i] = (c.buckets[i] as number) + 1;
+    c.sum += seconds;
+    c.count += 1;
   }
-  for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) {
-    const key = String(LATENCY_BUCKETS_S[i]);
-    e.bucketValues[key] = (e.bucketValues[key] ?? 0) + (c.buckets[i] as number);
+
+  /** The samples (`_bucket` cumulative with `le`, `_sum`, `_count`), classes in order, as prom-client's `get()`. */
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+    const values: Sample[] = [];
+    for (const cls of [...this.byClass.keys()].sort()) {
+      const c = this.byClass.get(cls) as { buckets: Float64Array; sum: number; count: number };
+      const status_class = `${cls}xx`;
+      let cumulative = 0;
+      for (let i = 0; i <= LATENCY_BUCKETS_S.length; i++) {
+        cumulative += c.buckets[i] as number;
+        const le = i < LATENCY_BUCKETS_S.length ? (LATENCY_BUCKETS_S[i] as number) : '+Inf';
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, status_class }, value: cumulative });
+      }
+      values.push({ metricName: `${this.name}_sum`, labels: { status_class }, value: c.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { status_class }, value: c.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
-  e.sum += c.sum;
-  e.count += c.count;
-  c.buckets.fill(0);
-  c.sum = 0;
-  c.count = 0;
+
+  /** Forgets every observation (`registry.resetMetrics()`). */
+  reset(): void {
+    this.byClass.clear();
+  }
 }
 
 /** Counts `ts` in the transition (and, for outliers, ejection) counters. */

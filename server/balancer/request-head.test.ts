@@ -17,6 +17,7 @@ describe('parseRequestHead', () => {
     expect(head).toEqual({
       method: 'GET',
       target: '/a?b=1',
+      authority: '',
       http11: true,
       // Per header: line start, colon, value start, value end (trimmed).
       fields: [21, 25, 27, 30, 32, 39, 42, 43],
@@ -72,6 +73,7 @@ describe('parseRequestHead', () => {
     expect(second).toEqual({
       method: 'GET',
       target: '/b',
+      authority: '',
       http11: true,
       fields: [17, 23, 25, 26],
       headEnd: 28,
@@ -123,6 +125,28 @@ describe('parseRequestHead', () => {
     ['GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n', 400],
     ['GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n', 400],
     [`GET / HTTP/1.1\r\nX: ${'a'.repeat(70 * 1024)}\r\n\r\n`, 431],
+    [`GET / HTTP/1.1\r\nX: ${'a'.repeat(70 * 1024)}`, 431],
+    ['GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nHost: u@h\r\n\r\n', 400],
+    ['GET /\x01 HTTP/1.1\r\n\r\n', 400],
+    ['GET /\x7f HTTP/1.1\r\n\r\n', 400],
+    ['GET /\xe9 HTTP/1.1\r\n\r\n', 400],
+    ['GET /a#frag HTTP/1.1\r\n\r\n', 400],
+    ['GET /\tx HTTP/1.1\r\n\r\n', 400],
+    ['GET a/b HTTP/1.1\r\n\r\n', 400],
+    ['GET * HTTP/1.1\r\n\r\n', 400],
+    ['GET ftp://h/x HTTP/1.1\r\n\r\n', 400],
+    ['GET http://u@h/x HTTP/1.1\r\n\r\n', 400],
+    ['GET http:///x HTTP/1.1\r\n\r\n', 400],
+    ['GET http://:80/x HTTP/1.1\r\n\r\n', 400],
+    ['GET http:/h/x HTTP/1.1\r\n\r\n', 400],
+    ['CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n', 405],
+    ['GET / HTTP/1.1\nHost: x\n\n', 400],
+    ['GET / HTTP/1.1\nHost: x', 400],
+    ['GET / HTTP/1.1\r\nHost: x\n\r\n', 400],
+    ['GET / HTTP/1.1\r\nHost: x\r\n\rX', 400],
+    ['GET / HTTP/1.1\rHost: x\r\n\r\n', 400],
   ])('%#: a bad head is refused with status %d', (raw, status) => {
     let err: unknown;
     try {
@@ -132,5 +156,53 @@ describe('parseRequestHead', () => {
     }
     expect(err).toBeInstanceOf(BadRequestHead);
     expect((err as BadRequestHead).status).toBe(status as 400);
+  });
+
+  test('CONNECT is refused with 405 and an Allow header naming the other methods', () => {
+    let err: BadRequestHead | undefined;
+    try {
+      parseRequestHead(bytes('CONNECT h:443 HTTP/1.1\r\n\r\n'));
+    } catch (e) {
+      err = e as BadRequestHead;
+    }
+    expect([err?.status, err?.code]).toEqual([405, 'method_not_allowed']);
+    expect(err?.headers).toEqual([['allow', 'GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH']]);
+  });
+
+  test.each([
+    ['http://app.example:8080/p?q=1', '/p?q=1', 'app.example:8080'],
+    ['HTTPS://App.Example/p', '/p', 'App.Example'],
+    ['http://app.example', '/', 'app.example'],
+    ['http://app.example?q', '/?q', 'app.example'],
+    ['http://[::1]:80/x', '/x', '[::1]:80'],
+  ])('absolute-form %s goes upstream as %s with Host %s (RFC 9112 §3.2.2)', (target, origin, authority) => {
+    const buf = bytes(`GET ${target} HTTP/1.1\r\nHost: client.example\r\nX: y\r\n\r\n`);
+    const h = parseRequestHead(buf) as RequestHead;
+    expect([h.target, h.authority, h.rewrite]).toEqual([origin, authority, true]);
+    expect(headerFields(buf, h)).toEqual([
+      ['host', authority],
+      ['x', 'y'],
+    ]);
+    expect(headerValue(buf, h, 'host')).toBe(authority);
+  });
+
+  test('an absolute-form request without a Host header gets its authority as the Host, first', () => {
+    const buf = bytes('GET http://a.example/x HTTP/1.0\r\nX: y\r\n\r\n');
+    const h = parseRequestHead(buf) as RequestHead;
+    expect(headerFields(buf, h)).toEqual([
+      ['host', 'a.example'],
+      ['x', 'y'],
+    ]);
+  });
+
+  test('OPTIONS * (asterisk-form) parses; an empty Host value is valid (RFC 9110 §7.2)', () => {
+    expect(parseRequestHead(bytes('OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n'))?.target).toBe('*');
+    expect(parseRequestHead(bytes('GET / HTTP/1.1\r\nHost:\r\n\r\n'))?.host).toBe(0);
+  });
+
+  test('a head split anywhere is null until complete, then parses the same', () => {
+    const raw = 'GET /s HTTP/1.1\r\nHost: x\r\nX: y\r\n\r\n';
+    for (let i = 1; i < raw.length; i++) expect(parseRequestHead(bytes(raw.slice(0, i)))).toBeNull();
+    expect(parseRequestHead(bytes(raw))?.target).toBe('/s');
   });
 });

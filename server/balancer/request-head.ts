@@ -1,7 +1,7 @@
 /**
  * HTTP/1.1 request heads for the balancer's raw front end (`front-end.ts`), pure: finds and parses
- * the request line and header fields (RFC 9112 §3, §5) of the bytes a client sent, and notes what
- * decides the fast path — body framing (`Content-Length`, `Transfer-Encoding`), `Upgrade`, `Expect`
+ * the request line (`request-line.ts`) and header fields (RFC 9112 §3, §5) of the bytes a client
+ * sent, strictly (one Host, no bare LF, no control bytes), and notes what decides the fast path — body framing (`Content-Length`, `Transfer-Encoding`), `Upgrade`, `Expect`
  * and whether the connection stays open afterwards (`Connection`, HTTP/1.0). Anything unusual is
  * left to the full `Bun.serve` path, which the front end tunnels the connection to.
  *
@@ -10,15 +10,20 @@
  * target become strings. `headerFields` / `headerValue` decode headers on demand, from the same
  * bytes, which must still be the ones parsed.
  */
-import { findHeadEnd, nameIs } from './http1.ts';
+import { nameIs } from './http1.ts';
+import {
+  AUTHORITY_CHAR,
+  BadRequestHead,
+  parseRequestLine,
+  type RequestLine,
+  requestHeadEnd,
+  TOKEN_CHAR,
+} from './request-line.ts';
+
+export { BadRequestHead, MAX_REQUEST_HEAD_BYTES } from './request-line.ts';
 
 /** A parsed request head. Offsets index the buffer that was parsed. */
-export interface RequestHead {
-  method: string;
-  /** The request target as sent (origin-form `/path?q` on the fast path). */
-  target: string;
-  /** True for HTTP/1.1, false for HTTP/1.0. */
-  http11: boolean;
+export interface RequestHead extends RequestLine {
   /**
    * Four offsets per header line, in order: line start, name end (the colon), value start and value
    * end (whitespace trimmed). The request line ends at `fields[0]` (or `headEnd` without headers).
@@ -45,26 +50,7 @@ export interface RequestHead {
   bodyStart: number;
 }
 
-/** Largest request head accepted, bytes (Bun.serve and nginx default to about this much). */
-export const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
-
-/** `tchar` of RFC 9110 §5.6.2, by byte. */
-const TOKEN_CHAR = new Uint8Array(256);
-for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-  TOKEN_CHAR[ch.charCodeAt(0)] = 1;
-
 const latin1 = new TextDecoder('latin1');
-
-/** A request the front end cannot read: it answers `status` and closes the connection. */
-export class BadRequestHead extends Error {
-  constructor(
-    readonly status: 400 | 431 | 505,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BadRequestHead';
-  }
-}
 
 /** Header names the parse reacts to. */
 const enum Known {
@@ -114,13 +100,6 @@ function known(buf: Uint8Array, at: number, len: number): Known {
   }
 }
 
-/** The method as a string: the common ones without decoding. */
-function methodOf(buf: Uint8Array, len: number): string {
-  if (len === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84) return 'GET';
-  if (len === 4 && buf[0] === 72 && buf[1] === 69 && buf[2] === 65 && buf[3] === 68) return 'HEAD';
-  return latin1.decode(buf.subarray(0, len));
-}
-
 /** True when `buf[from..to)` holds a CR, LF or NUL (not allowed inside a field value or target). */
 function hasControl(buf: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -134,44 +113,39 @@ function hasControl(buf: Uint8Array, from: number, to: number): boolean {
  * Parses the request head at the start of `buf`; null when it is not complete yet. With `into`
  * (a head the caller is done with, e.g. the previous request of the same connection) the result is
  * written into it and its `fields` array is reused: no allocation beyond the target string.
- * @throws BadRequestHead on a malformed request line or header (400), a head over
+ * @throws BadRequestHead on a malformed request line, target or header line, a bare LF, two `Host`
+ *   headers or an invalid Host value (400, RFC 9112 §3.2), CONNECT (405), a head over
  *   `MAX_REQUEST_HEAD_BYTES` (431) or an HTTP version other than 1.0/1.1 (505).
  */
 export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHead | null {
-  const end = findHeadEnd(buf);
-  if (end < 0) {
-    if (buf.byteLength > MAX_REQUEST_HEAD_BYTES) throw new BadRequestHead(431, 'request head too large');
-    return null;
-  }
-  if (end > MAX_REQUEST_HEAD_BYTES) throw new BadRequestHead(431, 'request head too large');
-  // Request line: method SP target SP version CRLF.
+  const end = requestHeadEnd(buf);
+  if (end < 0) return null;
+  const h: RequestHead = into ?? {
+    method: '',
+    target: '',
+    authority: '',
+    http11: true,
+    fields: [],
+    headEnd: 0,
+    host: -1,
+    rewrite: false,
+    contentLength: -1,
+    transferEncoding: false,
+    special: false,
+    keepAlive: true,
+    bodyStart: 0,
+  };
+  // Request line: method SP target SP version CRLF (the scan saw no bare LF; a bare CR ends here).
   const eol = buf.indexOf(13);
-  const sp1 = buf.indexOf(32);
-  const sp2 = sp1 < 0 ? -1 : buf.indexOf(32, sp1 + 1);
-  if (sp1 <= 0 || sp2 <= sp1 + 1 || sp2 > eol || buf[eol + 1] !== 10 || hasControl(buf, 0, eol))
-    throw new BadRequestHead(400, 'malformed request line');
-  for (let i = 0; i < sp1; i++)
-    if (TOKEN_CHAR[buf[i] as number] !== 1) throw new BadRequestHead(400, 'malformed request line');
-  const vlen = eol - sp2 - 1;
-  const v = sp2 + 1;
-  const isHttp = vlen >= 5 && buf[v] === 72 && buf[v + 1] === 84 && buf[v + 2] === 84 && buf[v + 3] === 80;
-  if (!isHttp || buf[v + 4] !== 47) throw new BadRequestHead(400, 'malformed request line');
-  const minor = buf[v + 7];
-  if (vlen !== 8 || buf[v + 5] !== 49 || buf[v + 6] !== 46 || (minor !== 48 && minor !== 49)) {
-    if (buf.indexOf(32, v) >= 0 && buf.indexOf(32, v) < eol)
-      throw new BadRequestHead(400, 'malformed request line');
-    throw new BadRequestHead(
-      505,
-      `unsupported version ${latin1.decode(buf.subarray(v, Math.min(eol, v + 20)))}`,
-    );
-  }
-  const http11 = minor === 49;
-  const fields: number[] = into ? into.fields : [];
+  if (buf[eol + 1] !== 10) throw new BadRequestHead(400, 'malformed request line');
+  parseRequestLine(buf, eol, h);
+  const http11 = h.http11;
+  const fields = h.fields;
   fields.length = 0;
   let contentLength = -1;
   let transferEncoding = false;
   let special = false;
-  let rewrite = false;
+  let rewrite = h.authority !== '';
   let host = -1;
   let connection = '';
   let at = eol + 2;
@@ -197,7 +171,11 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
       case Known.Other:
         break;
       case Known.Host:
-        if (host < 0) host = index;
+        // RFC 9112 §3.2: more than one Host line, or an invalid value, is a 400.
+        if (host >= 0) throw new BadRequestHead(400, 'more than one Host header');
+        for (let k = vs; k < ve; k++)
+          if (AUTHORITY_CHAR[buf[k] as number] !== 1) throw new BadRequestHead(400, 'invalid Host header');
+        host = index;
         break;
       case Known.ContentLength: {
         rewrite = true;
@@ -241,23 +219,6 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
     if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
     else if (!http11 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
   }
-  const h: RequestHead = into ?? {
-    method: '',
-    target: '',
-    http11,
-    fields,
-    headEnd: 0,
-    host,
-    rewrite,
-    contentLength,
-    transferEncoding,
-    special,
-    keepAlive,
-    bodyStart: 0,
-  };
-  h.method = methodOf(buf, sp1);
-  h.target = latin1.decode(buf.subarray(sp1 + 1, sp2));
-  h.http11 = http11;
   h.headEnd = Math.min(at, stop);
   h.host = host;
   h.rewrite = rewrite;
@@ -269,20 +230,31 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
   return h;
 }
 
-/** The header fields of `head` as `[name, value]`, names lower-cased, in order; `buf` is the parsed buffer. */
+/**
+ * The header fields of `head` as `[name, value]`, names lower-cased, in order; `buf` is the parsed
+ * buffer. For an absolute-form target the Host is its authority (RFC 9112 §3.2.2), in place of the
+ * client's Host line or first when it sent none.
+ */
 export function headerFields(buf: Uint8Array, head: RequestHead): [string, string][] {
   const f = head.fields;
   const out: [string, string][] = [];
+  if (head.authority && head.host < 0) out.push(['host', head.authority]);
   for (let i = 0; i < f.length; i += 4)
     out.push([
       latin1.decode(buf.subarray(f[i] as number, f[i + 1] as number)).toLowerCase(),
-      latin1.decode(buf.subarray(f[i + 2] as number, f[i + 3] as number)),
+      head.authority && i === head.host * 4
+        ? head.authority
+        : latin1.decode(buf.subarray(f[i + 2] as number, f[i + 3] as number)),
     ]);
   return out;
 }
 
-/** The first value of header `name` (lower-case) in `head`, or undefined; `buf` is the parsed buffer. */
+/**
+ * The first value of header `name` (lower-case) in `head`, or undefined; `buf` is the parsed buffer.
+ * `host` of an absolute-form request is the target's authority.
+ */
 export function headerValue(buf: Uint8Array, head: RequestHead, name: string): string | undefined {
+  if (head.authority && name === 'host') return head.authority;
   const f = head.fields;
   for (let i = 0; i < f.length; i += 4) {
     const at = f[i] as number;

@@ -1,12 +1,14 @@
 /**
  * The gateway's control API as an OpenAPIHono app built from injected dependencies (no I/O of its
  * own): `GET /health_check`, `GET /zones`, `PUT /zones` (the leader's push, cluster token, 409 on an
- * older term), `GET /metrics` (Prometheus), `GET /openapi.json`. Every other path is proxied to a
- * zone (see `start.ts`). A refused call (401, 400, 409) changes nothing.
+ * older term), `GET /metrics` (Prometheus), `GET /openapi.json`, and 404 for a zone balancer's
+ * control paths (`ZONE_CONTROL_PATHS`). Every other path is proxied to a zone (see `start.ts`). A
+ * refused call (401, 400, 404, 409) changes nothing.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { BalancerMetrics } from '../balancer/metrics.ts';
 import type { Pools } from '../balancer/pools.ts';
+import { CONTROL_PATHS } from '../balancer/routes.ts';
 import {
   createApi,
   errorResponses,
@@ -23,13 +25,21 @@ import type { Logger } from '../shared/logger.ts';
 import { Term, UpstreamUrl, ZoneId } from '../shared/types.ts';
 import { applyZones, type ZoneTable } from './zone-table.ts';
 
-/** Paths served by the control API; every other path is proxied. */
-export const GATEWAY_CONTROL_PATHS: ReadonlySet<string> = new Set([
-  '/health_check',
-  '/zones',
-  '/metrics',
-  '/openapi.json',
-]);
+/** The gateway's own control API paths. */
+const OWN_PATHS: ReadonlySet<string> = new Set(['/health_check', '/zones', '/metrics', '/openapi.json']);
+
+/**
+ * A zone balancer's control paths the gateway has no route of its own for (`/servers`, `/pools`,
+ * `/monitor`): the gateway answers them 404 on its data plane instead of proxying them, to anyone,
+ * token or not — a balancer's pools and leader are reached at the balancer itself (the monitor
+ * does), never through the public front door.
+ */
+export const ZONE_CONTROL_PATHS: ReadonlySet<string> = new Set(
+  [...CONTROL_PATHS].filter((p) => !OWN_PATHS.has(p)),
+);
+
+/** Paths the gateway answers itself (its control API, and 404 for `ZONE_CONTROL_PATHS`); every other path is proxied. */
+export const GATEWAY_CONTROL_PATHS: ReadonlySet<string> = new Set([...OWN_PATHS, ...ZONE_CONTROL_PATHS]);
 
 /** `PUT /zones` body: every zone and its balancer, with the leader's term. */
 export const ZonesPush = z
@@ -165,6 +175,17 @@ export function createGatewayApi(d: GatewayRoutesDeps): OpenAPIHono {
       return c.json(zonesBody(), 200);
     },
   );
+
+  for (const path of ZONE_CONTROL_PATHS)
+    app.all(path, (c) =>
+      c.json(
+        {
+          error: 'not_found',
+          message: `${path} is a zone balancer's control path: ask the balancer itself, not the gateway`,
+        },
+        404,
+      ),
+    );
 
   app.get('/metrics', async (c) => {
     const text = await d.metrics.registry.metrics();

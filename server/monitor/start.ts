@@ -1,36 +1,34 @@
 /**
  * Starts one monitor replica: opens the registry, runtime and metrics store chosen by the
  * configuration (`adapters/select.ts`: SQLite / local processes by default), serves the HTTP API
- * and dashboard, boots the bully election, rebuilds the cluster view every second, and while this
- * replica is the leader runs the leader duties every `periodMs`. `stop()` stops timers and the HTTP
- * server and closes the stores, but leaves every container running: they belong to the cluster,
- * and the next leader takes them over from the registry.
+ * and dashboard (`api/`), boots the bully election (`election/`), rebuilds the cluster view every
+ * second, and while this replica is the leader runs the leader duties (`leader/`, deciding with
+ * `autoscale/`) every `periodMs` from the duty loop; it only wires these together. `stop()` stops
+ * timers and the HTTP server and closes the stores, but leaves every container running: they belong
+ * to the cluster, and the next leader takes them over from the registry.
  */
 import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
 import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
-import type { CpuHistory } from '../shared/types.ts';
-import { httpBalancerClient } from './balancer-client.ts';
-import { buildClusterState } from './cluster-view.ts';
-import type { Peer } from './election.ts';
-import { Elector } from './elector.ts';
-import { StateHub } from './events-stream.ts';
-import { gatewayHealth, pushZones } from './gateway-client.ts';
-import { LoadController } from './load-controller.ts';
-import { Orchestrator } from './orchestrator.ts';
-import { dashboardKey } from './page-key.ts';
-import { httpPeerClient } from './peers.ts';
-import { balancerPort } from './placement.ts';
-import { buildPolicies } from './policy-config.ts';
-import { fetchRequestsTotal, RequestRates } from './request-rate.ts';
-import { createMonitorApi } from './routes.ts';
-import { LeaseLapsed } from './write-guard.ts';
-
-/** CPU history sent to a dashboard on connect: the last 15 minutes (its widest chart window) in 5 s buckets. */
-export const HISTORY_SPAN_MS = 15 * 60_000;
-export const HISTORY_STEP_MS = 5_000;
+import { buildClusterState } from './api/cluster-view.ts';
+import { cpuHistory, StateHub } from './api/events-stream.ts';
+import { LoadController } from './api/load-controller.ts';
+import { dashboardKey } from './api/page-key.ts';
+import { fetchRequestsTotal, RequestRates } from './api/request-rate.ts';
+import { createMonitorApi } from './api/routes.ts';
+import { buildPolicies, type Policies } from './autoscale/policy-config.ts';
+import { httpBalancerClient } from './clients/balancer-client.ts';
+import { gatewayHealth } from './clients/gateway-client.ts';
+import { Elector } from './election/elector.ts';
+import { httpPeerClient } from './election/peers.ts';
+import type { Peer } from './election/state-machine.ts';
+import type { LeaderConfig } from './leader/context.ts';
+import { LeaderDuties } from './leader/duties.ts';
+import { DutyLoop } from './leader/duty-loop.ts';
+import { pushGatewayZones } from './leader/gateway-push.ts';
+import { balancerPort } from './leader/placement.ts';
 
 /** Checks what the schema cannot (cross-field rules). @throws BadConfig */
 function validate(cfg: MonitorConfig): void {
@@ -60,6 +58,24 @@ function validate(cfg: MonitorConfig): void {
   }
 }
 
+/** The leader duties' settings from the monitor's configuration. */
+function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): LeaderConfig {
+  return {
+    selfUrl,
+    zones: cfg.zones,
+    policy: policies.default,
+    zonePolicies: policies.byZone,
+    balancerPortBase: cfg.balancerPortBase,
+    appPorts: cfg.appPorts,
+    balancerArgs: cfg.balancerArgs,
+    appArgs: cfg.appArgs,
+    collector: cfg.collector,
+    token: cfg.token,
+    cluster: cfg.cluster,
+    dataDir: cfg.dataDir,
+  };
+}
+
 /**
  * Starts the monitor described by `cfg`; resolves once it listens and the election has booted.
  * @throws BadConfig for inconsistent settings or unavailable adapters.
@@ -79,70 +95,29 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });
 
   let elector: Elector | null = null;
-  const orchestrator = new Orchestrator(
-    {
-      selfUrl,
-      zones: cfg.zones,
-      policy,
-      zonePolicies: policies.byZone,
-      balancerPortBase: cfg.balancerPortBase,
-      appPorts: cfg.appPorts,
-      balancerArgs: cfg.balancerArgs,
-      appArgs: cfg.appArgs,
-      collector: cfg.collector,
-      token: cfg.token,
-      cluster: cfg.cluster,
-      dataDir: cfg.dataDir,
-    },
-    {
-      registry,
-      runtime,
-      metrics,
-      balancers,
-      log,
-      onStaleTerm: (e: StaleTerm) => elector?.fenced(e.current),
-      // Writes only while this replica leads with a running lease (a paused leader that wakes up writes nothing).
-      mayWrite: () => elector?.mayWrite() ?? false,
-    },
-  );
+  const onStaleTerm = (e: StaleTerm) => elector?.fenced(e.current);
+  const duties = new LeaderDuties(leaderConfig(cfg, selfUrl, policies), {
+    registry,
+    runtime,
+    metrics,
+    balancers,
+    log,
+    onStaleTerm,
+    // Writes only while this replica leads with a running lease (a paused leader that wakes up writes nothing).
+    mayWrite: () => elector?.mayWrite() ?? false,
+  });
 
   // Leader duties: once at election, then every period while this replica leads.
-  let periodTimer: ReturnType<typeof setInterval> | null = null;
-  let running = false;
-  const runPeriod = async () => {
-    const st = elector?.status();
-    if (!st || st.role !== 'leader' || st.leaseValid === false || running) return;
-    running = true;
-    try {
-      await orchestrator.runPeriod(st.term);
-      if (gatewayUrl) await pushGatewayZones(st.term);
-    } catch (err) {
-      if (err instanceof LeaseLapsed)
-        log.warn('leader period skipped: the lease lapsed before it was renewed');
-      else if (!(err instanceof StaleTerm)) log.error({ err }, 'leader period failed');
-    } finally {
-      running = false;
-    }
-  };
-  // The gateway learns every zone's balancer from the leader, fenced by the term like the balancers.
-  const pushGatewayZones = async (term: number) => {
-    const zones = (await registry.containers())
-      .filter((c) => c.role === 'balancer')
-      .map((c) => ({ zone: c.zone, url: c.url }));
-    try {
-      await pushZones(gatewayUrl, cfg.token, zones, term);
-    } catch (err) {
-      if (err instanceof StaleTerm) {
-        elector?.fenced(err.current);
-        throw err;
-      }
-      log.warn({ err: String(err), gateway: gatewayUrl }, 'pushing the zones to the gateway failed');
-    }
-  };
-  const stopDuties = () => {
-    if (periodTimer) clearInterval(periodTimer);
-    periodTimer = null;
-  };
+  const gatewayUrl = cfg.gateway ? new URL(cfg.gateway).origin : '';
+  const gateway = { gatewayUrl, token: cfg.token, registry, log, onStaleTerm };
+  const loop = new DutyLoop({
+    duties,
+    status: () => elector?.status() ?? null,
+    ...(gatewayUrl ? { afterPeriod: (term: number) => pushGatewayZones(gateway, term) } : {}),
+    selfId: cfg.id,
+    periodMs: cfg.periodMs,
+    log,
+  });
 
   elector = new Elector(
     self,
@@ -159,21 +134,12 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       peers,
       log,
       debug: cfg.debugElection,
-      onBecameLeader: (term) => {
-        stopDuties();
-        void orchestrator
-          .leaderElected(cfg.id, term)
-          .then(() => orchestrator.reconcile(term))
-          .catch((err) => log.warn({ err }, 'announcing the election or reconciling failed'))
-          .then(runPeriod);
-        periodTimer = setInterval(() => void runPeriod(), cfg.periodMs);
-      },
-      onSteppedDown: () => stopDuties(),
+      onBecameLeader: (term) => loop.becameLeader(term),
+      onSteppedDown: () => loop.stop(),
     },
   );
 
   const rates = new RequestRates();
-  const gatewayUrl = cfg.gateway ? new URL(cfg.gateway).origin : '';
   const hub = new StateHub(
     () =>
       buildClusterState({
@@ -186,7 +152,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
         zones: cfg.zones,
         policy,
         zonePolicies: policies.byZone,
-        decisions: () => (elector?.status().role === 'leader' ? orchestrator.decisions() : new Map()),
+        decisions: () => (elector?.status().role === 'leader' ? duties.decisions() : new Map()),
         registry,
         metrics,
         peers,
@@ -194,14 +160,6 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       }),
     log,
   );
-  const history = async (): Promise<CpuHistory> => {
-    const since = Date.now() - HISTORY_SPAN_MS;
-    return Object.fromEntries(
-      await Promise.all(
-        cfg.zones.map(async (z) => [z, await metrics.history(z, since, HISTORY_STEP_MS)] as const),
-      ),
-    );
-  };
 
   const app = createMonitorApi({
     id: cfg.id,
@@ -209,10 +167,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     zones: cfg.zones,
     log,
     election: elector,
-    report: (zone, urls, term) => orchestrator.report(zone, urls, term),
+    report: (zone, urls, term) => duties.report(zone, urls, term),
     registry,
     hub,
-    history,
+    history: () => cpuHistory(metrics, cfg.zones),
     dashboardDir: cfg.dashboardDir,
     control: {
       token: cfg.token,
@@ -245,10 +203,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     stop() {
       stopped ??= (async () => {
         await elector?.stop();
-        stopDuties();
+        loop.stop();
         hub.stop();
         server.stop(true);
-        await Promise.race([orchestrator.idle(), Bun.sleep(5_000)]);
+        await Promise.race([duties.idle(), Bun.sleep(5_000)]);
         await Promise.all([registry.close(), metrics.close()]).catch((err) =>
           log.warn({ err }, 'closing the stores failed'),
         );

@@ -25,10 +25,26 @@ export class NoAvailableServer extends ZonescaleError {
 }
 
 /**
+ * Base of the errors that fence a leader off: a newer term exists (`StaleTerm`) or its own lease
+ * has lapsed (`LeaseLapsed`, thrown by the monitor's write guard). Either way the replica must stop
+ * writing, so every leader duty rethrows a `Fenced` (see `rethrowFenced`) and handles the rest.
+ */
+export abstract class Fenced extends ZonescaleError {}
+
+/**
+ * Rethrows `err` when it is `Fenced`; returns otherwise, so the caller can log any other error and
+ * go on (e.g. a balancer that does not answer learns the change from the next push).
+ * @throws Fenced `err` itself.
+ */
+export function rethrowFenced(err: unknown): void {
+  if (err instanceof Fenced) throw err;
+}
+
+/**
  * A write carried a leader term older than the one already stored (fencing token); 409.
  * Thrown by the registry and by balancers when a paused former leader tries to act.
  */
-export class StaleTerm extends ZonescaleError {
+export class StaleTerm extends Fenced {
   constructor(
     readonly offered: number,
     readonly current: number,

@@ -8,9 +8,9 @@
  * sample and the store keeps it once. Malformed messages are skipped and counted.
  */
 import type { Consumer } from 'kafkajs';
-import type { SampleSink, SampleSource } from '../../metrics/source.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Sample } from '../../shared/types.ts';
+import type { SampleSink, SampleSource } from '../sample-source.ts';
 import { ensureTopic, kafkaClient, SAMPLES_TOPIC } from './kafka.ts';
 
 /** Options of `KafkaSampleSource`. */

@@ -112,7 +112,7 @@ describe('raw front end', () => {
     },
   );
 
-  test('a raw upstream answer reaches an HTTP/1.1 client byte for byte; an HTTP/1.0 client gets it re-framed', async () => {
+  test('a raw upstream answer reaches an HTTP/1.1 client byte for byte; HTTP/1.0 and Connection: close get a connection line added', async () => {
     const upstream = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Up: 1\r\n\r\nok';
     const { front } = setup(() => ({
       status: 200,
@@ -160,9 +160,9 @@ describe('raw front end', () => {
   test.each([
     ['a control path', 'GET /pools HTTP/1.1\r\nHost: x\r\n\r\n', 'fallback GET /pools  from 127.0.0.1'],
     [
-      'an absolute-form target',
-      'GET http://x/abs HTTP/1.1\r\nHost: x\r\n\r\n',
-      'fallback GET /abs  from 127.0.0.1',
+      'an Upgrade request',
+      'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      'fallback GET /ws  from 127.0.0.1',
     ],
   ])(
     '%s is tunnelled to the full front, which sees the real client address',

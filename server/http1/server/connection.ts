@@ -13,7 +13,7 @@
  * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`).
  */
 import type { Socket } from 'bun';
-import { forwardedPrefix } from '../../balancer/headers.ts';
+import { forwardedPrefix, oneShotRequest, originFormRequest } from '../../balancer/headers.ts';
 import {
   BadRequestHead,
   headerFields,
@@ -87,9 +87,12 @@ export class Connection implements TunnelClient, AnswerSink {
 
   onData(data: Uint8Array): void {
     if (this.closed) return;
-    if (this.tunnel?.socket) {
-      this.tunnel.fromClient(data);
-      return;
+    if (this.tunnel) {
+      if (this.tunnel.once) return; // one control request only: later bytes are dropped
+      if (this.tunnel.socket) {
+        this.tunnel.fromClient(data);
+        return;
+      }
     }
     this.buf = this.buf ? concat(this.buf, data) : data;
     if (this.ex.reqBody) this.feedBody();
@@ -169,18 +172,25 @@ export class Connection implements TunnelClient, AnswerSink {
       if (!this.out.empty) break;
       const buf = this.buf;
       let head: RequestHead | null;
+      let once: Uint8Array | null = null;
       try {
         head = parseRequestHead(buf, this.parsed);
+        // A control request goes through the full front once, then the connection closes.
+        if (head && this.isControl(head) && !(once = oneShotRequest(buf, head))) break;
       } catch (err) {
         const e = err as BadRequestHead;
-        this.writeAll(errorAnswer(e.status ?? 400, 'bad_request', e.message), false, 'GET', false);
+        const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
+        if (e.headers?.length) a.headers = [...a.headers, ...e.headers];
+        this.writeAll(a, false, 'GET', false);
         this.endAfterWrite();
         return;
       }
       if (!head) break;
       this.parsed = head;
-      if (this.tunnelled(buf, head)) {
-        this.tunnel = new Tunnel(this, this.sh.d.tunnels);
+      if (once || this.tunnelled(buf, head)) {
+        // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
+        this.buf = once ?? originFormRequest(buf, head);
+        this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
         this.socket.timeout(0); // the fallback front keeps its own idle timeout
         this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
         return;
@@ -190,10 +200,12 @@ export class Connection implements TunnelClient, AnswerSink {
     this.updateReading();
   }
 
-  /** True for what the raw path leaves to the full front: upgrades, non-origin targets, control paths. */
+  /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *`. */
   private tunnelled(buf: Uint8Array, h: RequestHead): boolean {
-    if (h.target.charCodeAt(0) !== 47) return true;
-    if (h.special && headerValue(buf, h, 'upgrade') !== undefined) return true;
+    return h.target.charCodeAt(0) !== 47 || (h.special && headerValue(buf, h, 'upgrade') !== undefined);
+  }
+
+  private isControl(h: RequestHead): boolean {
     const q = h.target.indexOf('?');
     return this.sh.d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
   }

@@ -44,7 +44,7 @@ export class Exchange implements ForwardRequest {
     this.keepAlive = h.keepAlive && !stopping;
     this.method = h.method;
     this.target = h.target;
-    this.hasHost = h.host >= 0;
+    this.hasHost = h.host >= 0 || h.authority !== '';
   }
 
   /** Upstream head of a bodiless request: the client's bytes spliced, else header lines. */

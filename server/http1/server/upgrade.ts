@@ -1,11 +1,13 @@
 /**
  * The loopback byte tunnel from a raw front-end connection into the full `Bun.serve` front, for
  * what the raw path does not answer itself: WebSocket upgrades (the connection is a relay from then
- * on), absolute-form targets and the control API. The connection's buffered bytes go first; from
+ * on), `OPTIONS *` and the control API (one request only, with `connection: close`, so the client's
+ * next request is read by the strict front end again, not by Bun's parser). The connection's buffered bytes go first; from
  * then on bytes flow both ways with back-pressure on each side. `tunnels` maps the tunnel's local
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
+import { withConnectionClose } from '../../balancer/headers.ts';
 import type { ProxyPeer } from '../../proxy/fetch-proxy.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { OutQueue } from '../socket-writer.ts';
@@ -31,9 +33,14 @@ export class Tunnel {
   readonly out = new OutQueue();
   private port = 0;
 
+  /** A one-shot tunnel (a control request): its answer has begun. */
+  answered = false;
+
   constructor(
     readonly client: TunnelClient,
     private readonly tunnels: Map<number, string>,
+    /** Carries one control request (`oneShotRequest`): later client bytes are dropped. */
+    readonly once = false,
   ) {}
 
   /** Connects to the fallback on 127.0.0.1:`fallbackPort`. */
@@ -61,7 +68,7 @@ export class Tunnel {
 
   /** Bytes from the client: into the tunnel (the client pauses while it is full). */
   fromClient(data: Uint8Array): void {
-    if (!this.socket) return; // still connecting: the client keeps buffering
+    if (this.once || !this.socket) return; // still connecting: the client keeps buffering
     if (!this.out.write(this.socket, data, true)) this.client.socket.pause();
   }
 
@@ -79,6 +86,10 @@ const HANDLERS = {
   data(t: Socket<Tunnel>, data: Uint8Array) {
     const c = t.data.client;
     if (c.closed) return;
+    if (t.data.once && !t.data.answered) {
+      t.data.answered = true;
+      data = withConnectionClose(data); // the client must not reuse a connection about to close
+    }
     if (!c.send(data, true)) t.pause();
   },
   drain(t: Socket<Tunnel>) {

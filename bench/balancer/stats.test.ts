@@ -1,0 +1,58 @@
+import { describe, expect, test } from 'bun:test';
+import { headline, type Measured, median, medianOf, ratio, tableRow } from './stats.ts';
+
+const m = (rps: number, extra: Partial<Measured> = {}): Measured => ({
+  rps,
+  p50Ms: 1,
+  p99Ms: 2,
+  requests: 100,
+  socketErrors: { connect: 0, read: 0, write: 0, timeout: 0 },
+  non2xx: 0,
+  cpuUsPerReq: 10,
+  upstreamConnsPerReq: 0.01,
+  ...extra,
+});
+
+describe('benchmark figures', () => {
+  test('median of odd and even counts, NaN ignored', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([Number.NaN, 5])).toBe(5);
+    expect(median([])).toBeNaN();
+  });
+
+  test('medianOf takes each figure separately and sums the counts', () => {
+    const r = medianOf([
+      m(100, { p99Ms: 9, socketErrors: { connect: 1, read: 0, write: 0, timeout: 0 } }),
+      m(300, { p99Ms: 1, non2xx: 2 }),
+      m(200, { p99Ms: 5 }),
+    ]);
+    expect([r.rps, r.p99Ms, r.requests, r.non2xx, r.socketErrors.connect]).toEqual([200, 5, 300, 2, 1]);
+  });
+
+  test('ratio rounds to two decimals and is NaN against zero', () => {
+    expect(ratio(1, 3)).toBe(0.33);
+    expect(ratio(1, 0)).toBeNaN();
+  });
+
+  test('a table row shows the ratios to HAProxy and the failures', () => {
+    const row = tableRow('zonescale round-robin', m(50, { non2xx: 3 }), m(100));
+    expect(row).toContain('0.5x');
+    expect(row.trim().endsWith('3')).toBe(true);
+    expect(tableRow('haproxy', m(100), undefined)).toContain(' -');
+  });
+
+  test('the headline names the worst workload', () => {
+    expect(
+      headline(
+        [
+          { name: 'GET 50 B', rpsVsHaproxy: 1.01 },
+          { name: 'POST 1 KiB', rpsVsHaproxy: 0.4 },
+        ],
+        3,
+      ),
+    ).toBe(
+      'round-robin req/s vs HAProxy, worst workload 0.4x (POST 1 KiB) — median of 3: GET 50 B 1.01x; POST 1 KiB 0.4x',
+    );
+  });
+});

@@ -1,0 +1,334 @@
+import { describe, expect, test } from 'bun:test';
+import {
+  type ElectionEffect,
+  type ElectionEvent,
+  type ElectionState,
+  initialState,
+  type KnownLeader,
+  leaseValid,
+  type Peer,
+  step,
+} from './state-machine.ts';
+
+const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `http://127.0.0.1:1700${id}` }));
+const timings = { probeIntervalMs: 5_000, electionTimeoutMs: 1_000, periodMs: 10_000 };
+const leader = (id: number, term: number): KnownLeader => ({ id, url: `http://127.0.0.1:1700${id}`, term });
+const me = (id: number) => initialState(peers[id - 1]!, peers, timings);
+
+/** Runs events in order from `s`, collecting every effect; the clock advances 1 ms per event unless given. */
+function run(s: ElectionState, events: (ElectionEvent | [ElectionEvent, number])[], start = 1_000) {
+  let now = start;
+  const effects: ElectionEffect[] = [];
+  for (const ev of events) {
+    const [e, at] = Array.isArray(ev) ? ev : [ev, now + 1];
+    now = at;
+    const r = step(s, e, now);
+    s = r.state;
+    effects.push(...r.effects);
+  }
+  return { s, effects, kinds: effects.map((e) => e.kind) };
+}
+
+/** A follower of `l` (booted with a confirmed stored leader). */
+const follower = (id: number, l: KnownLeader) =>
+  run(me(id), [{ type: 'boot', stored: l, confirmed: true }]).s;
+
+describe('election state machine', () => {
+  test('a monitor booting with a confirmed leader follows it without an election', () => {
+    const { s, effects } = run(me(2), [{ type: 'boot', stored: leader(3, 4), confirmed: true }]);
+    expect(s.role).toBe('follower');
+    expect(s.leader).toEqual(leader(3, 4));
+    expect(s.term).toBe(4);
+    expect(effects).toEqual([]);
+  });
+
+  test('a monitor booting with a higher id than the confirmed leader takes over with the next term', () => {
+    const { s, effects } = run(me(3), [{ type: 'boot', stored: leader(1, 4), confirmed: true }]);
+    expect(s.role).toBe('candidate');
+    expect(effects).toEqual([{ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5, leaseMs: null }]);
+  });
+
+  test('a monitor booting with an unconfirmed stored leader starts an election to higher ids', () => {
+    const { s, effects } = run(me(1), [{ type: 'boot', stored: leader(3, 4), confirmed: false }]);
+    expect(s.role).toBe('candidate');
+    expect(effects).toEqual([{ kind: 'send-election', round: 1, to: [peers[1]!, peers[2]!] }]);
+  });
+
+  test('when 3 dies, 2 notices on its probe, gets no answer, and wins with term + 1', () => {
+    const f = follower(2, leader(3, 4));
+    const { s, effects, kinds } = run(
+      f,
+      [
+        [{ type: 'tick' }, 10_000],
+        { type: 'probe-result', ok: false },
+        { type: 'election-round-done', round: 1, answered: [] },
+        { type: 'claim-result', round: 1, ok: true, claimedTerm: 5, stored: leader(2, 5) },
+      ],
+      0,
+    );
+    expect(kinds).toEqual([
+      'probe-leader',
+      'send-election',
+      'claim-term',
+      'became-leader',
+      'announce-coordinator',
+    ]);
+    expect(effects[2]).toEqual({ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5, leaseMs: null });
+    expect(effects[4]).toEqual({ kind: 'announce-coordinator', to: [peers[0]!, peers[2]!], term: 5 });
+    expect(s.role).toBe('leader');
+    expect(s.term).toBe(5);
+    expect(s.leader).toEqual(leader(2, 5));
+  });
+
+  test('1 cannot win while 2 answers: it waits for a coordinator and restarts when none comes', () => {
+    const start = run(me(1), [{ type: 'boot', stored: null, confirmed: false }], 0);
+    const answered = run(start.s, [[{ type: 'election-round-done', round: 1, answered: [2] }, 100]]);
+    expect(answered.s.phase).toBe('coordinator');
+    expect(answered.kinds).toEqual([]);
+    const early = run(answered.s, [[{ type: 'tick' }, 500]]);
+    expect(early.kinds).toEqual([]);
+    const late = run(answered.s, [[{ type: 'tick' }, 1_200]]);
+    expect(late.s.round).toBe(2);
+    expect(late.kinds).toEqual(['send-election']);
+    expect(late.kinds).not.toContain('claim-term');
+  });
+
+  test('the highest id claims at once, since nobody is higher', () => {
+    const { kinds, effects } = run(me(3), [{ type: 'boot', stored: leader(2, 7), confirmed: false }]);
+    expect(kinds).toEqual(['claim-term']);
+    expect(effects[0]).toMatchObject({ expectedTerm: 7, nextTerm: 8 });
+  });
+
+  test('a lost compare-and-set learns the stored term and runs the election again', () => {
+    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }]).s;
+    const { s, effects } = run(c, [
+      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(2, 3) },
+    ]);
+    expect(s.role).toBe('candidate');
+    expect(s.term).toBe(3);
+    expect(effects).toEqual([{ kind: 'claim-term', round: 2, expectedTerm: 3, nextTerm: 4, leaseMs: null }]);
+  });
+
+  test.each([
+    { name: 'a follower', s: () => follower(2, leader(3, 5)), offered: 4 },
+    {
+      name: 'a leader',
+      s: () =>
+        run(me(3), [
+          { type: 'boot', stored: null, confirmed: false },
+          { type: 'claim-result', round: 1, ok: true, claimedTerm: 5, stored: leader(3, 5) },
+        ]).s,
+      offered: 4,
+    },
+  ])('$name refuses a coordinator message older than its term', ({ s, offered }) => {
+    const before = s();
+    const { s: after, effects } = run(before, [{ type: 'coordinator-received', leader: leader(1, offered) }]);
+    expect(effects).toEqual([{ kind: 'refuse-coordinator', offered, current: 5 }]);
+    expect(after.leader).toEqual(before.leader);
+    expect(after.role).toBe(before.role);
+  });
+
+  test('a candidate accepts a coordinator with a newer term and follows it', () => {
+    const c = run(me(1), [{ type: 'boot', stored: leader(3, 2), confirmed: false }]).s;
+    const { s, effects } = run(c, [{ type: 'coordinator-received', leader: leader(2, 3) }]);
+    expect(effects).toEqual([]);
+    expect(s.role).toBe('follower');
+    expect(s.leader).toEqual(leader(2, 3));
+  });
+
+  test('a higher id does not follow a lower one announcing itself: a candidate keeps its round, a follower elects', () => {
+    // Startup race: 1 claimed term 1 and announces while 3 is still running its own election.
+    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }]).s;
+    const kept = run(c, [{ type: 'coordinator-received', leader: leader(1, 1) }]);
+    expect(kept.s.role).toBe('candidate');
+    expect(kept.s.term).toBe(1);
+    expect(kept.effects).toEqual([]);
+    // Its claim (term 0 -> 1) loses the compare-and-set to 1's, so it claims the next term.
+    const next = run(kept.s, [
+      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(1, 1) },
+    ]);
+    expect(next.s.role).toBe('candidate');
+    expect(next.effects).toEqual([
+      { kind: 'claim-term', round: 2, expectedTerm: 1, nextTerm: 2, leaseMs: null },
+    ]);
+    // A follower of 2 told that 1 leads (a newer term) runs an election instead of following 1.
+    const f = run(follower(3, leader(2, 1)), [{ type: 'coordinator-received', leader: leader(1, 2) }]);
+    expect(f.s.role).toBe('candidate');
+    expect(f.s.term).toBe(2);
+    expect(f.s.leader).toBeNull();
+  });
+
+  test('a leader receiving election from a lower id re-announces itself to the sender only', () => {
+    const l = run(me(3), [
+      { type: 'boot', stored: null, confirmed: false },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(3, 1) },
+    ]).s;
+    const { s, effects } = run(l, [{ type: 'election-received', from: 1 }]);
+    expect(s.role).toBe('leader');
+    expect(effects).toEqual([{ kind: 'announce-coordinator', to: [peers[0]!], term: 1 }]);
+  });
+
+  test('a follower receiving election from a lower id starts its own election', () => {
+    const { s, kinds } = run(follower(2, leader(3, 1)), [{ type: 'election-received', from: 1 }]);
+    expect(s.role).toBe('candidate');
+    expect(kinds).toEqual(['send-election']);
+  });
+
+  test('an election message from a higher id is ignored', () => {
+    const f = follower(2, leader(3, 1));
+    expect(run(f, [{ type: 'election-received', from: 3 }]).effects).toEqual([]);
+  });
+
+  test('a leader re-reads the stored term every period and steps down when a newer one is stored', () => {
+    const l = run(
+      me(3),
+      [
+        { type: 'boot', stored: null, confirmed: false },
+        { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) },
+      ],
+      0,
+    ).s;
+    expect(run(l, [[{ type: 'tick' }, 5_000]]).kinds).toEqual([]);
+    const due = run(l, [[{ type: 'tick' }, 10_003]]);
+    expect(due.kinds).toEqual(['read-term']);
+    const same = run(due.s, [{ type: 'term-observed', stored: leader(3, 2) }]);
+    expect(same.s.role).toBe('leader');
+    const { s, effects } = run(due.s, [{ type: 'term-observed', stored: leader(2, 3) }]);
+    expect(s.role).toBe('follower');
+    expect(s.leader).toEqual(leader(2, 3));
+    expect(effects).toEqual([{ kind: 'stepped-down', term: 3, leader: leader(2, 3) }]);
+  });
+
+  test('a fenced leader steps down at once and reads who holds the term now', () => {
+    const l = run(me(3), [
+      { type: 'boot', stored: null, confirmed: false },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 2, stored: leader(3, 2) },
+    ]).s;
+    const fenced = run(l, [{ type: 'fenced', current: 4 }]);
+    expect(fenced.s.role).toBe('follower');
+    expect(fenced.kinds).toEqual(['stepped-down', 'read-term']);
+    const learned = run(fenced.s, [{ type: 'term-observed', stored: leader(1, 4) }]);
+    expect(learned.s.leader).toEqual(leader(1, 4));
+  });
+
+  test('late results of an old round are ignored', () => {
+    const c = run(me(1), [{ type: 'boot', stored: null, confirmed: false }, [{ type: 'tick' }, 10_000]]).s;
+    expect(c.round).toBe(2);
+    const r = run(c, [{ type: 'election-round-done', round: 1, answered: [] }]);
+    expect(r.effects).toEqual([]);
+    expect(r.s).toEqual(c);
+  });
+
+  test('a follower probes only once per interval and stays on a healthy leader', () => {
+    const f = follower(1, leader(3, 1));
+    const r = run(f, [
+      [{ type: 'tick' }, 7_000],
+      [{ type: 'tick' }, 7_100],
+      { type: 'probe-result', ok: true },
+      [{ type: 'tick' }, 9_000],
+    ]);
+    expect(r.kinds).toEqual(['probe-leader']);
+    expect(r.s.role).toBe('follower');
+  });
+
+  test('three monitors run to one leader with the highest live id when messages are delivered', () => {
+    // Monitor 3 is down; 1 and 2 boot with no stored leader. Deliver messages by hand.
+    let m1 = run(me(1), [{ type: 'boot', stored: null, confirmed: false }]).s;
+    let m2 = run(me(2), [{ type: 'boot', stored: null, confirmed: false }]).s;
+    // 1 -> election to 2 (answers) and 3 (down); 2 answers, so 1 waits.
+    m1 = run(m1, [{ type: 'election-round-done', round: 1, answered: [2] }]).s;
+    // 2's own round: 3 does not answer, 2 claims term 1 and wins.
+    const won = run(m2, [
+      { type: 'election-round-done', round: 1, answered: [] },
+      { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(2, 1) },
+    ]);
+    m2 = won.s;
+    m1 = run(m1, [{ type: 'coordinator-received', leader: leader(2, 1) }]).s;
+    expect(m2.role).toBe('leader');
+    expect(m1.role).toBe('follower');
+    expect(m1.leader?.id).toBe(2);
+    expect(m1.term).toBe(1);
+  });
+
+  describe('with a lease', () => {
+    const leased = { ...timings, leaseMs: 3_000, leaseRenewMs: 1_000 };
+    /** Monitor 3 alone wins term 1 at t=1002 with a lease until 4002. */
+    const leaderWithLease = () => {
+      const s0 = initialState(peers[2]!, peers, leased);
+      return run(s0, [
+        { type: 'boot', stored: null, confirmed: false },
+        { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(3, 1), leaseUntil: 4_002 },
+      ]);
+    };
+
+    test('a claim carries the lease length and the new leader holds the lease it claimed', () => {
+      const r = leaderWithLease();
+      expect(r.effects[0]).toEqual({
+        kind: 'claim-term',
+        round: 1,
+        expectedTerm: 0,
+        nextTerm: 1,
+        leaseMs: 3_000,
+      });
+      expect(r.s.role).toBe('leader');
+      expect(r.s.leaseUntil).toBe(4_002);
+    });
+
+    test.each([
+      ['inside its lease', 4_001, true],
+      ['once its lease has lapsed by its own clock', 4_002, false],
+    ])('a leader may write %s: %p', (_case, now, ok) => {
+      expect(leaseValid(leaderWithLease().s, now)).toBe(ok);
+    });
+
+    test('the leader renews every renew period, once at a time, and a renewal extends the lease', () => {
+      const l = leaderWithLease().s;
+      const r = run(l, [
+        [{ type: 'tick' }, 2_100],
+        [{ type: 'tick' }, 2_200],
+        [{ type: 'lease-result', term: 1, until: 5_100, outcome: 'renewed' }, 2_210],
+      ]);
+      expect(r.effects).toEqual([{ kind: 'renew-lease', term: 1, until: 5_100 }]);
+      expect(r.s.leaseUntil).toBe(5_100);
+      expect(leaseValid(r.s, 5_000)).toBe(true);
+    });
+
+    test('a refused renewal (a newer term is stored) steps the leader down at once and re-reads the term', () => {
+      const l = leaderWithLease().s;
+      const r = run(l, [
+        [{ type: 'tick' }, 9_000],
+        [{ type: 'lease-result', term: 1, until: 12_000, outcome: 'refused' }, 9_001],
+      ]);
+      expect(r.kinds).toEqual(['renew-lease', 'stepped-down', 'read-term']);
+      expect(r.s.role).toBe('follower');
+      expect(leaseValid(r.s, 9_002)).toBe(false);
+    });
+
+    test('a renewal that errors keeps the leader but lets the lease lapse, retrying at the next tick', () => {
+      const l = leaderWithLease().s;
+      const r = run(l, [
+        [{ type: 'tick' }, 2_100],
+        [{ type: 'lease-result', term: 1, until: 5_100, outcome: 'error' }, 2_110],
+        [{ type: 'tick' }, 2_120],
+      ]);
+      expect(r.kinds).toEqual(['renew-lease', 'renew-lease']);
+      expect(r.s.role).toBe('leader');
+      expect(leaseValid(r.s, 4_500)).toBe(false);
+    });
+
+    test('a paused leader waking after its successor claimed: no write is allowed before it learns it', () => {
+      const l = leaderWithLease().s;
+      // Paused from 1 002 to 20 000: the lease lapsed by its own clock, so it may not write...
+      expect(leaseValid(l, 20_000)).toBe(false);
+      // ...its first tick renews, the registry refuses (term 2 is stored), and it steps down.
+      const r = run(l, [
+        [{ type: 'tick' }, 20_000],
+        [{ type: 'lease-result', term: 1, until: 23_000, outcome: 'refused' }, 20_001],
+        [{ type: 'term-observed', stored: leader(2, 2) }, 20_002],
+      ]);
+      expect(r.s.role).toBe('follower');
+      expect(r.s.leader).toEqual(leader(2, 2));
+      expect(r.s.term).toBe(2);
+    });
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Balancer lifecycle and the leader's pushes to the zone balancers: `announce` tells every balancer
+ * the new leader and its term at once (so the old leader is fenced off the data plane first);
+ * `ensureBalancer` makes sure a zone's balancer is registered, running and answering, and otherwise
+ * (re)starts it on its port with the zone's servers from the registry (`ZoneBootstrap` /
+ * `BalancerDown`, a `balancer-created` event); `pushZone` sends the leader's address and term and the
+ * registry's membership as a diff, so every period heals any drift (idempotent).
+ */
+import { rethrowFenced } from '../../shared/errors.ts';
+import type { ZoneId } from '../../shared/types.ts';
+import { pooledUrls } from '../clients/balancer-client.ts';
+import type { LeaderContext } from './context.ts';
+import { balancerId, balancerPort, localUrl, splitArgs } from './placement.ts';
+
+/**
+ * `PUT /monitor` with this leader and `term` to every zone balancer, in parallel; a balancer that
+ * does not answer learns it from the next push.
+ * @throws StaleTerm / LeaseLapsed when fenced.
+ */
+export async function announce(ctx: LeaderContext, term: number): Promise<void> {
+  await Promise.all(
+    ctx.cfg.zones.map((zone) =>
+      ctx.balancers
+        .putMonitor(ctx.balancerUrl(zone), { address: ctx.cfg.selfUrl, term })
+        .catch(rethrowFenced),
+    ),
+  );
+}
+
+/** Makes sure the zone's balancer is registered, running and answering; (re)starts it otherwise. */
+export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: number): Promise<void> {
+  const { registry, runtime, balancers, cfg } = ctx;
+  const id = balancerId(zone);
+  const port = balancerPort(zone, cfg.balancerPortBase);
+  const url = localUrl(port);
+  const rec = await registry.container(id);
+  const held = (await runtime.list()).find((c) => c.id === id);
+  if (rec && rec.port === port && held?.running) {
+    if ((await balancers.health(url)) || (await Bun.sleep(300).then(() => balancers.health(url)))) return;
+  }
+  const reason = rec ? 'BalancerDown' : 'ZoneBootstrap';
+  const apps = (await ctx.apps(zone)).map((r) => r.url);
+  const args = ['--zone', zone, '--port', String(port), '--id', id, '--monitor', cfg.selfUrl];
+  if (apps.length > 0) args.push('--servers', apps.join(','));
+  args.push(...splitArgs(cfg.balancerArgs));
+  const started = await runtime.start({ id, role: 'balancer', zone, port, args, env: ctx.env() });
+  await registry.putContainer(
+    { id, role: 'balancer', zone, url, port, runtimeId: started.runtimeId, createdAt: ctx.now() },
+    term,
+  );
+  const healthy = await ctx.waitHealthy(url, ctx.startTimeoutMs);
+  await ctx.event({
+    kind: 'balancer-created',
+    zone,
+    reason,
+    message: `${reason === 'ZoneBootstrap' ? 'created' : 'recreated'} the ${zone} balancer on ${url} with ${apps.length} servers from the registry${healthy ? '' : ' (not answering yet)'}`,
+    serverId: id,
+    term,
+  });
+}
+
+/** Pushes the leader address/term and the registry's membership (as a diff) to the zone balancer. */
+export async function pushZone(ctx: LeaderContext, zone: ZoneId, term: number): Promise<void> {
+  const { balancers, cfg } = ctx;
+  const url = ctx.balancerUrl(zone);
+  const pools = await balancers.pools(url);
+  if (!pools) return;
+  const apps = (await ctx.apps(zone)).map((r) => r.url);
+  const held = new Set(pooledUrls(pools).map(normalizeUrl));
+  const add = apps.filter((u) => !held.has(u));
+  const remove = [...held].filter((u) => !apps.includes(u));
+  if (pools.monitor !== cfg.selfUrl || pools.term !== term)
+    await balancers.putMonitor(url, { address: cfg.selfUrl, term });
+  if (add.length > 0 || remove.length > 0) await balancers.putServers(url, { add, remove, term });
+}
+
+/** `http://127.0.0.1:9101/` -> `http://127.0.0.1:9101`; leaves non-URLs as they are. */
+export function normalizeUrl(u: string): string {
+  try {
+    return new URL(u).origin;
+  } catch {
+    return u;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The leader's duties against in-memory fakes (`test/support/leader-world.ts`): bootstrap,
+ * autoscaling under both policies, balancer recreation, start failures, fencing by a newer term and
+ * by the leader's own lapsed lease, and the one queue. Dead-server reports and reconciliation have
+ * their own suites beside this one.
+ */
+import { beforeEach, describe, expect, test } from 'bun:test';
+import { apps, load, SELF, TOKEN, type World, world } from '../../../test/support/leader-world.ts';
+import { StaleTerm } from '../../shared/errors.ts';
+import type { TargetPolicy } from '../../shared/types.ts';
+import { HPA_DEFAULT_TARGET_POLICY } from '../autoscale/target-policy.ts';
+import { LeaseLapsed } from './write-guard.ts';
+
+describe('leader duties', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await world();
+  });
+
+  test('bootstrap creates a balancer and one app server per zone and wires them together', async () => {
+    await w.orch.runPeriod(1);
+    const all = await w.registry.containers();
+    expect(all.filter((r) => r.role === 'balancer').map((r) => [r.id, r.port])).toEqual([
+      ['zone1-balancer', 18001],
+      ['zone2-balancer', 18002],
+      ['zone3-balancer', 18003],
+    ]);
+    // 19101 is not bindable, so the apps take the next free ports.
+    expect(all.filter((r) => r.role === 'app').map((r) => [r.id, r.port])).toEqual([
+      ['zone1-app-1', 19102],
+      ['zone2-app-1', 19103],
+      ['zone3-app-1', 19104],
+    ]);
+    const bal = w.runtime.lastSpec('zone2-balancer');
+    expect(bal?.args).toEqual([
+      '--zone',
+      'zone2',
+      '--port',
+      '18002',
+      '--id',
+      'zone2-balancer',
+      '--monitor',
+      SELF,
+      '--check-interval-ms',
+      '1000',
+    ]);
+    expect(bal?.env).toEqual({
+      ZONESCALE_TOKEN: TOKEN,
+      ZONESCALE_CLUSTER: 'test',
+      ZONESCALE_DATA_DIR: '/tmp/zs-test',
+    });
+    expect(w.runtime.lastSpec('zone1-app-1')?.args).toEqual([
+      '--id',
+      'zone1-app-1',
+      '--zone',
+      'zone1',
+      '--port',
+      '19102',
+      '--collector',
+      'http://127.0.0.1:17000',
+      '--scenario-mode',
+      'simulate',
+    ]);
+    const b1 = w.balancers.balancers.get('http://127.0.0.1:18001');
+    expect([...(b1?.alive ?? [])]).toEqual(['http://127.0.0.1:19102']);
+    expect(b1?.monitor).toBe(SELF);
+    expect(b1?.term).toBe(1);
+    const events = await w.registry.events(100);
+    expect(events.filter((e) => e.kind === 'balancer-created').map((e) => e.reason)).toEqual([
+      'ZoneBootstrap',
+      'ZoneBootstrap',
+      'ZoneBootstrap',
+    ]);
+    expect(events.filter((e) => e.kind === 'scale-up').map((e) => [e.reason, e.from, e.to])).toEqual([
+      ['BelowMinReplicas', 0, 1],
+      ['BelowMinReplicas', 0, 1],
+      ['BelowMinReplicas', 0, 1],
+    ]);
+  });
+
+  test('a second period with nothing changed does nothing', async () => {
+    await w.orch.runPeriod(1);
+    const started = w.runtime.specs.length;
+    const events = (await w.registry.events(100)).length;
+    w.clock.now += 10_000;
+    await w.orch.runPeriod(1);
+    expect(w.runtime.specs.length).toBe(started);
+    expect((await w.registry.events(100)).length).toBe(events);
+  });
+
+  test('high CPU scales the zone up by one with the reason and the numbers', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 72.4);
+    await load(w, 'ghost-app', 'zone1', 1); // not in the registry: ignored
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')).toMatchObject({
+      acted: true,
+      decision: { reason: 'AboveHighThreshold', desired: 2 },
+    });
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1', 'zone1-app-2']);
+    const [ev] = await w.registry.events(1);
+    expect(ev).toMatchObject({
+      kind: 'scale-up',
+      zone: 'zone1',
+      reason: 'AboveHighThreshold',
+      from: 1,
+      to: 2,
+      serverId: 'zone1-app-2',
+      term: 1,
+    });
+    expect(ev?.message).toBe('zone1 average CPU 72.4 % > 60 %: 1 -> 2 replicas');
+    expect(w.balancers.balancers.get('http://127.0.0.1:18001')?.alive.size).toBe(2);
+  });
+
+  test('the next period after an action is cooling down', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 80);
+    await w.orch.runPeriod(1);
+    w.clock.now += 5_000;
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('CoolingDown');
+    expect((await apps(w, 'zone1')).length).toBe(2);
+  });
+
+  test('low CPU removes the newest app server: balancer first, then runtime, then registry', async () => {
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 80);
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 5);
+    await load(w, 'zone1-app-2', 'zone1', 5);
+    await w.orch.runPeriod(1);
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1']);
+    expect(w.runtime.stopped).toEqual(['zone1-app-2']);
+    const removeCall = w.balancers.calls.findLast((c) => c.method === 'putServers');
+    expect(removeCall?.body).toEqual({ remove: ['http://127.0.0.1:19105'], term: 1 });
+    const [ev] = await w.registry.events(1);
+    expect(ev).toMatchObject({
+      kind: 'scale-down',
+      reason: 'BelowLowThreshold',
+      from: 2,
+      to: 1,
+      serverId: 'zone1-app-2',
+    });
+  });
+
+  test('a dead balancer is recreated and repopulated from the registry', async () => {
+    await w.orch.runPeriod(1);
+    w.runtime.crash('zone3-balancer');
+    await w.orch.runPeriod(1);
+    const spec = w.runtime.lastSpec('zone3-balancer');
+    const app = (await apps(w, 'zone3'))[0]!;
+    expect(spec?.args).toContain('--servers');
+    expect(spec?.args[spec.args.indexOf('--servers') + 1]).toBe(app.url);
+    const [ev] = (await w.registry.events(100)).filter((e) => e.kind === 'balancer-created');
+    expect(ev).toMatchObject({ zone: 'zone3', reason: 'BalancerDown' });
+  });
+
+  test('an app server that never answers is stopped, removed and recorded', async () => {
+    w.down.add('http://127.0.0.1:19102');
+    await w.orch.runPeriod(1);
+    const events = await w.registry.events(100);
+    expect(
+      events.some(
+        (e) => e.kind === 'reconcile' && e.reason === 'StartFailed' && e.serverId === 'zone1-app-1',
+      ),
+    ).toBe(true);
+    expect(w.runtime.stopped).toContain('zone1-app-1');
+    expect(await w.registry.container('zone1-app-1')).toBeNull();
+    // the other zones were still served
+    expect((await apps(w, 'zone2')).length).toBe(1);
+  });
+
+  test('a StaleTerm from the registry makes the leader step down and stop its work', async () => {
+    await w.orch.runPeriod(1);
+    await w.registry.claimLeadership(1, {
+      id: 2,
+      url: 'http://127.0.0.1:17002',
+      term: 2,
+      since: w.clock.now,
+    });
+    const dead = (await apps(w, 'zone1'))[0]!;
+    await expect(w.orch.report('zone1', [dead.url], 1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(1);
+    expect(await w.registry.container(dead.id)).not.toBeNull();
+    w.runtime.crash('zone1-balancer');
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(2);
+  });
+
+  test('a balancer refusing an older term also makes the leader step down', async () => {
+    await w.orch.runPeriod(1);
+    const b = w.balancers.balancers.get('http://127.0.0.1:18001')!;
+    b.term = 5;
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(StaleTerm);
+    expect(w.staleTerms.length).toBe(1);
+  });
+
+  test('the push removes strays the balancer holds and adds what it lacks', async () => {
+    await w.orch.runPeriod(1);
+    const b = w.balancers.balancers.get('http://127.0.0.1:18001')!;
+    b.alive.clear();
+    b.alive.add('http://127.0.0.1:19999');
+    w.clock.now += 1_000;
+    await w.orch.runPeriod(1);
+    expect([...b.alive]).toEqual([(await apps(w, 'zone1'))[0]!.url]);
+  });
+
+  test('a report and a period never interleave', async () => {
+    await w.orch.runPeriod(1);
+    const dead = (await apps(w, 'zone1'))[0]!;
+    await Promise.all([w.orch.runPeriod(1), w.orch.report('zone1', [dead.url], 1), w.orch.runPeriod(1)]);
+    expect((await apps(w, 'zone1')).length).toBe(1);
+  });
+});
+
+describe('leader duties with target tracking', () => {
+  const target: TargetPolicy = {
+    ...HPA_DEFAULT_TARGET_POLICY,
+    target: 50,
+    initializationMs: 0,
+    cooldownMs: 0,
+    scaleDown: { ...HPA_DEFAULT_TARGET_POLICY.scaleDown, stabilizationWindowMs: 30_000 },
+  };
+
+  test('a zone on target tracking adds as many servers as the ratio asks, in one period', async () => {
+    const w = await world({ cfg: { zonePolicies: { zone1: target } } });
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 150);
+    const out = await w.orch.runPeriod(1);
+    expect(out.find((o) => o.zone === 'zone1')?.decision).toMatchObject({
+      desired: 3,
+      reason: 'AboveTarget',
+    });
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1', 'zone1-app-2', 'zone1-app-3']);
+    const ups = (await w.registry.events(100)).filter(
+      (e) => e.kind === 'scale-up' && e.reason === 'AboveTarget',
+    );
+    expect(ups.map((e) => [e.from, e.to])).toEqual([
+      [2, 3],
+      [1, 2],
+    ]);
+    expect(w.orch.decisions().get('zone1')).toMatchObject({ replicas: 1, desired: 3, reason: 'AboveTarget' });
+  });
+
+  test('a scale-down waits out its stabilization window and records the hold once as a decision event', async () => {
+    const w = await world({ cfg: { zonePolicies: { zone1: target } } });
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 100);
+    await w.orch.runPeriod(1); // 1 -> 2
+    const ids = (await apps(w, 'zone1')).map((a) => a.id);
+    for (let i = 0; i < 2; i++) {
+      w.clock.now += 10_000;
+      for (const id of ids) await load(w, id, 'zone1', 10);
+      const out = await w.orch.runPeriod(1);
+      expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('ScaleDownStabilized');
+      expect((await apps(w, 'zone1')).length).toBe(2);
+      const holds = (await w.registry.events(100)).filter((e) => e.kind === 'decision' && e.zone === 'zone1');
+      expect(holds.map((e) => e.reason)).toEqual(['ScaleDownStabilized']);
+    }
+    w.clock.now += 31_000;
+    for (const id of ids) await load(w, id, 'zone1', 10);
+    await w.orch.runPeriod(1);
+    expect((await apps(w, 'zone1')).map((a) => a.id)).toEqual(['zone1-app-1']);
+  });
+});
+
+describe('leader duties fenced on their own side (lease)', () => {
+  test('while the lease has lapsed no registry, runtime or balancer write is sent', async () => {
+    let may = true;
+    const w = await world({ deps: { mayWrite: () => may } });
+    await w.orch.runPeriod(1);
+    const specs = w.runtime.specs.length;
+    const calls = w.balancers.calls.length;
+    const events = (await w.registry.events(500)).length;
+    may = false;
+    w.runtime.crash('zone1-balancer');
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 90);
+    await expect(w.orch.runPeriod(1)).rejects.toBeInstanceOf(LeaseLapsed);
+    await expect(w.orch.report('zone1', [(await apps(w, 'zone1'))[0]!.url], 1)).rejects.toBeInstanceOf(
+      LeaseLapsed,
+    );
+    await expect(w.orch.leaderElected(3, 1)).rejects.toBeInstanceOf(LeaseLapsed);
+    expect(w.runtime.specs.length).toBe(specs);
+    expect(w.balancers.calls.length).toBe(calls);
+    expect((await w.registry.events(500)).length).toBe(events);
+    expect(w.staleTerms).toEqual([]);
+  });
+});

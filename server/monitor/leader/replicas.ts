@@ -1,0 +1,181 @@
+/**
+ * Replicas convergence, the job of Kubernetes' `replicaset` controller: makes a zone's actual app
+ * servers equal to the desired count, one server at a time. A new server gets the next free id and
+ * port (`placement.ts`, `ports.ts`), is recorded in the registry first (ground truth), must answer
+ * its health check within the start timeout (else it is stopped, removed and a `StartFailed` event
+ * recorded) and is then added to its zone's balancer; scale-in drains the newest server from the
+ * balancer, stops it and removes it. Every step is a `scale-up`, `scale-down` or `replace` event, and
+ * each action is reported to `onScaled` so the autoscaler's cooldown and step limits count it. It
+ * does not decide how many: the zone autoscaler does.
+ */
+import { rethrowFenced } from '../../shared/errors.ts';
+import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
+import type { ScaleDecision } from '../autoscale/scale-decision.ts';
+import type { LeaderContext } from './context.ts';
+import { balancerPort, freePorts, localUrl, newestApp, nextAppId, splitArgs } from './placement.ts';
+
+/** Called after each server added (+1) or removed (−1) by a scaling step. */
+export type OnScaled = (zone: ZoneId, delta: number) => void;
+
+/**
+ * Starts a new app server of `zone`: next id (never one in the registry, the runtime or recent
+ * events), lowest free bindable port (recently released ports last), registry first (ground
+ * truth), then waits for its health check and adds it to the balancer.
+ * @throws Error when no port is free or it never answers (it is then stopped and removed).
+ */
+export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number): Promise<ContainerRecord> {
+  const { registry, runtime, balancers, cfg } = ctx;
+  const records = await registry.containers();
+  const held = await runtime.list();
+  // Ids named by recent events count as used too, so the event history never names two servers alike.
+  const recent = (await registry.events(500)).map((e) => e.serverId ?? '');
+  const id = nextAppId(zone, [...records.map((r) => r.id), ...held.map((c) => c.id), ...recent]);
+  const taken = new Set([...records.map((r) => r.port), ...held.map((c) => c.port)]);
+  for (const z of cfg.zones) taken.add(balancerPort(z, cfg.balancerPortBase));
+  const port = await ctx.ports.pick(freePorts(cfg.appPorts, taken));
+  if (port === null) throw new Error(`no free app port in ${cfg.appPorts[0]}-${cfg.appPorts[1]}`);
+  const url = localUrl(port);
+  const args = [
+    '--id',
+    id,
+    '--zone',
+    zone,
+    '--port',
+    String(port),
+    '--collector',
+    cfg.collector,
+    ...splitArgs(cfg.appArgs),
+  ];
+  const started = await runtime.start({ id, role: 'app', zone, port, args, env: ctx.env() });
+  const rec: ContainerRecord = {
+    id,
+    role: 'app',
+    zone,
+    url,
+    port,
+    runtimeId: started.runtimeId,
+    createdAt: ctx.now(),
+  };
+  try {
+    await registry.putContainer(rec, term);
+  } catch (err) {
+    await runtime.stop(id).catch(() => {});
+    throw err;
+  }
+  if (!(await ctx.waitHealthy(url, ctx.startTimeoutMs))) {
+    await runtime.stop(id).catch(() => {});
+    ctx.ports.release(port);
+    await registry.removeContainer(id, term);
+    await ctx.event({
+      kind: 'reconcile',
+      zone,
+      reason: 'StartFailed',
+      message: `${id} did not answer its health check on ${url} within ${ctx.startTimeoutMs} ms: stopped and removed`,
+      serverId: id,
+      term,
+    });
+    throw new Error(`${id} did not answer its health check within ${ctx.startTimeoutMs} ms`);
+  }
+  await balancers.putServers(ctx.balancerUrl(zone), { add: [url], term }).catch((err) => {
+    rethrowFenced(err);
+    ctx.log.warn({ err, zone, id }, 'could not add the new server to the balancer; the next push retries');
+  });
+  return rec;
+}
+
+/** Adds app servers until the zone has `min` replicas, recording each as `kind` (`BelowMinReplicas`). */
+export async function ensureMinReplicas(
+  ctx: LeaderContext,
+  zone: ZoneId,
+  min: number,
+  term: number,
+  kind: 'scale-up' | 'replace',
+  onScaled: OnScaled,
+): Promise<void> {
+  for (;;) {
+    const n = (await ctx.apps(zone)).length;
+    if (n >= min) return;
+    const rec = await createApp(ctx, zone, term);
+    onScaled(zone, 1);
+    await ctx.event({
+      kind,
+      zone,
+      reason: 'BelowMinReplicas',
+      message: `${zone} had ${n} replicas, below the minimum ${min}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
+      from: n,
+      to: n + 1,
+      serverId: rec.id,
+      term,
+    });
+  }
+}
+
+/**
+ * Converges `zone` from its registered app servers `apps` to `d.desired`, one server at a time:
+ * adds new servers (`scale-up`), or drains and removes the newest (`scale-down`). Returns whether
+ * the count changed.
+ * @throws StaleTerm / LeaseLapsed when fenced, Error when a new server cannot start.
+ */
+export async function scaleTo(
+  ctx: LeaderContext,
+  zone: ZoneId,
+  apps: readonly ContainerRecord[],
+  d: ScaleDecision,
+  term: number,
+  onScaled: OnScaled,
+): Promise<boolean> {
+  const n = apps.length;
+  let count = n;
+  if (d.desired > n) {
+    for (; count < d.desired; count++) {
+      const rec = await createApp(ctx, zone, term);
+      onScaled(zone, 1);
+      await ctx.event({
+        kind: 'scale-up',
+        zone,
+        reason: d.reason,
+        message: d.message,
+        from: count,
+        to: count + 1,
+        serverId: rec.id,
+        term,
+      });
+    }
+    return true;
+  }
+  const victims = [...apps];
+  for (; count > d.desired; count--) {
+    const victim = newestApp(victims);
+    if (!victim) break;
+    victims.splice(victims.indexOf(victim), 1);
+    await removeApp(ctx, zone, victim, term);
+    onScaled(zone, -1);
+    await ctx.event({
+      kind: 'scale-down',
+      zone,
+      reason: d.reason,
+      message: `${d.message} (removed the newest, ${victim.id})`,
+      from: count,
+      to: count - 1,
+      serverId: victim.id,
+      term,
+    });
+  }
+  return count !== n;
+}
+
+/** Drains `victim` from its balancer (a failed drain is left to the next push), stops it and removes it. */
+async function removeApp(
+  ctx: LeaderContext,
+  zone: ZoneId,
+  victim: ContainerRecord,
+  term: number,
+): Promise<void> {
+  await ctx.balancers.putServers(ctx.balancerUrl(zone), { remove: [victim.url], term }).catch((err) => {
+    rethrowFenced(err);
+    ctx.log.warn({ err, zone }, 'could not drain the server from the balancer; the next push removes it');
+  });
+  await ctx.runtime.stop(victim.id);
+  ctx.ports.release(victim.port);
+  await ctx.registry.removeContainer(victim.id, term);
+}
