@@ -4,6 +4,7 @@
  * copied in and out so callers cannot mutate the stored state by accident.
  */
 import { StaleTerm } from '../shared/errors.ts';
+import { assertTerm } from '../shared/term.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../shared/types.ts';
 import { leaseHeld, type Registry } from './registry.ts';
 
@@ -22,6 +23,8 @@ export class MemoryRegistry implements Registry {
   }
 
   async claimLeadership(expectedTerm: number, next: LeaderInfo, now?: number): Promise<boolean> {
+    assertTerm(expectedTerm);
+    assertTerm(next.term);
     const stored = this.current?.term ?? 0;
     if (stored !== expectedTerm || next.term <= expectedTerm) return false;
     if (now !== undefined && leaseHeld(this.current, next.id, now)) return false;
@@ -30,6 +33,7 @@ export class MemoryRegistry implements Registry {
   }
 
   async renewLease(term: number, until: number): Promise<boolean> {
+    assertTerm(term);
     if (!this.current || this.current.term !== term) return false;
     this.current = { ...this.current, leaseUntil: until };
     return true;
@@ -76,8 +80,9 @@ export class MemoryRegistry implements Registry {
 
   async close(): Promise<void> {}
 
-  /** @throws StaleTerm when `term` is older than the stored leader term. */
+  /** @throws TermOutOfRange beyond `MAX_TERM`; StaleTerm when `term` is older than the stored leader term. */
   private fence(term: number): void {
+    assertTerm(term);
     const stored = this.current?.term ?? 0;
     if (term < stored) throw new StaleTerm(term, stored);
   }

@@ -1,13 +1,15 @@
 /**
  * The shared contract suite every `Registry` adapter must pass (the Hono `common.case.test.ts`
  * pattern): fencing by term, compare-and-set leadership (including racing claims), the leader's
- * lease (renewal by the term holder only, claims barred until it lapses), idempotent
+ * lease (renewal by the term holder only, claims barred until it lapses), the term bound (any
+ * term outside 0..MAX_TERM throws `TermOutOfRange` and changes nothing), idempotent
  * removal, sorted container listing, and the capped newest-first event log. Each adapter's test
  * file calls `registryContract(name, factory)`; the factory returns a fresh, empty registry and the
  * suite closes it after each case.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
 import { StaleTerm } from '../shared/errors.ts';
+import { MAX_TERM, TermOutOfRange } from '../shared/term.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo } from '../shared/types.ts';
 import type { Registry } from './registry.ts';
 
@@ -276,6 +278,48 @@ export function registryContract(name: string, factory: () => Registry | Promise
         await expect(r.removeContainer('a', 1)).rejects.toBeInstanceOf(StaleTerm);
         expect(await r.container('a')).not.toBeNull();
         expect(await r.removeContainer('a', 2)).toBe(true);
+      });
+    });
+
+    describe('term bound', () => {
+      const calls: [string, (r: Registry, t: number) => Promise<unknown>][] = [
+        ['claimLeadership (next term)', (r, t) => r.claimLeadership(1, leaderAt(2, t))],
+        ['claimLeadership (expected term)', (r, t) => r.claimLeadership(t, leaderAt(2, 3))],
+        ['renewLease', (r, t) => r.renewLease(t, 9_000)],
+        ['putContainer', (r, t) => r.putContainer(record('new', 'zone1', 99), t)],
+        ['removeContainer', (r, t) => r.removeContainer('old', t)],
+        ['appendEvent', (r, t) => r.appendEvent(event('e-new', 99, t), t)],
+      ];
+      const cases = calls.flatMap(([n, call]) =>
+        [MAX_TERM + 1, 2 ** 53 - 1, -1, 1.5].map((t) => [n, t, call] as const),
+      );
+
+      test.each(cases)(
+        '%s with term %p throws TermOutOfRange and changes nothing',
+        async (_n, term, call) => {
+          const r = await fresh();
+          await r.claimLeadership(0, leaderAt(1, 1));
+          await r.putContainer(record('old', 'zone1', 1), 1);
+          const err = await call(r, term).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(TermOutOfRange);
+          expect((err as TermOutOfRange).message).toContain(String(MAX_TERM));
+          expect(await r.leader()).toEqual(leaderAt(1, 1));
+          expect((await r.containers()).map((c) => c.id)).toEqual(['old']);
+          expect(await r.events(10)).toEqual([]);
+        },
+      );
+
+      test('a claim may land on the bound itself, and nothing can be claimed above it', async () => {
+        const r = await fresh();
+        await r.claimLeadership(0, leaderAt(1, 1));
+        expect(await r.claimLeadership(1, leaderAt(2, MAX_TERM))).toBe(true);
+        expect(await r.leader()).toEqual(leaderAt(2, MAX_TERM));
+        expect(await r.claimLeadership(MAX_TERM, leaderAt(3, MAX_TERM))).toBe(false);
+        await r.putContainer(record('a', 'zone1', 1), MAX_TERM);
+        await expect(r.putContainer(record('b', 'zone1', 2), MAX_TERM - 1)).rejects.toBeInstanceOf(StaleTerm);
       });
     });
 

@@ -4,6 +4,8 @@ import {
   clientResponseHeaders,
   connectionNamed,
   forwardedHead,
+  MAX_CONTROL_BODY_BYTES,
+  oneShotRequest,
   originFormRequest,
   pathAndQuery,
   pathOnly,
@@ -11,7 +13,7 @@ import {
   upstreamRequestHeaders,
   withConnectionClose,
 } from './headers.ts';
-import { headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
+import { BadRequestHead, headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
 
 describe('upstreamRequestHeaders', () => {
   test('hop-by-hop headers and those named in Connection are removed', () => {
@@ -196,5 +198,47 @@ describe('withConnectionClose (the answer to a one-shot control request)', () =>
     ['HTTP/1.1 20', 'HTTP/1.1 20'],
   ])('%j → %j', (raw, out) => {
     expect(run(raw)).toBe(out);
+  });
+});
+
+describe('oneShotRequest (a control request tunnelled once)', () => {
+  const latin1 = new TextDecoder('latin1');
+  const once = (raw: string) => {
+    const buf = new Uint8Array(Buffer.from(raw, 'latin1'));
+    const out = oneShotRequest(buf, parseRequestHead(buf) as RequestHead);
+    return out ? latin1.decode(out) : null;
+  };
+
+  test('only the first request goes, its Connection lines replaced by connection: close', () => {
+    expect(
+      once(
+        'PUT /servers HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}GET /x HTTP/1.1\r\n\r\n',
+      ),
+    ).toBe('PUT /servers HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nconnection: close\r\n\r\n{}');
+    expect(once('GET http://b:1/pools HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(
+      'GET /pools HTTP/1.1\r\nhost: b:1\r\nconnection: close\r\n\r\n',
+    );
+  });
+
+  test('null until the body is all here', () => {
+    expect(once('PUT /servers HTTP/1.1\r\nContent-Length: 5\r\n\r\n{}')).toBeNull();
+  });
+
+  test.each([
+    ['a chunked body', 'PUT /servers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n', 411],
+    [
+      'a body over the limit',
+      `PUT /servers HTTP/1.1\r\nContent-Length: ${MAX_CONTROL_BODY_BYTES + 1}\r\n\r\n`,
+      413,
+    ],
+  ])('%s is refused with %d', (_name, raw, status) => {
+    let err: unknown;
+    try {
+      once(raw);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BadRequestHead);
+    expect((err as BadRequestHead).status).toBe(status as 411);
   });
 });

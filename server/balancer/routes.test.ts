@@ -1,10 +1,13 @@
 /** Control API: reads, authenticated writes, validation and fencing, via `app.request` (no network). */
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { silentLogger } from '../shared/logger.ts';
+import { MAX_TERM } from '../shared/term.ts';
+import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../shared/upstream-allow.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
 import { createBalancerApi } from './routes.ts';
+import { MAX_SERVERS_PER_CHANGE } from './schemas.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const A = 'http://127.0.0.1:9101';
@@ -22,6 +25,7 @@ beforeEach(() => {
     zone: 'zone1',
     strategy: 'round-robin',
     token: TOKEN,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics: createBalancerMetrics(pools, 'zone1'),
@@ -110,9 +114,54 @@ describe('PUT /servers', () => {
     expect(pools.view().alive[0]).toEqual({ url: A, inFlight: 0, since: 1_000 });
   });
 
-  test('an empty object changes nothing and succeeds', async () => {
+  test.each([
+    ['an empty object', {}],
+    ['empty lists', { add: [], remove: [] }],
+    ['a term alone', { term: 7 }],
+  ])(
+    '%s is an empty change: 400 naming it, and nothing changes (the term is not adopted)',
+    async (_c, body) => {
+      const before = snapshot();
+      const res = await put('/servers', body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toContain('an empty change');
+      expect(snapshot()).toBe(before);
+    },
+  );
+
+  const urls = (n: number) =>
+    Array.from({ length: n }, (_, i) => `http://127.0.${Math.floor(i / 250)}.${(i % 250) + 1}:9100`);
+
+  test(`${MAX_SERVERS_PER_CHANGE} URLs in one list are accepted`, async () => {
+    expect((await put('/servers', { add: urls(MAX_SERVERS_PER_CHANGE) })).status).toBe(200);
+    expect(pools.alive()).toHaveLength(MAX_SERVERS_PER_CHANGE + 2);
+  });
+
+  test.each(['add', 'remove'])(
+    `one URL more than ${MAX_SERVERS_PER_CHANGE} in %s is 400 naming the bound`,
+    async (key) => {
+      const before = snapshot();
+      const res = await put('/servers', { [key]: urls(MAX_SERVERS_PER_CHANGE + 1) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toContain(
+        `at most ${MAX_SERVERS_PER_CHANGE} URLs`,
+      );
+      expect(snapshot()).toBe(before);
+    },
+  );
+
+  test.each([
+    ['another network', 'http://10.0.0.5:9101'],
+    ['the cloud metadata address', 'http://169.254.169.254:8080'],
+    ['a host name', 'http://example.com:8080'],
+  ])('adding a server on %s is 400 upstream_not_allowed and changes nothing', async (_c, url) => {
     const before = snapshot();
-    expect((await put('/servers', {})).status).toBe(200);
+    const res = await put('/servers', { add: [C, url], term: 6 });
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: string; message: string };
+    expect(json.error).toBe('upstream_not_allowed');
+    expect(json.message).toContain(url);
+    expect(json.message).toContain('127.0.0.0/8');
     expect(snapshot()).toBe(before);
   });
 
@@ -142,6 +191,8 @@ describe('PUT /servers', () => {
     ['a URL in both add and remove', { add: [C], remove: [C] }],
     ['an unknown field', { add: [C], drain: [A] }],
     ['a negative term', { add: [C], term: -1 }],
+    ['a term above the bound', { add: [C], term: MAX_TERM + 1 }],
+    ['a term of 2^53 - 1', { add: [C], term: Number.MAX_SAFE_INTEGER }],
     ['a JSON array body', [C]],
   ];
   for (const [name, body] of bad) {
@@ -162,6 +213,14 @@ describe('PUT /servers', () => {
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: string }).error).toBe('stale_term');
     expect(snapshot()).toBe(before);
+  });
+
+  test('a term beyond the bound is 400 naming the bound, and the bound itself is accepted', async () => {
+    const res = await put('/servers', { add: [C], term: MAX_TERM + 1 });
+    expect(((await res.json()) as { message: string }).message).toContain(`${MAX_TERM} (2^31 - 1)`);
+    expect(leader.term).toBe(5);
+    expect((await put('/servers', { add: [C], term: MAX_TERM })).status).toBe(200);
+    expect(leader.term).toBe(MAX_TERM);
   });
 
   test('the current term is accepted and a newer one is adopted', async () => {
@@ -207,6 +266,9 @@ describe('/monitor', () => {
     ['a missing term', { address: 'http://127.0.0.1:7002' }],
     ['a fractional term', { address: 'http://127.0.0.1:7002', term: 6.5 }],
     ['an unknown field', { address: 'http://127.0.0.1:7002', term: 6, id: 2 }],
+    ['a term above the bound', { address: 'http://127.0.0.1:7002', term: MAX_TERM + 1 }],
+    ['a term of 2^53 - 1', { address: 'http://127.0.0.1:7002', term: Number.MAX_SAFE_INTEGER }],
+    ['an address outside the allowed upstream networks', { address: 'http://10.9.9.9:7002', term: 6 }],
   ];
   for (const [name, body] of bad) {
     test(`PUT /monitor with ${name} gets 400 and changes nothing`, async () => {

@@ -3,7 +3,9 @@
  * own): `GET /health_check`, `GET /servers`, `GET /pools`, `PUT /servers`, `GET /monitor`,
  * `PUT /monitor`, `GET /metrics`, `GET /openapi.json`. Mutating calls need the cluster token (401
  * otherwise) and a leader term no older than the known one (409 `stale_term`); everything is
- * validated before any change, so a refused call changes nothing.
+ * validated before any change, so a refused call changes nothing. The URLs a call adds and the
+ * leader address it sets must lie in the upstream allow-list (400 `upstream_not_allowed`), so a
+ * token holder cannot aim health checks, traffic or the token-carrying dead-server report elsewhere.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
@@ -17,6 +19,7 @@ import {
 } from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { acceptMonitor, checkTerm, type MonitorInfo } from './fencing.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
 import type { Pools } from './pools.ts';
@@ -39,6 +42,8 @@ export interface RoutesDeps {
   /** Affinity key source, shown in `GET /pools` when the strategy is `consistent-hash`. */
   hashKey?: string;
   token: string;
+  /** Networks `PUT /servers` add and `PUT /monitor` address may name (config `upstreamAllow`). */
+  upstreamAllow: UpstreamAllowList;
   pools: Pools;
   leader: { get(): MonitorInfo; set(m: MonitorInfo): void };
   metrics: BalancerMetrics;
@@ -102,6 +107,7 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
     }),
     (c) => {
       const body = c.req.valid('json');
+      d.upstreamAllow.check('add', body.add ?? []);
       d.leader.set(checkTerm(d.leader.get(), body.term));
       const now = d.now();
       const ts = [
@@ -141,6 +147,7 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
     }),
     (c) => {
       const offered = c.req.valid('json');
+      d.upstreamAllow.check('address', [offered.address]);
       const { next, changed } = acceptMonitor(d.leader.get(), {
         address: new URL(offered.address).origin,
         term: offered.term,

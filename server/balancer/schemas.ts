@@ -67,18 +67,35 @@ function duplicates(list: readonly string[]): string[] {
   return [...new Set(list.filter((u) => seen.has(u) || !seen.add(u)))];
 }
 
+/** URLs one `PUT /servers` may name in `add` and in `remove`, each (a zone never holds this many). */
+export const MAX_SERVERS_PER_CHANGE = 1_000;
+
+const serverList = z
+  .array(UpstreamUrl)
+  .max(MAX_SERVERS_PER_CHANGE, `at most ${MAX_SERVERS_PER_CHANGE} URLs in one change`)
+  .optional();
+
 /**
  * `PUT /servers`: URLs to add to the alive pool and to remove from any pool (drain), optionally
- * fenced by the leader's term. URLs are normalised to their origin before duplicate checks.
+ * fenced by the leader's term. URLs are normalised to their origin before duplicate checks. At most
+ * `MAX_SERVERS_PER_CHANGE` URLs in each list, and at least one URL in all: an empty change is 400
+ * (the leader sends one only when something changes). Hosts are checked against the upstream
+ * allow-list by the route (it is configuration, not schema).
  */
 export const ServersChange = z
   .object({
-    add: z.array(UpstreamUrl).optional(),
-    remove: z.array(UpstreamUrl).optional(),
+    add: serverList,
+    remove: serverList,
     term: Term.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
+    if ((v.add?.length ?? 0) + (v.remove?.length ?? 0) === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'an empty change: name at least one URL in add or remove',
+      });
     for (const key of ['add', 'remove'] as const) {
       const d = duplicates(v[key] ?? []);
       if (d.length > 0)

@@ -12,6 +12,7 @@ import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { type Probe, tickFor } from './health-checker.ts';
@@ -87,6 +88,7 @@ export async function startBalancer(
     strategy: cfg.strategy,
     hashKey: cfg.hashKey,
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test';
 import { z } from 'zod';
 import { BadConfig } from '../shared/errors.ts';
 import { csv, envName, ms, parseConfig } from './parse.ts';
-import { BalancerConfig, MonitorConfig } from './roles.ts';
+import { BalancerConfig, GatewayConfig, MonitorConfig } from './roles.ts';
 
 const Schema = z.object({
   checkIntervalMs: ms().default(10_000),
@@ -76,4 +76,21 @@ describe('parseConfig', () => {
       /at least 16/,
     );
   });
+
+  test.each([
+    ['balancer', BalancerConfig, ['--zone', 'zone1']],
+    ['gateway', GatewayConfig, []],
+    ['monitor', MonitorConfig, ['--id', '1', '--peers', '1=http://127.0.0.1:7001']],
+  ] as const)(
+    'the %s takes --upstream-allow (default 127.0.0.0/8) and refuses a bad CIDR',
+    (_r, schema, argv) => {
+      const env = { ZONESCALE_TOKEN: 'x'.repeat(20) };
+      expect(parseConfig(schema, [...argv], env).upstreamAllow).toEqual(['127.0.0.0/8']);
+      const wide = parseConfig(schema, [...argv, '--upstream-allow', '127.0.0.0/8,10.1.0.0/16'], env);
+      expect(wide.upstreamAllow).toEqual(['127.0.0.0/8', '10.1.0.0/16']);
+      expect(() => parseConfig(schema, [...argv, '--upstream-allow', '10.0.0.0/40'], env)).toThrow(
+        /upstream-allow.*prefix must be 0..32/s,
+      );
+    },
+  );
 });

@@ -4,6 +4,7 @@
  * cluster (`server/dev.ts`) passes shorter ones and prints them.
  */
 import { z } from 'zod';
+import { cidrProblem, DEFAULT_UPSTREAM_ALLOW } from '../shared/upstream-allow.ts';
 import { boolish, csv, ms, port } from './parse.ts';
 
 const common = {
@@ -31,6 +32,20 @@ const clientBodies = {
   /** A request body silent this long gets 408 and a close, ms (nginx's client_body_timeout: 60 s). */
   clientBodyTimeoutMs: ms().default(60_000),
 };
+
+/**
+ * `--upstream-allow 127.0.0.0/8,10.1.0.0/16`: the networks (CIDRs) upstream URLs of control-plane
+ * calls may name; others are refused with 400 (`shared/upstream-allow.ts`). Default: the addresses
+ * the process and docker runtimes hand out (127.0.0.0/8).
+ */
+const upstreamAllow = csv()
+  .default([...DEFAULT_UPSTREAM_ALLOW])
+  .superRefine((list, ctx) => {
+    for (const c of list) {
+      const problem = cidrProblem(c);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
 
 /** `bun server/main.ts balancer` */
 export const BalancerConfig = z.object({
@@ -79,6 +94,7 @@ export const BalancerConfig = z.object({
   drainTimeoutMs: ms().default(10_000),
   /** One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client). */
   accessLog: boolish.default(false),
+  upstreamAllow,
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
 
@@ -189,6 +205,7 @@ export const MonitorConfig = z.object({
   gateway: z.string().default(''),
   /** Verbose debugging of election messages. */
   debugElection: boolish.default(false),
+  upstreamAllow,
 });
 export type MonitorConfig = z.infer<typeof MonitorConfig>;
 
@@ -227,6 +244,7 @@ export const GatewayConfig = z.object({
   /** Timeout of one proxied try, ms (connect + response headers). */
   tryTimeoutMs: ms().default(10_000),
   ...clientBodies,
+  upstreamAllow,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 

@@ -38,6 +38,7 @@ export const PORT_WINDOWS = [
   'monitor-test',
   'reaction-bench',
   'chaos-bench',
+  'term-test',
 ] as const;
 
 /**

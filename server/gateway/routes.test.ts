@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { Pools } from '../balancer/pools.ts';
 import { silentLogger } from '../shared/logger.ts';
+import { MAX_TERM } from '../shared/term.ts';
+import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createGatewayApi } from './routes.ts';
 import { EMPTY_TABLE, type ZoneTable } from './zone-table.ts';
@@ -13,6 +15,7 @@ function setup() {
   const pools = new Pools({ checkIntervalMs: 1000, recheckIntervalMs: 1000, deadAfter: 1e9 });
   const app = createGatewayApi({
     token: TOKEN,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
     affinity: 'client address',
     table: { get: () => table, set: (t) => (table = t) },
     pools,
@@ -69,12 +72,28 @@ describe('the gateway control API', () => {
     [{ zones, term: -1 }, 'term'],
     [{ zones }, 'term'],
     [{ zones: [zones[0], zones[0]], term: 1 }, 'twice'],
+    [{ zones, term: MAX_TERM + 1 }, `term: a term is an integer from 0 to ${MAX_TERM} (2^31 - 1)`],
+    [{ zones, term: Number.MAX_SAFE_INTEGER }, `from 0 to ${MAX_TERM}`],
+    [
+      { zones: [{ zone: 'zone1', url: 'http://10.0.0.1:8001' }], term: 1 },
+      'zones: http://10.0.0.1:8001 not in the allowed upstream networks',
+    ],
+    [
+      { zones: [{ zone: 'zone1', url: 'http://example.com:8001' }], term: 1 },
+      'not in the allowed upstream networks (127.0.0.0/8',
+    ],
   ])('a bad push %o gets 400 naming %s and changes nothing', async (body, what) => {
     const s = setup();
     const res = await s.put(body);
     expect(res.status).toBe(400);
     expect((await res.json()).message).toContain(what);
     expect(s.table().zones).toHaveLength(0);
+  });
+
+  test('a push at the bound itself is accepted', async () => {
+    const s = setup();
+    expect((await s.put({ zones, term: MAX_TERM })).status).toBe(200);
+    expect(s.table().term).toBe(MAX_TERM);
   });
 
   test('a push that drops a zone removes its balancer from routing', async () => {

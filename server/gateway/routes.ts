@@ -3,7 +3,9 @@
  * own): `GET /health_check`, `GET /zones`, `PUT /zones` (the leader's push, cluster token, 409 on an
  * older term), `GET /metrics` (Prometheus), `GET /openapi.json`, and 404 for a zone balancer's
  * control paths (`ZONE_CONTROL_PATHS`). Every other path is proxied to a zone (see `start.ts`). A
- * refused call (401, 400, 404, 409) changes nothing.
+ * refused call (401, 400, 404, 409) changes nothing. Terms are bounded (400 beyond 2^31 − 1,
+ * `shared/term.ts`) and every balancer URL must lie in the upstream allow-list (400
+ * `upstream_not_allowed`).
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { BalancerMetrics } from '../balancer/metrics.ts';
@@ -23,6 +25,7 @@ import { requireToken } from '../shared/auth.ts';
 import { ZonescaleError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { Term, UpstreamUrl, ZoneId } from '../shared/types.ts';
+import type { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { applyZones, type ZoneTable } from './zone-table.ts';
 
 /** The gateway's own control API paths. */
@@ -81,6 +84,8 @@ export const GatewayHealth = z
 /** What the routes need; `table` is a mutable holder owned by `start.ts`. */
 export interface GatewayRoutesDeps {
   token: string;
+  /** Networks the pushed balancer URLs may name (config `upstreamAllow`). */
+  upstreamAllow: UpstreamAllowList;
   /** How clients are keyed: `client address` or `header <name>`. */
   affinity: string;
   table: { get(): ZoneTable; set(t: ZoneTable): void };
@@ -166,6 +171,10 @@ export function createGatewayApi(d: GatewayRoutesDeps): OpenAPIHono {
         if (zones.has(z.zone)) throw new ZonescaleError('bad_request', `zone ${z.zone} is listed twice`, 400);
         zones.add(z.zone);
       }
+      d.upstreamAllow.check(
+        'zones',
+        body.zones.map((z) => z.url),
+      );
       const { next, add, remove } = applyZones(d.table.get(), body.zones, body.term);
       d.table.set(next);
       const now = d.now();

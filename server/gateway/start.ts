@@ -24,6 +24,7 @@ import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createGatewayApi, GATEWAY_CONTROL_PATHS } from './routes.ts';
 import { zoneClient, zoneProbe } from './zone-probe.ts';
@@ -70,6 +71,7 @@ export async function startGateway(
 
   const app = createGatewayApi({
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     affinity: header ? `header ${header}` : 'client address',
     table: { get: () => table, set: (t) => (table = t) },
     pools,

@@ -12,6 +12,7 @@ import type { MonitorConfig } from '../config/roles.ts';
 import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
+import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { buildClusterState } from './api/cluster-view.ts';
 import { cpuHistory, StateHub } from './api/events-stream.ts';
 import { LoadController } from './api/load-controller.ts';
@@ -29,6 +30,10 @@ import { LeaderDuties } from './leader/duties.ts';
 import { DutyLoop } from './leader/duty-loop.ts';
 import { pushGatewayZones } from './leader/gateway-push.ts';
 import { balancerPort } from './leader/placement.ts';
+
+/** On stop: the longest wait for the lease release, then for a running leader period, ms. */
+export const STOP_RELEASE_MS = 500;
+export const STOP_IDLE_MS = 2_000;
 
 /** Checks what the schema cannot (cross-field rules). @throws BadConfig */
 function validate(cfg: MonitorConfig): void {
@@ -164,6 +169,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   const app = createMonitorApi({
     id: cfg.id,
     token: cfg.token,
+    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     zones: cfg.zones,
     log,
     election: elector,
@@ -201,12 +207,15 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   return {
     url,
     stop() {
+      // Bounded so SIGTERM ends the process within ~2.5 s whatever is in flight: the lease release
+      // waits at most 500 ms (it lapses on its own) and a running period at most 2 s (the next
+      // leader reconciles whatever it left half done).
       stopped ??= (async () => {
-        await elector?.stop();
+        await Promise.race([elector?.stop(), Bun.sleep(STOP_RELEASE_MS)]);
         loop.stop();
         hub.stop();
         server.stop(true);
-        await Promise.race([duties.idle(), Bun.sleep(5_000)]);
+        await Promise.race([duties.idle(), Bun.sleep(STOP_IDLE_MS)]);
         await Promise.all([registry.close(), metrics.close()]).catch((err) =>
           log.warn({ err }, 'closing the stores failed'),
         );

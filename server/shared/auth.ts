@@ -1,18 +1,26 @@
 /**
  * Cluster-token authentication for mutating control-plane calls. Every role gets the same token
- * (`ZONESCALE_TOKEN`); callers send `Authorization: Bearer <token>`. The comparison is constant-time
- * so the token cannot be guessed byte by byte from response timings.
+ * (`ZONESCALE_TOKEN`); callers send `Authorization: Bearer <token>`, the scheme matched without
+ * regard to case (RFC 9110 §11.1: "auth-scheme is case-insensitive"), one or more spaces before the
+ * token (`1*SP`, §11.3). The comparison is over SHA-256 digests of the offered and the expected
+ * token with `crypto.timingSafeEqual`, so its time depends on neither the token's bytes nor its
+ * length (a plain length check first would tell an attacker the token's length).
  */
-import { timingSafeEqual } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { Unauthorized } from './errors.ts';
 
-/** True when `header` is `Bearer <token>` with exactly the cluster token. */
+const sha256 = (s: string): Buffer => crypto.createHash('sha256').update(s, 'utf8').digest();
+
+/** `Bearer` (any case), spaces, then the credential; trailing spaces are ignored. */
+const BEARER = /^bearer +(\S+) *$/i;
+
+/** True when `header` is `Bearer <token>` (scheme in any case) with exactly the cluster token. */
 export function bearerMatches(header: string | undefined | null, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const offered = Buffer.from(header.slice(7).trim());
-  const expected = Buffer.from(token);
-  return offered.length === expected.length && timingSafeEqual(offered, expected);
+  const m = BEARER.exec(header ?? '');
+  // Digests are always 32 bytes, so the comparison takes the same time whatever is offered.
+  const same = crypto.timingSafeEqual(sha256(m?.[1] ?? ''), sha256(token));
+  return m !== null && same;
 }
 
 /**

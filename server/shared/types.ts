@@ -5,6 +5,7 @@
  * in requests per second.
  */
 import { z } from '@hono/zod-openapi';
+import { MAX_TERM, TERM_BOUND_MESSAGE } from './term.ts';
 
 /** The zones of the source design. A server belongs to exactly one zone. */
 export const ZONES = ['zone1', 'zone2', 'zone3'] as const;
@@ -35,8 +36,16 @@ export const UpstreamUrl = z
   .transform((u) => new URL(u).origin)
   .openapi({ example: 'http://127.0.0.1:9101', type: 'string', format: 'uri' });
 
-/** A leader term: the fencing token, a positive integer that grows with every election. */
-export const Term = z.number().int().nonnegative().openapi({ example: 3 });
+/**
+ * A leader term: the fencing token, an integer that grows with every election, bounded by
+ * `MAX_TERM` (2^31 − 1; see `term.ts`): a larger one is refused with 400 naming the bound.
+ */
+export const Term = z
+  .number()
+  .int(TERM_BOUND_MESSAGE)
+  .min(0, TERM_BOUND_MESSAGE)
+  .max(MAX_TERM, TERM_BOUND_MESSAGE)
+  .openapi({ example: 3 });
 
 /** Scenario modes of an app server (source design: High CPU / Low CPU buttons; `off` = real load only). */
 export const ScenarioMode = z.enum(['high', 'low', 'off']);

@@ -11,6 +11,7 @@
  */
 import Redis from 'ioredis';
 import { StaleTerm } from '../../shared/errors.ts';
+import { assertTerm } from '../../shared/term.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../../shared/types.ts';
 import type { Registry } from '../registry.ts';
 
@@ -143,6 +144,8 @@ export class RedisRegistry implements Registry {
   }
 
   async claimLeadership(expectedTerm: number, next: LeaderInfo, now?: number): Promise<boolean> {
+    assertTerm(expectedTerm);
+    assertTerm(next.term);
     const won = await this.redis.eval(
       CLAIM,
       2,
@@ -158,6 +161,7 @@ export class RedisRegistry implements Registry {
   }
 
   async renewLease(term: number, until: number): Promise<boolean> {
+    assertTerm(term);
     return (await this.redis.eval(RENEW, 2, this.k.term, this.k.leader, term, until)) === 1;
   }
 
@@ -216,13 +220,14 @@ export class RedisRegistry implements Registry {
     }
   }
 
-  /** Runs a fenced write script; returns its result number. @throws StaleTerm */
+  /** Runs a fenced write script; returns its result number. @throws TermOutOfRange; StaleTerm */
   private async fenced(
     term: number,
     script: string,
     keys: string[],
     args: (string | number)[],
   ): Promise<number> {
+    assertTerm(term);
     const [status, n] = (await this.redis.eval(script, keys.length, ...keys, term, ...args)) as ScriptReply;
     if (status === 'stale') throw new StaleTerm(term, n);
     return n;

@@ -10,6 +10,7 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StaleTerm } from '../../shared/errors.ts';
+import { assertTerm } from '../../shared/term.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../../shared/types.ts';
 import { leaseHeld, type Registry } from '../registry.ts';
 
@@ -94,6 +95,8 @@ export class SqliteRegistry implements Registry {
   }
 
   async claimLeadership(expectedTerm: number, next: LeaderInfo, now?: number): Promise<boolean> {
+    assertTerm(expectedTerm);
+    assertTerm(next.term);
     return this.db
       .transaction(() => {
         if (this.storedTerm() !== expectedTerm || next.term <= expectedTerm) return false;
@@ -116,6 +119,7 @@ export class SqliteRegistry implements Registry {
   }
 
   async renewLease(term: number, until: number): Promise<boolean> {
+    assertTerm(term);
     return this.db
       .transaction(
         () =>
@@ -196,8 +200,9 @@ export class SqliteRegistry implements Registry {
     return this.db.query<{ term: number }, []>('SELECT term FROM leader WHERE one = 1').get()?.term ?? 0;
   }
 
-  /** Runs `write` in one IMMEDIATE transaction after the term check. @throws StaleTerm (rolled back). */
+  /** Runs `write` in one IMMEDIATE transaction after the term check. @throws TermOutOfRange; StaleTerm (rolled back). */
   private fenced<T>(term: number, write: () => T): T {
+    assertTerm(term);
     return this.db
       .transaction(() => {
         const stored = this.storedTerm();

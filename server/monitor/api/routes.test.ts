@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryRegistry } from '../../adapters/registry-memory.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { MAX_TERM } from '../../shared/term.ts';
 import type { ClusterState } from '../../shared/types.ts';
+import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../shared/upstream-allow.ts';
 import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
 import type { ElectionStatus } from '../election/elector.ts';
 import type { KnownLeader } from '../election/state-machine.ts';
@@ -43,6 +45,7 @@ function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | nu
   const app = createMonitorApi({
     id: 2,
     token: TOKEN,
+    upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
     zones: ['zone1', 'zone2', 'zone3'],
     log: silentLogger,
     election: {
@@ -148,6 +151,52 @@ describe('monitor routes', () => {
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as { error: string }).error).toBe('stale_term');
     expect(calls.coordinators.length).toBe(1);
+  });
+
+  test.each([
+    [
+      'an election message with a term beyond the bound',
+      '/election',
+      { from: 1, term: MAX_TERM + 1 },
+      'from 0 to 2147483647',
+    ],
+    [
+      'an election message with a term of 2^53 - 1',
+      '/election',
+      { from: 1, term: Number.MAX_SAFE_INTEGER },
+      'from 0 to 2147483647',
+    ],
+    [
+      'a coordinator with a term beyond the bound',
+      '/coordinator',
+      { leader: 3, url: 'http://127.0.0.1:17003', term: MAX_TERM + 1 },
+      'from 0 to 2147483647',
+    ],
+    [
+      'a coordinator naming a host outside the allowed upstream networks',
+      '/coordinator',
+      { leader: 3, url: 'http://10.0.0.3:17003', term: 5 },
+      'url: http://10.0.0.3:17003 not in the allowed upstream networks',
+    ],
+  ])('%s is 400 naming why, and nothing reaches the election', async (_c, path, body, why) => {
+    const { app, calls } = setup();
+    const res = await app.request(url(path), { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain(why);
+    expect(calls.elections).toEqual([]);
+    expect(calls.coordinators).toEqual([]);
+  });
+
+  test('a report naming a server outside the allowed upstream networks is 400 and nothing is removed', async () => {
+    const { app, calls } = setup();
+    const res = await app.request(url('/report'), {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ zone: 'zone1', servers: ['http://127.0.0.1:9101', 'http://192.168.1.9:9101'] }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('upstream_not_allowed');
+    expect(calls.reports).toEqual([]);
   });
 
   test('the leader acts on a report with its term', async () => {

@@ -3,7 +3,9 @@
  * own): `GET /health_check`, the bully messages `POST /election` and `POST /coordinator`, the
  * balancers' `PUT /report` (leader only; a follower answers 421 naming the leader), `GET /containers`,
  * `GET /state`, `GET /events` (SSE), `GET /openapi.json` and the dashboard at `/`. Mutating calls
- * need the cluster token (401 otherwise) and are validated first, so a refused call changes nothing.
+ * need the cluster token (401 otherwise) and are validated first, so a refused call changes nothing:
+ * terms are bounded (400 beyond 2^31 − 1) and the coordinator's URL and the reported servers must
+ * lie in the upstream allow-list (400 `upstream_not_allowed`), so no follower probes a foreign host.
  * GETs allow CORS because the dashboard reconnects to another monitor when one goes away.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
@@ -29,6 +31,7 @@ import {
   UpstreamUrl,
   ZoneId,
 } from '../../shared/types.ts';
+import type { UpstreamAllowList } from '../../shared/upstream-allow.ts';
 import type { ElectionStatus } from '../election/elector.ts';
 import type { KnownLeader } from '../election/state-machine.ts';
 import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
@@ -67,6 +70,8 @@ export const ReportBody = z
 export interface MonitorRoutesDeps {
   id: number;
   token: string;
+  /** Networks the coordinator URL and reported server URLs may name (config `upstreamAllow`). */
+  upstreamAllow: UpstreamAllowList;
   zones: string[];
   log: Logger;
   election: {
@@ -151,6 +156,7 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
     }),
     (c) => {
       const b = c.req.valid('json');
+      d.upstreamAllow.check('url', [b.url]);
       const r = d.election.receiveCoordinator({ id: b.leader, url: b.url, term: b.term });
       if (!r.accepted) throw new StaleTerm(b.term, r.current);
       return c.json({ accepted: true as const, leader: b.leader, term: b.term }, 200);
@@ -178,6 +184,7 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
     }),
     async (c) => {
       const b = c.req.valid('json');
+      d.upstreamAllow.check('servers', b.servers);
       if (!d.zones.includes(b.zone))
         throw new ZonescaleError(
           'unknown_zone',

@@ -8,9 +8,25 @@ import type { Peer } from './state-machine.ts';
 const timings = { probeIntervalMs: 60, electionTimeoutMs: 40, periodMs: 100 };
 const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `mem://${id}` }));
 
+/**
+ * A registry that counts claims; `loseClaims` makes every claim lose. After 200 claims it throws, so
+ * a claim loop that never yields to the event loop (the defect) ends and the test fails on the count
+ * instead of hanging the test runner.
+ */
+class CountingRegistry extends MemoryRegistry {
+  claims = 0;
+  loseClaims = false;
+  failClaims = false;
+  override async claimLeadership(...args: Parameters<MemoryRegistry['claimLeadership']>): Promise<boolean> {
+    if (++this.claims > 200) throw new Error('claim loop: over 200 claims');
+    if (this.failClaims) throw new Error('registry down');
+    return this.loseClaims ? false : super.claimLeadership(...args);
+  }
+}
+
 /** Three electors sharing one registry, talking through an in-memory network where `down` ids do not answer. */
 function network() {
-  const registry = new MemoryRegistry();
+  const registry = new CountingRegistry();
   const nodes = new Map<number, Elector>();
   const down = new Set<number>();
   const led: { id: number; term: number }[] = [];
@@ -114,4 +130,49 @@ describe('elector (election driver over an in-memory network)', () => {
     expect(c.status().role).toBe('follower');
     await until('3 learns the new leader', () => c.status().leader?.id === 2);
   });
+
+  test.each([
+    ['one above the stored term (a balancer)', 1],
+    ['far above it (the gateway)', 1_000],
+  ])(
+    'a leader fenced with a term %s that the registry never stored is re-elected above it, without spinning',
+    async (_c, jump) => {
+      net = network();
+      const [a, b, c] = [net.add(1), net.add(2), net.add(3)];
+      await Promise.all([a.start(), b.start(), c.start()]);
+      await until('3 leads', () => c.status().role === 'leader' && a.status().leader?.id === 3);
+      const stored = (await net.registry.leader())!.term;
+      net.registry.claims = 0;
+      c.fenced(stored + jump);
+      const above = stored + jump;
+      await until(
+        'a leader above the bogus term that everyone follows',
+        async () =>
+          (await net!.registry.leader())!.term > above &&
+          [a, b, c].every((e) => e.status().leader?.id === 3 && e.status().term === c.status().term),
+      );
+      expect(c.status()).toMatchObject({ role: 'leader', term: above + 1 });
+      expect((await net.registry.leader())?.term).toBe(above + 1);
+      // One more election: one claim (a lower replica may race one in).
+      expect(net.registry.claims).toBeLessThanOrEqual(3);
+    },
+  );
+
+  test.each([
+    ['keep losing', 'loseClaims'],
+    ['keep failing (registry down)', 'failClaims'],
+  ] as const)(
+    'claims that %s back off instead of spinning, and the replica keeps serving its status',
+    async (_c, mode) => {
+      net = network();
+      net.registry[mode] = true;
+      const c = net.add(3);
+      await c.start();
+      await Bun.sleep(500);
+      // Election timeout 40 ms: claims at 0, 40, 120, 280 ms (back-off doubling), then 600 ms.
+      expect(net.registry.claims).toBeGreaterThanOrEqual(2);
+      expect(net.registry.claims).toBeLessThanOrEqual(6);
+      expect(c.status().role).toBe('candidate');
+    },
+  );
 });

@@ -8,6 +8,8 @@
  */
 import type { Registry } from '../../adapters/registry.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { MAX_TERM } from '../../shared/term.ts';
+import type { LeaderInfo } from '../../shared/types.ts';
 import type { MonitorHealth, PeerClient } from './peers.ts';
 import {
   type ElectionEffect,
@@ -20,6 +22,7 @@ import {
   type Peer,
   step,
 } from './state-machine.ts';
+import { nextClaim } from './term-claim.ts';
 
 /** I/O and callbacks. `now` defaults to `Date.now`; `tickMs` to a quarter of the election timeout (≤ 250 ms). */
 export interface ElectorDeps {
@@ -151,6 +154,68 @@ export class Elector {
     return r.effects;
   }
 
+  /**
+   * Carries out a `claim-term` effect (the rule of `term-claim.ts`): waits out a higher live
+   * leader's lease when leases are on, reads the term the registry stores, and compare-and-sets it
+   * to `nextClaim(stored, seen)`, so the claim never expects a term the registry never stored.
+   * Every outcome, an error included, comes back as a `claim-result`; a failed one backs off.
+   */
+  private async claim(x: Extract<ElectionEffect, { kind: 'claim-term' }>): Promise<void> {
+    const { registry, log } = this.deps;
+    const known = (l: LeaderInfo | null): KnownLeader | null => l && { id: l.id, url: l.url, term: l.term };
+    const result = (ok: boolean, claimedTerm: number, stored: KnownLeader | null, leaseUntil?: number) =>
+      this.dispatch({
+        type: 'claim-result',
+        round: x.round,
+        ok,
+        claimedTerm,
+        stored,
+        ...(leaseUntil === undefined ? {} : { leaseUntil }),
+      });
+    try {
+      let held = await registry.leader();
+      // Lease-based: a lower id waits (at most one lease) for a higher live leader's lease to
+      // lapse, and its claim fails while that lease runs. A higher id preempts at once, as the
+      // bully algorithm wants the highest live id to lead; the lower leader is fenced by the
+      // newer term and steps down at its next renewal.
+      const respectLease = x.leaseMs !== null && held !== null && held.id > this.self.id;
+      const wait = Math.min(x.leaseMs ?? 0, (held?.leaseUntil ?? 0) - this.now());
+      if (respectLease && held && wait > 0) {
+        log.info({ leader: held.id, term: held.term, waitMs: wait }, 'waiting for the leader lease to lapse');
+        await Bun.sleep(wait + 1);
+        if (this.stopped || this.s.phase !== 'claiming' || this.s.round !== x.round) return;
+        held = await registry.leader();
+      }
+      const terms = nextClaim(held?.term ?? 0, x.seenTerm);
+      if (!terms) {
+        log.error(
+          { stored: held?.term, max: MAX_TERM },
+          'cannot claim: no term is left above the stored one',
+        );
+        result(false, 0, known(held));
+        return;
+      }
+      const now = this.now();
+      const leaseUntil = x.leaseMs === null ? undefined : now + x.leaseMs;
+      const ok = await registry.claimLeadership(
+        terms.expectedTerm,
+        {
+          id: this.self.id,
+          url: this.self.url,
+          term: terms.nextTerm,
+          since: now,
+          ...(leaseUntil === undefined ? {} : { leaseUntil }),
+        },
+        respectLease ? now : undefined,
+      );
+      if (!ok) log.info({ expected: terms.expectedTerm, next: terms.nextTerm }, 'leader claim lost');
+      result(ok, terms.nextTerm, known(await registry.leader()), leaseUntil);
+    } catch (err) {
+      log.error({ err }, 'claiming the leader term failed');
+      result(false, 0, null);
+    }
+  }
+
   private run(x: ElectionEffect): void {
     const { registry, peers, log } = this.deps;
     switch (x.kind) {
@@ -169,50 +234,7 @@ export class Elector {
         return;
       }
       case 'claim-term': {
-        void (async () => {
-          try {
-            // Lease-based: a lower id waits (at most one lease) for a higher live leader's lease to
-            // lapse, and its claim fails while that lease runs. A higher id preempts at once, as the
-            // bully algorithm wants the highest live id to lead; the lower leader is fenced by the
-            // newer term and steps down at its next renewal.
-            const held = x.leaseMs === null ? null : await registry.leader();
-            const respectLease = held !== null && held.id > this.self.id;
-            const wait = Math.min(x.leaseMs ?? 0, (held?.leaseUntil ?? 0) - this.now());
-            if (respectLease && wait > 0) {
-              log.info(
-                { leader: held.id, term: held.term, waitMs: wait },
-                'waiting for the leader lease to lapse',
-              );
-              await Bun.sleep(wait + 1);
-              if (this.stopped || this.s.phase !== 'claiming' || this.s.round !== x.round) return;
-            }
-            const now = this.now();
-            const leaseUntil = x.leaseMs === null ? undefined : now + x.leaseMs;
-            const ok = await registry.claimLeadership(
-              x.expectedTerm,
-              {
-                id: this.self.id,
-                url: this.self.url,
-                term: x.nextTerm,
-                since: now,
-                ...(leaseUntil === undefined ? {} : { leaseUntil }),
-              },
-              respectLease ? now : undefined,
-            );
-            const l = await registry.leader();
-            this.dispatch({
-              type: 'claim-result',
-              round: x.round,
-              ok,
-              claimedTerm: x.nextTerm,
-              stored: l && { id: l.id, url: l.url, term: l.term },
-              ...(leaseUntil === undefined ? {} : { leaseUntil }),
-            });
-          } catch (err) {
-            // No result: the round's deadline restarts the election (no tight loop on a broken registry).
-            log.error({ err }, 'claiming the leader term failed');
-          }
-        })();
+        void this.claim(x);
         return;
       }
       case 'announce-coordinator': {

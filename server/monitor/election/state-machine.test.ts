@@ -45,7 +45,7 @@ describe('election state machine', () => {
   test('a monitor booting with a higher id than the confirmed leader takes over with the next term', () => {
     const { s, effects } = run(me(3), [{ type: 'boot', stored: leader(1, 4), confirmed: true }]);
     expect(s.role).toBe('candidate');
-    expect(effects).toEqual([{ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5, leaseMs: null }]);
+    expect(effects).toEqual([{ kind: 'claim-term', round: 1, seenTerm: 4, leaseMs: null }]);
   });
 
   test('a monitor booting with an unconfirmed stored leader starts an election to higher ids', () => {
@@ -73,7 +73,7 @@ describe('election state machine', () => {
       'became-leader',
       'announce-coordinator',
     ]);
-    expect(effects[2]).toEqual({ kind: 'claim-term', round: 1, expectedTerm: 4, nextTerm: 5, leaseMs: null });
+    expect(effects[2]).toEqual({ kind: 'claim-term', round: 1, seenTerm: 4, leaseMs: null });
     expect(effects[4]).toEqual({ kind: 'announce-coordinator', to: [peers[0]!, peers[2]!], term: 5 });
     expect(s.role).toBe('leader');
     expect(s.term).toBe(5);
@@ -96,18 +96,86 @@ describe('election state machine', () => {
   test('the highest id claims at once, since nobody is higher', () => {
     const { kinds, effects } = run(me(3), [{ type: 'boot', stored: leader(2, 7), confirmed: false }]);
     expect(kinds).toEqual(['claim-term']);
-    expect(effects[0]).toMatchObject({ expectedTerm: 7, nextTerm: 8 });
+    expect(effects[0]).toMatchObject({ seenTerm: 7 });
   });
 
-  test('a lost compare-and-set learns the stored term and runs the election again', () => {
-    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }]).s;
-    const { s, effects } = run(c, [
-      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(2, 3) },
+  test('a lost compare-and-set learns the stored term, waits a back-off for a coordinator, then runs the election again', () => {
+    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }], 0).s;
+    const lost = run(c, [
+      [{ type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(2, 3) }, 10],
     ]);
-    expect(s.role).toBe('candidate');
-    expect(s.term).toBe(3);
-    expect(effects).toEqual([{ kind: 'claim-term', round: 2, expectedTerm: 3, nextTerm: 4, leaseMs: null }]);
+    expect(lost.s).toMatchObject({ role: 'candidate', phase: 'coordinator', term: 3, claimFailures: 1 });
+    expect(lost.effects).toEqual([]);
+    expect(run(lost.s, [[{ type: 'tick' }, 1_009]]).effects).toEqual([]);
+    const again = run(lost.s, [[{ type: 'tick' }, 1_010]]);
+    expect(again.effects).toEqual([{ kind: 'claim-term', round: 2, seenTerm: 3, leaseMs: null }]);
   });
+
+  test.each([
+    // failures in a row -> wait before the next round (election timeout 1 s, capped at 16 timeouts)
+    [1, 1_000],
+    [2, 2_000],
+    [3, 4_000],
+    [5, 16_000],
+    [9, 16_000],
+  ])(
+    'after %i failed claims in a row the next round waits %i ms, so a failing claim never spins',
+    (n, wait) => {
+      let s = run(me(3), [{ type: 'boot', stored: null, confirmed: false }], 0).s;
+      let now = 0;
+      for (let i = 1; i <= n; i++) {
+        const lost = step(
+          s,
+          { type: 'claim-result', round: s.round, ok: false, claimedTerm: 0, stored: null },
+          now,
+        );
+        expect(lost.effects).toEqual([]);
+        s = lost.state;
+        if (i < n) {
+          now = s.deadline!;
+          const r = step(s, { type: 'tick' }, now);
+          expect(r.effects.map((e) => e.kind)).toEqual(['claim-term']);
+          s = r.state;
+        }
+      }
+      expect(s.claimFailures).toBe(n);
+      expect(s.deadline! - now).toBe(wait);
+    },
+  );
+
+  test('winning resets the back-off', () => {
+    const c = run(me(3), [{ type: 'boot', stored: null, confirmed: false }], 0).s;
+    const r = run(c, [
+      [{ type: 'claim-result', round: 1, ok: false, claimedTerm: 0, stored: null }, 1],
+      [{ type: 'tick' }, 1_001],
+      [{ type: 'claim-result', round: 2, ok: true, claimedTerm: 1, stored: leader(3, 1) }, 1_002],
+    ]);
+    expect(r.s).toMatchObject({ role: 'leader', term: 1, claimFailures: 0 });
+  });
+
+  test.each([
+    // [what the 409 reported, stored leader term, term the state then holds as seen]
+    ['a balancer one above the stored term', 6, 5, 6],
+    ['the gateway far above the stored term', 1_005, 5, 1_005],
+    ['a term beyond the bound (clamped)', 2 ** 53 - 1, 5, 2 ** 31 - 1],
+    ['an older term (kept)', 3, 5, 5],
+    ['a term that is not a number (ignored)', Number.NaN, 5, 5],
+  ])(
+    'a leader fenced by %s steps down and its next claim is over every term seen',
+    (_c, reported, stored, seen) => {
+      const l = run(me(3), [
+        { type: 'boot', stored: null, confirmed: false },
+        { type: 'claim-result', round: 1, ok: true, claimedTerm: stored, stored: leader(3, stored) },
+      ]).s;
+      const f = run(l, [{ type: 'fenced', current: reported }]);
+      expect(f.kinds).toEqual(['stepped-down', 'read-term']);
+      expect(f.s).toMatchObject({ role: 'follower', leader: null, term: seen });
+      // The stored leader is itself, so nobody to follow: the next check elects; the claim carries `seen`.
+      const o = run(f.s, [{ type: 'term-observed', stored: leader(3, stored) }]);
+      const e = run(o.s, [[{ type: 'tick' }, o.s.nextCheckAt]]);
+      expect(e.effects).toEqual([{ kind: 'claim-term', round: 2, seenTerm: seen, leaseMs: null }]);
+    },
+  );
 
   test.each([
     { name: 'a follower', s: () => follower(2, leader(3, 5)), offered: 4 },
@@ -143,14 +211,13 @@ describe('election state machine', () => {
     expect(kept.s.role).toBe('candidate');
     expect(kept.s.term).toBe(1);
     expect(kept.effects).toEqual([]);
-    // Its claim (term 0 -> 1) loses the compare-and-set to 1's, so it claims the next term.
+    // Its claim (term 0 -> 1) loses the compare-and-set to 1's; after the back-off it claims above it.
     const next = run(kept.s, [
-      { type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(1, 1) },
+      [{ type: 'claim-result', round: 1, ok: false, claimedTerm: 1, stored: leader(1, 1) }, 2_000],
+      [{ type: 'tick' }, 3_000],
     ]);
     expect(next.s.role).toBe('candidate');
-    expect(next.effects).toEqual([
-      { kind: 'claim-term', round: 2, expectedTerm: 1, nextTerm: 2, leaseMs: null },
-    ]);
+    expect(next.effects).toEqual([{ kind: 'claim-term', round: 2, seenTerm: 1, leaseMs: null }]);
     // A follower of 2 told that 1 leads (a newer term) runs an election instead of following 1.
     const f = run(follower(3, leader(2, 1)), [{ type: 'coordinator-received', leader: leader(1, 2) }]);
     expect(f.s.role).toBe('candidate');
@@ -266,8 +333,7 @@ describe('election state machine', () => {
       expect(r.effects[0]).toEqual({
         kind: 'claim-term',
         round: 1,
-        expectedTerm: 0,
-        nextTerm: 1,
+        seenTerm: 0,
         leaseMs: 3_000,
       });
       expect(r.s.role).toBe('leader');

@@ -1,22 +1,27 @@
 /**
- * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }`.
- * It never touches the network, the registry or the clock; the driver (`elector.ts`) feeds it
- * events (ticks, probe results, messages, round and claim results) and carries out the effects it
- * returns (send `election` to higher ids, announce `coordinator`, claim the next term in the
- * registry by compare-and-set, probe the leader, re-read the stored term). Rules (source design):
- * followers probe the leader every `probeIntervalMs` and start an election when it is gone; a
- * candidate sends `election` to every higher id; any answer -> it waits up to `electionTimeoutMs`
- * for a coordinator, else restarts; no answer -> it claims term+1 by CAS (a failed CAS re-reads and
- * re-runs the election) and announces itself. A coordinator message older than the known term is
- * refused; a leader re-reads the stored term every `periodMs` and steps down when a newer one is
- * stored (fencing). With a lease (`leaseMs`), a claim carries the lease and waits for a live
- * higher-id leader's lease to lapse (a higher id preempts a lower leader, as the bully wants), the leader renews it every `leaseRenewMs`, and a failed renewal (a newer
- * term is stored) steps it down at once; `leaseValid` tells the driver whether the leader may still
- * write (a paused leader that wakes up past its lease writes nothing). A monitor that (re)starts while a healthy higher-id leader holds the
- * stored term follows it without an election (a lower replica's restart never churns the term); a
- * replica with a higher id than the leader takes over, as the bully algorithm has it, so a cluster
- * whose replicas boot at different speeds still ends up led by the highest live id.
+ * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }`. It
+ * never touches the network, the registry or the clock; the driver (`elector.ts`) feeds it events
+ * (ticks, probe results, messages, round and claim results) and carries out the effects it returns
+ * (send `election` to higher ids, announce `coordinator`, claim the next term in the registry by
+ * compare-and-set, probe the leader, re-read the stored term). Rules (source design): followers
+ * probe the leader every `probeIntervalMs` and start an election when it is gone; a candidate sends
+ * `election` to every higher id; any answer -> it waits up to `electionTimeoutMs` for a
+ * coordinator, else restarts; no answer -> it claims leadership and announces itself. A claim
+ * follows `term-claim.ts`: compare-and-set against the term the registry stores, landing above
+ * every term seen (so a bogus term pushed to a balancer costs one more election, never a hang); a
+ * failed claim waits an exponential back-off (as a candidate awaiting a coordinator) before the
+ * next round. A coordinator message older than the known term is refused; a leader re-reads the
+ * stored term every `periodMs` and steps down when a newer one is stored (fencing). With a lease
+ * (`leaseMs`), a claim carries the lease and waits for a live higher-id leader's lease to lapse (a
+ * higher id preempts a lower leader, as the bully wants), the leader renews it every
+ * `leaseRenewMs`, and a failed renewal (a newer term is stored) steps it down at once; `leaseValid`
+ * tells the driver whether the leader may still write (a paused leader that wakes up past its lease
+ * writes nothing). A monitor that (re)starts while a healthy higher-id leader holds the stored term
+ * follows it without an election (a lower replica's restart never churns the term); a replica with
+ * a higher id than the leader takes over, as the bully algorithm has it, so a cluster whose
+ * replicas boot at different speeds still ends up led by the highest live id.
  */
+import { claimBackoffMs, seenTerm } from './term-claim.ts';
 
 /** A monitor replica: id (higher wins) and base URL. */
 export interface Peer {
@@ -57,7 +62,7 @@ export interface ElectionState {
   peers: Peer[];
   timings: ElectionTimings;
   role: 'booting' | 'follower' | 'candidate' | 'leader';
-  /** Highest term seen (stored, claimed or announced). */
+  /** Highest term seen (stored, claimed, announced or reported by a 409), at most `MAX_TERM`. */
   term: number;
   leader: KnownLeader | null;
   /** Candidate bookkeeping; `round` grows with every round so late results are ignored. */
@@ -74,6 +79,8 @@ export interface ElectionState {
   /** Leader: next lease renewal; a renewal in flight blocks the next one. */
   nextRenewAt: number;
   renewing: boolean;
+  /** Failed claims in a row (sets the back-off before the next round); 0 once a leader is known. */
+  claimFailures: number;
 }
 
 /** Inputs to `step`. */
@@ -87,7 +94,10 @@ export type ElectionEvent =
   | { type: 'election-received'; from: number }
   /** The `election` messages of round `round` were all answered or timed out; `answered` lists ids that answered. */
   | { type: 'election-round-done'; round: number; answered: number[] }
-  /** The CAS of round `round`: `ok` = this replica now holds `claimedTerm`; `stored` = what the registry holds after. */
+  /**
+   * The CAS of round `round`: `ok` = this replica now holds `claimedTerm`; `stored` = what the
+   * registry holds after (null also when the registry could not be read: a failed claim either way).
+   */
   | {
       type: 'claim-result';
       round: number;
@@ -108,8 +118,12 @@ export type ElectionEvent =
 /** Outputs of `step`, carried out by the driver. */
 export type ElectionEffect =
   | { kind: 'send-election'; round: number; to: Peer[] }
-  /** `leaseUntil` (epoch ms) when leases are on: the claim waits for the stored lease to lapse and carries it. */
-  | { kind: 'claim-term'; round: number; expectedTerm: number; nextTerm: number; leaseMs: number | null }
+  /**
+   * Claim leadership: the driver reads the stored term and compare-and-sets it to
+   * `nextClaim(stored, seenTerm)` (`term-claim.ts`). `leaseMs` when leases are on: the claim waits
+   * for the stored lease to lapse and carries a new one.
+   */
+  | { kind: 'claim-term'; round: number; seenTerm: number; leaseMs: number | null }
   | { kind: 'renew-lease'; term: number; until: number }
   | { kind: 'announce-coordinator'; to: Peer[]; term: number }
   | { kind: 'probe-leader'; leader: KnownLeader }
@@ -141,6 +155,7 @@ export function initialState(self: Peer, peers: Peer[], timings: ElectionTimings
     leaseUntil: null,
     nextRenewAt: 0,
     renewing: false,
+    claimFailures: 0,
   };
 }
 
@@ -183,7 +198,7 @@ function claim(s: ElectionState, round: number, now: number): StepResult {
       // A claim may wait out the previous leader's lease.
       deadline: now + 2 * s.timings.electionTimeoutMs + (leaseMs ?? 0),
     },
-    effects: [{ kind: 'claim-term', round, expectedTerm: s.term, nextTerm: s.term + 1, leaseMs }],
+    effects: [{ kind: 'claim-term', round, seenTerm: s.term, leaseMs }],
   };
 }
 
@@ -199,6 +214,7 @@ function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionSta
     probing: false,
     leaseUntil: null,
     renewing: false,
+    claimFailures: 0,
   };
 }
 
@@ -295,6 +311,7 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
             leaseUntil: e.leaseUntil ?? null,
             nextRenewAt: now + renewEvery(s.timings),
             renewing: false,
+            claimFailures: 0,
           },
           effects: [
             { kind: 'became-leader', term: e.claimedTerm },
@@ -302,8 +319,19 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
           ],
         };
       }
-      // CAS lost: someone else moved the term. Learn it and run the election again.
-      return startElection({ ...s, term: Math.max(s.term, e.stored?.term ?? 0) }, now);
+      // CAS lost (someone else moved the term) or the registry failed: learn the stored term and
+      // wait for the winner's coordinator; without one, the next round starts after the back-off.
+      const claimFailures = s.claimFailures + 1;
+      return {
+        state: {
+          ...s,
+          term: Math.max(s.term, seenTerm(e.stored?.term ?? 0)),
+          phase: 'coordinator',
+          deadline: now + claimBackoffMs(claimFailures, s.timings.electionTimeoutMs),
+          claimFailures,
+        },
+        effects: [],
+      };
     }
     case 'coordinator-received': {
       const l = e.leader;
@@ -346,7 +374,8 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
     case 'fenced': {
       if (s.role !== 'leader') return none;
       // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
-      const term = Math.max(s.term, e.current);
+      // The reported term counts as seen (the next claim lands above it) within the bound.
+      const term = Math.max(s.term, seenTerm(e.current));
       return {
         state: {
           ...s,
