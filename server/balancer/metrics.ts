@@ -23,6 +23,8 @@ export interface BalancerMetrics {
   latency: LatencyHistogram;
   /** Retries the retry budget refused (a sick zone is not hit by a retry storm). */
   retriesRefused: Counter;
+  /** Upstream connections the upstream client opened, by upstream (`onConnectionOpened`). */
+  upstreamConnectionsOpened: Counter<'upstream'>;
   /** Counts one answered client request: HTTP `status`, `upstream` URL (or `none`), `ms` to response headers. */
   observe(status: number, upstream: string, ms: number): void;
 }
@@ -83,13 +85,29 @@ export function createBalancerMetrics(pools: Pools, zone: string): BalancerMetri
     help: 'Retries not made because the retry budget was spent',
     registers: [registry],
   });
+  const upstreamConnectionsOpened = new Counter({
+    name: 'zonescale_upstream_connections_opened_total',
+    help: 'Connections opened to upstream servers (keep-alive reuse keeps this low)',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+  });
   const observe = (status: number, upstream: string, ms: number) => {
     let byUpstream = pending.get(status);
     if (!byUpstream) pending.set(status, (byUpstream = new Map()));
     byUpstream.set(upstream, (byUpstream.get(upstream) ?? 0) + 1);
     latency.observe(status, ms / 1000);
   };
-  return { registry, requests, retries, ejections, transitions, latency, retriesRefused, observe };
+  return {
+    registry,
+    requests,
+    retries,
+    ejections,
+    transitions,
+    latency,
+    retriesRefused,
+    upstreamConnectionsOpened,
+    observe,
+  };
 }
 
 /** Upper bounds of the latency histogram, seconds. */

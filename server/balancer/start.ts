@@ -111,7 +111,9 @@ export async function startBalancer(
     log,
     now,
     rand,
-    client: createUpstreamClient(),
+    client: createUpstreamClient({
+      onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+    }),
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   let served: ProxyServer;

@@ -89,7 +89,11 @@ export async function startGateway(
     log,
     now,
     rand: hooks.rand ?? Math.random,
-    client: zoneClient(createUpstreamClient()),
+    client: zoneClient(
+      createUpstreamClient({
+        onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+      }),
+    ),
     retryBudget: processRetryBudget(),
     maxRetryBodyBytes: cfg.maxRetryBodyBytes,
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },

@@ -82,6 +82,12 @@ export interface ForwardRequest {
   clientFault?(): ClientFault | null;
   /** True while the client is still sending the request body (a try timing out then is its slowness). */
   bodyPending?(): boolean;
+  /** Length of a stream `body` when the client declared it (sent with `content-length`), bytes. */
+  contentLength?: number;
+  /** Receives each interim 1xx head from the upstream (raw, validated; see `UpstreamRequest`). */
+  onInformational?(head: Uint8Array): void;
+  /** The client speaks HTTP/1.1: a streamed chunked answer may come framed (`UpstreamRequest`). */
+  relayChunked?: boolean;
 }
 
 /**

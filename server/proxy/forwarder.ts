@@ -132,6 +132,8 @@ class Forwarding implements UpstreamRequest, Recyclable {
   rawHead: Uint8Array | undefined = undefined;
   body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
   timeoutMs = 0;
+  contentLength: number | undefined = undefined;
+  relayChunked = false;
   /** The server of the current try. */
   private url = '';
   private attempt = 0;
@@ -155,6 +157,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.done = null;
     this.rawHead = undefined;
     this.body = undefined;
+    this.contentLength = undefined;
     this.head = '';
     this.url = '';
     this.attempt = 0;
@@ -176,6 +179,8 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.hasHost = r.hasHost;
     this.rawHead = r.rawHead;
     this.body = r.body;
+    this.contentLength = r.contentLength;
+    this.relayChunked = r.relayChunked === true;
     this.started = performance.now();
     this.now0 = this.x.d.now();
     this.tries = r.body instanceof ReadableStream ? 1 : this.x.d.tries;
@@ -229,6 +234,10 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.x.d.pools.acquire(url);
     this.inFlight = true;
     this.x.client.send(url, this);
+  }
+
+  onInformational(head: Uint8Array): void {
+    if (!this.answered && !this.released) this.r?.onInformational?.(head);
   }
 
   onDone(): void {

@@ -10,6 +10,8 @@ export type TryOutcome =
   | { kind: 'response'; status: number }
   | { kind: 'connect-failure' }
   | { kind: 'timeout' }
+  /** A malformed or ambiguous answer: 502, not retried, not a connection failure (as HAProxy's defaults). */
+  | { kind: 'bad-response' }
   | { kind: 'client-aborted' };
 
 /** True when `outcome` counts as a failure of the server (source design: connection failures and timeouts only). */

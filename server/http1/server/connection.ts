@@ -82,7 +82,12 @@ export class Connection implements TunnelClient, AnswerSink {
     private readonly sh: Shared,
   ) {
     this.ip = socket.remoteAddress ?? '';
-    this.ex = new Exchange(this.ip, forwardedPrefix(this.ip, 'http'), () => this.closed);
+    this.ex = new Exchange(
+      this.ip,
+      forwardedPrefix(this.ip, 'http'),
+      () => this.closed,
+      (head) => this.send(head, true),
+    );
   }
 
   onData(data: Uint8Array): void {
@@ -243,6 +248,7 @@ export class Connection implements TunnelClient, AnswerSink {
     watchBody(this.sh, this);
     if (body.stream) {
       ex.body = body.stream;
+      if (!h.transferEncoding) ex.contentLength = h.contentLength; // sent as it comes
       this.dispatch();
     }
     this.feedBody();

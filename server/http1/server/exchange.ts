@@ -18,6 +18,9 @@ export class Exchange implements ForwardRequest {
   hasHost = false;
   rawHead: Uint8Array | undefined = undefined;
   body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
+  contentLength: number | undefined = undefined;
+  /** An HTTP/1.1 client takes a chunked answer as the upstream framed it. */
+  relayChunked = false;
   /** The parsed head of the request being answered; null between requests. */
   h: RequestHead | null = null;
   /** The connection stays open after this answer (as far as the request goes). */
@@ -36,7 +39,14 @@ export class Exchange implements ForwardRequest {
     /** X-Forwarded-* prefix of the connection (`forwardedPrefix`). */
     private readonly prefix: Uint8Array,
     private readonly closed: () => boolean,
+    /** Writes an interim 1xx head to the client. */
+    private readonly interim: (head: Uint8Array) => void,
   ) {}
+
+  /** Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one. */
+  readonly onInformational = (head: Uint8Array): void => {
+    if (this.h?.http11) this.interim(head);
+  };
 
   /** Starts request `h` (parsed from `buf`); `keepAlive` unless the front end is stopping. */
   start(h: RequestHead, stopping: boolean): void {
@@ -45,6 +55,8 @@ export class Exchange implements ForwardRequest {
     this.method = h.method;
     this.target = h.target;
     this.hasHost = h.host >= 0 || h.authority !== '';
+    this.relayChunked = h.http11;
+    this.contentLength = undefined;
   }
 
   /** Upstream head of a bodiless request: the client's bytes spliced, else header lines. */
@@ -70,6 +82,7 @@ export class Exchange implements ForwardRequest {
     this.headBytes = null;
     this.rawHead = undefined;
     this.body = undefined;
+    this.contentLength = undefined;
   }
 
   /** A request header by lower-case name (an arrow: the forwarder passes it on unbound). */

@@ -66,10 +66,15 @@ export function replyBytes(
   return body ? [h, body] : [h];
 }
 
-/** The head of a streamed answer: chunked to an HTTP/1.1 client, close-delimited to HTTP/1.0. */
+/**
+ * The head of a streamed answer: with its `content-length` when the upstream framed it so, else
+ * chunked to an HTTP/1.1 client (re-framed, or as the upstream framed it: `framed`) and
+ * close-delimited to HTTP/1.0.
+ */
 export function streamHead(a: ForwardAnswer, http11: boolean, keepAlive: boolean): Uint8Array {
   let head = statusLine(a) + headerLines(a.headers);
-  if (http11) head += 'transfer-encoding: chunked\r\n';
+  if (a.contentLength !== undefined && a.contentLength >= 0) head += `content-length: ${a.contentLength}\r\n`;
+  else if (http11) head += 'transfer-encoding: chunked\r\n';
   return Buffer.from(head + connectionLine(http11, keepAlive), 'latin1');
 }
 
@@ -145,6 +150,8 @@ export function writeAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, kee
 async function streamAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): Promise<void> {
   const keepAlive = keep && h.http11;
   const sse = isEventStream(a.headers);
+  // A body of known length goes on as its bytes; a chunked one framed as received (`framed`).
+  const asIs = a.framed === true || (a.contentLength !== undefined && a.contentLength >= 0);
   sink.send(streamHead(a, h.http11, keepAlive), false);
   const reader = (a.body as ReadableStream<Uint8Array>).getReader();
   sink.reader = reader;
@@ -156,12 +163,12 @@ async function streamAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, kee
       if (sink.closed) return;
       if (done) break;
       if (value.byteLength === 0) continue;
-      sink.send(h.http11 ? chunkFrame(value) : value, false);
+      sink.send(h.http11 && !asIs ? chunkFrame(value) : value, false);
       if (!sse) sink.idle(true); // body traffic is activity
       const wait = sink.drained();
       if (wait) await wait;
     }
-    if (h.http11) sink.send(LAST_CHUNK, false);
+    if (h.http11 && !asIs) sink.send(LAST_CHUNK, false);
   } catch {
     ok = false; // the upstream failed mid-body: the client sees the connection close
   } finally {

@@ -11,7 +11,7 @@ import {
   UpstreamError,
   type UpstreamRequest,
   type UpstreamResponse,
-} from './upstream-client.ts';
+} from './index.ts';
 
 const latin1 = new TextDecoder('latin1');
 
@@ -162,12 +162,32 @@ describe('upstream client', () => {
     client.close();
   });
 
-  test('a chunked response streams (not raw)', async () => {
-    const u = serve(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n');
+  test('a chunked response complete in one read comes raw with relayChunked, framing checked and kept; detach decodes it; without relayChunked it is decoded', async () => {
+    const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n';
+    const u = serve(() => chunked);
+    const client = createUpstreamClient();
+    const { raw } = await sendOnce(client, u.origin, req({ relayChunked: true }));
+    expect(raw).toBe(chunked);
+    const kept = await requestUpstream(client, u.origin, req({ relayChunked: true }));
+    expect(latin1.decode(kept.body as Uint8Array)).toBe('ok!!!');
+    // Without relayChunked (an HTTP/1.0 client, say) the body comes decoded, never chunk-framed.
+    const plain = await sendOnce(client, u.origin, req());
+    expect(plain.raw).toBeNull();
+    expect(latin1.decode(plain.res.body as Uint8Array)).toBe('ok!!!');
+    expect(plain.res.headers).toEqual([]);
+    expect(u.accepted()).toBe(1);
+    client.close();
+  });
+
+  test('a chunked response split over reads streams its decoded payload', async () => {
+    const u = serve(
+      () => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n',
+      8,
+    );
     const client = createUpstreamClient();
     const { res, raw } = await sendOnce(client, u.origin, req());
     expect(raw).toBeNull();
-    expect(latin1.decode(res.body as Uint8Array)).toBe('ok');
+    expect(await new Response(res.body as ReadableStream).text()).toBe('ok!!!');
     client.close();
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'bun:test';
-import { bodyFraming, ChunkedDecoder, parseResponseHead, scanResponseHead } from './http1.ts';
+import {
+  BadResponse,
+  bodyFraming,
+  MAX_RESPONSE_HEAD_BYTES,
+  parseResponseHead,
+  scanResponseHead,
+} from './response-head.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -87,25 +93,13 @@ describe('bodyFraming', () => {
   });
 });
 
-describe('ChunkedDecoder', () => {
-  test('a body split at every byte decodes to the same payload and ends past the trailers', () => {
-    const raw = bytes('5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-T: 1\r\n\r\n');
-    const d = new ChunkedDecoder();
-    const out: number[] = [];
-    let end = -1;
-    for (let i = 0; i < raw.length; i++) end = d.push(raw.subarray(i, i + 1), (p) => out.push(...p));
-    expect(new TextDecoder().decode(new Uint8Array(out))).toBe('hello, world');
-    expect(end).toBe(1);
-    expect(d.done).toBe(true);
-  });
-});
-
 describe('scanResponseHead', () => {
   test('a clean HTTP/1.1 head gives status, length and the body offset', () => {
     const raw = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ncontent-LENGTH:  5 \r\n\r\nhello';
     expect(scanResponseHead(bytes(raw))).toEqual({
       status: 200,
       contentLength: 5,
+      chunked: false,
       clean: true,
       keepAlive: true,
       drop: [],
@@ -134,7 +128,6 @@ describe('scanResponseHead', () => {
   });
 
   test.each([
-    ['Transfer-Encoding: chunked', 'the body framing changes'],
     ['Connection: X-Secret', 'Connection names another header'],
     ['Connection: keep-alive, Upgrade', 'Connection lists several tokens'],
   ])('a %s header makes it unclean: %s (the full parser rewrites the head)', (line) => {
@@ -145,9 +138,8 @@ describe('scanResponseHead', () => {
 
   test.each([
     ['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', 'HTTP/1.0'],
-    ['HTTP/2 200 OK\r\n\r\n', 'another version'],
-    ['HTTP/1.1 2x0 OK\r\n\r\n', 'a bad status'],
-    ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', 'a malformed header line'],
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n', 'TE with CL'],
+    ['HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n', 'TE on a 204'],
   ])('%j is not clean (%s)', (raw) => {
     expect(scanResponseHead(bytes(raw))?.clean).toBe(false);
   });
@@ -156,6 +148,7 @@ describe('scanResponseHead', () => {
     expect(scanResponseHead(bytes('HTTP/1.1 204\r\n\r\n'))).toEqual({
       status: 204,
       contentLength: -1,
+      chunked: false,
       clean: true,
       keepAlive: true,
       drop: [],
@@ -166,7 +159,7 @@ describe('scanResponseHead', () => {
   test.each([['Content-Length: 5x'], ['Content-Length: -1'], ['Content-Length: 1\r\nContent-Length: 2']])(
     '%j throws',
     (line) => {
-      expect(() => scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\n\r\n`))).toThrow('content-length');
+      expect(() => scanResponseHead(bytes(`HTTP/1.1 200 OK\r\n${line}\r\n\r\n`))).toThrow('Content-Length');
     },
   );
 
@@ -184,5 +177,88 @@ describe('scanResponseHead', () => {
         b?.bodyStart,
       ]);
     }
+  });
+});
+
+describe('scanResponseHead is strict (issue 10, defect 4)', () => {
+  const head = (line: string) => `HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 0\r\n\r\n`;
+  test.each([
+    ['two equal Content-Length lines', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n'],
+    ['a Content-Length list', 'HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n'],
+    ['Content-Length: 0x5', 'HTTP/1.1 200 OK\r\nContent-Length: 0x5\r\n\r\n'],
+    ['Content-Length: +5', 'HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n'],
+    ['an empty Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n'],
+    ['a 16-digit Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456\r\n\r\n'],
+    ['Transfer-Encoding: gzip', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n'],
+    ['Transfer-Encoding: gzip, chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'],
+    ['Transfer-Encoding: chunked, gzip', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n'],
+    ['chunked twice', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n'],
+    ['an empty Transfer-Encoding', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n\r\n'],
+    ['a space before the colon', head('X-A : b')],
+    ['a tab before the colon', head('X-A\t: b')],
+    ['an obs-fold line', head('X-A: a\r\n b')],
+    ['a NUL in a value', head('X-A: a\0b')],
+    ['a bare LF in a value', head('X-A: a\nb')],
+    ['a bare CR in a value', head('X-A: a\rb')],
+    ['a DEL in a value', head('X-A: a\x7fb')],
+    ['a bad byte in a name', head('X(A): b')],
+    ['an empty name', head(': b')],
+    ['no colon', head('no colon here')],
+    ['HTTP/2', 'HTTP/2 200 OK\r\n\r\n'],
+    ['HTTP/1.2', 'HTTP/1.2 200 OK\r\n\r\n'],
+    ['lower-case http', 'http/1.1 200 OK\r\n\r\n'],
+    ['a two-digit status', 'HTTP/1.1 20 OK\r\n\r\n'],
+    ['a status under 100', 'HTTP/1.1 099 Odd\r\n\r\n'],
+    ['a letter in the status', 'HTTP/1.1 2x0 OK\r\n\r\n'],
+    ['no space after the status', 'HTTP/1.1 200OK\r\n\r\n'],
+    ['a control byte in the reason', 'HTTP/1.1 200 O\x01K\r\n\r\n'],
+    ['a bare CR in the status line', 'HTTP/1.1 200 O\rK\r\n\r\n'],
+    ['101 fields', `HTTP/1.1 200 OK\r\n${'X-A: 1\r\n'.repeat(101)}\r\n`],
+  ])('%s throws BadResponse', (_name, raw) => {
+    expect(() => scanResponseHead(bytes(raw))).toThrow(BadResponse);
+    expect(() => parseResponseHead(bytes(raw))).toThrow(BadResponse);
+  });
+
+  test('the 64 KiB limit applies to a complete head and to an incomplete one', () => {
+    const big = `HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(MAX_RESPONSE_HEAD_BYTES)}\r\n`;
+    expect(() => scanResponseHead(bytes(`${big}\r\n`))).toThrow(BadResponse);
+    expect(() => scanResponseHead(bytes(big))).toThrow(BadResponse);
+    const fits = `HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(MAX_RESPONSE_HEAD_BYTES - 100)}\r\n\r\n`;
+    expect(scanResponseHead(bytes(fits))?.clean).toBe(true);
+  });
+
+  test.each([
+    ['HTTP/1.1 200\r\n\r\n', 200, 'no reason and no space after the status (as HAProxy)'],
+    ['HTTP/1.1 200 \r\n\r\n', 200, 'an empty reason'],
+    ['HTTP/1.1 599 Custom \t reason\r\n\r\n', 599, 'a reason with blanks'],
+    ['HTTP/1.1 200 OK\r\nX-A:\r\n\r\n', 200, 'an empty value'],
+    ['HTTP/1.1 200 OK\r\nX-A: caf\xe9\r\n\r\n', 200, 'obs-text in a value'],
+  ])('%j is accepted (%s)', (raw, status) => {
+    expect(scanResponseHead(bytes(raw))?.status).toBe(status);
+  });
+
+  test('chunked alone is clean; with Content-Length it wins, CL is dropped and the connection not reused', () => {
+    const alone = scanResponseHead(bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n'));
+    expect([alone?.chunked, alone?.clean, alone?.keepAlive, alone?.drop]).toEqual([true, true, true, []]);
+    const both = scanResponseHead(
+      bytes('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'),
+    );
+    expect([both?.chunked, both?.contentLength, both?.clean, both?.keepAlive]).toEqual([
+      true,
+      -1,
+      false,
+      false,
+    ]);
+    const parsed = parseResponseHead(
+      bytes('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n'),
+    );
+    expect(parsed?.headers).toEqual([['x-a', '1']]);
+  });
+
+  test('an HTTP/1.0 answer with Transfer-Encoding is chunked but never reused', () => {
+    const s = scanResponseHead(
+      bytes('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n'),
+    );
+    expect([s?.chunked, s?.keepAlive]).toEqual([true, false]);
   });
 });

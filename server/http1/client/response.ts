@@ -1,0 +1,91 @@
+/**
+ * Upstream responses outside the socket callback: `detach` turns a `raw` answer (valid only during
+ * its callback) into one that can be kept — status, end-to-end headers and the body as bytes (a
+ * chunked one decoded) — and `requestUpstream` is `send` as a promise. Plus the byte helpers that
+ * build raw answers (`cut`, `joinAll`).
+ */
+import { ChunkedDecoder } from '../chunked.ts';
+import { parseResponseHead, type ResponseHead } from '../response-head.ts';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './types.ts';
+
+/**
+ * `client.send` as a promise of a kept (`detach`ed) response.
+ * @throws UpstreamError before the final response head arrived.
+ */
+export function requestUpstream(
+  client: UpstreamClient,
+  origin: string,
+  req: Omit<UpstreamRequest, 'onAnswer'>,
+): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) =>
+    client.send(origin, {
+      ...req,
+      onAnswer: (err, res) => (res ? resolve(detach(res)) : reject(err)),
+    }),
+  );
+}
+
+/**
+ * A response that may be kept past its callback: a `raw` one is parsed into status, headers
+ * (hop-by-hop ones dropped) and a copied body (decoded when chunked); any other is returned as is.
+ */
+export function detach(res: UpstreamResponse): UpstreamResponse {
+  const raw = res.raw;
+  if (!raw) return res;
+  const head = parseResponseHead(raw) as ResponseHead; // it scanned complete and clean
+  let body: Uint8Array | null = null;
+  if (raw.byteLength > head.bodyStart) {
+    if (head.chunked) {
+      const parts: Uint8Array[] = [];
+      new ChunkedDecoder().push(raw.subarray(head.bodyStart), (p) => parts.push(p));
+      body = parts.length === 1 ? (parts[0] as Uint8Array).slice() : joinAll(parts);
+    } else body = raw.slice(head.bodyStart);
+  }
+  return { status: head.status, statusText: head.statusText, headers: head.headers, body };
+}
+
+/** Placeholder request of a pooled exchange (drops the reference to the finished one). */
+export const NO_REQUEST: UpstreamRequest = {
+  method: 'GET',
+  target: '/',
+  head: '',
+  body: undefined,
+  timeoutMs: 0,
+  onAnswer() {},
+  onDone() {},
+};
+
+/** A parsed (not raw) answer of `head` with `body`. */
+export function answer(head: ResponseHead, body: UpstreamResponse['body']): UpstreamResponse {
+  return { status: head.status, statusText: head.statusText, headers: head.headers, body };
+}
+
+/** `buf[0..total)` without the byte ranges in `drop` (flat `[start, end)` pairs, in order): a copy. */
+export function cut(buf: Uint8Array, total: number, drop: number[]): Uint8Array {
+  let size = total;
+  for (let i = 0; i < drop.length; i += 2) size -= (drop[i + 1] as number) - (drop[i] as number);
+  const out = new Uint8Array(size);
+  let from = 0;
+  let at = 0;
+  for (let i = 0; i <= drop.length; i += 2) {
+    const to = i < drop.length ? (drop[i] as number) : total;
+    out.set(buf.subarray(from, to), at);
+    at += to - from;
+    from = i < drop.length ? (drop[i + 1] as number) : total;
+  }
+  return out;
+}
+
+/** The parts in one new buffer (the part itself when there is one). */
+export function joinAll(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
