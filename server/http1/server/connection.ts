@@ -9,8 +9,9 @@
  * client's fault, never a server's. On the common path no header becomes a string: the upstream head
  * is spliced from the client's bytes and a clean upstream answer (`raw`) is written back as received
  * (with a `connection` line added when the client closes or speaks HTTP/1.0); other answers are
- * re-serialised (`reply.ts`). WebSocket upgrades, absolute-form targets and the control API go
- * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`).
+ * re-serialised (`reply.ts`). WebSocket upgrades, `OPTIONS *` and the control API (once) go
+ * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`); the socket plumbing is
+ * `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
 import { forwardedPrefix, oneShotRequest, originFormRequest } from '../../balancer/headers.ts';
@@ -24,12 +25,12 @@ import {
 import { detach } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer, ForwardRequest } from '../../proxy/forward-request.ts';
 import { errorAnswer } from '../../proxy/forwarder.ts';
-import { OutQueue } from '../socket-writer.ts';
+import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
 import { type FrontEndDeps, watchBody } from './listen.ts';
-import { type AnswerSink, rawWithConnection, replyBytes, writeAnswer } from './reply.ts';
+import { rawWithConnection, writeAnswer } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
-import { Tunnel, type TunnelClient } from './upgrade.ts';
+import { Tunnel } from './upgrade.ts';
 
 /** Buffered input (bytes) past which a connection stops reading until it has handled some. */
 export const MAX_BUFFERED_INPUT = 64 * 1024;
@@ -49,23 +50,9 @@ export interface Shared {
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** One client connection of the raw front end. */
-export class Connection implements TunnelClient, AnswerSink {
-  readonly ip: string;
-  /** Received bytes not handled yet. */
-  buf: Uint8Array | null = null;
+export class Connection extends ClientSocket {
   /** A request is being answered; later bytes wait in `buf`. */
   busy = false;
-  closed = false;
-  /** End the socket once `out` is written. */
-  private endWhenDrained = false;
-  private readonly out = new OutQueue();
-  /** Resolves a streamed answer waiting for `out` to drain. */
-  private onDrained: (() => void) | null = null;
-  /** Reading is on (not paused). */
-  private reading = true;
-  tunnel: Tunnel | null = null;
-  /** A response body being streamed (cancelled when the client goes away). */
-  reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   /** The connection's parsed head, reused for each of its requests. */
   private parsed: RequestHead | undefined = undefined;
   /** The request being answered (one at a time), reset for each. */
@@ -78,10 +65,10 @@ export class Connection implements TunnelClient, AnswerSink {
   private readonly onBodyPull = () => this.updateReading();
 
   constructor(
-    readonly socket: Socket<Connection>,
+    socket: Socket<Connection>,
     private readonly sh: Shared,
   ) {
-    this.ip = socket.remoteAddress ?? '';
+    super(socket as Socket<unknown>, sh.d.idleTimeoutS);
     this.ex = new Exchange(
       this.ip,
       forwardedPrefix(this.ip, 'http'),
@@ -107,18 +94,7 @@ export class Connection implements TunnelClient, AnswerSink {
   }
 
   onDrain(): void {
-    if (!this.out.flush(this.socket)) return;
-    if (this.endWhenDrained) {
-      this.socket.end();
-      return;
-    }
-    if (this.tunnel) {
-      this.tunnel.socket?.resume();
-      return;
-    }
-    const w = this.onDrained;
-    this.onDrained = null;
-    w?.();
+    if (!this.flushed()) return;
     if (this.busy) this.updateReading();
     else this.next();
   }
@@ -128,14 +104,8 @@ export class Connection implements TunnelClient, AnswerSink {
     if (this.closed) return;
     this.closed = true;
     this.sh.clients.delete(this);
-    this.reader?.cancel().catch(() => {});
-    this.reader = null;
-    const w = this.onDrained;
-    this.onDrained = null;
-    w?.();
     this.endBody({ status: 499, error: 'client_closed', message: 'client closed during the request body' });
-    this.tunnel?.close();
-    this.socket.end();
+    this.endNow();
   }
 
   /** Marks the connection closed and ends it once the bytes queued for it are written. */
@@ -143,31 +113,13 @@ export class Connection implements TunnelClient, AnswerSink {
     this.closed = true;
     this.sh.clients.delete(this);
     this.endBody({ status: 499, error: 'client_closed', message: 'connection closed' });
-    if (!this.out.empty) this.endWhenDrained = true;
-    else this.socket.end();
+    this.endWhenWritten();
   }
 
   /** Bytes this connection holds: input, a buffered request body, unsent answer bytes. */
   buffered(): number {
     const b = this.ex.reqBody;
     return (this.buf?.byteLength ?? 0) + this.out.queued + (b && !b.stream ? b.received : 0);
-  }
-
-  takeBuffered(): Uint8Array | null {
-    const b = this.buf;
-    this.buf = null;
-    return b;
-  }
-
-  unavailable(): void {
-    this.tunnel = null;
-    this.writeAll(errorAnswer(502, 'bad_gateway', 'internal front end unavailable'), true, 'GET', false);
-    this.endAfterWrite();
-  }
-
-  send(data: Uint8Array, copy: boolean): boolean {
-    if (this.closed) return true;
-    return this.out.write(this.socket, data, copy);
   }
 
   /** Handles the complete requests in `buf` while free (answers given synchronously loop here). */
@@ -196,7 +148,7 @@ export class Connection implements TunnelClient, AnswerSink {
         // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
         this.buf = once ?? originFormRequest(buf, head);
         this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
-        this.socket.timeout(0); // the fallback front keeps its own idle timeout
+        this.idle(false); // the fallback front keeps its own idle timeout
         this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
         return;
       }
@@ -223,7 +175,7 @@ export class Connection implements TunnelClient, AnswerSink {
     ex.start(h, this.sh.stopping);
     ex.fault = null;
     // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
-    this.socket.timeout(d.idleTimeoutS);
+    this.idle(true);
     const hasBody = h.transferEncoding || h.contentLength > 0;
     const problem = hasBody ? bodyProblem(buf, h) : null;
     if (hasBody) ex.keepAlive &&= problem === null && !d.draining(); // an unread body cannot be skipped
@@ -244,7 +196,7 @@ export class Connection implements TunnelClient, AnswerSink {
     const body = new RequestBody(h.transferEncoding ? -1 : h.contentLength, this.sh.maxBody, this.onBodyPull);
     ex.reqBody = body;
     this.bodyAt = performance.now();
-    this.socket.timeout(0); // the client-body timeout watches the body instead
+    this.idle(false); // the client-body timeout watches the body instead
     watchBody(this.sh, this);
     if (body.stream) {
       ex.body = body.stream;
@@ -281,7 +233,7 @@ export class Connection implements TunnelClient, AnswerSink {
     }
     if (b.done) {
       this.sh.reading.delete(this);
-      this.socket.timeout(this.sh.d.idleTimeoutS);
+      this.idle(true);
       if (!this.ex.dispatched) {
         this.ex.body = b.bytes();
         this.dispatch();
@@ -357,23 +309,6 @@ export class Connection implements TunnelClient, AnswerSink {
     writeAnswer(this, h, a.raw ? detach(a) : a, keep);
   }
 
-  /** Writes a whole answer whose body is bytes or none (a stream body is cancelled). */
-  private writeAll(a: ForwardAnswer, http11: boolean, method: string, keepAlive: boolean): void {
-    if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
-    for (const part of replyBytes(a, http11, method, keepAlive)) this.send(part, false);
-  }
-
-  /** Resolves once unsent answer bytes are written (at once when there are none). */
-  drained(): Promise<void> | null {
-    if (this.out.empty) return null;
-    return new Promise<void>((r) => (this.onDrained = r));
-  }
-
-  /** Restarts the idle deadline (0: none, for an SSE answer). */
-  idle(on: boolean): void {
-    this.socket.timeout(on ? this.sh.d.idleTimeoutS : 0);
-  }
-
   /** After an answer: the next request on a kept connection, or close. */
   finish(keepAlive: boolean): void {
     this.busy = false;
@@ -388,19 +323,15 @@ export class Connection implements TunnelClient, AnswerSink {
       this.endAfterWrite();
       return;
     }
-    this.socket.timeout(this.sh.d.idleTimeoutS); // the idle wait for the next request starts now
+    this.idle(true); // the idle wait for the next request starts now
     if (!this.inForward) this.next();
   }
 
   /** Pauses or resumes reading: only while the client reads its answers and input is bounded. */
   private updateReading(): void {
-    if (this.tunnel || this.closed) return;
-    const want =
-      this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false);
-    if (want === this.reading) return;
-    this.reading = want;
-    if (want) this.socket.resume();
-    else this.socket.pause();
+    this.setReading(
+      this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false),
+    );
   }
 }
 
