@@ -14,7 +14,7 @@ const SCENARIO_LABEL = { high: 'High CPU', low: 'Low CPU', off: 'Off' } as const
 /** The whole page. */
 export function App() {
   const cfg = pageConfig();
-  const stream = useStream();
+  const stream = useStream(cfg);
   const last = stream.samples.at(-1);
   const stale = last ? Date.now() - last.ts > 5_000 : true;
   const health =
@@ -55,7 +55,7 @@ export function App() {
         </dl>
       </header>
 
-      <ScenarioButtons active={stream.scenario} uiKey={cfg.uiKey} onSwitched={stream.setScenario} />
+      <ScenarioButtons active={stream.scenario} cfg={cfg} onSwitched={stream.setScenario} />
 
       <section aria-label="Live metrics" className="charts">
         <MetricChart

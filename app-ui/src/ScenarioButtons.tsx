@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { postScenario } from './api.ts';
-import type { ScenarioMode } from './types.ts';
+import type { PageConfig, ScenarioMode } from './types.ts';
 
 const BUTTONS: { mode: ScenarioMode; label: string; hint: string }[] = [
   { mode: 'high', label: 'High CPU', hint: 'rises to 70–75 % and stays there' },
@@ -15,7 +15,8 @@ const BUTTONS: { mode: ScenarioMode; label: string; hint: string }[] = [
 /** Scenario buttons; `onSwitched` runs after the server accepted a switch. */
 export function ScenarioButtons(props: {
   active: ScenarioMode | null;
-  uiKey: string;
+  /** The page's bootstrap data: key, pin and the server id the answer must name. */
+  cfg: PageConfig;
   onSwitched: (m: ScenarioMode) => void;
 }) {
   const [busy, setBusy] = useState<ScenarioMode | null>(null);
@@ -25,7 +26,7 @@ export function ScenarioButtons(props: {
     setBusy(mode);
     setError(null);
     try {
-      await postScenario(mode, props.uiKey);
+      await postScenario(mode, props.cfg);
       props.onSwitched(mode);
     } catch (err) {
       setError(`Could not switch to ${mode}: ${(err as Error).message}`);

@@ -34,6 +34,8 @@ export interface PageConfig {
   zone: string;
   /** Sent as `x-ui-key` on `POST /scenario`; not the cluster token. */
   uiKey: string;
+  /** The server's upstream pin, sent as `x-zonescale-upstream` so a balancer keeps the calls on it. */
+  pin: string;
 }
 
 declare global {
@@ -44,5 +46,5 @@ declare global {
 
 /** The page's bootstrap data, or placeholders when the page is opened outside an app server. */
 export function pageConfig(): PageConfig {
-  return window.__ZONESCALE_APP__ ?? { id: 'unknown', zone: 'unknown', uiKey: '' };
+  return window.__ZONESCALE_APP__ ?? { id: 'unknown', zone: 'unknown', uiKey: '', pin: '' };
 }

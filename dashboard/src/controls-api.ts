@@ -33,8 +33,10 @@ async function call<T>(monitor: string, method: string, path: string, body?: unk
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(5_000),
   });
-  const json = (await res.json().catch(() => ({}))) as { message?: string };
-  if (!res.ok) throw new Error(json.message ?? `${res.status} ${res.statusText}`);
+  // A body cut off (the 5 s timeout on a busy machine) is an error, not an empty answer.
+  const json = (await res.json().catch(() => null)) as { message?: string } | null;
+  if (!res.ok) throw new Error(json?.message ?? `${res.status} ${res.statusText}`);
+  if (json === null) throw new Error(`${method} ${path}: the answer was not JSON`);
   return json as T;
 }
 

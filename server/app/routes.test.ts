@@ -1,6 +1,6 @@
 /** App routes through `app.request` (no network), over a load model with fake clocks. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryMetricsPublisher } from '../adapters/metrics-bus-memory.ts';
@@ -20,8 +20,13 @@ beforeAll(() => {
   );
   writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(uiDir, 'secret.txt'), 'nope');
+  writeFileSync(join(tmpdir(), `zs-outside-${process.pid}.txt`), 'outside');
+  symlinkSync(join(tmpdir(), `zs-outside-${process.pid}.txt`), join(uiDir, 'assets', 'link-out.js'));
 });
-afterAll(() => rmSync(uiDir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(uiDir, { recursive: true, force: true });
+  rmSync(join(tmpdir(), `zs-outside-${process.pid}.txt`), { force: true });
+});
 
 function setup(dir = uiDir) {
   let t = 1_000_000;
@@ -44,6 +49,7 @@ function setup(dir = uiDir) {
     scenarioMode: 'simulate',
     load,
     uiDir: dir,
+    pin: () => 'pin-of-zone1-app-1',
     recent,
   });
   const req = (path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
@@ -117,7 +123,7 @@ describe('app routes', () => {
     const { scenario, load } = setup();
     const res = await scenario({ mode: 'low' }, headers);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ scenario: 'low', previous: 'off' });
+    expect(await res.json()).toEqual({ server: 'zone1-app-1', scenario: 'low', previous: 'off' });
     expect(load.scenario()).toBe('low');
   });
 
@@ -135,9 +141,69 @@ describe('app routes', () => {
     const { req } = setup();
     const html = await (await req('/')).text();
     expect(html).toContain(
-      '<script>window.__ZONESCALE_APP__={"id":"zone1-app-1","zone":"zone1","uiKey":"page-key-123"}</script>',
+      '<script>window.__ZONESCALE_APP__={"id":"zone1-app-1","zone":"zone1","uiKey":"page-key-123","pin":"pin-of-zone1-app-1"}</script>',
     );
     expect(html).not.toContain(TOKEN);
+  });
+
+  // The page is served directly (Host 127.0.0.1:9101) or through a balancer or the gateway, which
+  // pass the client's Host through (Host 127.0.0.1:8001 / :7010): its own calls have Origin == Host.
+  test.each([
+    [
+      'the page served directly',
+      200,
+      { host: '127.0.0.1:9101', origin: 'http://127.0.0.1:9101', 'sec-fetch-site': 'same-origin' },
+    ],
+    [
+      'the page served through the balancer',
+      200,
+      { host: '127.0.0.1:8001', origin: 'http://127.0.0.1:8001', 'sec-fetch-site': 'same-origin' },
+    ],
+    [
+      'the page opened as localhost',
+      200,
+      { host: 'localhost:7010', origin: 'http://localhost:7010', 'sec-fetch-site': 'same-origin' },
+    ],
+    ['curl with the key (no Origin)', 200, { host: '127.0.0.1:9101' }],
+    [
+      'a page on another local port',
+      403,
+      { host: '127.0.0.1:9101', origin: 'http://127.0.0.1:5555', 'sec-fetch-site': 'same-site' },
+    ],
+    [
+      'another web site',
+      403,
+      { host: '127.0.0.1:8001', origin: 'https://evil.example.com', 'sec-fetch-site': 'cross-site' },
+    ],
+    ['a sandboxed frame', 403, { host: '127.0.0.1:9101', origin: 'null', 'sec-fetch-site': 'cross-site' }],
+    ['a cross-site call without Origin', 403, { host: '127.0.0.1:9101', 'sec-fetch-site': 'cross-site' }],
+    [
+      'a DNS-rebound page',
+      403,
+      {
+        host: 'rebind.example.com:9101',
+        origin: 'http://rebind.example.com:9101',
+        'sec-fetch-site': 'same-origin',
+      },
+    ],
+  ])('POST /scenario with the page key from %s answers %i', async (_n, status, headers) => {
+    const { scenario, load } = setup();
+    const res = await scenario({ mode: 'high' }, { 'x-ui-key': UI_KEY, ...headers });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(load.scenario()).toBe(status === 200 ? 'high' : 'off');
+  });
+
+  test.each([
+    ['127.0.0.1:9101', 'https://evil.example.com', 200],
+    ['127.0.0.1:8001', 'http://127.0.0.1:5555', 200],
+    ['rebind.example.com:9101', undefined, 403],
+  ])('GET / under Host %s asked by %p answers %i and never carries CORS', async (host, origin, status) => {
+    const { req } = setup();
+    const res = await req('/', { headers: { host, ...(origin ? { origin } : {}) } });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await res.text()).includes(UI_KEY)).toBe(status === 200);
   });
 
   test('GET / without a built page says how to build it', async () => {
@@ -151,6 +217,7 @@ describe('app routes', () => {
     ['/assets/app.js', 200],
     ['/assets/nope.js', 404],
     ['/assets/..%2fsecret.txt', 404],
+    ['/assets/link-out.js', 404],
     ['/assets/%E0%A4%A', 404],
   ])('GET %s answers %i', async (path, status) => {
     const { req } = setup();

@@ -12,6 +12,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import {
   createApi,
+  ErrorBody,
   errorResponses,
   finishApi,
   jsonBody,
@@ -21,11 +22,12 @@ import {
 } from '../shared/api.ts';
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type OriginPolicy, originPolicy, requireTrustedOrigin } from '../shared/origin-guard.ts';
 import { Sample, ScenarioMode } from '../shared/types.ts';
 import { burnFor } from './busy-work.ts';
 import type { AppLoad } from './load.ts';
 import { RECENT_WINDOW_MS, type RecentRequests } from './recent-requests.ts';
-import { assetFile, indexResponse } from './ui.ts';
+import { serveAppUi } from './ui.ts';
 
 /** Dependencies of the app routes. */
 export interface AppRouteDeps {
@@ -39,6 +41,10 @@ export interface AppRouteDeps {
   load: AppLoad;
   /** Built page directory (`app-ui/dist`). */
   uiDir: string;
+  /** This server's upstream pin (`upstreamPin(url)`), read when the page is served. */
+  pin: () => string;
+  /** Host names and origins the page and `POST /scenario` accept (default: IP literals, localhost, own origin). */
+  origins?: OriginPolicy;
   logger?: Logger;
   /** The last minute of user requests, streamed to the page (`requests` events); omit to not record. */
   recent?: RecentRequests;
@@ -106,6 +112,7 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
   const { load } = deps;
   const recent = deps.recent ?? null;
   const app = createApi({ logger: deps.logger, maxBodyBytes: 16 * 1024 });
+  const origins = deps.origins ?? originPolicy([]);
 
   app.use('*', async (c, next) => {
     load.inFlight += 1;
@@ -202,22 +209,31 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
       method: 'post',
       path: '/scenario',
       summary: 'Switch the CPU scenario (High CPU / Low CPU / off)',
-      description: 'Needs the cluster token, or the `x-ui-key` header the page received in index.html.',
+      description:
+        'Needs the cluster token, or the `x-ui-key` header the page received in index.html. A browser call must come from the page itself: an untrusted `Host`, a foreign `Origin` or a cross-site `Sec-Fetch-Site` gets 403.',
       security: tokenSecurity,
       middleware: [
+        requireTrustedOrigin(origins),
         requireToken(deps.token, (req) => keyMatches(req.headers.get('x-ui-key'), deps.uiKey)),
       ] as const,
       request: { body: jsonBody(ScenarioBody) },
       responses: {
-        200: jsonResponse(z.object({ scenario: ScenarioMode, previous: ScenarioMode }), 'Scenario switched'),
+        200: jsonResponse(
+          z.object({ server: z.string(), scenario: ScenarioMode, previous: ScenarioMode }),
+          'Scenario switched on `server` (this server id)',
+        ),
         ...errorResponses,
+        403: {
+          description: 'Untrusted Host or foreign Origin',
+          content: { 'application/json': { schema: ErrorBody } },
+        },
       },
     }),
     (c) => {
       const { mode } = c.req.valid('json');
       const previous = load.setScenario(mode);
       if (previous !== mode) deps.logger?.info({ scenario: mode, previous }, 'scenario switched');
-      return c.json({ scenario: mode, previous }, 200);
+      return c.json({ server: deps.id, scenario: mode, previous }, 200);
     },
   );
 
@@ -281,15 +297,12 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
     }),
   );
 
-  app.get('/', () => indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }));
-  app.get('/index.html', () =>
-    indexResponse(deps.uiDir, { id: deps.id, zone: deps.zone, uiKey: deps.uiKey }),
+  serveAppUi(
+    app,
+    deps.uiDir,
+    () => ({ id: deps.id, zone: deps.zone, uiKey: deps.uiKey, pin: deps.pin() }),
+    origins,
   );
-  app.get('/assets/*', (c) => {
-    const file = assetFile(deps.uiDir, c.req.path.slice('/assets/'.length));
-    if (!file) return c.json({ error: 'not_found', message: `no asset ${c.req.path}` }, 404);
-    return new Response(file, { headers: { 'cache-control': 'public, max-age=31536000, immutable' } });
-  });
 
   finishApi(
     app,

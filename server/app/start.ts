@@ -11,7 +11,9 @@ import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
 import type { AppConfig } from '../config/roles.ts';
 import type { Logger } from '../shared/logger.ts';
+import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
+import { upstreamPin } from '../shared/upstream-pin.ts';
 import { type Burner, startBurner } from './burner.ts';
 import { createCpuMeter } from './cpu-meter.ts';
 import { AppLoad } from './load.ts';
@@ -59,6 +61,7 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     curve: deps.curve,
   });
   const uiKey = randomBytes(18).toString('base64url');
+  let pin = '';
   const app = appRoutes({
     id: cfg.id,
     zone: cfg.zone,
@@ -67,6 +70,8 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     scenarioMode: cfg.scenarioMode,
     load,
     uiDir: deps.uiDir ?? DEFAULT_UI_DIR,
+    pin: () => pin,
+    origins: originPolicy([], cfg.allowedHosts),
     logger: log,
     recent: new RecentRequests(),
   });
@@ -80,6 +85,9 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
+  // The URL the runtime registers (and balancers use) for this server: its host and port, with a
+  // wildcard listen address taken as 127.0.0.1 (the runtimes register `http://127.0.0.1:<port>`).
+  pin = upstreamPin(/^(0\.0\.0\.0|::|\[::\])$/.test(cfg.host) ? `http://127.0.0.1:${server.port}` : url);
   // The first sample comes one interval after start: a tick right now would report start-up CPU.
   const timer = setInterval(() => load.tick(), cfg.sampleIntervalMs);
   log.info(

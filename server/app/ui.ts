@@ -1,12 +1,16 @@
 /**
- * Serves the built app page (app-ui/dist, resolved from this file, not the working directory).
- * `index.html` gets the page's bootstrap data injected — `window.__ZONESCALE_APP__ = { id, zone,
- * uiKey }` — replacing the `<!--ZONESCALE_APP_CONFIG-->` placeholder (or before `</head>`), so the
- * page can switch scenarios with its own key and never sees the cluster token. When the page is
- * not built, `/` answers with a short HTML note saying how to build it.
+ * Serves the built app page (app-ui/dist, resolved from this file, not the working directory)
+ * through the shared static-file server (`shared/static-files.ts`). `index.html` gets the page's
+ * bootstrap data injected — `window.__ZONESCALE_APP__ = { id, zone, uiKey, pin }` — replacing the
+ * `<!--ZONESCALE_APP_CONFIG-->` placeholder (or before `</head>`), so the page can switch
+ * scenarios with its own key and never sees the cluster token, and its calls reach this server
+ * through a balancer (`pin`, see `shared/upstream-pin.ts`). When the page is not built, `/`
+ * answers with a short HTML note saying how to build it.
  */
-import { existsSync } from 'node:fs';
-import { join, normalize, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OriginPolicy } from '../shared/origin-guard.ts';
+import { serveStatic } from '../shared/static-files.ts';
 
 /** Where the built page lives: `<repo>/app-ui/dist`. */
 export const DEFAULT_UI_DIR = resolve(import.meta.dir, '../../app-ui/dist');
@@ -20,6 +24,8 @@ export interface PageConfig {
   zone: string;
   /** The per-process key the page sends as `x-ui-key` to `POST /scenario`. */
   uiKey: string;
+  /** This server's upstream pin, sent as `x-zonescale-upstream` on the page's calls. */
+  pin: string;
 }
 
 /** A `<script>` that sets `window.__ZONESCALE_APP__`, safe against `</script>` in values. */
@@ -39,24 +45,17 @@ export function injectConfig(html: string, cfg: PageConfig): string {
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>zonescale app</title></head>
 <body><h1>zonescale app server</h1><p>The page is not built. Run <code>bun run build:ui</code> and reload.</p></body></html>`;
 
-/** The page for `GET /`: the built index.html with `cfg` injected, or the "not built" note. */
-export async function indexResponse(dir: string, cfg: PageConfig): Promise<Response> {
-  const file = Bun.file(join(dir, 'index.html'));
-  const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
-  if (!(await file.exists())) return new Response(NOT_BUILT, { status: 200, headers });
-  return new Response(injectConfig(await file.text(), cfg), { status: 200, headers });
-}
-
-/** A file under `<dir>/assets` for `GET /assets/<rest>`, or null when missing or outside it. */
-export function assetFile(dir: string, rest: string): ReturnType<typeof Bun.file> | null {
-  const root = resolve(dir, 'assets');
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rest);
-  } catch {
-    return null;
-  }
-  const full = normalize(join(root, decoded));
-  if (!full.startsWith(root + sep) || !existsSync(full)) return null;
-  return Bun.file(full);
+/**
+ * Registers `GET /`, `/index.html` (with `cfg()` injected, never cached, 403 under an untrusted
+ * `Host`) and `/assets/*` (immutable) for the page built in `dir`.
+ */
+export function serveAppUi(app: OpenAPIHono, dir: string, cfg: () => PageConfig, hosts: OriginPolicy): void {
+  serveStatic(app, {
+    root: resolve(dir),
+    notBuilt: NOT_BUILT,
+    transformIndex: (html) => injectConfig(html, cfg()),
+    assetsCacheControl: 'public, max-age=31536000, immutable',
+    spa: false,
+    hosts,
+  });
 }

@@ -17,6 +17,7 @@ import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
 import { type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
+import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
@@ -114,6 +115,7 @@ export async function startBalancer(
     client: createUpstreamClient({
       onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
     }),
+    pinned: new PinnedUpstreams(),
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   let served: ProxyServer;

@@ -19,6 +19,11 @@ const common = {
     .default('dev'),
   /** Directory for embedded-default state (SQLite files, process runtime records). */
   dataDir: z.string().default('.zonescale'),
+  /**
+   * Host names a page with a key (dashboard, app UI) is served under besides IP literals and
+   * `localhost`, comma-separated (DNS rebinding defence, `shared/origin-guard.ts`).
+   */
+  allowedHosts: csv().default([]),
 };
 
 /** How the raw front end of the balancer and the gateway treats request bodies. */

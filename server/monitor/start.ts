@@ -11,6 +11,7 @@ import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.
 import type { MonitorConfig } from '../config/roles.ts';
 import { BadConfig, StaleTerm } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { buildClusterState } from './api/cluster-view.ts';
@@ -178,6 +179,10 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     hub,
     history: () => cpuHistory(metrics, cfg.zones),
     dashboardDir: cfg.dashboardDir,
+    origins: originPolicy(
+      monitors.map((m) => m.url),
+      cfg.allowedHosts,
+    ),
     control: {
       token: cfg.token,
       pageKey: dashboardKey(cfg.token),

@@ -5,6 +5,7 @@
  */
 import type { HashKeySource } from '../balancer/affinity-key.ts';
 import type { BalancerMetrics } from '../balancer/metrics.ts';
+import type { PinnedUpstreams } from '../balancer/pinned-upstream.ts';
 import type { Pools } from '../balancer/pools.ts';
 import type { Strategy } from '../balancer/strategy.ts';
 import type { UpstreamClient, UpstreamResponse } from '../balancer/upstream-client.ts';
@@ -39,6 +40,8 @@ export interface ProxyDeps {
   accessLog?: (entry: AccessLogEntry) => void;
   /** Upstream client (the pooled raw-socket one by default; tests may inject `fetchClient(fake)`). */
   client?: UpstreamClient;
+  /** Honour `x-zonescale-upstream` pins (`pinned-upstream.ts`); the zone balancer sets it, the gateway not. */
+  pinned?: PinnedUpstreams;
 }
 
 /** One access-log line: the request, its answer, the server that gave it ('none': the balancer's own). */

@@ -25,6 +25,7 @@ import {
 import type { ClientFault } from '../http1/server/request-body.ts';
 import { NoAvailableServer } from '../shared/errors.ts';
 import { FreeList, type Recyclable } from '../shared/free-list.ts';
+import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -145,6 +146,8 @@ class Forwarding implements UpstreamRequest, Recyclable {
   private now0 = 0;
   private tries = 0;
   private ctx: PickContext;
+  /** The request's upstream pin, null when unpinned. */
+  private pin: string | null = null;
   private r: ForwardRequest | null = null;
   private done: ((a: ForwardAnswer) => void) | null = null;
   /** `done` was called. */
@@ -167,6 +170,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.answered = false;
     this.inFlight = false;
     this.ctx = this.x.sharedCtx;
+    this.pin = null;
   }
 
   /** Takes request `r` (on a fresh or reset object), answering through `done`. */
@@ -187,6 +191,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.ctx = this.x.needsKey
       ? { ...this.x.sharedCtx, key: affinityKey(this.x.hashKey, r.header, r.clientIp) }
       : this.x.sharedCtx;
+    this.pin = this.x.d.pinned ? r.header(UPSTREAM_PIN_HEADER) || null : null;
     this.x.budget.recordRequest(this.now0);
     return this;
   }
@@ -226,7 +231,12 @@ class Forwarding implements UpstreamRequest, Recyclable {
       this.last = { kind: 'timeout' };
       return this.giveUp();
     }
-    const url = this.x.d.strategy.pick(candidates, this.ctx);
+    const pinned = this.x.d.pinned;
+    const url =
+      this.pin === null || !pinned
+        ? this.x.d.strategy.pick(candidates, this.ctx)
+        : pinned.resolve(this.pin, candidates);
+    if (url === null) return this.giveUp();
     if (this.first === null) this.first = url;
     else (this.tried ??= new Set([this.first])).add(url);
     this.url = url;
@@ -286,7 +296,13 @@ class Forwarding implements UpstreamRequest, Recyclable {
   private giveUp(): void {
     const last = this.last;
     let out: ForwardAnswer;
-    if (last === null) {
+    if (last === null && this.pin !== null)
+      out = errorAnswer(
+        503,
+        'pinned_server_unavailable',
+        `the pinned server is not alive in ${this.x.d.zone}`,
+      );
+    else if (last === null) {
       const e = new NoAvailableServer(this.x.d.zone);
       out = errorAnswer(e.status, e.code, e.message);
     } else if (last.kind === 'client-aborted')

@@ -55,7 +55,11 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 export interface ApiOptions {
   logger?: Logger;
   maxBodyBytes?: number;
-  /** Allow cross-origin GETs (the dashboard reconnects to other monitors). Default false. */
+  /**
+   * Answer every GET with `Access-Control-Allow-Origin: *`. Only for roles whose GETs are public
+   * reads holding no key (balancer, gateway); pages with a key and keyed routes use
+   * `origin-guard.ts` instead. Default false.
+   */
   corsGet?: boolean;
 }
 

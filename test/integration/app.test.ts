@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { metricsStorePath, SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
+import { upstreamPin } from '../../server/shared/upstream-pin.ts';
 import { freePort } from '../support/ports.ts';
 
 const ROOT = resolve(import.meta.dir, '../..');
@@ -115,6 +116,8 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
     const uiKey = /"uiKey":"([^"]+)"/.exec(html)?.[1];
     expect(uiKey).toBeString();
     expect(html).not.toContain(TOKEN);
+    // The page's upstream pin is the one a balancer computes for the URL the runtime registers.
+    expect(/"pin":"([^"]+)"/.exec(html)?.[1]).toBe(upstreamPin(appUrl));
     const res = await fetch(`${appUrl}/scenario`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-ui-key': uiKey! },

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { startLoad } from '../../load/run.ts';
 import { createApi } from '../../shared/api.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { originPolicy } from '../../shared/origin-guard.ts';
 import type { ClusterState, ContainerRecord, ScenarioMode } from '../../shared/types.ts';
 import { mountControlRoutes } from './control-routes.ts';
 import { LoadController } from './load-controller.ts';
@@ -55,6 +56,7 @@ function setup(failing: string[] = []) {
     registry: { containers: async () => containers },
     load: new LoadController(async () => state, silentLogger, fakeStart),
     log: silentLogger,
+    origins: originPolicy(['http://127.0.0.1:7001', 'http://127.0.0.1:7002']),
     setScenario: async (url: string, mode: ScenarioMode) => {
       if (failing.includes(url)) throw new Error('refused');
       calls.push(`${url} ${mode}`);
@@ -190,14 +192,95 @@ describe('dashboard controls', () => {
     expect((await res.json()).error).toBe('bad_target');
   });
 
-  test('another origin may call the controls (the page fails over between replicas)', async () => {
+  const KEYED = { 'x-dashboard-key': KEY };
+  const BEARER = { authorization: `Bearer ${TOKEN}` };
+  // Header sets a browser (or curl) sends, and whether the keyed call may go on.
+  const CALLS: [string, number, Record<string, string>][] = [
+    [
+      'the dashboard on this replica',
+      200,
+      { origin: 'http://127.0.0.1:7001', 'sec-fetch-site': 'same-origin' },
+    ],
+    [
+      'the dashboard on another replica',
+      200,
+      { origin: 'http://127.0.0.1:7002', 'sec-fetch-site': 'same-site' },
+    ],
+    [
+      'the dashboard opened as localhost',
+      200,
+      { origin: 'http://localhost:7002', 'sec-fetch-site': 'cross-site' },
+    ],
+    ['curl (no Origin, no Sec-Fetch-Site)', 200, {}],
+    ['a page on another local port', 403, { origin: 'http://127.0.0.1:5555', 'sec-fetch-site': 'same-site' }],
+    ['another web site', 403, { origin: 'https://evil.example.com', 'sec-fetch-site': 'cross-site' }],
+    ['a sandboxed frame (Origin: null)', 403, { origin: 'null', 'sec-fetch-site': 'cross-site' }],
+    ['a cross-site call without Origin', 403, { 'sec-fetch-site': 'cross-site' }],
+    [
+      'a DNS-rebound page (same origin, foreign name)',
+      403,
+      {
+        host: 'rebind.example.com:7001',
+        origin: 'http://rebind.example.com:7001',
+        'sec-fetch-site': 'same-origin',
+      },
+    ],
+    ['an untrusted Host with no Origin', 403, { host: 'rebind.example.com:7001' }],
+  ];
+
+  test.each(CALLS)(
+    'POST /control/scenario from %s with the page key answers %i',
+    async (_n, status, headers) => {
+      const s = setup();
+      const res = await s.send(
+        'POST',
+        '/control/scenario',
+        { zone: 'zone1', mode: 'high' },
+        { ...KEYED, ...headers },
+      );
+      expect(res.status).toBe(status);
+      expect(res.headers.get('access-control-allow-origin')).toBe(
+        status === 200 ? (headers.origin ?? null) : null,
+      );
+      expect(s.calls.length).toBe(status === 200 ? 2 : 0);
+    },
+  );
+
+  test.each(CALLS)('POST /control/load from %s with the page key answers %i', async (_n, status, headers) => {
+    const s = setup();
+    const res = await s.send(
+      'POST',
+      '/control/load',
+      { rate: 500, durationS: 300, target: 'gateway' },
+      { ...KEYED, ...headers },
+    );
+    expect(res.status).toBe(status === 200 ? 202 : status);
+    expect(s.started.length).toBe(status === 200 ? 1 : 0);
+  });
+
+  test.each(CALLS)(
+    'DELETE /control/load from %s with the cluster token answers %i',
+    async (_n, status, headers) => {
+      const s = setup();
+      await s.send('POST', '/control/load', { rate: 10, durationS: 10, target: 'gateway' });
+      const res = await s.send('DELETE', '/control/load', undefined, { ...BEARER, ...headers });
+      expect(res.status).toBe(status);
+    },
+  );
+
+  test.each([
+    ['another replica', 'http://127.0.0.1:7002', 'http://127.0.0.1:7002'],
+    ['a page on another local port', 'http://127.0.0.1:5555', null],
+    ['another web site', 'https://evil.example.com', null],
+  ])('a preflight from %s is answered with allow-origin %p', async (_n, origin, allowed) => {
     const s = setup();
     const res = await s.send('OPTIONS', '/control/load', undefined, {
-      origin: 'http://127.0.0.1:7002',
+      origin,
       'access-control-request-method': 'POST',
       'access-control-request-headers': 'x-dashboard-key,content-type',
     });
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-headers')).toContain('x-dashboard-key');
+    expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
+    if (allowed) expect(res.headers.get('access-control-allow-headers')).toContain('x-dashboard-key');
   });
 });

@@ -5,16 +5,19 @@
  * a zone balancer or the gateway). Mutations accept the cluster token or the dashboard's page key
  * (`x-dashboard-key`, HMAC of the token, see `page-key.ts`), so the page never holds the token;
  * without either: 401 and nothing changes. Bodies are validated (rate ≤ 500 req/s, duration ≤ 300 s).
- * CORS allows the page to call a replica other than the one that served it (after a failover).
+ * Only the dashboard itself may call them from a browser (`shared/origin-guard.ts`): an untrusted
+ * `Host` (DNS rebinding), a foreign `Origin` or a cross-site `Sec-Fetch-Site` gets 403 before the
+ * key is looked at, and CORS is answered to the monitors' own origins only, so a dashboard served
+ * by one replica can still call another after a failover and no other web site can.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { cors } from 'hono/cors';
 import type { Registry } from '../../adapters/registry.ts';
 import { LOAD_LIMITS } from '../../load/schedule.ts';
 import { errorResponses, jsonBody, jsonResponse, tokenSecurity, z } from '../../shared/api.ts';
 import { authHeaders, requireToken } from '../../shared/auth.ts';
 import { ZonescaleError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { type OriginPolicy, requireTrustedOrigin, trustedCors } from '../../shared/origin-guard.ts';
 import { ScenarioMode, ZoneId } from '../../shared/types.ts';
 import type { LoadController } from './load-controller.ts';
 import { PAGE_KEY_HEADER, pageKeyMatches } from './page-key.ts';
@@ -63,6 +66,8 @@ export interface ControlDeps {
   registry: Pick<Registry, 'containers'>;
   load: LoadController;
   log: Logger;
+  /** Pages allowed to call from a browser: the monitors' origins and configured host names. */
+  origins: OriginPolicy;
   /** Default: `POST <url>/scenario {mode}` with the token, 2 s timeout. */
   setScenario?: (url: string, mode: ScenarioMode) => Promise<void>;
 }
@@ -86,12 +91,15 @@ export function mountControlRoutes(app: OpenAPIHono, d: ControlDeps): void {
   const auth = requireToken(d.token, (req) => pageKeyMatches(req.headers.get(PAGE_KEY_HEADER), d.pageKey));
   app.use(
     '/control/*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'DELETE'],
-      allowHeaders: ['content-type', 'authorization', PAGE_KEY_HEADER],
-    }),
+    trustedCors(d.origins, ['GET', 'POST', 'DELETE'], ['content-type', 'authorization', PAGE_KEY_HEADER]),
   );
+  app.use('/control/*', requireTrustedOrigin(d.origins));
+  const forbidden = {
+    403: {
+      description: 'Untrusted Host or foreign Origin',
+      content: { 'application/json': { schema: z.unknown() } },
+    },
+  } as const;
   const notFound = {
     404: { description: 'Unknown server or zone', content: { 'application/json': { schema: z.unknown() } } },
   } as const;
@@ -111,6 +119,7 @@ export function mountControlRoutes(app: OpenAPIHono, d: ControlDeps): void {
       responses: {
         200: jsonResponse(ScenarioResult, 'Scenario set on each server'),
         ...errorResponses,
+        ...forbidden,
         ...notFound,
       },
     }),
@@ -152,7 +161,7 @@ export function mountControlRoutes(app: OpenAPIHono, d: ControlDeps): void {
       security: tokenSecurity,
       middleware: [auth] as const,
       request: { body: jsonBody(LoadControl) },
-      responses: { 202: jsonResponse(LoadView, 'Started'), ...errorResponses, ...conflict },
+      responses: { 202: jsonResponse(LoadView, 'Started'), ...errorResponses, ...forbidden, ...conflict },
     }),
     async (c) => c.json({ run: await d.load.begin(c.req.valid('json')) }, 202),
   );
@@ -174,7 +183,7 @@ export function mountControlRoutes(app: OpenAPIHono, d: ControlDeps): void {
       summary: 'Stop the active load run',
       security: tokenSecurity,
       middleware: [auth] as const,
-      responses: { 200: jsonResponse(LoadView, 'Final status'), 401: errorResponses[401] },
+      responses: { 200: jsonResponse(LoadView, 'Final status'), 401: errorResponses[401], ...forbidden },
     }),
     async (c) => c.json({ run: await d.load.end() }, 200),
   );

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryRegistry } from '../../adapters/registry-memory.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { originPolicy } from '../../shared/origin-guard.ts';
 import { MAX_TERM } from '../../shared/term.ts';
 import type { ClusterState } from '../../shared/types.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../shared/upstream-allow.ts';
@@ -11,11 +12,14 @@ import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
 import type { ElectionStatus } from '../election/elector.ts';
 import type { KnownLeader } from '../election/state-machine.ts';
 import { StateHub } from './events-stream.ts';
+import { LoadController } from './load-controller.ts';
+import { dashboardKey } from './page-key.ts';
 import { createMonitorApi } from './routes.ts';
 
 const TOKEN = 't'.repeat(32);
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 const url = (p: string) => `http://localhost${p}`;
+const KEY = dashboardKey(TOKEN);
 
 function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | null } = {}) {
   const status: ElectionStatus = {
@@ -65,6 +69,14 @@ function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | nu
     hub,
     history: async () => ({ zone1: [{ t: 0, cpu: 12 }] }),
     dashboardDir: opts.dashboardDir ?? null,
+    origins: originPolicy(['http://127.0.0.1:17001', 'http://127.0.0.1:17002']),
+    control: {
+      token: TOKEN,
+      pageKey: KEY,
+      registry,
+      load: new LoadController(async () => state, silentLogger),
+      log: silentLogger,
+    },
   });
   return { app, calls, status, registry, hub };
 }
@@ -245,11 +257,28 @@ describe('monitor routes', () => {
     ]);
   });
 
-  test('state is served and GETs allow cross-origin reads', async () => {
+  test.each([
+    ['/state', 'another monitor', 'http://127.0.0.1:17001', 'http://127.0.0.1:17001'],
+    [
+      '/health_check',
+      'another monitor opened as localhost',
+      'http://localhost:17001',
+      'http://localhost:17001',
+    ],
+    ['/state', 'a page on another local port', 'http://127.0.0.1:5555', null],
+    ['/state', 'another web site', 'https://evil.example.com', null],
+    ['/containers', 'another web site', 'https://evil.example.com', null],
+    ['/control/load', 'another web site', 'https://evil.example.com', null],
+  ])('GET %s from %s is answered with allow-origin %p', async (path, _n, origin, allowed) => {
     const { app } = setup();
-    const res = await app.request(url('/state'), { headers: { origin: 'http://127.0.0.1:17001' } });
+    const res = await app.request(url(path), { headers: { origin } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe(allowed);
+  });
+
+  test('state is served', async () => {
+    const { app } = setup();
+    const res = await app.request(url('/state'));
     expect(((await res.json()) as ClusterState).monitorId).toBe(2);
   });
 
@@ -307,11 +336,11 @@ describe('monitor routes', () => {
       writeFileSync(join(dir, 'index.html'), '<html>dash</html>');
       writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
       const { app } = setup({ dashboardDir: dir });
-      expect(await (await app.request(url('/'))).text()).toBe('<html>dash</html>');
+      expect(await (await app.request(url('/'))).text()).toEndWith('<html>dash</html>');
       expect(await (await app.request(url('/assets/app.js'))).text()).toBe('console.log(1)');
       expect(
         await (await app.request(url('/zones/zone1'), { headers: { accept: 'text/html' } })).text(),
-      ).toBe('<html>dash</html>');
+      ).toEndWith('<html>dash</html>');
       expect((await app.request(url('/assets/..%2F..%2Fetc%2Fpasswd'))).status).toBe(404);
     });
 
@@ -319,6 +348,38 @@ describe('monitor routes', () => {
       dir = mkdtempSync(join(tmpdir(), 'zs-dash-'));
       const { app } = setup({ dashboardDir: dir });
       expect(await (await app.request(url('/'))).text()).toContain('bun run build:ui');
+    });
+
+    const built = () => {
+      dir = mkdtempSync(join(tmpdir(), 'zs-dash-'));
+      mkdirSync(join(dir, 'assets'));
+      writeFileSync(join(dir, 'index.html'), '<html><head></head>dash</html>');
+      writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+      return setup({ dashboardDir: dir }).app;
+    };
+
+    test.each([
+      ['/', 'another web site', 'https://evil.example.com'],
+      ['/', 'another monitor', 'http://127.0.0.1:17001'],
+      ['/index.html', 'another web site', 'https://evil.example.com'],
+      ['/zones/zone1', 'another web site', 'https://evil.example.com'],
+      ['/assets/app.js', 'another web site', 'https://evil.example.com'],
+    ])('GET %s with the key injected carries no CORS, even asked by %s', async (path, _n, origin) => {
+      const res = await built().request(url(path), { headers: { origin, accept: 'text/html' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      if (path !== '/assets/app.js') expect(await res.text()).toContain(KEY);
+    });
+
+    test.each([
+      ['/', 'rebind.example.com:17001', 403],
+      ['/zones/zone1', 'rebind.example.com:17001', 403],
+      ['/', '127.0.0.1:17001', 200],
+      ['/', 'localhost:17001', 200],
+    ])('GET %s under Host %s answers %i (DNS rebinding cannot read the key)', async (path, host, status) => {
+      const res = await built().request(url(path), { headers: { host, accept: 'text/html' } });
+      expect(res.status).toBe(status);
+      expect((await res.text()).includes(KEY)).toBe(status === 200);
     });
   });
 });

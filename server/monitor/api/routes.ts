@@ -6,7 +6,9 @@
  * need the cluster token (401 otherwise) and are validated first, so a refused call changes nothing:
  * terms are bounded (400 beyond 2^31 − 1) and the coordinator's URL and the reported servers must
  * lie in the upstream allow-list (400 `upstream_not_allowed`), so no follower probes a foreign host.
- * GETs allow CORS because the dashboard reconnects to another monitor when one goes away.
+ * The read API (`/health_check`, `/state`, `/events`, `/containers`, `/openapi.json`) answers CORS
+ * to the monitors' own origins only (`origins`), because the dashboard served by one replica reads
+ * another after a failover; no other web site may read it, and HTML never carries CORS.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Registry } from '../../adapters/registry.ts';
@@ -23,6 +25,7 @@ import {
 import { requireToken } from '../../shared/auth.ts';
 import { NotLeader, StaleTerm, ZonescaleError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { type OriginPolicy, originPolicy, trustedCors } from '../../shared/origin-guard.ts';
 import {
   ClusterState,
   ContainerRecord,
@@ -86,8 +89,17 @@ export interface MonitorRoutesDeps {
   /** Dashboard directory; null to not serve it (tests). */
   dashboardDir: string | null;
   /** The dashboard's controls (`/control/*`) and the page key injected into its HTML; omit in tests. */
-  control?: ControlDeps;
+  control?: Omit<ControlDeps, 'origins'>;
+  /**
+   * Who may use the dashboard's key and read the API from a browser: every monitor's origin and
+   * the configured host names (`originPolicy(monitorUrls, allowedHosts)`); default: none but the
+   * request's own origin, IP literals and localhost.
+   */
+  origins?: OriginPolicy;
 }
+
+/** Read routes a dashboard served by another replica calls (CORS to the monitors' origins). */
+export const READ_PATHS = ['/health_check', '/state', '/events', '/containers', '/openapi.json'] as const;
 
 const misdirected = {
   421: {
@@ -98,8 +110,10 @@ const misdirected = {
 
 /** Builds the monitor's app. */
 export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
-  const app = createApi({ logger: d.log, corsGet: true });
+  const app = createApi({ logger: d.log });
   const auth = requireToken(d.token);
+  const origins = d.origins ?? originPolicy([]);
+  for (const path of READ_PATHS) app.use(path, trustedCors(origins, ['GET']));
 
   app.openapi(
     createRoute({
@@ -220,7 +234,7 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
 
   app.get('/events', eventsHandler(d.hub, d.history, d.log));
 
-  if (d.control) mountControlRoutes(app, d.control);
+  if (d.control) mountControlRoutes(app, { ...d.control, origins });
 
   finishApi(
     app,
@@ -229,6 +243,11 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
   );
   const pageKey = d.control?.pageKey;
   if (d.dashboardDir !== null)
-    serveDashboard(app, d.dashboardDir, pageKey ? (html) => injectPageKey(html, pageKey) : undefined);
+    serveDashboard(
+      app,
+      d.dashboardDir,
+      pageKey ? (html) => injectPageKey(html, pageKey) : undefined,
+      origins,
+    );
   return app;
 }
