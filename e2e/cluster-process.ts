@@ -11,7 +11,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { clusterReady, startCluster } from '../server/dev/cluster.ts';
+import { ClusterBusy } from '../server/dev/claim.ts';
+import { type Cluster, clusterReady, startCluster } from '../server/dev/cluster.ts';
 
 const [infoPath, basePort, dataDir] = process.argv.slice(2);
 if (!infoPath || !basePort || !dataDir) {
@@ -19,14 +20,27 @@ if (!infoPath || !basePort || !dataDir) {
   process.exit(2);
 }
 const token = randomBytes(24).toString('hex');
-const cluster = await startCluster({
-  basePort: Number(basePort),
-  dataDir,
-  cluster: 'e2e',
-  token,
-  logLevel: 'warn',
-  scenarioMode: process.env.E2E_SCENARIO_MODE === 'burn' ? 'burn' : 'simulate',
-});
+/** Starts the cluster; when another run holds the ports, tries the next base port of the e2e window (8 in all). */
+async function start(): Promise<Cluster> {
+  const scenarioMode = process.env.E2E_SCENARIO_MODE === 'burn' ? 'burn' : 'simulate';
+  for (let k = 0; ; k++) {
+    const base = 10_000 + ((Number(basePort) - 10_000 + k * 100) % 800);
+    try {
+      return await startCluster({
+        basePort: base,
+        dataDir,
+        cluster: 'e2e',
+        token,
+        logLevel: 'warn',
+        scenarioMode,
+      });
+    } catch (err) {
+      if (!(err instanceof ClusterBusy) || k >= 7) throw err;
+      console.error(`e2e: ${err.message.slice(0, 120)}…; trying the next base port of the window`);
+    }
+  }
+}
+const cluster = await start();
 const stop = async () => {
   await cluster.stop();
   process.exit(0);

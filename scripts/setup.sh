@@ -13,16 +13,8 @@ if ! command -v bun >/dev/null 2>&1; then
 fi
 log "bun $(bun --version)"
 
-apt_updated=0
-apt_install() {
-  if [ "$apt_updated" = 0 ]; then
-    log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    apt_updated=1
-  fi
-  log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source scripts/apt.sh
 
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium fonts-dejavu-core

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every zonescale test: installs what is missing (scripts/setup.sh), type-checks, runs the
-# unit and integration suites with `bun test`, then the Playwright suite in Debian's Chromium
-# against a real cluster. The real services (Redis, Kafka, InfluxDB, Docker) are started first by
-# scripts/services.sh for the service-backed suites in test/services, which find them through
-# ZONESCALE_TEST_* variables (not REDIS_URL etc., which would switch every role onto them), and
-# the ones this run started are stopped at the end, also on failure. Prints each runner's summary and a closing line
-# "tests: N passed, N failed, N skipped". Exits non-zero on any failure.
-# With CI=true a missing service is a failure, never a skip.
+# unit and integration suites with `bun test`, the Playwright suite in Debian's Chromium against a
+# real cluster, and the fuzz suite (scripts/fuzz.sh: Schemathesis against every role's API; it
+# needs no service, so it runs after they are stopped). The real services (Redis, Kafka,
+# InfluxDB, Docker) are started first by scripts/services.sh for the service-backed suites in
+# test/services, which find them through ZONESCALE_TEST_* variables (not REDIS_URL etc., which
+# would switch every role onto them), and the ones this run started are stopped at the end, also
+# on failure. Prints each runner's summary and a closing line "tests: N passed, N failed,
+# N skipped". Exits non-zero on any failure.
+# With CI=true a missing service (or Python for the fuzz suite) is a failure, never a skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-}"
@@ -51,7 +53,7 @@ if ! bun run typecheck; then
 fi
 
 echo "== bun test (unit + integration + services)"
-bun test server dashboard app-ui bench test/protocol test/integration test/services 2>&1 | tee "$out/bun.txt"
+bun test server dashboard app-ui bench test/protocol test/integration test/services test/fuzz 2>&1 | tee "$out/bun.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 b_pass=$(grep -E '^ *[0-9]+ pass$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)
 b_fail=$(grep -E '^ *[0-9]+ fail$' "$out/bun.txt" | tail -1 | grep -oE '[0-9]+' || echo 0)
@@ -66,12 +68,21 @@ read -r p_pass p_fail p_skip < <(bun -e '
   console.log(s.expected + s.flaky, s.unexpected, s.skipped);
 ' "$out/pw.json")
 
-stop_services # before the summary, so the closing line is the last one printed
+stop_services # before the fuzz suite and the summary, so the closing line is the last one printed
+
+echo "== fuzz (schemathesis against every role's /openapi.json)"
+bash scripts/fuzz.sh 2>&1 | tee "$out/fuzz.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+read -r f_pass f_fail f_skip < <(
+  grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out/fuzz.txt" | tail -1 | grep -oE '[0-9]+' | tr '\n' ' '
+)
+f_pass=${f_pass:-0} f_fail=${f_fail:-1} f_skip=${f_skip:-0}
 
 echo
 echo "bun-test:   ${b_pass} passed, ${b_fail} failed, ${b_skip} skipped"
 echo "playwright: ${p_pass} passed, ${p_fail} failed, ${p_skip} skipped"
-total_fail=$((b_fail + p_fail))
+echo "fuzz:       ${f_pass} passed, ${f_fail} failed, ${f_skip} skipped"
+total_fail=$((b_fail + p_fail + f_fail))
 if [ "$status" != 0 ] && [ "$total_fail" = 0 ]; then total_fail=1; fi
-echo "tests: $((b_pass + p_pass)) passed, ${total_fail} failed, $((b_skip + p_skip)) skipped"
+echo "tests: $((b_pass + p_pass + f_pass)) passed, ${total_fail} failed, $((b_skip + p_skip + f_skip)) skipped"
 exit "$status"

@@ -5,20 +5,27 @@
  * dashboard, balancer and app UI URLs and the timings in force, then follows the cluster's events
  * until Ctrl-C, which stops every process it started (monitors, collector, balancers, apps).
  *
- * Flags: --base-port N (default 7000), --simulate (report scenario curves without burning CPU),
+ * Flags (`bun run dev --help`; schema in `config/dev.ts`): --base-port N (default 7000),
+ * --data-dir DIR (default .zonescale), --simulate (report scenario curves without burning CPU),
  * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated),
  * --stack (`bun run dev:stack`: start the real services with scripts/services.sh, build the
  * zonescale image, and run the same cluster on Redis, Kafka, InfluxDB and Docker containers; the
  * cluster id is `stack-<epoch s>` unless --keep, so an earlier run's Redis keys do not interfere).
+ * Before starting anything it locks the data directory and checks its ports (`dev/claim.ts`): a
+ * second cluster on the same ones exits 2 saying who holds them, and touches nothing of the first.
+ * A mistake (bad flag or value, busy port or directory) prints one line and exits 2.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { clusterReady, startCluster } from './dev/cluster.ts';
+import { resolve } from 'node:path';
+import { exitOnMistake } from './config/cli.ts';
+import { DEV_COMMAND, DevConfig } from './config/dev.ts';
+import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
+import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
 import { describeTimings } from './dev/timings.ts';
 import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
-async function prepareStack() {
+async function prepareStack(keep: boolean) {
   const run = async (cmd: string[]) => {
     const code = await Bun.spawn(cmd, { stdout: 'inherit', stderr: 'inherit' }).exited;
     if (code !== 0) {
@@ -30,7 +37,7 @@ async function prepareStack() {
   await run(['/usr/bin/docker', 'build', '--network', 'host', '-q', '-t', 'zonescale:local', '.']);
   return {
     runtime: 'docker' as const,
-    cluster: values.keep ? 'stack' : `stack-${Math.floor(Date.now() / 1000)}`,
+    cluster: keep ? 'stack' : `stack-${Math.floor(Date.now() / 1000)}`,
     env: {
       REDIS_URL: 'redis://127.0.0.1:6379',
       KAFKA_BROKERS: '127.0.0.1:9092',
@@ -40,30 +47,30 @@ async function prepareStack() {
   };
 }
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    'base-port': { type: 'string', default: '7000' },
-    simulate: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
-    token: { type: 'string' },
-    stack: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-
-const basePort = Number(values['base-port']);
-const token = values.token ?? process.env.ZONESCALE_TOKEN ?? randomBytes(24).toString('hex');
-const generated = !values.token && !process.env.ZONESCALE_TOKEN;
-
-const stack = values.stack ? await prepareStack() : null;
-const cluster = await startCluster({
-  basePort,
-  token,
-  scenarioMode: values.simulate ? 'simulate' : 'burn',
-  fresh: !values.keep,
-  ...stack,
-});
+const argv = process.argv.slice(2);
+if (wantsHelp(argv)) {
+  process.stdout.write(configHelp(DevConfig, DEV_COMMAND));
+  process.exit(0);
+}
+let values: DevConfig;
+let cluster: Cluster;
+try {
+  values = parseConfig(DevConfig, argv, process.env, DEV_COMMAND);
+  const stack = values.stack ? await prepareStack(values.keep) : null;
+  cluster = await startCluster({
+    basePort: values.basePort,
+    dataDir: resolve(REPO_ROOT, values.dataDir),
+    token: values.token ?? randomBytes(24).toString('hex'),
+    scenarioMode: values.simulate ? 'simulate' : 'burn',
+    fresh: !values.keep,
+    ...stack,
+  });
+} catch (err) {
+  exitOnMistake(DEV_COMMAND.name, err);
+  throw err;
+}
+const token = cluster.token;
+const generated = !values.token;
 
 let stopping = false;
 const shutdown = async () => {
@@ -88,8 +95,9 @@ try {
     90_000,
   );
 } catch (err) {
+  await cluster.stop();
+  exitOnMistake(DEV_COMMAND.name, err);
   console.error(String(err));
-  await shutdown();
   process.exit(1);
 }
 

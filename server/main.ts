@@ -1,11 +1,13 @@
 /**
  * The one entry point: `bun server/main.ts <balancer|app|monitor|collector|gateway> [flags]`. It parses and
  * validates the role's configuration (flags, then `ZONESCALE_*` environment, then defaults; see
- * `config/parse.ts`), starts the role, and stops it cleanly on SIGINT/SIGTERM. A bad configuration
- * prints what is wrong and exits with status 2.
+ * `config/parse.ts`), starts the role, and stops it cleanly on SIGINT/SIGTERM. `--help` (alone or
+ * after a role) prints the roles or the role's flags with defaults and environment names. A user's
+ * mistake (bad flag or value, port in use, unknown or missing role) prints one line and exits 2.
  */
 
-import { parseConfig } from './config/parse.ts';
+import { exitOnMistake } from './config/cli.ts';
+import { type CommandInfo, configHelp, parseConfig, wantsHelp } from './config/parse.ts';
 import {
   AppConfig,
   BalancerConfig,
@@ -18,37 +20,69 @@ import { BadConfig } from './shared/errors.ts';
 import { createLogger } from './shared/logger.ts';
 import type { RoleHandle } from './shared/role.ts';
 
-const ROLES = ['balancer', 'app', 'monitor', 'collector', 'gateway'] as const;
-type Role = (typeof ROLES)[number];
+/** Every role, its configuration schema and one line on what it does. */
+const ROLES = {
+  balancer: {
+    schema: BalancerConfig,
+    summary: "one zone's load balancer: health-checks its app servers and proxies to the alive ones",
+  },
+  app: {
+    schema: AppConfig,
+    summary: 'the demo app server: real CPU work, High/Low CPU scenarios, its own UI',
+  },
+  monitor: {
+    schema: MonitorConfig,
+    summary: 'a monitor replica: election, autoscaling, self-healing, the dashboard',
+  },
+  collector: {
+    schema: CollectorConfig,
+    summary: 'moves samples from the metrics bus into the metrics store',
+  },
+  gateway: {
+    schema: GatewayConfig,
+    summary: 'the front door: one address for users, zone affinity, failover along the ring',
+  },
+} as const;
+type Role = keyof typeof ROLES;
+const NAMES = Object.keys(ROLES) as Role[];
 
-const USAGE = `usage: bun server/main.ts <${ROLES.join('|')}> [--flag value …]
-Every flag is also read from ZONESCALE_<FLAG> (e.g. --port → ZONESCALE_PORT); see README.md.`;
+/** The command line of `role` in messages and help. */
+function commandInfo(role: Role): CommandInfo {
+  return { name: `bun server/main.ts ${role}`, summary: ROLES[role].summary, aliases: ENV_ALIASES };
+}
+
+/** `bun server/main.ts --help`: the roles. */
+export function rolesHelp(): string {
+  const lines = NAMES.map((r) => `  ${r.padEnd(10)} ${ROLES[r].summary}`);
+  return `Usage: bun server/main.ts <role> [--flag value …]\n\nRoles:\n${lines.join('\n')}\n\nbun server/main.ts <role> --help lists the role's flags, defaults and environment variables\n(every flag is also read from ZONESCALE_<FLAG>, e.g. --port → ZONESCALE_PORT). bun run dev starts a whole cluster.\n`;
+}
 
 /** Starts `role` with `argv` flags; resolves with its handle. @throws BadConfig */
 export async function startRole(role: Role, argv: string[], env = process.env): Promise<RoleHandle> {
+  const info = commandInfo(role);
   switch (role) {
     case 'balancer': {
-      const cfg = parseConfig(BalancerConfig, argv, env, ENV_ALIASES);
+      const cfg = parseConfig(BalancerConfig, argv, env, info);
       const { startBalancer } = await import('./balancer/start.ts');
       return startBalancer(cfg, createLogger({ role, zone: cfg.zone, id: cfg.id || `${cfg.zone}-balancer` }));
     }
     case 'app': {
-      const cfg = parseConfig(AppConfig, argv, env, ENV_ALIASES);
+      const cfg = parseConfig(AppConfig, argv, env, info);
       const { startApp } = await import('./app/start.ts');
       return startApp(cfg, createLogger({ role, zone: cfg.zone, id: cfg.id }));
     }
     case 'monitor': {
-      const cfg = parseConfig(MonitorConfig, argv, env, ENV_ALIASES);
+      const cfg = parseConfig(MonitorConfig, argv, env, info);
       const { startMonitor } = await import('./monitor/start.ts');
       return startMonitor(cfg, createLogger({ role, id: cfg.id }));
     }
     case 'collector': {
-      const cfg = parseConfig(CollectorConfig, argv, env, ENV_ALIASES);
+      const cfg = parseConfig(CollectorConfig, argv, env, info);
       const { startCollector } = await import('./collector/start.ts');
       return startCollector(cfg, createLogger({ role }));
     }
     case 'gateway': {
-      const cfg = parseConfig(GatewayConfig, argv, env, ENV_ALIASES);
+      const cfg = parseConfig(GatewayConfig, argv, env, info);
       const { startGateway } = await import('./gateway/start.ts');
       return startGateway(cfg, createLogger({ role }));
     }
@@ -59,14 +93,28 @@ export async function startRole(role: Role, argv: string[], env = process.env): 
   }
 }
 
+/** The role named by the first argument. @throws BadConfig when it is missing or unknown */
+export function roleOf(first: string | undefined): Role {
+  if (first && (NAMES as string[]).includes(first)) return first as Role;
+  const choose = `the first argument is one of ${NAMES.join(', ')} (bun server/main.ts --help describes them)`;
+  if (!first || first.startsWith('-')) throw new BadConfig(`no role given: ${choose}`);
+  throw new BadConfig(`unknown role ${JSON.stringify(first)}: ${choose}`);
+}
+
 if (import.meta.main) {
-  const [role, ...argv] = process.argv.slice(2);
-  if (!role || !(ROLES as readonly string[]).includes(role)) {
-    console.error(USAGE);
-    process.exit(2);
+  const [first, ...argv] = process.argv.slice(2);
+  if (first === '--help' || first === '-h') {
+    process.stdout.write(rolesHelp());
+    process.exit(0);
   }
+  let role: Role = 'balancer';
   try {
-    const handle = await startRole(role as Role, argv);
+    role = roleOf(first);
+    if (wantsHelp(argv)) {
+      process.stdout.write(configHelp(ROLES[role].schema, commandInfo(role)));
+      process.exit(0);
+    }
+    const handle = await startRole(role, argv);
     let stopping = false;
     const shutdown = async () => {
       if (stopping) return;
@@ -77,10 +125,7 @@ if (import.meta.main) {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   } catch (err) {
-    if (err instanceof BadConfig) {
-      console.error(`zonescale ${role}: ${err.message}`);
-      process.exit(2);
-    }
+    exitOnMistake(first && (NAMES as string[]).includes(first) ? `zonescale ${role}` : 'zonescale', err);
     throw err;
   }
 }

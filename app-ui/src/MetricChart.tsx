@@ -16,7 +16,12 @@ import {
 import type { Sample } from './types.ts';
 
 const clock = (ts: number) =>
-  new Date(ts).toLocaleTimeString([], { hour12: false, minute: '2-digit', second: '2-digit' });
+  new Date(ts).toLocaleTimeString([], {
+    hour12: false,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 
 /** A chart of `metric` over `samples`; `unit` labels the axis and tooltip (e.g. `%`, `MB`, `req/s`). */
 export function MetricChart(props: {

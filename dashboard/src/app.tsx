@@ -8,7 +8,6 @@ import { useState } from 'react';
 import type { ClusterState } from '../../server/shared/types.ts';
 import { ChartLegend } from './components/chart-legend.tsx';
 import { CpuChart } from './components/cpu-chart.tsx';
-import { EventToast } from './components/event-toast.tsx';
 import { EventsList } from './components/events-list.tsx';
 import { Header } from './components/header.tsx';
 import { LoadPanel } from './components/load-panel.tsx';
@@ -103,7 +102,6 @@ export function App() {
       ) : (
         <Dashboard snap={snap} state={snap.state} />
       )}
-      <EventToast event={snap.lastEvent} />
     </div>
   );
 }

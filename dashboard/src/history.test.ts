@@ -88,6 +88,23 @@ describe('replicaRowsFromEvents', () => {
     ]);
   });
 
+  test('no point is drawn for a zone before its first server was created (the cluster did not exist)', () => {
+    const state = clusterState(100_000, {
+      zones: [zoneView('zone1', 2, 80), zoneView('zone2', 1, 10)],
+      events: [
+        scaleEvent('c', 70_000, 'zone1', 1, 2),
+        scaleEvent('b', 50_000, 'zone2', 0, 1),
+        scaleEvent('a', 40_000, 'zone1', 0, 1),
+      ],
+    });
+    expect(replicaRowsFromEvents(state, 0, 100_000)).toEqual([
+      { t: 0, counts: {} },
+      { t: 40_000, counts: { zone1: 1 } },
+      { t: 50_000, counts: { zone1: 1, zone2: 1 } },
+      { t: 70_000, counts: { zone1: 2, zone2: 1 } },
+    ]);
+  });
+
   test('events at or after the first collected row are undone but not drawn twice', () => {
     const state = clusterState(100_000, {
       zones: [zoneView('zone1', 3, 80)],

@@ -110,19 +110,23 @@ export function appendReplicaTick(rows: readonly ReplicaRow[], state: ClusterSta
  * events (those with `from`/`to`): walking back from the current replicas, a zone had `from` before
  * each of its events. Returns rows oldest first, from `since` (epoch ms) up to just before
  * `until` (normally the first collected row, or `state.now`). Best effort: healing events without
- * `from`/`to` are not reflected.
+ * `from`/`to` are not reflected. A zone whose rebuilt count is 0 is left out of that row: before
+ * its first server was created (`0 -> 1`) the zone, and usually the cluster, did not exist yet, so
+ * the chart draws no point there rather than a line at 0 (a zone never keeps 0 servers: the
+ * minimum is 1 and a lost last server is replaced at once).
  */
 export function replicaRowsFromEvents(state: ClusterState, since: number, until: number): ReplicaRow[] {
   const counts: Record<string, number> = {};
   for (const z of state.zones) counts[z.zone] = z.replicas;
   const rows: ReplicaRow[] = [];
+  const existing = () => Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
   // state.events is newest first: undo each scaling event to learn the count before it.
   for (const e of state.events) {
     if (e.zone === null || e.from === null || e.to === null || !(e.zone in counts)) continue;
     if (e.ts < since) break;
-    if (e.ts < until) rows.push({ t: e.ts, counts: { ...counts } });
+    if (e.ts < until) rows.push({ t: e.ts, counts: existing() });
     counts[e.zone] = e.from;
   }
-  rows.push({ t: since, counts: { ...counts } });
+  rows.push({ t: since, counts: existing() });
   return rows.reverse();
 }

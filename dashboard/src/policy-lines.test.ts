@@ -6,7 +6,16 @@ const bounds = { minReplicas: 1, maxReplicas: 5, periodMs: 2_000, windowMs: 4_00
 
 describe('policy reference lines', () => {
   test('a threshold policy draws its high and low thresholds and no target', () => {
-    expect(policyLines({ kind: 'threshold', highCpu: 60, lowCpu: 20, ...bounds })).toEqual({
+    expect(
+      policyLines({
+        kind: 'threshold',
+        highCpu: 60,
+        lowCpu: 20,
+        ...bounds,
+        scaleDownStabilizationMs: 4_000,
+        scaleUpPeriods: 1,
+      }),
+    ).toEqual({
       high: 60,
       low: 20,
       target: null,

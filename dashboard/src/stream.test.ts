@@ -12,7 +12,7 @@ import {
   type StreamSnapshot,
   startClusterStream,
 } from './stream.ts';
-import { clusterState } from './test-fixtures.ts';
+import { clusterState, scaleEvent } from './test-fixtures.ts';
 
 class FakeEventSource implements EventSourceLike {
   closed = false;
@@ -162,6 +162,24 @@ describe('startClusterStream', () => {
     const { sources, last } = setup();
     sources[0]!.emit('cluster-event', { id: 'e1', kind: 'scale-up' });
     expect(last().lastEvent?.id).toBe('e1');
+  });
+
+  test('a no-op decision is no toast hint, and does not replace the scale event before it', () => {
+    const { sources, last } = setup();
+    sources[0]!.emit('cluster-event', { id: 'e1', kind: 'remove-dead' });
+    sources[0]!.emit('cluster-event', { id: 'e2', kind: 'decision', reason: 'AtMinReplicas' });
+    expect(last().lastEvent?.id).toBe('e1');
+  });
+
+  test('an event first seen in a state (its hint lost in a reconnect) still becomes the toast hint, once', () => {
+    const { sources, last, tick, clock } = setup();
+    tick(sources[0]!, { events: [scaleEvent('old', clock.t - 60_000, 'zone1', 1, 2)] });
+    expect(last().lastEvent).toBeNull(); // history, not news
+    const fresh = scaleEvent('new', clock.t, 'zone1', 2, 3);
+    tick(sources[0]!, { events: [fresh, scaleEvent('old', clock.t - 60_000, 'zone1', 1, 2)] });
+    expect(last().lastEvent?.id).toBe('new');
+    sources[0]!.emit('cluster-event', { ...fresh, id: 'new' });
+    expect(last().lastEvent?.id).toBe('new');
   });
 
   test('stop closes the source and cancels every timer', () => {

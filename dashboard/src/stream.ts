@@ -34,7 +34,7 @@ export type StreamSnapshot = {
   replicas: ReplicaRow[];
   /** Per-server CPU for the sparklines (last minute). */
   serverCpu: ServerCpuSeries;
-  /** Latest `cluster-event` hint (for a toast), null before any. */
+  /** Latest `cluster-event` hint worth a toast (`toastWorthy`: not a no-op decision), null before any. */
   lastEvent: ClusterEvent | null;
   /** How many times the stream switched monitors. */
   failovers: number;
@@ -43,6 +43,11 @@ export type StreamSnapshot = {
   /** The source that failed while reconnecting (null once live again). */
   lostSource: Source | null;
 };
+
+/** Whether `event` deserves a toast: anything that changed the cluster, not a decision to hold (`AtMinReplicas`…). */
+export function toastWorthy(event: Pick<ClusterEvent, 'kind'>): boolean {
+  return event.kind !== 'decision';
+}
 
 /** The slice of `EventSource` the stream uses, so tests can pass a fake. */
 export type EventSourceLike = {
@@ -116,6 +121,25 @@ export function startClusterStream(
   };
   let es: EventSourceLike | null = null;
   let generation = 0;
+  /** Ids of the events already seen (in a state or as a hint); null before the first state. */
+  let seenEvents: Set<string> | null = null;
+  /**
+   * The newest toast-worthy event of `state` that was not seen before, remembering them all: a
+   * hint lost while the stream reconnected (a slow machine, a failover) still toasts from the next
+   * state. Events present in the first state are history, not news.
+   */
+  const newsOf = (state: ClusterState): ClusterEvent | null => {
+    const first = seenEvents === null;
+    const seen = (seenEvents ??= new Set());
+    let news: ClusterEvent | null = null;
+    for (const e of state.events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      if (!first && toastWorthy(e) && (news === null || e.ts > news.ts)) news = e;
+    }
+    if (seen.size > 2_000) seenEvents = new Set(state.events.map((e) => e.id));
+    return news;
+  };
   let consecutiveFailures = 0;
   let lastActivity = clock.now();
   let watchdog: unknown = null;
@@ -162,7 +186,9 @@ export function startClusterStream(
       if (state === null || !Array.isArray(state.zones) || !Array.isArray(state.monitors)) return;
       consecutiveFailures = 0;
       source_ = { url: source_.url, id: state.monitorId };
+      const news = newsOf(state);
       update({
+        ...(news ? { lastEvent: news } : {}),
         status: 'live',
         source: source_,
         lostSource: null,
@@ -176,7 +202,11 @@ export function startClusterStream(
       if (gen !== generation) return;
       lastActivity = clock.now();
       const event = parse<ClusterEvent>(ev);
-      if (event !== null) update({ lastEvent: event });
+      // Only events worth a toast: a no-op decision arriving in the same batch as a scale event
+      // (they come oldest first) must not replace it, or the scale event would never toast.
+      if (event === null || seenEvents?.has(event.id)) return;
+      seenEvents?.add(event.id);
+      if (toastWorthy(event)) update({ lastEvent: event });
     });
     current.addEventListener('error', () => fail(gen, 'stream error'));
     armWatchdog(gen);

@@ -51,6 +51,8 @@ export function clusterState(now: number, over: Partial<ClusterState> = {}): Clu
       maxReplicas: 5,
       periodMs: 10_000,
       windowMs: 30_000,
+      scaleDownStabilizationMs: 30_000,
+      scaleUpPeriods: 1,
     },
     zones: [zoneView('zone1', 2, 50), zoneView('zone2', 1, null)],
     events: [],

@@ -5,11 +5,13 @@
  * `cfg.kafkaBrokers` is set (`adapters/select.ts`); a publisher can also be injected. In `burn` mode a worker
  * thread burns CPU so the measured CPU follows the active scenario.
  */
+
 import { randomBytes } from 'node:crypto';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
 import type { AppConfig } from '../config/roles.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
@@ -78,7 +80,9 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 0 });
+    server = listening(cfg, () =>
+      Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 0 }),
+    );
   } catch (err) {
     burner?.stop();
     await publisher.close();

@@ -5,10 +5,12 @@
  * on `POST /samples`; the store is InfluxDB when `cfg.influxUrl` is set, else the cluster's SQLite
  * file (`adapters/select.ts`). Both can also be injected.
  */
+
 import type { MetricsStore } from '../adapters/metrics-store.ts';
 import type { SampleSink, SampleSource } from '../adapters/sample-source.ts';
 import { openKafkaSource, openMetricsStore } from '../adapters/select.ts';
 import type { CollectorConfig } from '../config/roles.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { type CollectorStats, collectorRoutes } from './routes.ts';
@@ -60,7 +62,7 @@ export async function startCollector(
     now,
     logger: log,
   });
-  const server = Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch });
+  const server = listening(cfg, () => Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch }));
   const url = `http://${cfg.host}:${server.port}`;
 
   await deps.source?.start(countingSink);

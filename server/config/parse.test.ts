@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import { z } from 'zod';
 import { BadConfig } from '../shared/errors.ts';
-import { csv, envName, ms, parseConfig } from './parse.ts';
+import { boolish, configHelp, csv, envName, ms, parseConfig } from './parse.ts';
 import { BalancerConfig, GatewayConfig, MonitorConfig } from './roles.ts';
 
 const Schema = z.object({
@@ -33,18 +33,43 @@ describe('parseConfig', () => {
     expect(parseConfig(Schema, ['--zones', 'zone1, ,zone2,'], {}).zones).toEqual(['zone1', 'zone2']);
   });
 
-  test('an unknown flag is refused with the list of known flags', () => {
-    expect(() => parseConfig(Schema, ['--nope', '1'], {})).toThrow(/--check-interval-ms/);
+  test('an unknown flag is refused with a pointer to --help', () => {
+    expect(() => parseConfig(Schema, ['--nope', '1'], {}, { name: 'bun x' })).toThrow(
+      'unknown flag --nope; bun x --help lists the flags',
+    );
   });
 
-  test('a bad value names the flag and its environment variable', () => {
+  test('a bad value names the flag, the value and its environment variable, on one line', () => {
     try {
       parseConfig(Schema, ['--check-interval-ms', '-5'], {});
       throw new Error('did not throw');
     } catch (err) {
       expect(err).toBeInstanceOf(BadConfig);
-      expect((err as Error).message).toContain('--check-interval-ms (ZONESCALE_CHECK_INTERVAL_MS)');
+      expect((err as Error).message).toContain(
+        'bad --check-interval-ms "-5" (or ZONESCALE_CHECK_INTERVAL_MS)',
+      );
+      expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  test('a missing required value says which flag and environment variable, and what it is', () => {
+    const Required = z.object({ token: z.string().describe('the cluster token') });
+    expect(() => parseConfig(Required, [], {})).toThrow(
+      'missing --token (or ZONESCALE_TOKEN): the cluster token',
+    );
+  });
+
+  test('a boolean flag given alone means true', () => {
+    const Bool = z.object({ simulate: boolish.default(false), keep: boolish.default(false) });
+    expect(parseConfig(Bool, ['--simulate'], {})).toEqual({ simulate: true, keep: false });
+    expect(parseConfig(Bool, ['--simulate', 'false', '--keep'], {})).toEqual({ simulate: false, keep: true });
+  });
+
+  test('help lists every flag with its default and environment names', () => {
+    const help = configHelp(Schema, { name: 'bun x', aliases: { zones: 'ZONES' } }).replace(/\s+/g, ' ');
+    expect(help).toContain('--check-interval-ms <value>');
+    expect(help).toContain('default: 10000; env: ZONESCALE_CHECK_INTERVAL_MS');
+    expect(help).toContain('env: ZONESCALE_ZONES or ZONES');
   });
 
   test('envName maps a flag to ZONESCALE_ upper snake case', () => {
@@ -69,6 +94,41 @@ describe('parseConfig', () => {
     expect([m.highCpu, m.lowCpu, m.minReplicas, m.maxReplicas, m.probeIntervalMs, m.periodMs]).toEqual([
       60, 20, 1, 5, 5_000, 10_000,
     ]);
+  });
+
+  test.each([
+    [
+      ['--min-replicas', '3', '--max-replicas', '2'],
+      '--min-replicas "3"',
+      'must not exceed --max-replicas (2)',
+    ],
+    [['--low-cpu', '60'], '--low-cpu "60"', 'must be below --high-cpu (60)'],
+    [['--app-ports', '9200-9100'], '--app-ports "9200-9100"', 'is an empty range'],
+    [['--zones', 'east'], '--zones "east"', 'zone "east" cannot be placed'],
+    [['--zone-policies', 'zone9=target'], '--zone-policies "zone9=target"', 'is not in --zones'],
+    [['--zone-policies', 'zone1=fast'], '--zone-policies', 'is not zone=threshold or zone=target'],
+    [['--scale-up-policies', 'Pods:0:1'], '--scale-up-policies', 'is not Type:value:periodMs'],
+    [['--peers', '1=http://127.0.0.1:1,1=http://127.0.0.1:2'], '--peers', 'names monitor 1 twice'],
+    [['--gateway', 'nope'], '--gateway "nope"', 'is not a URL'],
+  ])('the monitor refuses %p naming %s (cross-field checks live in the config)', (extra, flag, why) => {
+    const base = ['--id', '1', '--peers', '1=http://127.0.0.1:7001'];
+    const env = { ZONESCALE_TOKEN: 'x'.repeat(32) };
+    expect(() => parseConfig(MonitorConfig, [...base, ...extra], env)).toThrow(flag);
+    expect(() => parseConfig(MonitorConfig, [...base, ...extra], env)).toThrow(why);
+  });
+
+  test('the monitor parses step limits and per-zone policies once, at start', () => {
+    const m = parseConfig(
+      MonitorConfig,
+      ['--id', '1', '--peers', '1=http://127.0.0.1:7001', '--zone-policies', 'zone2=target'],
+      { ZONESCALE_TOKEN: 'x'.repeat(32) },
+    );
+    expect(m.scaleUpPolicies).toEqual([
+      { type: 'Pods', value: 4, periodMs: 15_000 },
+      { type: 'Percent', value: 100, periodMs: 15_000 },
+    ]);
+    expect(m.zonePolicies).toEqual([['zone2', 'target']]);
+    expect(m.appPorts).toEqual([9101, 9199]);
   });
 
   test('a short token is refused', () => {

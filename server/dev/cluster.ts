@@ -4,11 +4,13 @@
  * runtime. Used by `bun run dev`, the integration tests and the Playwright tests, so all three run
  * exactly the same cluster. Everything listens on 127.0.0.1; ports come from `clusterLayout`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import { openRuntime } from '../adapters/select.ts';
+import { BadConfig } from '../shared/errors.ts';
 import type { ClusterState } from '../shared/types.ts';
+import { checkPorts, lockDataDir } from './claim.ts';
 import { type ClusterLayout, clusterLayout } from './layout.ts';
 import { DEV_TIMINGS, devBalancerArgs } from './timings.ts';
 
@@ -60,18 +62,51 @@ export interface Cluster {
   restartMonitor(id: number): void;
   /** GET /state from the first monitor that answers; null when none does. */
   state(): Promise<ClusterState | null>;
-  /** Polls `state()` every 250 ms until `pred` holds; @throws Error after `timeoutMs` with `what`. */
+  /** Polls `state()` every 250 ms until `pred` holds. @throws BadConfig when a role exited on its own with an error; Error after `timeoutMs` with `what` */
   waitFor(what: string, pred: (s: ClusterState) => boolean, timeoutMs: number): Promise<ClusterState>;
-  /** Kills monitors and collector, then stops every container the runtime holds. Idempotent. */
+  /** Kills monitors and collector, then stops every container the runtime holds, then releases the data directory. Idempotent. */
   stop(): Promise<void>;
 }
 
-/** Starts the collector and the monitors; resolves once they are spawned (not yet ready). */
+/** The last non-empty line of a log file ('' when none). */
+function lastLine(file: string): string {
+  if (!existsSync(file)) return '';
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? ''
+  );
+}
+
+/**
+ * Claims the data directory and the ports (`claim.ts`), then starts the collector, the gateway and
+ * the monitors; resolves once they are spawned (not yet ready).
+ * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port; nothing is started or stopped then
+ */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const layout = clusterLayout(opts.basePort ?? 7000, opts.monitors ?? 3);
   const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
   const cluster = opts.cluster ?? 'dev';
   const t = opts.timings ?? DEV_TIMINGS;
+  const lock = lockDataDir({
+    pid: process.pid,
+    cluster,
+    basePort: layout.basePort,
+    dataDir,
+    startedAt: Date.now(),
+    command: [
+      'bun',
+      ...process.argv.slice(1).map((a) => (a.startsWith('/') ? relative(REPO_ROOT, a) : a)),
+    ].join(' '),
+  });
+  try {
+    await checkPorts(layout);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
   if (opts.fresh ?? true) {
     for (const c of await runtime.list()) await runtime.stop(c.id);
@@ -127,12 +162,27 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--lease-ms=${t.leaseMs}`,
     `--period-ms=${t.periodMs}`,
     `--window-ms=${t.windowMs}`,
+    `--scale-down-stabilization-ms=${t.scaleDownStabilizationMs}`,
     `--balancer-args=${devBalancerArgs(t)}`,
     `--app-args=--scenario-mode ${opts.scenarioMode ?? 'burn'}`,
     ...(opts.monitorArgs ?? []),
   ];
   const startMonitorProc = (m: MonitorProc) => {
     m.proc = spawnRole(`monitor-${m.id}`, monitorArgs(m));
+  };
+  /** A role that exited on its own with an error (not killed): its name and the last line of its error log. */
+  const failedRole = (): BadConfig | null => {
+    const roles: [string, Subprocess | null][] = [
+      ['collector', collector],
+      ['gateway', gateway],
+      ...monitors.map((m): [string, Subprocess | null] => [`monitor-${m.id}`, m.proc]),
+    ];
+    for (const [name, p] of roles) {
+      if (p?.exitCode === null || p?.exitCode === undefined || p.exitCode === 0) continue;
+      const why = lastLine(join(logDir, `${name}.err.log`)) || `exit status ${p.exitCode}`;
+      return new BadConfig(`the cluster's ${name} stopped at start: ${why}`);
+    }
+    return null;
   };
   for (const m of monitors) startMonitorProc(m);
 
@@ -166,6 +216,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       const deadline = Date.now() + timeoutMs;
       let last: ClusterState | null = null;
       while (Date.now() < deadline) {
+        const failed = failedRole();
+        if (failed) throw failed;
         last = await handle.state();
         if (last && pred(last)) return last;
         await Bun.sleep(250);
@@ -180,6 +232,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       for (const p of [...monitors.map((m) => m.proc), collector, gateway]) p?.kill('SIGKILL');
       await Promise.all([...monitors.map((m) => m.proc?.exited), collector.exited, gateway.exited]);
       for (const c of await runtime.list()) await runtime.stop(c.id);
+      lock.release();
     },
   };
   return handle;

@@ -39,17 +39,26 @@ export const PORT_WINDOWS = [
   'reaction-bench',
   'chaos-bench',
   'term-test',
+  'fuzz-test',
 ] as const;
+
+/** Linux's default ephemeral range (`net.ipv4.ip_local_port_range`), inclusive. */
+const EPHEMERAL = { first: 32_768, last: 60_999 } as const;
+/** Windows of 3,000 ports that fit between 10000 and the ephemeral range (10000–30999). */
+const WINDOWS_BELOW = Math.floor((EPHEMERAL.first - 10_000) / 3_000);
 
 /**
  * A base port for a test or bench cluster: random within the suite's own 3,000-port window, and
- * below Linux's ephemeral range (32768–60999), so an outgoing connection of another process can
+ * outside Linux's ephemeral range (32768–60999), so an outgoing connection of another process can
  * never hold one of the cluster's ports (it did: a collector on 40000 failed to bind and its zone
  * saw no samples). Windows start at 10000, above the dev cluster (7000–9199) and the services
- * (6379, 8086, 9092). @throws RangeError for an unknown suite
+ * (6379, 8086, 9092); the first seven fill 10000–30999, the next one starts above the ephemeral
+ * range at 61000 (room for one more cluster span only). @throws RangeError for an unknown suite
  */
 export function testBasePort(suite: (typeof PORT_WINDOWS)[number], rand: () => number = Math.random): number {
   const window = PORT_WINDOWS.indexOf(suite);
   if (window < 0) throw new RangeError(`unknown port window ${suite}`);
-  return 10_000 + window * 3_000 + Math.floor(rand() * 8) * 100;
+  const start =
+    window < WINDOWS_BELOW ? 10_000 + window * 3_000 : EPHEMERAL.last + 1 + (window - WINDOWS_BELOW) * 3_000;
+  return start + Math.floor(rand() * 8) * 100;
 }

@@ -24,6 +24,8 @@ export const DEV_TIMINGS = {
   periodMs: 2_000,
   /** Samples averaged per decision. */
   windowMs: 4_000,
+  /** A zone shrinks only after its average stayed below the low threshold this long: one window (production: 300 s). */
+  scaleDownStabilizationMs: 4_000,
 } as const;
 
 /** Balancer flags carrying the dev timings. */
@@ -42,6 +44,6 @@ export function describeTimings(t = DEV_TIMINGS): string {
   return [
     `balancer: check alive every ${t.checkIntervalMs} ms, recheck disconnected every ${t.recheckIntervalMs} ms, dead after ${t.deadAfter} failed rechecks, report dead every ${t.reportIntervalMs} ms`,
     `monitors: probe leader every ${t.probeIntervalMs} ms, election timeout ${t.electionTimeoutMs} ms, leader lease ${t.leaseMs} ms`,
-    `autoscaling: every ${t.periodMs} ms over the last ${t.windowMs} ms of samples`,
+    `autoscaling: every ${t.periodMs} ms over the last ${t.windowMs} ms of samples; scale down after ${t.scaleDownStabilizationMs} ms below the low threshold`,
   ].join('\n  ');
 }

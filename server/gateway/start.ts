@@ -98,43 +98,39 @@ export async function startGateway(
     maxRetryBodyBytes: cfg.maxRetryBodyBytes,
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   };
-  let served: ProxyServer;
-  try {
-    served = serveProxy({
-      role: 'gateway',
-      host: cfg.host,
-      port: cfg.port,
-      proxy: proxyDeps,
-      health: {
-        setter: {
-          setStatus(url, up) {
-            const ts = pools.setStatus(url, up, now());
-            countTransitions(metrics, ts);
-            for (const t of ts)
-              if (t.from !== t.to)
-                log.info(
-                  {
-                    zone: zoneOf(table, url),
-                    balancer: url,
-                    to: t.to === 'alive' ? 'available' : 'unavailable',
-                  },
-                  'zone state',
-                );
-          },
+  // A port that cannot be bound throws PortInUse / BadConfig (`listening`): main.ts prints it, exits 2.
+  const served: ProxyServer = serveProxy({
+    role: 'gateway',
+    host: cfg.host,
+    port: cfg.port,
+    proxy: proxyDeps,
+    health: {
+      setter: {
+        setStatus(url, up) {
+          const ts = pools.setStatus(url, up, now());
+          countTransitions(metrics, ts);
+          for (const t of ts)
+            if (t.from !== t.to)
+              log.info(
+                {
+                  zone: zoneOf(table, url),
+                  balancer: url,
+                  to: t.to === 'alive' ? 'available' : 'unavailable',
+                },
+                'zone state',
+              );
         },
-        probe: hooks.probe ?? zoneProbe,
-        timeoutMs: cfg.checkTimeoutMs,
-        tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
       },
-      control: { paths: GATEWAY_CONTROL_PATHS, fetch: (req) => app.fetch(req) },
-      maxRetryBodyBytes: cfg.maxRetryBodyBytes,
-      clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
-      now,
-      log,
-    });
-  } catch (err) {
-    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
-  }
+      probe: hooks.probe ?? zoneProbe,
+      timeoutMs: cfg.checkTimeoutMs,
+      tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
+    },
+    control: { paths: GATEWAY_CONTROL_PATHS, fetch: (req) => app.fetch(req) },
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+    clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
+    now,
+    log,
+  });
   const url = served.url;
   log.info({ url, zones: table.zones, affinity: header || 'client address' }, 'gateway listening');
 

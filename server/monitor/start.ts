@@ -9,7 +9,8 @@
  */
 import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
-import { BadConfig, StaleTerm } from '../shared/errors.ts';
+import { StaleTerm } from '../shared/errors.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
@@ -25,44 +26,15 @@ import { httpBalancerClient } from './clients/balancer-client.ts';
 import { gatewayHealth } from './clients/gateway-client.ts';
 import { Elector } from './election/elector.ts';
 import { httpPeerClient } from './election/peers.ts';
-import type { Peer } from './election/state-machine.ts';
+import type { Peer } from './election/state.ts';
 import type { LeaderConfig } from './leader/context.ts';
 import { LeaderDuties } from './leader/duties.ts';
 import { DutyLoop } from './leader/duty-loop.ts';
 import { pushGatewayZones } from './leader/gateway-push.ts';
-import { balancerPort } from './leader/placement.ts';
 
 /** On stop: the longest wait for the lease release, then for a running leader period, ms. */
 export const STOP_RELEASE_MS = 500;
 export const STOP_IDLE_MS = 2_000;
-
-/** Checks what the schema cannot (cross-field rules). @throws BadConfig */
-function validate(cfg: MonitorConfig): void {
-  if (cfg.minReplicas > cfg.maxReplicas)
-    throw new BadConfig(
-      `--min-replicas (${cfg.minReplicas}) must not exceed --max-replicas (${cfg.maxReplicas})`,
-    );
-  if (cfg.lowCpu >= cfg.highCpu)
-    throw new BadConfig(`--low-cpu (${cfg.lowCpu}) must be below --high-cpu (${cfg.highCpu})`);
-  if (cfg.appPorts[0] > cfg.appPorts[1])
-    throw new BadConfig(`--app-ports ${cfg.appPorts.join('-')} is an empty range`);
-  if (cfg.zones.length === 0) throw new BadConfig('--zones must name at least one zone');
-  for (const z of cfg.zones) {
-    try {
-      const p = balancerPort(z, cfg.balancerPortBase);
-      if (p > 65535) throw new RangeError(`its balancer port ${p} is above 65535`);
-    } catch (err) {
-      throw new BadConfig(`--zones: zone "${z}" cannot be placed: ${(err as Error).message}`);
-    }
-  }
-  if (cfg.gateway && !URL.canParse(cfg.gateway))
-    throw new BadConfig(`--gateway: "${cfg.gateway}" is not a URL`);
-  const ids = new Set<number>();
-  for (const p of cfg.peers) {
-    if (ids.has(p.id)) throw new BadConfig(`--peers names monitor ${p.id} twice`);
-    ids.add(p.id);
-  }
-}
 
 /** The leader duties' settings from the monitor's configuration. */
 function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): LeaderConfig {
@@ -87,7 +59,6 @@ function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): 
  * @throws BadConfig for inconsistent settings or unavailable adapters.
  */
 export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
-  validate(cfg);
   const selfUrl = cfg.peers.find((p) => p.id === cfg.id)?.url ?? `http://${cfg.host}:${cfg.port}`;
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
@@ -194,10 +165,12 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
 
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 });
+    server = listening(cfg, () =>
+      Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 }),
+    );
   } catch (err) {
     await Promise.all([registry.close(), metrics.close()]).catch(() => {});
-    throw new BadConfig(`cannot listen on ${cfg.host}:${cfg.port}: ${(err as Error).message}`);
+    throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
   log.info(

@@ -12,6 +12,7 @@ import { pathOnly } from '../balancer/headers.ts';
 import { type Probe, type StatusSetter, startHealthChecker } from '../balancer/health-checker.ts';
 import type { Pools } from '../balancer/pools.ts';
 import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
+import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createProxy, errorResponse, type ProxyPeer } from './fetch-proxy.ts';
 import type { ProxyDeps } from './forward-request.ts';
@@ -47,7 +48,10 @@ export interface ProxyServer {
   stop(drainTimeoutMs: number): Promise<void>;
 }
 
-/** Starts a proxy server. @throws when a port cannot be bound (nothing is left running). */
+/**
+ * Starts a proxy server (nothing is left running when it throws).
+ * @throws PortInUse / BadConfig (`listening`) when the public port cannot be bound.
+ */
 export function serveProxy(o: ServeProxyOptions): ProxyServer {
   const pools = o.proxy.pools;
   const checker = startHealthChecker({ due: () => pools.takeDue(o.now()), ...o.health, log: o.log });
@@ -74,19 +78,22 @@ export function serveProxy(o: ServeProxyOptions): ProxyServer {
       },
       websocket: websocketRelay(),
     });
-    front = startFrontEnd({
-      host: o.host,
-      port: o.port,
-      fallbackPort: server.port as number,
-      controlPaths: o.control.paths,
-      forward: createForwarder(o.proxy),
-      idleTimeoutS,
-      draining: () => draining,
-      tunnels,
-      log: o.log,
-      maxRetryBodyBytes: o.maxRetryBodyBytes,
-      clientBodyTimeoutMs: o.clientBodyTimeoutMs,
-    });
+    const fallbackPort = server.port as number;
+    front = listening(o, () =>
+      startFrontEnd({
+        host: o.host,
+        port: o.port,
+        fallbackPort,
+        controlPaths: o.control.paths,
+        forward: createForwarder(o.proxy),
+        idleTimeoutS,
+        draining: () => draining,
+        tunnels,
+        log: o.log,
+        maxRetryBodyBytes: o.maxRetryBodyBytes,
+        clientBodyTimeoutMs: o.clientBodyTimeoutMs,
+      }),
+    );
   } catch (err) {
     server?.stop(true);
     checker.stop();

@@ -164,6 +164,10 @@ export const ThresholdPolicy = z
     periodMs: z.number().int().positive(),
     /** ms of samples averaged per evaluation. */
     windowMs: z.number().int().positive(),
+    /** Hysteresis: a server is removed only once the average stayed below `lowCpu` this long, ms (HPA-style stabilization window). */
+    scaleDownStabilizationMs: z.number().int().min(0),
+    /** Hysteresis: a server is added only after this many consecutive evaluations above `highCpu`. */
+    scaleUpPeriods: z.number().int().min(1),
   })
   .openapi('ThresholdPolicy');
 export type ThresholdPolicy = z.infer<typeof ThresholdPolicy>;

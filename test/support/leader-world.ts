@@ -7,13 +7,13 @@
 import { MemoryMetricsStore } from '../../server/adapters/metrics-store-memory.ts';
 import { MemoryRegistry } from '../../server/adapters/registry-memory.ts';
 import { MemoryRuntime } from '../../server/adapters/runtime-memory.ts';
-import { DEFAULT_THRESHOLD_POLICY } from '../../server/monitor/autoscale/threshold-policy.ts';
 import type { LeaderConfig, LeaderDeps } from '../../server/monitor/leader/context.ts';
 import { LeaderDuties } from '../../server/monitor/leader/duties.ts';
 import type { StaleTerm } from '../../server/shared/errors.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { ContainerRecord } from '../../server/shared/types.ts';
 import { FakeBalancerClient } from './fake-balancer-client.ts';
+import { thresholdPolicy } from './policies.ts';
 
 /** The leader's own URL and the cluster token in the world. */
 export const SELF = 'http://127.0.0.1:17003';
@@ -47,7 +47,7 @@ export async function world(
     {
       selfUrl: SELF,
       zones: ['zone1', 'zone2', 'zone3'],
-      policy: DEFAULT_THRESHOLD_POLICY,
+      policy: thresholdPolicy({ periodMs: 10_000, windowMs: 10_000, scaleDownStabilizationMs: 0 }),
       balancerPortBase: 18001,
       appPorts: [19101, 19199],
       balancerArgs: '--check-interval-ms 1000',

@@ -1,10 +1,11 @@
 /**
  * The dashboard header: brand, the leader (monitor id, term, time since its election; test id
- * `leader`), every monitor's badge and the stream status.
+ * `leader`), every monitor's badge, the stream status, the slot of the event toast and the theme toggle.
  */
 import type { ClusterState } from '../../../server/shared/types.ts';
 import { formatAgo, formatClock, hostPort } from '../format.ts';
 import type { StreamSnapshot } from '../stream.ts';
+import { EventToast } from './event-toast.tsx';
 import { MonitorBadges } from './monitor-badges.tsx';
 import { StreamStatus } from './stream-status.tsx';
 import { ThemeToggle } from './theme-toggle.tsx';
@@ -57,6 +58,7 @@ export function Header({ snap }: { snap: StreamSnapshot }) {
       <Leader state={snap.state} />
       <MonitorBadges monitors={snap.state?.monitors ?? []} sourceId={snap.source.id} />
       <StreamStatus snap={snap} />
+      <EventToast event={snap.lastEvent} />
       <ThemeToggle />
     </header>
   );

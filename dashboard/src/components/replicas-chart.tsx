@@ -1,7 +1,8 @@
 /**
  * Replicas per zone over the last ~5 minutes as step lines (collected client-side from `state`
  * ticks; the part of the window before the page opened is rebuilt from the state's scaling events),
- * with the policy's `maxReplicas` as a reference line.
+ * with the policy's `maxReplicas` as a reference line. No point is drawn before a zone existed, and
+ * lines of equal value stay apart by width and dash (`lineStyle`).
  * Test id `replicas-chart`.
  */
 import {
@@ -18,6 +19,20 @@ import type { ClusterState } from '../../../server/shared/types.ts';
 import { formatClock, zoneColor } from '../format.ts';
 import { type ReplicaRow, replicaRowsFromEvents } from '../history.ts';
 import { minuteTicks, tickLabel, windowDomain } from './chart-axis.ts';
+
+const DASHES = [undefined, '9 5', '3 4', '12 3 3 3'];
+
+/**
+ * Stroke of the `i`-th of `n` zone lines: the first drawn (lowest) is the widest and solid, each
+ * next one thinner and dashed differently, so zones with equal replica counts, whose step lines
+ * lie on top of each other, stay distinguishable: the wider line shows around and through the
+ * gaps of the one above it.
+ */
+export function lineStyle(i: number, n: number): { strokeWidth: number; strokeDasharray?: string } {
+  const strokeWidth = 2 + 1.5 * Math.max(0, n - 1 - i);
+  const dash = DASHES[i % DASHES.length];
+  return dash === undefined ? { strokeWidth } : { strokeWidth, strokeDasharray: dash };
+}
 
 /** Replicas step chart; `state.now` (epoch ms) ends the window. */
 export function ReplicasChart({
@@ -82,14 +97,14 @@ export function ReplicasChart({
               fontSize: 11,
             }}
           />
-          {zones.map((zone) => (
+          {zones.map((zone, i) => (
             <Line
               key={zone}
               dataKey={zone}
               name={zone}
               type="stepAfter"
               stroke={zoneColor(zone)}
-              strokeWidth={2}
+              {...lineStyle(i, zones.length)}
               dot={false}
               isAnimationActive={false}
               connectNulls

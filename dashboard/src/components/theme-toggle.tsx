@@ -1,6 +1,7 @@
 /**
- * The header's light/dark switch (a real button, `aria-pressed` when dark), remembered across
- * visits (see `theme.ts`). Test id `theme-toggle`, `data-theme` = the theme shown.
+ * The header's light/dark switch, remembered across visits (see `theme.ts`): a real button whose
+ * label names the theme it switches TO (`☾ dark` on the light page, `☀ light` on the dark one), as
+ * a command does. Test id `theme-toggle`, `data-theme` = the theme shown.
  */
 import { useEffect, useState } from 'react';
 import { applyTheme, effectiveTheme, storedTheme, type Theme, toggled } from '../theme.ts';
@@ -14,18 +15,18 @@ export function ThemeToggle() {
   const [choice, setChoice] = useState<Theme>(() => storedTheme());
   useEffect(() => applyTheme(choice), [choice]);
   const shown = effectiveTheme(choice, systemDark());
+  const next = toggled(shown);
   return (
     <button
       type="button"
       className="theme-toggle"
       data-testid="theme-toggle"
       data-theme={shown}
-      aria-pressed={shown === 'dark'}
-      aria-label={`Dark theme (now ${shown})`}
-      title={`Switch to the ${shown === 'dark' ? 'light' : 'dark'} theme`}
-      onClick={() => setChoice(toggled(shown))}
+      aria-label={`Switch to the ${next} theme`}
+      title={`Switch to the ${next} theme (now ${shown})`}
+      onClick={() => setChoice(next)}
     >
-      {shown === 'dark' ? '☾ dark' : '☀ light'}
+      {next === 'dark' ? '☾ dark' : '☀ light'}
     </button>
   );
 }

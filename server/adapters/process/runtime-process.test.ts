@@ -7,7 +7,7 @@
  * Children are tiny `bun -e` HTTP servers on free ephemeral ports; all are stopped in afterAll.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../test/support/ports.ts';
@@ -30,8 +30,8 @@ function tinyServer(spec: ContainerSpec, ignoreTerm = false): string[] {
   return [process.execPath, '-e', script, spec.id];
 }
 
-function runtime(runDir = join(root, `run${++dirs}`), ignoreTerm = false): ProcessRuntime {
-  const rt = new ProcessRuntime({ runDir, cluster: 'test', command: (s) => tinyServer(s, ignoreTerm) });
+function runtime(runDir = join(root, `run${++dirs}`), ignoreTerm = false, cluster = 'test'): ProcessRuntime {
+  const rt = new ProcessRuntime({ runDir, cluster, command: (s) => tinyServer(s, ignoreTerm) });
   runtimes.push(rt);
   return rt;
 }
@@ -215,6 +215,45 @@ describe('ProcessRuntime', () => {
     expect(await until(async () => (await rt.list())[0]?.running === false)).toBe(true);
     await rt.stop('zone1-app-bad');
   });
+});
+
+describe("ProcessRuntime never stops another cluster's process", () => {
+  test('a record of another cluster in the same run directory is left alone', async () => {
+    const runDir = join(root, 'shared-dir');
+    const mine = runtime(runDir);
+    const s = spec('zone1-app-1');
+    await mine.start(s);
+    const other = runtime(runDir, false, 'other');
+    await other.stop('zone1-app-1');
+    expect(await get(`http://127.0.0.1:${s.port}/`)).toBe('ok ');
+    expect((await mine.list())[0]?.running).toBe(true);
+    await mine.stop('zone1-app-1');
+  });
+
+  test.each([
+    ['another cluster id', 'other', 'other-dir'],
+    ['the same cluster id in another data directory', 'test', 'same-id-dir'],
+  ])(
+    'a stale record whose pid is now a container of %s (same id and port) does not kill it',
+    async (_c, cluster, dir) => {
+      const mine = runtime(join(root, `${dir}-mine`));
+      const s = spec('zone1-balancer');
+      const started = await mine.start(s);
+      // The other runtime's record names the same id, port and (reused) pid.
+      const otherDir = join(root, dir);
+      const other = runtime(otherDir, false, cluster);
+      await other.start({ ...spec('zone1-balancer'), port: freePort() });
+      const file = join(otherDir, 'containers', 'zone1-balancer.json');
+      const forged = JSON.parse(readFileSync(file, 'utf8')) as ProcessRecord;
+      await other.stop('zone1-balancer');
+      writeFileSync(file, JSON.stringify({ ...forged, pid: Number(started.runtimeId), port: s.port }));
+      expect((await other.list())[0]?.running).toBe(false);
+      await other.stop('zone1-balancer');
+      expect(await get(`http://127.0.0.1:${s.port}/`)).toBe('ok ');
+      expect((await mine.list())[0]?.running).toBe(true);
+      await mine.stop('zone1-balancer');
+    },
+  );
 });
 
 describe('isContainerProcess', () => {

@@ -4,8 +4,11 @@
  * so it outlives the monitor that started it (a new leader takes over managing it). Each start
  * writes a record `<runDir>/containers/<id>.json` and appends the child's output to
  * `<runDir>/logs/<id>.log`; any runtime instance on the same `runDir` recovers the state from the
- * records. A record counts as running only when its pid is alive AND `/proc/<pid>/cmdline` still
- * names the container (its id or port), so a reused pid is not mistaken for the container.
+ * records. A record counts as running only when its pid is alive, `/proc/<pid>/cmdline` still
+ * names the container (its id or port), AND `/proc/<pid>/environ` names this runtime as its owner
+ * (`ZONESCALE_CLUSTER` and `ZONESCALE_RUN_DIR`, set on every child), so neither a reused pid nor a
+ * process of another cluster (another data directory, same container ids and ports) is ever
+ * signalled; `stop` also refuses a record that carries another cluster's id.
  */
 import {
   closeSync,
@@ -56,8 +59,34 @@ export interface ProcessRuntimeOptions {
   command?: (spec: ContainerSpec) => string[];
 }
 
-/** Whether `pid` is alive and its command line names `id` or `port` (Linux `/proc`; elsewhere liveness only). */
-export function isContainerProcess(pid: number, id: string, port: number): boolean {
+/** The runtime that started a container, as written into the child's environment. */
+export interface ContainerOwner {
+  cluster: string;
+  runDir: string;
+}
+
+/** Environment variable naming the run directory of the runtime that started a container. */
+export const RUN_DIR_ENV = 'ZONESCALE_RUN_DIR';
+
+/** Whether `pid`'s initial environment names `owner` (unreadable environ = not ours). */
+function ownedBy(pid: number, owner: ContainerOwner): boolean {
+  let environ: string[];
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  } catch {
+    return !existsSync('/proc/self/environ'); // no procfs: trust the command line
+  }
+  return (
+    environ.includes(`ZONESCALE_CLUSTER=${owner.cluster}`) &&
+    environ.includes(`${RUN_DIR_ENV}=${owner.runDir}`)
+  );
+}
+
+/**
+ * Whether `pid` is alive and its command line names `id` or `port` (Linux `/proc`; elsewhere
+ * liveness only) and, when `owner` is given, its environment names that owner.
+ */
+export function isContainerProcess(pid: number, id: string, port: number, owner?: ContainerOwner): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -73,7 +102,8 @@ export function isContainerProcess(pid: number, id: string, port: number): boole
   // Whole tokens only, so `zone1-app-1` does not match `zone1-app-12`, nor port 900 match 9001.
   const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const token = new RegExp(`(^|[^\\w.-])(${esc}|${port})([^\\w.-]|$)`);
-  return cmdline.split('\0').some((arg) => token.test(arg));
+  if (!cmdline.split('\0').some((arg) => token.test(arg))) return false;
+  return owner === undefined || ownedBy(pid, owner);
 }
 
 /** Sends `signal` to the process group of `pid` (the child is a group leader), else to `pid`. */
@@ -118,7 +148,7 @@ export class ProcessRuntime implements ContainerRuntime {
     try {
       child = Bun.spawn(this.command(spec), {
         cwd: this.repoRoot,
-        env: { ...process.env, ...spec.env },
+        env: { ...process.env, ...spec.env, ZONESCALE_CLUSTER: this.cluster, [RUN_DIR_ENV]: this.runDir },
         stdin: 'ignore',
         stdout: log,
         stderr: log,
@@ -131,7 +161,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const pid = child.pid;
     // Right after spawn /proc may still show the pre-exec command line; wait until it names the container (or exits).
     const deadline = Date.now() + EXEC_WAIT_MS;
-    while (Date.now() < deadline && child.exitCode === null && !isContainerProcess(pid, spec.id, spec.port))
+    while (Date.now() < deadline && child.exitCode === null && !this.isOurs(pid, spec.id, spec.port))
       await Bun.sleep(5);
     const rec: ProcessRecord = {
       id: spec.id,
@@ -149,17 +179,26 @@ export class ProcessRuntime implements ContainerRuntime {
     return this.view(rec);
   }
 
-  /** SIGTERM to the container's process group, SIGKILL after `STOP_GRACE_MS`, then drops the record; unknown id = no-op. */
+  /**
+   * SIGTERM to the container's process group, SIGKILL after `STOP_GRACE_MS`, then drops the record;
+   * unknown id = no-op. A record of another cluster is left alone, and a process that is not this
+   * runtime's (reused pid, another cluster's) is never signalled.
+   */
   async stop(id: string): Promise<void> {
     const rec = this.read(this.recordPath(id));
-    if (!rec) return;
-    if (isContainerProcess(rec.pid, rec.id, rec.port)) {
+    if (!rec || rec.cluster !== this.cluster) return;
+    if (this.isOurs(rec.pid, rec.id, rec.port)) {
       signalGroup(rec.pid, 'SIGTERM');
       const deadline = Date.now() + STOP_GRACE_MS;
-      while (Date.now() < deadline && isContainerProcess(rec.pid, rec.id, rec.port)) await Bun.sleep(50);
-      if (isContainerProcess(rec.pid, rec.id, rec.port)) signalGroup(rec.pid, 'SIGKILL');
+      while (Date.now() < deadline && this.isOurs(rec.pid, rec.id, rec.port)) await Bun.sleep(50);
+      if (this.isOurs(rec.pid, rec.id, rec.port)) signalGroup(rec.pid, 'SIGKILL');
     }
     rmSync(this.recordPath(id), { force: true });
+  }
+
+  /** Whether `pid` is the container `id`/`port` started by this runtime (cluster and run directory). */
+  private isOurs(pid: number, id: string, port: number): boolean {
+    return isContainerProcess(pid, id, port, { cluster: this.cluster, runDir: this.runDir });
   }
 
   /** Every recorded container of this cluster, `running` checked against the live process table. */
@@ -200,7 +239,7 @@ export class ProcessRuntime implements ContainerRuntime {
       zone: r.zone,
       port: r.port,
       runtimeId: String(r.pid),
-      running: isContainerProcess(r.pid, r.id, r.port),
+      running: this.isOurs(r.pid, r.id, r.port),
       startedAt: r.startedAt,
     };
   }

@@ -23,7 +23,7 @@ import { registeredAverage } from '../autoscale/threshold-policy.ts';
 import type { BalancerClient, BalancerPools } from '../clients/balancer-client.ts';
 import type { GatewayHealth } from '../clients/gateway-client.ts';
 import type { PeerClient } from '../election/peers.ts';
-import type { Peer } from '../election/state-machine.ts';
+import type { Peer } from '../election/state.ts';
 import type { RequestRates } from './request-rate.ts';
 import { zoneDecision } from './zone-decision.ts';
 

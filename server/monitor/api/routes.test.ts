@@ -2,15 +2,15 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { thresholdPolicy } from '../../../test/support/policies.ts';
 import { MemoryRegistry } from '../../adapters/registry-memory.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { originPolicy } from '../../shared/origin-guard.ts';
 import { MAX_TERM } from '../../shared/term.ts';
 import type { ClusterState } from '../../shared/types.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../shared/upstream-allow.ts';
-import { DEFAULT_THRESHOLD_POLICY } from '../autoscale/threshold-policy.ts';
 import type { ElectionStatus } from '../election/elector.ts';
-import type { KnownLeader } from '../election/state-machine.ts';
+import type { KnownLeader } from '../election/state.ts';
 import { StateHub } from './events-stream.ts';
 import { LoadController } from './load-controller.ts';
 import { dashboardKey } from './page-key.ts';
@@ -41,7 +41,7 @@ function setup(opts: { role?: ElectionStatus['role']; dashboardDir?: string | nu
     monitorId: 2,
     leader: null,
     monitors: [],
-    policy: DEFAULT_THRESHOLD_POLICY,
+    policy: thresholdPolicy(),
     zones: [],
     events: [],
   };

@@ -36,7 +36,7 @@ import {
 } from '../../shared/types.ts';
 import type { UpstreamAllowList } from '../../shared/upstream-allow.ts';
 import type { ElectionStatus } from '../election/elector.ts';
-import type { KnownLeader } from '../election/state-machine.ts';
+import type { KnownLeader } from '../election/state.ts';
 import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
 import { serveDashboard } from './dashboard-static.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';

@@ -4,16 +4,10 @@
  * stabilization windows, bounds, cooldown and history.
  */
 import { describe, expect, test } from 'bun:test';
+import { HPA_DEFAULT_TARGET_POLICY } from '../../../test/support/policies.ts';
 import type { TargetPolicy } from '../../shared/types.ts';
 import { recommend, type ServerSample } from './replica-calculator.ts';
-import {
-  decideTarget,
-  emptyHistory,
-  HPA_DEFAULT_TARGET_POLICY,
-  recordAction,
-  type ScaleHistory,
-  stepLimit,
-} from './target-policy.ts';
+import { decideTarget, emptyHistory, recordAction, type ScaleHistory, stepLimit } from './target-policy.ts';
 
 const NOW = 10_000_000;
 /** A server started long ago (ready) with `cpu` % (null = no samples). */

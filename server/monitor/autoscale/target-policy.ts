@@ -48,32 +48,6 @@ export interface TargetDecision extends ScaleDecision<TargetReason> {
   history: ScaleHistory;
 }
 
-/** Kubernetes' HPA defaults (15 s sync, 0 s up / 300 s down stabilization, 4 pods or 100 % per 15 s up, 100 % per 15 s down). */
-export const HPA_DEFAULT_TARGET_POLICY: TargetPolicy = {
-  kind: 'target',
-  target: 50,
-  tolerance: 0.1,
-  minReplicas: 1,
-  maxReplicas: 5,
-  periodMs: 15_000,
-  windowMs: 15_000,
-  initializationMs: 300_000,
-  cooldownMs: 0,
-  scaleUp: {
-    stabilizationWindowMs: 0,
-    selectPolicy: 'Max',
-    policies: [
-      { type: 'Pods', value: 4, periodMs: 15_000 },
-      { type: 'Percent', value: 100, periodMs: 15_000 },
-    ],
-  },
-  scaleDown: {
-    stabilizationWindowMs: 300_000,
-    selectPolicy: 'Max',
-    policies: [{ type: 'Percent', value: 100, periodMs: 15_000 }],
-  },
-};
-
 const pct = (x: number) => `${x.toFixed(1)} %`;
 
 /** Net replicas added (`sign` +1) or removed (−1) by `actions` within `periodMs` before `now`. */

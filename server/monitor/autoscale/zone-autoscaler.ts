@@ -3,7 +3,7 @@
  * over the policy's window from the metrics store, asks the zone's policy (threshold or target
  * tracking, both pure) for the desired replica count, and keeps what a decision depends on between
  * periods: each zone's last action (the cooldown), target tracking's history (stabilization windows,
- * step limits), the latest decision (shown in `/state`) and the reason last recorded as an event
+ * step limits), the threshold rule's hysteresis, the latest decision (shown in `/state`) and the reason last recorded as an event
  * (so a hold is recorded once, when the zone enters a notable reason). It computes and remembers,
  * and writes nothing: the leader converges the zone to the decision and records the events.
  */
@@ -11,7 +11,7 @@ import type { MetricsStore } from '../../adapters/metrics-store.ts';
 import type { ContainerRecord, Policy, ZoneDecision, ZoneId } from '../../shared/types.ts';
 import { NOTABLE_HOLDS, type ScaleDecision } from './scale-decision.ts';
 import { decideTarget, emptyHistory, recordAction, type ScaleHistory } from './target-policy.ts';
-import { decide, registeredAverage } from './threshold-policy.ts';
+import { decide, registeredAverage, type ThresholdHistory } from './threshold-policy.ts';
 
 /** The default policy and the per-zone overrides. */
 export interface AutoscalePolicies {
@@ -24,6 +24,8 @@ export class ZoneAutoscaler {
   private readonly lastActionAt = new Map<ZoneId, number>();
   /** Target tracking's per-zone recommendations and actions (stabilization windows, step limits, cooldown). */
   private readonly history = new Map<ZoneId, ScaleHistory>();
+  /** The threshold rule's per-zone hysteresis (how long below the band, how many periods above). */
+  private readonly thresholdHistory = new Map<ZoneId, ThresholdHistory>();
   /** Each zone's last decision (for the cluster view) and the reason last recorded as an event. */
   private readonly lastDecision = new Map<ZoneId, ZoneDecision>();
   private readonly recordedReason = new Map<ZoneId, string>();
@@ -82,11 +84,11 @@ export class ZoneAutoscaler {
     switch (policy.kind) {
       case 'threshold': {
         const avgCpu = registeredAverage(cpu.perServer, new Set(apps.map((a) => a.id)));
-        return decide(
-          { zone, replicas: apps.length, avgCpu, lastActionAt: this.lastActionAt.get(zone) ?? null },
-          policy,
-          now,
-        );
+        const lastActionAt = this.lastActionAt.get(zone) ?? null;
+        const history = this.thresholdHistory.get(zone);
+        const d = decide({ zone, replicas: apps.length, avgCpu, lastActionAt, history }, policy, now);
+        this.thresholdHistory.set(zone, d.history);
+        return d;
       }
       case 'target': {
         const d = decideTarget(

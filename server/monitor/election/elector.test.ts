@@ -1,9 +1,15 @@
+/**
+ * The election driver over an in-memory network and registry: three replicas agree on the highest
+ * id and fail over with a higher term, a late replica follows a healthy leader, a fenced leader
+ * follows the new one, a leader fenced with a term never stored is re-elected above it, and claims
+ * that keep losing or failing back off instead of spinning.
+ */
 import { afterEach, describe, expect, test } from 'bun:test';
 import { MemoryRegistry } from '../../adapters/registry-memory.ts';
 import { silentLogger } from '../../shared/logger.ts';
 import { Elector } from './elector.ts';
 import type { PeerClient } from './peers.ts';
-import type { Peer } from './state-machine.ts';
+import type { Peer } from './state.ts';
 
 const timings = { probeIntervalMs: 60, electionTimeoutMs: 40, periodMs: 100 };
 const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `mem://${id}` }));

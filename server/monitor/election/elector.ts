@@ -20,8 +20,8 @@ import {
   type KnownLeader,
   leaseValid,
   type Peer,
-  step,
-} from './state-machine.ts';
+} from './state.ts';
+import { step } from './state-machine.ts';
 import { nextClaim } from './term-claim.ts';
 
 /** I/O and callbacks. `now` defaults to `Date.now`; `tickMs` to a quarter of the election timeout (≤ 250 ms). */

@@ -1,39 +1,14 @@
+/**
+ * The bully election's state machine as pure steps: booting beside a stored leader, failover,
+ * lost claims and their back-off, fencing by a reported term (within the bound), coordinator and
+ * election messages, the leader's stored-term check, late results, and whole three-monitor runs.
+ * The lease rules have their own suite (`state-machine-lease.test.ts`).
+ */
 import { describe, expect, test } from 'bun:test';
-import {
-  type ElectionEffect,
-  type ElectionEvent,
-  type ElectionState,
-  initialState,
-  type KnownLeader,
-  leaseValid,
-  type Peer,
-  step,
-} from './state-machine.ts';
+import { follower, leader, me, peers, run } from '../../../test/support/election-steps.ts';
+import { step } from './state-machine.ts';
 
-const peers: Peer[] = [1, 2, 3].map((id) => ({ id, url: `http://127.0.0.1:1700${id}` }));
-const timings = { probeIntervalMs: 5_000, electionTimeoutMs: 1_000, periodMs: 10_000 };
-const leader = (id: number, term: number): KnownLeader => ({ id, url: `http://127.0.0.1:1700${id}`, term });
-const me = (id: number) => initialState(peers[id - 1]!, peers, timings);
-
-/** Runs events in order from `s`, collecting every effect; the clock advances 1 ms per event unless given. */
-function run(s: ElectionState, events: (ElectionEvent | [ElectionEvent, number])[], start = 1_000) {
-  let now = start;
-  const effects: ElectionEffect[] = [];
-  for (const ev of events) {
-    const [e, at] = Array.isArray(ev) ? ev : [ev, now + 1];
-    now = at;
-    const r = step(s, e, now);
-    s = r.state;
-    effects.push(...r.effects);
-  }
-  return { s, effects, kinds: effects.map((e) => e.kind) };
-}
-
-/** A follower of `l` (booted with a confirmed stored leader). */
-const follower = (id: number, l: KnownLeader) =>
-  run(me(id), [{ type: 'boot', stored: l, confirmed: true }]).s;
-
-describe('election state machine', () => {
+describe('election state machine: boot, failover and claims', () => {
   test('a monitor booting with a confirmed leader follows it without an election', () => {
     const { s, effects } = run(me(2), [{ type: 'boot', stored: leader(3, 4), confirmed: true }]);
     expect(s.role).toBe('follower');
@@ -152,7 +127,9 @@ describe('election state machine', () => {
     ]);
     expect(r.s).toMatchObject({ role: 'leader', term: 1, claimFailures: 0 });
   });
+});
 
+describe('election state machine: fencing and coordinator messages', () => {
   test.each([
     // [what the 409 reported, stored leader term, term the state then holds as seen]
     ['a balancer one above the stored term', 6, 5, 6],
@@ -224,7 +201,9 @@ describe('election state machine', () => {
     expect(f.s.term).toBe(2);
     expect(f.s.leader).toBeNull();
   });
+});
 
+describe('election state machine: election messages, periodic checks and whole runs', () => {
   test('a leader receiving election from a lower id re-announces itself to the sender only', () => {
     const l = run(me(3), [
       { type: 'boot', stored: null, confirmed: false },
@@ -315,86 +294,5 @@ describe('election state machine', () => {
     expect(m1.role).toBe('follower');
     expect(m1.leader?.id).toBe(2);
     expect(m1.term).toBe(1);
-  });
-
-  describe('with a lease', () => {
-    const leased = { ...timings, leaseMs: 3_000, leaseRenewMs: 1_000 };
-    /** Monitor 3 alone wins term 1 at t=1002 with a lease until 4002. */
-    const leaderWithLease = () => {
-      const s0 = initialState(peers[2]!, peers, leased);
-      return run(s0, [
-        { type: 'boot', stored: null, confirmed: false },
-        { type: 'claim-result', round: 1, ok: true, claimedTerm: 1, stored: leader(3, 1), leaseUntil: 4_002 },
-      ]);
-    };
-
-    test('a claim carries the lease length and the new leader holds the lease it claimed', () => {
-      const r = leaderWithLease();
-      expect(r.effects[0]).toEqual({
-        kind: 'claim-term',
-        round: 1,
-        seenTerm: 0,
-        leaseMs: 3_000,
-      });
-      expect(r.s.role).toBe('leader');
-      expect(r.s.leaseUntil).toBe(4_002);
-    });
-
-    test.each([
-      ['inside its lease', 4_001, true],
-      ['once its lease has lapsed by its own clock', 4_002, false],
-    ])('a leader may write %s: %p', (_case, now, ok) => {
-      expect(leaseValid(leaderWithLease().s, now)).toBe(ok);
-    });
-
-    test('the leader renews every renew period, once at a time, and a renewal extends the lease', () => {
-      const l = leaderWithLease().s;
-      const r = run(l, [
-        [{ type: 'tick' }, 2_100],
-        [{ type: 'tick' }, 2_200],
-        [{ type: 'lease-result', term: 1, until: 5_100, outcome: 'renewed' }, 2_210],
-      ]);
-      expect(r.effects).toEqual([{ kind: 'renew-lease', term: 1, until: 5_100 }]);
-      expect(r.s.leaseUntil).toBe(5_100);
-      expect(leaseValid(r.s, 5_000)).toBe(true);
-    });
-
-    test('a refused renewal (a newer term is stored) steps the leader down at once and re-reads the term', () => {
-      const l = leaderWithLease().s;
-      const r = run(l, [
-        [{ type: 'tick' }, 9_000],
-        [{ type: 'lease-result', term: 1, until: 12_000, outcome: 'refused' }, 9_001],
-      ]);
-      expect(r.kinds).toEqual(['renew-lease', 'stepped-down', 'read-term']);
-      expect(r.s.role).toBe('follower');
-      expect(leaseValid(r.s, 9_002)).toBe(false);
-    });
-
-    test('a renewal that errors keeps the leader but lets the lease lapse, retrying at the next tick', () => {
-      const l = leaderWithLease().s;
-      const r = run(l, [
-        [{ type: 'tick' }, 2_100],
-        [{ type: 'lease-result', term: 1, until: 5_100, outcome: 'error' }, 2_110],
-        [{ type: 'tick' }, 2_120],
-      ]);
-      expect(r.kinds).toEqual(['renew-lease', 'renew-lease']);
-      expect(r.s.role).toBe('leader');
-      expect(leaseValid(r.s, 4_500)).toBe(false);
-    });
-
-    test('a paused leader waking after its successor claimed: no write is allowed before it learns it', () => {
-      const l = leaderWithLease().s;
-      // Paused from 1 002 to 20 000: the lease lapsed by its own clock, so it may not write...
-      expect(leaseValid(l, 20_000)).toBe(false);
-      // ...its first tick renews, the registry refuses (term 2 is stored), and it steps down.
-      const r = run(l, [
-        [{ type: 'tick' }, 20_000],
-        [{ type: 'lease-result', term: 1, until: 23_000, outcome: 'refused' }, 20_001],
-        [{ type: 'term-observed', stored: leader(2, 2) }, 20_002],
-      ]);
-      expect(r.s.role).toBe('follower');
-      expect(r.s.leader).toEqual(leader(2, 2));
-      expect(r.s.term).toBe(2);
-    });
   });
 });

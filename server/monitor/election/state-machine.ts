@@ -1,6 +1,7 @@
 /**
- * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }`. It
- * never touches the network, the registry or the clock; the driver (`elector.ts`) feeds it events
+ * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }` over
+ * the state, events and effects of `state.ts`. It never touches the network, the registry or the
+ * clock; the driver (`elector.ts`) feeds it events
  * (ticks, probe results, messages, round and claim results) and carries out the effects it returns
  * (send `election` to higher ids, announce `coordinator`, claim the next term in the registry by
  * compare-and-set, probe the leader, re-read the stored term). Rules (source design): followers
@@ -21,158 +22,23 @@
  * a higher id than the leader takes over, as the bully algorithm has it, so a cluster whose
  * replicas boot at different speeds still ends up led by the highest live id.
  */
+import type {
+  ElectionEffect,
+  ElectionEvent,
+  ElectionState,
+  ElectionTimings,
+  KnownLeader,
+  StepResult,
+} from './state.ts';
+
+/** The `claim-result` event. */
+type ClaimResult = Extract<ElectionEvent, { type: 'claim-result' }>;
+
 import { claimBackoffMs, seenTerm } from './term-claim.ts';
-
-/** A monitor replica: id (higher wins) and base URL. */
-export interface Peer {
-  id: number;
-  url: string;
-}
-
-/** The leader a replica believes in. */
-export interface KnownLeader {
-  id: number;
-  url: string;
-  term: number;
-}
-
-/** Timings, ms (defaults from the source design live in the monitor config). */
-export interface ElectionTimings {
-  /** Followers probe the leader this often (source design: 5 s). */
-  probeIntervalMs: number;
-  /** How long a candidate waits for answers, then for a coordinator. */
-  electionTimeoutMs: number;
-  /** The leader re-reads the stored term this often (the autoscaling period). */
-  periodMs: number;
-  /**
-   * Lease length, ms (Kubernetes' leader election: 15 s). A leader writes only while its lease
-   * runs, and a candidate claims only after the previous leader's lease lapsed. Absent: no lease.
-   */
-  leaseMs?: number;
-  /** The leader renews its lease this often, ms (default a third of `leaseMs`). */
-  leaseRenewMs?: number;
-}
-
-/** Where a candidate is in its round. */
-export type CandidatePhase = 'answers' | 'coordinator' | 'claiming';
-
-/** Everything the state machine knows. Times are epoch ms. */
-export interface ElectionState {
-  self: Peer;
-  peers: Peer[];
-  timings: ElectionTimings;
-  role: 'booting' | 'follower' | 'candidate' | 'leader';
-  /** Highest term seen (stored, claimed, announced or reported by a 409), at most `MAX_TERM`. */
-  term: number;
-  leader: KnownLeader | null;
-  /** Candidate bookkeeping; `round` grows with every round so late results are ignored. */
-  round: number;
-  phase: CandidatePhase | null;
-  /** Candidate: restart the round when `now` passes this. */
-  deadline: number | null;
-  /** Follower: next leader probe. Leader: next stored-term check. */
-  nextCheckAt: number;
-  /** Follower: a probe is in flight (no second one until it resolves). */
-  probing: boolean;
-  /** Leader: epoch ms its lease runs until (null without a lease). */
-  leaseUntil: number | null;
-  /** Leader: next lease renewal; a renewal in flight blocks the next one. */
-  nextRenewAt: number;
-  renewing: boolean;
-  /** Failed claims in a row (sets the back-off before the next round); 0 once a leader is known. */
-  claimFailures: number;
-}
-
-/** Inputs to `step`. */
-export type ElectionEvent =
-  /** At start: the registry's leader and whether it answered its health check as leader with that term. */
-  | { type: 'boot'; stored: KnownLeader | null; confirmed: boolean }
-  | { type: 'tick' }
-  /** A follower's probe of the leader: `ok` when it answered as leader. */
-  | { type: 'probe-result'; ok: boolean }
-  /** An `election` message from `from` arrived. */
-  | { type: 'election-received'; from: number }
-  /** The `election` messages of round `round` were all answered or timed out; `answered` lists ids that answered. */
-  | { type: 'election-round-done'; round: number; answered: number[] }
-  /**
-   * The CAS of round `round`: `ok` = this replica now holds `claimedTerm`; `stored` = what the
-   * registry holds after (null also when the registry could not be read: a failed claim either way).
-   */
-  | {
-      type: 'claim-result';
-      round: number;
-      ok: boolean;
-      claimedTerm: number;
-      stored: KnownLeader | null;
-      /** The lease the claim carried (epoch ms), when leases are on. */
-      leaseUntil?: number;
-    }
-  | { type: 'coordinator-received'; leader: KnownLeader }
-  /** The leader re-read the stored leader (periodic check or after a write refused with StaleTerm). */
-  | { type: 'term-observed'; stored: KnownLeader | null }
-  /** A fenced write was refused: someone holds a newer term; step down at once. */
-  | { type: 'fenced'; current: number }
-  /** The result of a lease renewal for `term` until `until`: stored, refused (newer term), or an error. */
-  | { type: 'lease-result'; term: number; until: number; outcome: 'renewed' | 'refused' | 'error' };
-
-/** Outputs of `step`, carried out by the driver. */
-export type ElectionEffect =
-  | { kind: 'send-election'; round: number; to: Peer[] }
-  /**
-   * Claim leadership: the driver reads the stored term and compare-and-sets it to
-   * `nextClaim(stored, seenTerm)` (`term-claim.ts`). `leaseMs` when leases are on: the claim waits
-   * for the stored lease to lapse and carries a new one.
-   */
-  | { kind: 'claim-term'; round: number; seenTerm: number; leaseMs: number | null }
-  | { kind: 'renew-lease'; term: number; until: number }
-  | { kind: 'announce-coordinator'; to: Peer[]; term: number }
-  | { kind: 'probe-leader'; leader: KnownLeader }
-  | { kind: 'read-term' }
-  | { kind: 'became-leader'; term: number }
-  | { kind: 'stepped-down'; term: number; leader: KnownLeader | null }
-  | { kind: 'refuse-coordinator'; offered: number; current: number };
-
-/** The result of one step. */
-export interface StepResult {
-  state: ElectionState;
-  effects: ElectionEffect[];
-}
-
-/** A fresh replica waiting for its `boot` event. */
-export function initialState(self: Peer, peers: Peer[], timings: ElectionTimings): ElectionState {
-  return {
-    self,
-    peers: peers.filter((p) => p.id !== self.id),
-    timings,
-    role: 'booting',
-    term: 0,
-    leader: null,
-    round: 0,
-    phase: null,
-    deadline: null,
-    nextCheckAt: 0,
-    probing: false,
-    leaseUntil: null,
-    nextRenewAt: 0,
-    renewing: false,
-    claimFailures: 0,
-  };
-}
 
 /** Lease renewal period, ms: `leaseRenewMs`, else a third of `leaseMs`. */
 function renewEvery(t: ElectionTimings): number {
   return t.leaseRenewMs ?? Math.max(1, Math.floor((t.leaseMs ?? 0) / 3));
-}
-
-/**
- * Whether the replica may act as leader at `now` (epoch ms): it is the leader and, with leases on,
- * its lease has not lapsed by its own clock. Writes are skipped otherwise (source of the pause rule:
- * Kleppmann's "fencing tokens" and Kubernetes' renew deadline).
- */
-export function leaseValid(s: ElectionState, now: number): boolean {
-  if (s.role !== 'leader') return false;
-  if (s.timings.leaseMs === undefined) return true;
-  return s.leaseUntil !== null && now < s.leaseUntil;
 }
 
 /** Starts a new round: `election` to every higher id, or a direct claim when none is higher. */
@@ -244,26 +110,8 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
         return { state: follow({ ...s, term }, e.stored, now), effects: [] };
       return startElection({ ...s, term }, now);
     }
-    case 'tick': {
-      if (s.role === 'booting') return none;
-      if (s.role === 'candidate')
-        return s.deadline !== null && now >= s.deadline ? startElection(s, now) : none;
-      if (s.role === 'leader' && s.timings.leaseMs !== undefined && !s.renewing && now >= s.nextRenewAt) {
-        return {
-          state: { ...s, renewing: true, nextRenewAt: now + renewEvery(s.timings) },
-          effects: [{ kind: 'renew-lease', term: s.term, until: now + s.timings.leaseMs }],
-        };
-      }
-      if (now < s.nextCheckAt) return none;
-      if (s.role === 'leader')
-        return { state: { ...s, nextCheckAt: now + s.timings.periodMs }, effects: [{ kind: 'read-term' }] };
-      if (!s.leader) return startElection(s, now);
-      if (s.probing) return none;
-      return {
-        state: { ...s, probing: true, nextCheckAt: now + s.timings.probeIntervalMs },
-        effects: [{ kind: 'probe-leader', leader: s.leader }],
-      };
-    }
+    case 'tick':
+      return onTick(s, now);
     case 'probe-result': {
       if (s.role !== 'follower' || !s.probing) return none;
       if (e.ok) return { state: { ...s, probing: false }, effects: [] };
@@ -294,61 +142,10 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       }
       return claim(s, s.round, now);
     }
-    case 'claim-result': {
-      if (s.role !== 'candidate' || s.phase !== 'claiming' || e.round !== s.round) return none;
-      if (e.ok) {
-        const leader: KnownLeader = { id: s.self.id, url: s.self.url, term: e.claimedTerm };
-        return {
-          state: {
-            ...s,
-            role: 'leader',
-            term: e.claimedTerm,
-            leader,
-            phase: null,
-            deadline: null,
-            nextCheckAt: now + s.timings.periodMs,
-            probing: false,
-            leaseUntil: e.leaseUntil ?? null,
-            nextRenewAt: now + renewEvery(s.timings),
-            renewing: false,
-            claimFailures: 0,
-          },
-          effects: [
-            { kind: 'became-leader', term: e.claimedTerm },
-            { kind: 'announce-coordinator', to: s.peers, term: e.claimedTerm },
-          ],
-        };
-      }
-      // CAS lost (someone else moved the term) or the registry failed: learn the stored term and
-      // wait for the winner's coordinator; without one, the next round starts after the back-off.
-      const claimFailures = s.claimFailures + 1;
-      return {
-        state: {
-          ...s,
-          term: Math.max(s.term, seenTerm(e.stored?.term ?? 0)),
-          phase: 'coordinator',
-          deadline: now + claimBackoffMs(claimFailures, s.timings.electionTimeoutMs),
-          claimFailures,
-        },
-        effects: [],
-      };
-    }
-    case 'coordinator-received': {
-      const l = e.leader;
-      if (l.term < s.term || (s.role === 'leader' && l.term === s.term && l.id !== s.self.id)) {
-        return { state: s, effects: [{ kind: 'refuse-coordinator', offered: l.term, current: s.term }] };
-      }
-      if (l.id === s.self.id) return none;
-      if (s.role === 'leader') return stepDown(s, l, l.term, now);
-      if (l.id < s.self.id) {
-        // The bully rule: a lower id does not lead a live higher one. Learn its term and take over
-        // (a candidate's own round already does; a follower starts one).
-        const term = Math.max(s.term, l.term);
-        if (s.role !== 'follower') return { state: { ...s, term }, effects: [] };
-        return startElection({ ...s, term, leader: null }, now);
-      }
-      return { state: follow(s, l, now), effects: [] };
-    }
+    case 'claim-result':
+      return onClaimResult(s, e, now);
+    case 'coordinator-received':
+      return onCoordinator(s, e.leader, now);
     case 'term-observed': {
       const st = e.stored;
       if (!st || st.id === s.self.id) return none;
@@ -371,26 +168,113 @@ export function step(s: ElectionState, e: ElectionEvent, now: number): StepResul
       // Refused: a newer term is stored. Same as a fenced write.
       return step({ ...s, renewing: false }, { type: 'fenced', current: s.term }, now);
     }
-    case 'fenced': {
-      if (s.role !== 'leader') return none;
-      // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
-      // The reported term counts as seen (the next claim lands above it) within the bound.
-      const term = Math.max(s.term, seenTerm(e.current));
-      return {
-        state: {
-          ...s,
-          role: 'follower',
-          term,
-          leader: null,
-          phase: null,
-          deadline: null,
-          nextCheckAt: now + s.timings.probeIntervalMs,
-          probing: false,
-          leaseUntil: null,
-          renewing: false,
-        },
-        effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
-      };
-    }
+    case 'fenced':
+      return onFenced(s, e.current, now);
   }
+}
+
+/** A tick: a candidate's deadline, the leader's lease renewal and term check, a follower's probe. */
+function onTick(s: ElectionState, now: number): StepResult {
+  const none: StepResult = { state: s, effects: [] };
+  if (s.role === 'booting') return none;
+  if (s.role === 'candidate') return s.deadline !== null && now >= s.deadline ? startElection(s, now) : none;
+  if (s.role === 'leader' && s.timings.leaseMs !== undefined && !s.renewing && now >= s.nextRenewAt) {
+    return {
+      state: { ...s, renewing: true, nextRenewAt: now + renewEvery(s.timings) },
+      effects: [{ kind: 'renew-lease', term: s.term, until: now + s.timings.leaseMs }],
+    };
+  }
+  if (now < s.nextCheckAt) return none;
+  if (s.role === 'leader')
+    return { state: { ...s, nextCheckAt: now + s.timings.periodMs }, effects: [{ kind: 'read-term' }] };
+  if (!s.leader) return startElection(s, now);
+  if (s.probing) return none;
+  return {
+    state: { ...s, probing: true, nextCheckAt: now + s.timings.probeIntervalMs },
+    effects: [{ kind: 'probe-leader', leader: s.leader }],
+  };
+}
+
+/** The result of this replica's claim: leader on success, else learn the stored term and back off. */
+function onClaimResult(s: ElectionState, e: ClaimResult, now: number): StepResult {
+  const none: StepResult = { state: s, effects: [] };
+  if (s.role !== 'candidate' || s.phase !== 'claiming' || e.round !== s.round) return none;
+  if (e.ok) {
+    const leader: KnownLeader = { id: s.self.id, url: s.self.url, term: e.claimedTerm };
+    return {
+      state: {
+        ...s,
+        role: 'leader',
+        term: e.claimedTerm,
+        leader,
+        phase: null,
+        deadline: null,
+        nextCheckAt: now + s.timings.periodMs,
+        probing: false,
+        leaseUntil: e.leaseUntil ?? null,
+        nextRenewAt: now + renewEvery(s.timings),
+        renewing: false,
+        claimFailures: 0,
+      },
+      effects: [
+        { kind: 'became-leader', term: e.claimedTerm },
+        { kind: 'announce-coordinator', to: s.peers, term: e.claimedTerm },
+      ],
+    };
+  }
+  // CAS lost (someone else moved the term) or the registry failed: learn the stored term and
+  // wait for the winner's coordinator; without one, the next round starts after the back-off.
+  const claimFailures = s.claimFailures + 1;
+  return {
+    state: {
+      ...s,
+      term: Math.max(s.term, seenTerm(e.stored?.term ?? 0)),
+      phase: 'coordinator',
+      deadline: now + claimBackoffMs(claimFailures, s.timings.electionTimeoutMs),
+      claimFailures,
+    },
+    effects: [],
+  };
+}
+
+/** A coordinator announcement of `l`: refuse an older term, follow a higher id, take over from a lower one. */
+function onCoordinator(s: ElectionState, l: KnownLeader, now: number): StepResult {
+  const none: StepResult = { state: s, effects: [] };
+  if (l.term < s.term || (s.role === 'leader' && l.term === s.term && l.id !== s.self.id)) {
+    return { state: s, effects: [{ kind: 'refuse-coordinator', offered: l.term, current: s.term }] };
+  }
+  if (l.id === s.self.id) return none;
+  if (s.role === 'leader') return stepDown(s, l, l.term, now);
+  if (l.id < s.self.id) {
+    // The bully rule: a lower id does not lead a live higher one. Learn its term and take over
+    // (a candidate's own round already does; a follower starts one).
+    const term = Math.max(s.term, l.term);
+    if (s.role !== 'follower') return { state: { ...s, term }, effects: [] };
+    return startElection({ ...s, term, leader: null }, now);
+  }
+  return { state: follow(s, l, now), effects: [] };
+}
+
+/** A fenced write or a refused renewal (`current`: the newer term reported): a leader steps down at once. */
+function onFenced(s: ElectionState, current: number, now: number): StepResult {
+  const none: StepResult = { state: s, effects: [] };
+  if (s.role !== 'leader') return none;
+  // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
+  // The reported term counts as seen (the next claim lands above it) within the bound.
+  const term = Math.max(s.term, seenTerm(current));
+  return {
+    state: {
+      ...s,
+      role: 'follower',
+      term,
+      leader: null,
+      phase: null,
+      deadline: null,
+      nextCheckAt: now + s.timings.probeIntervalMs,
+      probing: false,
+      leaseUntil: null,
+      renewing: false,
+    },
+    effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
+  };
 }

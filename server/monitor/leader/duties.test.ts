@@ -6,9 +6,9 @@
  */
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { apps, load, SELF, TOKEN, type World, world } from '../../../test/support/leader-world.ts';
+import { HPA_DEFAULT_TARGET_POLICY } from '../../../test/support/policies.ts';
 import { StaleTerm } from '../../shared/errors.ts';
 import type { TargetPolicy } from '../../shared/types.ts';
-import { HPA_DEFAULT_TARGET_POLICY } from '../autoscale/target-policy.ts';
 import { LeaseLapsed } from './write-guard.ts';
 
 describe('leader duties', () => {
