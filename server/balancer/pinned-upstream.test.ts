@@ -4,12 +4,12 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
+import { createProxy } from '../proxy/fetch-proxy.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { UPSTREAM_PIN_HEADER, upstreamPin } from '../shared/upstream-pin.ts';
 import { createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
-import { createProxy } from './proxy.ts';
 import { createRoundRobin } from './strategies/round-robin.ts';
 
 const SERVERS = ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103'];

@@ -1,5 +1,5 @@
 /**
- * HTTP/1.1 request heads for the balancer's raw front end (`front-end.ts`), pure: finds and parses
+ * HTTP/1.1 request heads for the balancer's raw front end (`server/http1/server/connection.ts`), pure: finds and parses
  * the request line (`request-line.ts`) and header fields (RFC 9112 §3, §5) of the bytes a client
  * sent, strictly (one Host, no bare LF, no control bytes), and notes what decides the fast path — body framing (`Content-Length`, `Transfer-Encoding`), `Upgrade`, `Expect`
  * and whether the connection stays open afterwards (`Connection`, HTTP/1.0). Anything unusual is

@@ -1,37 +1,28 @@
 /**
- * Starts one zone balancer: the pools, the strategy, the active health checker, the dead-pool
- * reporter, the control API and the proxy. The public port is the raw front end (`front-end.ts`),
- * which answers plain requests itself through the shared forwarder and tunnels every other
- * connection into a full `Bun.serve` front on a loopback port (hook `frontEnd: 'serve'` puts that
- * one on the public port instead). Its fetch handler checks the control paths first (a Set lookup
- * on the path) and sends only those to Hono; WebSocket upgrades are relayed to a picked server;
- * every other request goes to the proxy. `stop()` drains: the listeners close, in-flight requests
- * get up to `drainTimeoutMs`.
+ * Starts one zone balancer, a thin role over `serveProxy` (`server/proxy/serve-proxy.ts`): the zone's
+ * pools and strategy, the dead-pool reporter, the control API (Hono) and the leader it follows; the
+ * health checker, the raw front end, the forwarder and the WebSocket relay are the proxy server's.
+ * `stop()` drains: the listeners close, in-flight requests get up to `drainTimeoutMs`.
  */
-
-import type { Server } from 'bun';
 import type { BalancerConfig } from '../config/roles.ts';
+import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { processRetryBudget } from '../proxy/retry-budget.ts';
+import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
-import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { startFrontEnd, tunnelPeer } from './front-end.ts';
-import { pathOnly } from './headers.ts';
-import { type Probe, startHealthChecker, tickFor } from './health-checker.ts';
+import { type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
-import { createForwarder, createProxy, errorResponse, type ProxyDeps, type ProxyPeer } from './proxy.ts';
 import { startReporter } from './reporter.ts';
-import { RetryBudget } from './retry-budget.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
 import { createStrategy } from './strategy.ts';
 import { createUpstreamClient } from './upstream-client.ts';
-import { isWebSocketUpgrade, upgradeToUpstream, type WsData, websocketRelay } from './websocket-proxy.ts';
 
 /** Test and embedding hooks; production uses the defaults. */
 export interface BalancerHooks {
@@ -43,11 +34,6 @@ export interface BalancerHooks {
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
-  /**
-   * Public front: `raw` (default) = the raw HTTP/1.1 front end with the full `Bun.serve` front
-   * behind it for everything else; `serve` = `Bun.serve` alone on the public port.
-   */
-  frontEnd?: 'raw' | 'serve';
 }
 
 /**
@@ -81,21 +67,6 @@ export async function startBalancer(
   const metrics = createBalancerMetrics(pools, cfg.zone);
   const strategy = createStrategy(cfg.strategy);
 
-  const checker = startHealthChecker({
-    due: () => pools.takeDue(now()),
-    setter: {
-      setStatus(url, up, load) {
-        const ts = pools.setStatus(url, up, now(), load);
-        countTransitions(metrics, ts);
-        for (const t of ts)
-          log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
-      },
-    },
-    probe: hooks.probe,
-    timeoutMs: cfg.checkTimeoutMs,
-    tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
-    log,
-  });
   const reporter = startReporter(
     {
       zone: cfg.zone,
@@ -126,9 +97,6 @@ export async function startBalancer(
     log,
   });
   const rand = hooks.rand ?? Math.random;
-  const client = createUpstreamClient({
-    onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
-  });
   const proxyDeps: ProxyDeps = {
     zone: cfg.zone,
     pools,
@@ -137,83 +105,51 @@ export async function startBalancer(
     tryTimeoutMs: cfg.tryTimeoutMs,
     requestTimeoutMs: cfg.requestTimeoutMs,
     maxRetryBodyBytes: cfg.maxRetryBodyBytes,
-    retryBudget: new RetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
+    retryBudget: processRetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
     hashKey: parseHashKey(cfg.hashKey),
     cpuOf: (u) => pools.cpuOf(u),
     metrics,
     log,
     now,
     rand,
-    client,
+    client: createUpstreamClient({
+      onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+    }),
     pinned: new PinnedUpstreams(),
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
-  const proxy = createProxy(proxyDeps);
-  const raw = (hooks.frontEnd ?? 'raw') === 'raw';
-  // Real client address of each tunnel from the raw front end, by the tunnel's local port.
-  const tunnels = new Map<number, string>();
-  let rawPeer: ProxyPeer | null = null;
-  const clientIp = (req: Request, srv: Server<WsData>): string =>
-    (raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv).requestIP(req)?.address ?? '';
-  let draining = false;
-  const upgrade = (req: Request, srv: Server<WsData>): Response | undefined => {
-    const alive = pools.alive();
-    if (alive.length === 0)
-      return errorResponse(503, 'no_available_server', `no alive server in ${cfg.zone}`);
-    const ip = clientIp(req, srv);
-    const url = strategy.pick(alive, {
-      zone: cfg.zone,
-      inFlightOf: (u) => pools.inFlightOf(u),
-      rand,
-      key: ip,
-    });
-    pools.acquire(url);
-    const target = req.url.slice(req.url.indexOf('/', req.url.indexOf('//') + 2));
-    if (upgradeToUpstream(req, srv, url, target, ip, () => pools.release(url))) return undefined;
-    return errorResponse(400, 'bad_upgrade', 'WebSocket upgrade refused');
-  };
-
-  let server: Server<WsData> | undefined;
-  let front: ReturnType<typeof startFrontEnd> | null = null;
-  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
+  let served: ProxyServer;
   try {
-    server = listening(raw ? { host: '127.0.0.1', port: 0 } : cfg, () =>
-      Bun.serve<WsData>({
-        hostname: raw ? '127.0.0.1' : cfg.host,
-        port: raw ? 0 : cfg.port,
-        // Long enough for a slow upstream to answer within tryTimeoutMs; SSE responses disable it per request.
-        idleTimeout: idleTimeoutS,
-        fetch(req, srv) {
-          if (CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
-          if (draining) return errorResponse(503, 'shutting_down', 'the balancer is stopping');
-          if (isWebSocketUpgrade(req)) return upgrade(req, srv);
-          return proxy(req, raw ? (rawPeer ??= tunnelPeer(srv, tunnels)) : srv);
+    served = serveProxy({
+      role: 'balancer',
+      host: cfg.host,
+      port: cfg.port,
+      proxy: proxyDeps,
+      health: {
+        setter: {
+          setStatus(url, up, load) {
+            const ts = pools.setStatus(url, up, now(), load);
+            countTransitions(metrics, ts);
+            for (const t of ts)
+              log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
+          },
         },
-        websocket: websocketRelay(),
-      }),
-    );
-    const fallbackPort = server.port as number;
-    if (raw)
-      front = listening(cfg, () =>
-        startFrontEnd({
-          host: cfg.host,
-          port: cfg.port,
-          fallbackPort,
-          controlPaths: CONTROL_PATHS,
-          forward: createForwarder(proxyDeps),
-          idleTimeoutS,
-          draining: () => draining,
-          tunnels,
-          log,
-        }),
-      );
+        probe: hooks.probe,
+        timeoutMs: cfg.checkTimeoutMs,
+        tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
+      },
+      control: { paths: CONTROL_PATHS, fetch: (req) => app.fetch(req) },
+      websockets: true,
+      maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+      clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
+      now,
+      log,
+    });
   } catch (err) {
-    server?.stop(true);
-    checker.stop();
     reporter.stop();
     throw err;
   }
-  const url = `http://${cfg.host}:${front ? front.port : server.port}`;
+  const url = served.url;
   log.info(
     { url, servers: pools.alive(), strategy: cfg.strategy, monitor: leader.address },
     'balancer listening',
@@ -225,18 +161,8 @@ export async function startBalancer(
     async stop() {
       if (stopped) return;
       stopped = true;
-      checker.stop();
       reporter.stop();
-      // Graceful drain: stop accepting, let in-flight requests finish (bounded), then cut the rest.
-      draining = true;
-      front?.stop(false);
-      const closing = server.stop(false);
-      const until = Date.now() + cfg.drainTimeoutMs;
-      while (pools.totalInFlight() > 0 && Date.now() < until) await Bun.sleep(10);
-      front?.stop(true);
-      await server.stop(true);
-      await closing;
-      client.close();
+      await served.stop(cfg.drainTimeoutMs);
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
   };

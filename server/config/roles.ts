@@ -15,6 +15,23 @@ const tries = (what: string) => z.coerce.number().int().min(1).max(10).default(3
 
 export { MonitorConfig } from './monitor.ts';
 
+/** How the raw front end of the balancer and the gateway treats request bodies. */
+const clientBodies = {
+  maxRetryBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024)
+    .describe(
+      'Request bodies up to this size are buffered and so can be retried; larger ones stream once, bytes.',
+    ),
+  clientBodyTimeoutMs: ms()
+    .default(60_000)
+    .describe(
+      "A request body silent this long gets 408 and a close, ms (nginx's client_body_timeout); never counted against a server.",
+    ),
+};
+
 /** `bun server/main.ts balancer` */
 export const BalancerConfig = z.object({
   ...common,
@@ -74,14 +91,7 @@ export const BalancerConfig = z.object({
   requestTimeoutMs: ms()
     .default(30_000)
     .describe('Overall deadline of a proxied request across all tries, ms (until response headers).'),
-  maxRetryBodyBytes: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(1024 * 1024)
-    .describe(
-      'Request bodies up to this size are buffered and so can be retried; larger ones stream once, bytes.',
-    ),
+  ...clientBodies,
   drainTimeoutMs: ms()
     .default(10_000)
     .describe('On stop, how long in-flight requests may take to finish before they are cut, ms.'),
@@ -154,6 +164,7 @@ export const GatewayConfig = z.object({
   checkTimeoutMs: ms().default(1_000).describe('Timeout of one zone health check, ms.'),
   tries: tries('Zones tried per request, each the next one on the ring.'),
   tryTimeoutMs: ms().default(10_000).describe('Timeout of one proxied try, ms (connect + response headers).'),
+  ...clientBodies,
   upstreamAllow,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

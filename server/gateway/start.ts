@@ -6,23 +6,22 @@
  * failed proxy try or a balancer's own 503 `no_available_server` (`zoneClient`) — and the request goes to the next
  * zone clockwise on the ring, so a client keeps its zone while it is up and fails over to the same
  * next zone every time. The zones come from the leader (`PUT /zones`, term-fenced). The data path is
- * the balancer's — its raw front end and forwarder for plain requests, `createProxy` behind the
- * tunnelled `Bun.serve` front for the control API and requests with bodies — over a `Pools` of zone
+ * the balancer's (`serveProxy`: raw front end, forwarder, health checker, one retry budget per
+ * process) over a `Pools` of zone
  * balancers that never declares one dead: an unavailable zone is rechecked until it is back or the
  * leader removes it.
  */
 
-import { startFrontEnd, tunnelPeer } from '../balancer/front-end.ts';
-import { pathOnly } from '../balancer/headers.ts';
-import { type Probe, startHealthChecker, tickFor } from '../balancer/health-checker.ts';
+import { type Probe, tickFor } from '../balancer/health-checker.ts';
 import { countTransitions } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
-import { createForwarder, createProxy, errorResponse, type ProxyDeps } from '../balancer/proxy.ts';
 import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
 import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
+import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { processRetryBudget } from '../proxy/retry-budget.ts';
+import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
-import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
@@ -70,26 +69,6 @@ export async function startGateway(
   const metrics = createGatewayMetrics(pools, () => table);
   const header = cfg.affinityHeader.toLowerCase();
 
-  const checker = startHealthChecker({
-    due: () => pools.takeDue(now()),
-    setter: {
-      setStatus(url, up) {
-        const ts = pools.setStatus(url, up, now());
-        countTransitions(metrics, ts);
-        for (const t of ts)
-          if (t.from !== t.to)
-            log.info(
-              { zone: zoneOf(table, url), balancer: url, to: t.to === 'alive' ? 'available' : 'unavailable' },
-              'zone state',
-            );
-      },
-    },
-    probe: hooks.probe ?? zoneProbe,
-    timeoutMs: cfg.checkTimeoutMs,
-    tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
-    log,
-  });
-
   const app = createGatewayApi({
     token: cfg.token,
     upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
@@ -115,60 +94,54 @@ export async function startGateway(
         onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
       }),
     ),
+    retryBudget: processRetryBudget(),
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
     hashKey: header ? { kind: 'header', name: header } : { kind: 'client' },
   };
-  const proxy = createProxy(proxyDeps);
-
-  // Plain requests are answered by the raw front end; the rest is tunnelled into this full front,
-  // which learns each tunnel's real client address from `tunnels` (affinity keys on it).
-  const tunnels = new Map<number, string>();
-  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(cfg.tryTimeoutMs / 1000) + 5));
-  let stopped = false;
-  let server: ReturnType<typeof Bun.serve> | undefined;
-  let front: ReturnType<typeof startFrontEnd>;
-  try {
-    server = Bun.serve({
-      hostname: '127.0.0.1',
-      port: 0,
-      idleTimeout: idleTimeoutS,
-      fetch(req, srv) {
-        if (GATEWAY_CONTROL_PATHS.has(pathOnly(req.url))) return app.fetch(req);
-        if (stopped) return errorResponse(503, 'shutting_down', 'the gateway is stopping');
-        return proxy(req, tunnelPeer(srv, tunnels));
+  // A port that cannot be bound throws PortInUse / BadConfig (`listening`): main.ts prints it, exits 2.
+  const served: ProxyServer = serveProxy({
+    role: 'gateway',
+    host: cfg.host,
+    port: cfg.port,
+    proxy: proxyDeps,
+    health: {
+      setter: {
+        setStatus(url, up) {
+          const ts = pools.setStatus(url, up, now());
+          countTransitions(metrics, ts);
+          for (const t of ts)
+            if (t.from !== t.to)
+              log.info(
+                {
+                  zone: zoneOf(table, url),
+                  balancer: url,
+                  to: t.to === 'alive' ? 'available' : 'unavailable',
+                },
+                'zone state',
+              );
+        },
       },
-    });
-    const fallbackPort = server.port as number;
-    front = listening(cfg, () =>
-      startFrontEnd({
-        host: cfg.host,
-        port: cfg.port,
-        fallbackPort,
-        controlPaths: GATEWAY_CONTROL_PATHS,
-        forward: createForwarder(proxyDeps),
-        idleTimeoutS,
-        draining: () => stopped,
-        tunnels,
-        log,
-      }),
-    );
-  } catch (err) {
-    server?.stop(true);
-    checker.stop();
-    throw err;
-  }
-  const url = `http://${cfg.host}:${front.port}`;
+      probe: hooks.probe ?? zoneProbe,
+      timeoutMs: cfg.checkTimeoutMs,
+      tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
+    },
+    control: { paths: GATEWAY_CONTROL_PATHS, fetch: (req) => app.fetch(req) },
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+    clientBodyTimeoutMs: cfg.clientBodyTimeoutMs,
+    now,
+    log,
+  });
+  const url = served.url;
   log.info({ url, zones: table.zones, affinity: header || 'client address' }, 'gateway listening');
 
-  const full = server;
+  let stopped = false;
   return {
     url,
     zones: () => table,
     async stop() {
       if (stopped) return;
       stopped = true;
-      checker.stop();
-      front.stop(true);
-      await full.stop(true);
+      await served.stop(0);
       log.info({ url }, 'gateway stopped');
     },
   };

@@ -1,6 +1,6 @@
 /** The retry budget: a share of recent requests, a floor for quiet zones, and a sliding window. */
 import { describe, expect, test } from 'bun:test';
-import { RetryBudget } from './retry-budget.ts';
+import { processRetryBudget, RetryBudget } from './retry-budget.ts';
 
 function allowedAfter(requests: number, opts = {}): number {
   const b = new RetryBudget(opts);
@@ -46,5 +46,13 @@ describe('retry budget', () => {
     const b = new RetryBudget({ minRetries: 0 });
     for (let i = 0; i < 50; i++) b.recordRequest(0);
     expect(b.counts(3_600_000)).toEqual({ requests: 0, retries: 0 });
+  });
+});
+
+describe('processRetryBudget', () => {
+  test('the same settings give the process one shared budget; other settings another', () => {
+    const a = processRetryBudget({ percent: 7, windowMs: 1_234 });
+    expect(processRetryBudget({ percent: 7, windowMs: 1_234 })).toBe(a);
+    expect(processRetryBudget({ percent: 8, windowMs: 1_234 })).not.toBe(a);
   });
 });

@@ -76,3 +76,18 @@ export class RetryBudget {
     return this.epoch % BUCKETS;
   }
 }
+
+/** The process's retry budgets by settings: every forwarder of the process with the same settings shares one. */
+const processBudgets = new Map<string, RetryBudget>();
+
+/**
+ * The retry budget of this process for `opts` (one per distinct percent and window): the balancer
+ * and the gateway, and every forwarder they build, count their requests and retries in one budget,
+ * so a retry storm is bounded per process and not per listener.
+ */
+export function processRetryBudget(opts: RetryBudgetOptions = {}): RetryBudget {
+  const key = `${opts.percent ?? 20}/${opts.windowMs ?? 10_000}`;
+  let b = processBudgets.get(key);
+  if (!b) processBudgets.set(key, (b = new RetryBudget(opts)));
+  return b;
+}

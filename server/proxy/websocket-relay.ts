@@ -10,7 +10,7 @@
  * close.
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from 'bun';
-import { upstreamRequestHeaders } from './headers.ts';
+import { upstreamRequestHeaders } from '../balancer/headers.ts';
 
 /** Per-connection state kept on the client socket. */
 export interface WsData {

@@ -1,6 +1,6 @@
 /** Retry rules: what is retried, how often, and on which servers. */
 import { describe, expect, test } from 'bun:test';
-import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retry.ts';
+import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 
 describe('shouldRetry', () => {
   const cases: [string, TryOutcome, number, boolean][] = [

@@ -1,13 +1,14 @@
 /** Proxy behaviour with an injected fetch: which servers are tried, what is retried, what the client gets. */
 import { describe, expect, test } from 'bun:test';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
+import { createBalancerMetrics } from '../balancer/metrics.ts';
+import { Pools } from '../balancer/pools.ts';
+import { createRoundRobin } from '../balancer/strategies/round-robin.ts';
+import { type UpstreamClient, UpstreamError } from '../balancer/upstream-client.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { createBalancerMetrics } from './metrics.ts';
-import { Pools } from './pools.ts';
-import { type AccessLogEntry, createForwarder, createProxy, type ForwardAnswer } from './proxy.ts';
+import { createProxy } from './fetch-proxy.ts';
+import { type AccessLogEntry, createForwarder, type ForwardAnswer } from './forwarder.ts';
 import { RetryBudget } from './retry-budget.ts';
-import { createRoundRobin } from './strategies/round-robin.ts';
-import { type UpstreamClient, UpstreamError } from './upstream-client.ts';
 
 const A = 'http://127.0.0.1:9101';
 const B = 'http://127.0.0.1:9102';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { silentLogger } from '../shared/logger.ts';
-import { type FrontEnd, startFrontEnd } from './front-end.ts';
-import type { ForwardAnswer, ForwardRequest } from './proxy.ts';
+import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
+import { silentLogger } from '../../shared/logger.ts';
+import { type FrontEnd, startFrontEnd } from './listen.ts';
 
 const enc = new TextEncoder();
 
@@ -112,7 +112,7 @@ describe('raw front end', () => {
     },
   );
 
-  test('a raw upstream answer reaches an HTTP/1.1 client byte for byte; an HTTP/1.0 client gets it re-framed', async () => {
+  test('a raw upstream answer reaches an HTTP/1.1 client byte for byte; HTTP/1.0 and Connection: close get a connection line added', async () => {
     const upstream = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Up: 1\r\n\r\nok';
     const { front } = setup(() => ({
       status: 200,
@@ -123,12 +123,19 @@ describe('raw front end', () => {
     }));
     const got = await exchange(front.port, 'GET /r HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.endsWith('ok'));
     expect(got).toBe(upstream);
+    // An HTTP/1.0 client or a `Connection: close` request gets the same bytes plus a connection line.
     const old = await exchange(front.port, 'GET /r HTTP/1.0\r\n\r\n', () => false);
-    expect(old.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
-    expect(old).toContain('x-up: 1\r\n');
-    expect(old).toContain('content-length: 2\r\n');
-    expect(old).toContain('connection: close\r\n');
-    expect(old.endsWith('\r\n\r\nok')).toBe(true);
+    expect(old).toBe('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Up: 1\r\nconnection: close\r\n\r\nok');
+    const kept = await exchange(front.port, 'GET /r HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (s) =>
+      s.endsWith('ok'),
+    );
+    expect(kept).toBe('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Up: 1\r\nconnection: keep-alive\r\n\r\nok');
+    const close = await exchange(
+      front.port,
+      'GET /r HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      () => false,
+    );
+    expect(close).toBe(old);
   });
 
   test('a request without Host or over HTTP/1.0 goes upstream as header lines, not spliced bytes', async () => {
@@ -153,9 +160,9 @@ describe('raw front end', () => {
   test.each([
     ['a control path', 'GET /pools HTTP/1.1\r\nHost: x\r\n\r\n', 'fallback GET /pools  from 127.0.0.1'],
     [
-      'a request with a body',
-      'POST /submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
-      'fallback POST /submit hello from 127.0.0.1',
+      'an Upgrade request',
+      'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      'fallback GET /ws  from 127.0.0.1',
     ],
   ])(
     '%s is tunnelled to the full front, which sees the real client address',

@@ -1,0 +1,343 @@
+/**
+ * One client connection of the raw front end (`listen.ts`). It reads request heads itself and
+ * answers its requests strictly in order (pipelining), one at a time: the next request is not even
+ * parsed while an answer is unsent, and reading pauses while the client does not read (`OutQueue`),
+ * while its buffered input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is
+ * full. Request bodies (`Content-Length` or chunked) are read here (`RequestBody`): buffered up to
+ * the retry buffer so a try can be replayed, streamed beyond it; a body that goes
+ * `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's `client_body_timeout`) and is the
+ * client's fault, never a server's. On the common path no header becomes a string: the upstream head
+ * is spliced from the client's bytes and a clean upstream answer (`raw`) is written back as received
+ * (with a `connection` line added when the client closes or speaks HTTP/1.0); other answers are
+ * re-serialised (`reply.ts`). WebSocket upgrades, `OPTIONS *` and the control API (once) go
+ * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`); the socket plumbing is
+ * `ClientSocket`'s.
+ */
+import type { Socket } from 'bun';
+import { forwardedPrefix, oneShotRequest, originFormRequest } from '../../balancer/headers.ts';
+import {
+  BadRequestHead,
+  headerFields,
+  headerValue,
+  parseRequestHead,
+  type RequestHead,
+} from '../../balancer/request-head.ts';
+import { detach } from '../../balancer/upstream-client.ts';
+import type { ForwardAnswer, ForwardRequest } from '../../proxy/forward-request.ts';
+import { errorAnswer } from '../../proxy/forwarder.ts';
+import { ClientSocket } from './client-socket.ts';
+import { Exchange } from './exchange.ts';
+import { type FrontEndDeps, watchBody } from './listen.ts';
+import { rawWithConnection, writeAnswer } from './reply.ts';
+import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
+import { Tunnel } from './upgrade.ts';
+
+/** Buffered input (bytes) past which a connection stops reading until it has handled some. */
+export const MAX_BUFFERED_INPUT = 64 * 1024;
+
+/** The state every connection of one front end shares. */
+export interface Shared {
+  d: FrontEndDeps;
+  maxBody: number;
+  bodyTimeoutMs: number;
+  stopping: boolean;
+  clients: Set<Connection>;
+  /** Connections reading a request body (swept for the client-body timeout). */
+  reading: Set<Connection>;
+  sweeper: ReturnType<typeof setInterval> | null;
+}
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+/** One client connection of the raw front end. */
+export class Connection extends ClientSocket {
+  /** A request is being answered; later bytes wait in `buf`. */
+  busy = false;
+  /** The connection's parsed head, reused for each of its requests. */
+  private parsed: RequestHead | undefined = undefined;
+  /** The request being answered (one at a time), reset for each. */
+  private readonly ex: Exchange;
+  /** Inside `forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
+  private inForward = false;
+  /** `performance.now()` of the last request-body bytes. */
+  bodyAt = 0;
+  private readonly onAnswer = (a: ForwardAnswer) => this.answer(a);
+  private readonly onBodyPull = () => this.updateReading();
+
+  constructor(
+    socket: Socket<Connection>,
+    private readonly sh: Shared,
+  ) {
+    super(socket as Socket<unknown>, sh.d.idleTimeoutS);
+    this.ex = new Exchange(
+      this.ip,
+      forwardedPrefix(this.ip, 'http'),
+      () => this.closed,
+      (head) => this.send(head, true),
+    );
+  }
+
+  onData(data: Uint8Array): void {
+    if (this.closed) return;
+    if (this.tunnel) {
+      if (this.tunnel.once) return; // one control request only: later bytes are dropped
+      if (this.tunnel.socket) {
+        this.tunnel.fromClient(data);
+        return;
+      }
+    }
+    this.buf = this.buf ? concat(this.buf, data) : data;
+    if (this.ex.reqBody) this.feedBody();
+    this.next();
+    // Keep no view of Bun's receive buffer past this callback.
+    if (this.buf && this.buf.buffer === data.buffer) this.buf = this.buf.slice();
+  }
+
+  onDrain(): void {
+    if (!this.flushed()) return;
+    if (this.busy) this.updateReading();
+    else this.next();
+  }
+
+  /** The client went away (or is cut): cancels what it was waiting for. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sh.clients.delete(this);
+    this.endBody({ status: 499, error: 'client_closed', message: 'client closed during the request body' });
+    this.endNow();
+  }
+
+  /** Marks the connection closed and ends it once the bytes queued for it are written. */
+  endAfterWrite(): void {
+    this.closed = true;
+    this.sh.clients.delete(this);
+    this.endBody({ status: 499, error: 'client_closed', message: 'connection closed' });
+    this.endWhenWritten();
+  }
+
+  /** Bytes this connection holds: input, a buffered request body, unsent answer bytes. */
+  buffered(): number {
+    const b = this.ex.reqBody;
+    return (this.buf?.byteLength ?? 0) + this.out.queued + (b && !b.stream ? b.received : 0);
+  }
+
+  /** Handles the complete requests in `buf` while free (answers given synchronously loop here). */
+  private next(): void {
+    while (!this.busy && !this.closed && !this.tunnel && this.buf) {
+      // Back-pressure: the next request waits until the previous answer is written.
+      if (!this.out.empty) break;
+      const buf = this.buf;
+      let head: RequestHead | null;
+      let once: Uint8Array | null = null;
+      try {
+        head = parseRequestHead(buf, this.parsed);
+        // A control request goes through the full front once, then the connection closes.
+        if (head && this.isControl(head) && !(once = oneShotRequest(buf, head))) break;
+      } catch (err) {
+        const e = err as BadRequestHead;
+        const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
+        if (e.headers?.length) a.headers = [...a.headers, ...e.headers];
+        this.writeAll(a, false, 'GET', false);
+        this.endAfterWrite();
+        return;
+      }
+      if (!head) break;
+      this.parsed = head;
+      if (once || this.tunnelled(buf, head)) {
+        // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
+        this.buf = once ?? originFormRequest(buf, head);
+        this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
+        this.idle(false); // the fallback front keeps its own idle timeout
+        this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
+        return;
+      }
+      this.begin(buf, head);
+    }
+    this.updateReading();
+  }
+
+  /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *`. */
+  private tunnelled(buf: Uint8Array, h: RequestHead): boolean {
+    return h.target.charCodeAt(0) !== 47 || (h.special && headerValue(buf, h, 'upgrade') !== undefined);
+  }
+
+  private isControl(h: RequestHead): boolean {
+    const q = h.target.indexOf('?');
+    return this.sh.d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
+  }
+
+  /** Starts answering request `h` parsed from `buf`: forwards it now, or once its body is read. */
+  private begin(buf: Uint8Array, h: RequestHead): void {
+    const d = this.sh.d;
+    const ex = this.ex;
+    this.busy = true;
+    ex.start(h, this.sh.stopping);
+    ex.fault = null;
+    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+    this.idle(true);
+    const hasBody = h.transferEncoding || h.contentLength > 0;
+    const problem = hasBody ? bodyProblem(buf, h) : null;
+    if (hasBody) ex.keepAlive &&= problem === null && !d.draining(); // an unread body cannot be skipped
+    if (problem) return this.refuse(problem.status, problem.error, problem.message);
+    if (d.draining()) {
+      if (!hasBody) this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      return this.refuse(503, 'shutting_down', 'the balancer is stopping');
+    }
+    if (!hasBody) {
+      this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      ex.bodiless(buf, h);
+      this.dispatch();
+      return;
+    }
+    ex.withBody(buf, h);
+    this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+    if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
+    const body = new RequestBody(h.transferEncoding ? -1 : h.contentLength, this.sh.maxBody, this.onBodyPull);
+    ex.reqBody = body;
+    this.bodyAt = performance.now();
+    this.idle(false); // the client-body timeout watches the body instead
+    watchBody(this.sh, this);
+    if (body.stream) {
+      ex.body = body.stream;
+      if (!h.transferEncoding) ex.contentLength = h.contentLength; // sent as it comes
+      this.dispatch();
+    }
+    this.feedBody();
+  }
+
+  /** Answers `cur` with the balancer's own error (nothing was forwarded). */
+  private refuse(status: number, error: string, message: string): void {
+    const h = this.ex.h as RequestHead;
+    this.writeAll(errorAnswer(status, error, message), h.http11, h.method, this.ex.keepAlive);
+    this.finish(this.ex.keepAlive);
+  }
+
+  /** Feeds `buf` to the request body; forwards the request once it is whole or streams. */
+  private feedBody(): void {
+    const b = this.ex.reqBody;
+    const data = this.buf;
+    if (!b || b.done || b.failed || !data) return;
+    this.bodyAt = performance.now();
+    let used: number;
+    try {
+      used = b.push(data);
+    } catch (err) {
+      this.bodyFault({ status: 400, error: 'bad_request', message: (err as Error).message });
+      return;
+    }
+    this.buf = used < data.byteLength ? data.subarray(used) : null;
+    if (b.stream && !this.ex.dispatched) {
+      this.ex.body = b.stream;
+      this.dispatch();
+    }
+    if (b.done) {
+      this.sh.reading.delete(this);
+      this.idle(true);
+      if (!this.ex.dispatched) {
+        this.ex.body = b.bytes();
+        this.dispatch();
+      }
+    }
+  }
+
+  private dispatch(): void {
+    const head = this.ex.h;
+    this.ex.dispatched = true;
+    this.inForward = true;
+    try {
+      this.sh.d.forward(this.ex, this.onAnswer);
+    } catch (err) {
+      this.sh.d.log.error({ err: String(err) }, 'forward failed');
+      if (this.ex.h === head) this.answer(errorAnswer(502, 'bad_gateway', 'internal error'));
+    } finally {
+      this.inForward = false;
+      this.ex.headBytes = null;
+    }
+  }
+
+  /** The request body went `clientBodyTimeoutMs` without a byte. */
+  bodyTimedOut(): void {
+    this.bodyFault({
+      status: 408,
+      error: 'client_body_timeout',
+      message: `no request body bytes for ${this.sh.bodyTimeoutMs} ms`,
+    });
+  }
+
+  /** The client failed its body: answered here when nothing was forwarded, else by the forwarder. */
+  private bodyFault(f: ClientFault): void {
+    this.sh.reading.delete(this);
+    this.ex.keepAlive = false;
+    if (!this.ex.dispatched) {
+      this.ex.reqBody = null;
+      return this.refuse(f.status, f.error, f.message);
+    }
+    this.endBody(f); // the upstream try fails; the forwarder answers `f` (`fwd.clientFault`)
+    if (!this.ex.h) this.close(); // the answer is already going out: cut it
+  }
+
+  /** Ends an unfinished request body with fault `f` (a streamed one errors its stream). */
+  private endBody(f: ClientFault): void {
+    const b = this.ex.reqBody;
+    if (!b || b.done) return;
+    this.sh.reading.delete(this);
+    this.ex.fault ??= f;
+    b.fail(new Error(f.message));
+  }
+
+  /** The forwarder's answer to `cur`: written back (as received when it is `raw`). */
+  private answer(a: ForwardAnswer): void {
+    const h = this.ex.h;
+    if (!h || this.closed) {
+      if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+      if (h) this.finish(false);
+      return;
+    }
+    this.ex.h = null;
+    const keep = this.ex.keepAlive && (this.ex.reqBody === null || this.ex.reqBody.done);
+    if (a.raw) {
+      // As the upstream sent it; only a `connection` line is added when the client does not keep
+      // HTTP/1.1 keep-alive.
+      const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
+      if (out) {
+        this.send(out, out === a.raw);
+        this.finish(keep);
+        return;
+      }
+    }
+    writeAnswer(this, h, a.raw ? detach(a) : a, keep);
+  }
+
+  /** After an answer: the next request on a kept connection, or close. */
+  finish(keepAlive: boolean): void {
+    this.busy = false;
+    let keep = keepAlive;
+    if (this.ex.reqBody && !this.ex.reqBody.done) {
+      keep = false; // answered before the request body ended: the rest cannot be skipped safely
+      this.endBody({ status: 499, error: 'client_closed', message: 'answered before the body ended' });
+    }
+    this.ex.reset();
+    if (this.closed) return;
+    if (!keep || this.sh.stopping) {
+      this.endAfterWrite();
+      return;
+    }
+    this.idle(true); // the idle wait for the next request starts now
+    if (!this.inForward) this.next();
+  }
+
+  /** Pauses or resumes reading: only while the client reads its answers and input is bounded. */
+  private updateReading(): void {
+    this.setReading(
+      this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false),
+    );
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}

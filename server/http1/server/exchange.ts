@@ -1,0 +1,103 @@
+/**
+ * One request of a raw front-end connection while it is answered: the `ForwardRequest` the
+ * forwarder reads (method, target, upstream head, body) and the connection's state for it (its
+ * parsed head, keep-alive, whether it was forwarded, its request body and the client's fault). A
+ * connection has one `Exchange` and `reset`s it for each request (one is answered at a time), so
+ * the hot path allocates nothing per request here.
+ */
+import { forwardedHead, splicedRequestHead } from '../../balancer/headers.ts';
+import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
+import type { ForwardRequest } from '../../proxy/forward-request.ts';
+import type { ClientFault, RequestBody } from './request-body.ts';
+
+/** The request being answered on one connection. */
+export class Exchange implements ForwardRequest {
+  method = '';
+  target = '';
+  head = '';
+  hasHost = false;
+  rawHead: Uint8Array | undefined = undefined;
+  body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
+  contentLength: number | undefined = undefined;
+  /** An HTTP/1.1 client takes a chunked answer as the upstream framed it. */
+  relayChunked = false;
+  /** The parsed head of the request being answered; null between requests. */
+  h: RequestHead | null = null;
+  /** The connection stays open after this answer (as far as the request goes). */
+  keepAlive = false;
+  /** Handed to the forwarder. */
+  dispatched = false;
+  /** The request body being read, if any. */
+  reqBody: RequestBody | null = null;
+  /** Why the request body failed (the client's fault), or null. */
+  fault: ClientFault | null = null;
+  /** The bytes `h` was parsed from while `forward` runs (a copy of the head for a body request). */
+  headBytes: Uint8Array | null = null;
+
+  constructor(
+    readonly clientIp: string,
+    /** X-Forwarded-* prefix of the connection (`forwardedPrefix`). */
+    private readonly prefix: Uint8Array,
+    private readonly closed: () => boolean,
+    /** Writes an interim 1xx head to the client. */
+    private readonly interim: (head: Uint8Array) => void,
+  ) {}
+
+  /** Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one. */
+  readonly onInformational = (head: Uint8Array): void => {
+    if (this.h?.http11) this.interim(head);
+  };
+
+  /** Starts request `h` (parsed from `buf`); `keepAlive` unless the front end is stopping. */
+  start(h: RequestHead, stopping: boolean): void {
+    this.h = h;
+    this.keepAlive = h.keepAlive && !stopping;
+    this.method = h.method;
+    this.target = h.target;
+    this.hasHost = h.host >= 0 || h.authority !== '';
+    this.relayChunked = h.http11;
+    this.contentLength = undefined;
+  }
+
+  /** Upstream head of a bodiless request: the client's bytes spliced, else header lines. */
+  bodiless(buf: Uint8Array, h: RequestHead): void {
+    this.body = undefined;
+    this.rawHead = splicedRequestHead(buf, h, this.clientIp, 'http', this.prefix) ?? undefined;
+    this.head = this.rawHead ? '' : forwardedHead(headerFields(buf, h), this.clientIp, 'http');
+    this.headBytes = buf; // valid during the synchronous `forward` call only
+  }
+
+  /** Upstream head of a request with a body (the upstream client adds the framing). */
+  withBody(buf: Uint8Array, h: RequestHead): void {
+    this.rawHead = undefined;
+    this.head = forwardedHead(headerFields(buf, h), this.clientIp, 'http');
+    this.headBytes = buf.slice(0, h.bodyStart); // for `header` once the body is complete
+  }
+
+  /** Clears the per-request state once the answer is over. */
+  reset(): void {
+    this.h = null;
+    this.dispatched = false;
+    this.reqBody = null;
+    this.headBytes = null;
+    this.rawHead = undefined;
+    this.body = undefined;
+    this.contentLength = undefined;
+  }
+
+  /** A request header by lower-case name (an arrow: the forwarder passes it on unbound). */
+  readonly header = (name: string): string | undefined =>
+    this.h && this.headBytes ? headerValue(this.headBytes, this.h, name) : undefined;
+
+  aborted(): boolean {
+    return this.closed();
+  }
+
+  clientFault(): ClientFault | null {
+    return this.fault;
+  }
+
+  bodyPending(): boolean {
+    return this.reqBody !== null && !this.reqBody.done;
+  }
+}

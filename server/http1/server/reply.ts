@@ -1,0 +1,180 @@
+/**
+ * Serialises answers for the raw front end: the status line and header lines of a `ForwardAnswer`,
+ * its framing (`content-length` for bytes, chunked for a stream to an HTTP/1.1 client, close for
+ * HTTP/1.0), the `connection` line the client's keep-alive state asks for, chunk frames, and a raw
+ * upstream answer passed through with only a `connection` line added. Pure byte work, no I/O.
+ */
+import { STATUS_CODES } from 'node:http';
+import { findHeadEnd } from '../../balancer/http1.ts';
+import type { ForwardAnswer } from '../../proxy/forwarder.ts';
+
+/** Answers up to this size (bytes) go out as one buffer, head and body together. */
+export const SMALL_RESPONSE_BYTES = 64 * 1024;
+
+/** True for a status that never has a body (1xx, 204, 304; RFC 9110 §6.4.1). */
+export function noBody(status: number): boolean {
+  return status === 204 || status === 304 || status < 200;
+}
+
+/** `HTTP/1.1 <status> <reason>\r\n`. */
+export function statusLine(a: ForwardAnswer): string {
+  return `HTTP/1.1 ${a.status} ${a.statusText || STATUS_CODES[a.status] || ''}\r\n`;
+}
+
+/** `name: value\r\n` for each header. */
+export function headerLines(headers: readonly [string, string][]): string {
+  let out = '';
+  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
+  return out;
+}
+
+/** The `connection` line (or none) and the blank line ending a head. */
+export function connectionLine(http11: boolean, keepAlive: boolean): string {
+  if (!keepAlive) return 'connection: close\r\n\r\n';
+  return http11 ? '\r\n' : 'connection: keep-alive\r\n\r\n';
+}
+
+/** True when the answer is a Server-Sent Events stream (its idle timeout is turned off). */
+export function isEventStream(headers: readonly [string, string][]): boolean {
+  for (const [k, v] of headers) if (k === 'content-type') return v.startsWith('text/event-stream');
+  return false;
+}
+
+/**
+ * A whole answer whose body is bytes or none, as one or two buffers (head, body), with
+ * `content-length` framing; a stream body is not written (callers cancel it).
+ */
+export function replyBytes(
+  a: ForwardAnswer,
+  http11: boolean,
+  method: string,
+  keepAlive: boolean,
+): Uint8Array[] {
+  const bodiless = noBody(a.status) || method === 'HEAD';
+  const body = a.body instanceof Uint8Array && !bodiless ? a.body : null;
+  let head = statusLine(a) + headerLines(a.headers);
+  if (!bodiless) head += `content-length: ${body ? body.byteLength : 0}\r\n`;
+  head += connectionLine(http11, keepAlive);
+  const headLen = head.length; // latin1: one byte per char
+  if (body && body.byteLength <= SMALL_RESPONSE_BYTES) {
+    const out = Buffer.allocUnsafe(headLen + body.byteLength);
+    out.write(head, 0, 'latin1');
+    out.set(body, headLen);
+    return [out];
+  }
+  const h = Buffer.from(head, 'latin1');
+  return body ? [h, body] : [h];
+}
+
+/**
+ * The head of a streamed answer: with its `content-length` when the upstream framed it so, else
+ * chunked to an HTTP/1.1 client (re-framed, or as the upstream framed it: `framed`) and
+ * close-delimited to HTTP/1.0.
+ */
+export function streamHead(a: ForwardAnswer, http11: boolean, keepAlive: boolean): Uint8Array {
+  let head = statusLine(a) + headerLines(a.headers);
+  if (a.contentLength !== undefined && a.contentLength >= 0) head += `content-length: ${a.contentLength}\r\n`;
+  else if (http11) head += 'transfer-encoding: chunked\r\n';
+  return Buffer.from(head + connectionLine(http11, keepAlive), 'latin1');
+}
+
+/** `value` as one chunk of a chunked body (size line, bytes, CRLF), in one buffer. */
+export function chunkFrame(value: Uint8Array): Uint8Array {
+  const size = `${value.byteLength.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafe(size.length + value.byteLength + 2);
+  out.write(size, 0, 'latin1');
+  out.set(value, size.length);
+  out[size.length + value.byteLength] = 13;
+  out[size.length + value.byteLength + 1] = 10;
+  return out;
+}
+
+/** The last chunk of a chunked body. */
+export const LAST_CHUNK: Uint8Array = Buffer.from('0\r\n\r\n', 'latin1');
+
+const CLOSE_LINE = Buffer.from('connection: close\r\n', 'latin1');
+const KEEP_ALIVE_LINE = Buffer.from('connection: keep-alive\r\n', 'latin1');
+
+/**
+ * A raw upstream answer (clean, `content-length`-framed, hop-by-hop lines already cut: see
+ * `UpstreamResponse.raw`) for a client whose connection state differs from HTTP/1.1 keep-alive:
+ * the same bytes with `connection: close` (or `keep-alive` for an HTTP/1.0 client that keeps it)
+ * before the blank line. One copy; no header is parsed. Null when the head end is not found.
+ */
+export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Array | null {
+  const end = findHeadEnd(raw);
+  if (end < 0) return null;
+  const line = keepAlive ? KEEP_ALIVE_LINE : CLOSE_LINE;
+  const cut = end + 2; // after the last header line's CRLF
+  const out = Buffer.allocUnsafe(raw.byteLength + line.byteLength);
+  out.set(raw.subarray(0, cut), 0);
+  out.set(line, cut);
+  out.set(raw.subarray(cut), cut + line.byteLength);
+  return out;
+}
+
+/** The connection an answer is written to (`Connection`). */
+export interface AnswerSink {
+  readonly closed: boolean;
+  /** The response body being streamed, cancelled when the client goes away. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  send(data: Uint8Array, copy: boolean): boolean;
+  /** Resolves once unsent bytes are written; null when there are none. */
+  drained(): Promise<void> | null;
+  /** Restarts the idle deadline, or turns it off (SSE). */
+  idle(on: boolean): void;
+  /** The answer is over: `keepAlive` says whether the connection goes on. */
+  finish(keepAlive: boolean): void;
+}
+
+/** The request an answer is for: its version and method. */
+export interface AnswerTo {
+  http11: boolean;
+  method: string;
+}
+
+/**
+ * Writes a kept (not `raw`) answer to `sink`: whole when its body is bytes or none, else streamed —
+ * chunked for HTTP/1.1, until close for HTTP/1.0 — waiting for each chunk to drain; then `finish`.
+ */
+export function writeAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): void {
+  if (a.body instanceof ReadableStream && h.method !== 'HEAD' && !noBody(a.status)) {
+    void streamAnswer(sink, h, a, keep);
+    return;
+  }
+  if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});
+  for (const part of replyBytes(a, h.http11, h.method, keep)) sink.send(part, false);
+  sink.finish(keep);
+}
+
+async function streamAnswer(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): Promise<void> {
+  const keepAlive = keep && h.http11;
+  const sse = isEventStream(a.headers);
+  // A body of known length goes on as its bytes; a chunked one framed as received (`framed`).
+  const asIs = a.framed === true || (a.contentLength !== undefined && a.contentLength >= 0);
+  sink.send(streamHead(a, h.http11, keepAlive), false);
+  const reader = (a.body as ReadableStream<Uint8Array>).getReader();
+  sink.reader = reader;
+  if (sse) sink.idle(false);
+  let ok = true;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (sink.closed) return;
+      if (done) break;
+      if (value.byteLength === 0) continue;
+      sink.send(h.http11 && !asIs ? chunkFrame(value) : value, false);
+      if (!sse) sink.idle(true); // body traffic is activity
+      const wait = sink.drained();
+      if (wait) await wait;
+    }
+    if (h.http11 && !asIs) sink.send(LAST_CHUNK, false);
+  } catch {
+    ok = false; // the upstream failed mid-body: the client sees the connection close
+  } finally {
+    sink.reader = null;
+  }
+  if (sink.closed) return;
+  if (sse) sink.idle(true);
+  sink.finish(ok && keepAlive);
+}

@@ -1,0 +1,64 @@
+/**
+ * Ordered writes to a Bun socket with an explicit queue: bytes the kernel did not take wait in
+ * `pending` (in order, behind any earlier ones) until the socket's `drain` event `flush`es them.
+ * `queued` counts those bytes, so a connection can stop producing (and stop reading) while its peer
+ * does not read — the per-connection back-pressure of the data plane.
+ */
+import type { Socket } from 'bun';
+
+/** The unsent bytes of one socket. */
+export class OutQueue {
+  readonly pending: Uint8Array[] = [];
+  /** Bytes in `pending`. */
+  queued = 0;
+
+  /**
+   * Writes `data` behind unsent bytes; false when some of it had to be queued. `copy`: `data` is a
+   * buffer that will be reused (Bun's receive buffer), so a queued remainder is copied.
+   */
+  write<T>(s: Socket<T>, data: Uint8Array, copy: boolean): boolean {
+    if (this.pending.length > 0) {
+      this.push(copy ? data.slice() : data);
+      return false;
+    }
+    const n = s.write(data);
+    if (n >= data.byteLength) return true;
+    const rest = data.subarray(Math.max(0, n));
+    this.push(copy ? rest.slice() : rest);
+    return false;
+  }
+
+  /** Writes queued bytes (on `drain`); true once the queue is empty. */
+  flush<T>(s: Socket<T>): boolean {
+    const p = this.pending;
+    while (p.length > 0) {
+      const b = p[0] as Uint8Array;
+      const n = s.write(b);
+      if (n < b.byteLength) {
+        const taken = Math.max(0, n);
+        p[0] = b.subarray(taken);
+        this.queued -= taken;
+        return false;
+      }
+      this.queued -= b.byteLength;
+      p.shift();
+    }
+    return true;
+  }
+
+  /** True while nothing waits to be written. */
+  get empty(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /** Drops every queued byte (the socket is gone). */
+  clear(): void {
+    this.pending.length = 0;
+    this.queued = 0;
+  }
+
+  private push(b: Uint8Array): void {
+    this.pending.push(b);
+    this.queued += b.byteLength;
+  }
+}
