@@ -14,7 +14,7 @@ const A = 'http://127.0.0.1:9101';
 const B = 'http://127.0.0.1:9102';
 const C = 'http://127.0.0.1:9103';
 
-type Behaviour = 'ok' | 'refuse' | '500' | 'hang';
+type Behaviour = 'ok' | 'refuse' | '500' | 'hang' | 'sse';
 
 function setup(
   behaviour: Record<string, Behaviour>,
@@ -45,6 +45,15 @@ function setup(
         throw Object.assign(new Error('Unable to connect'), { code: 'ConnectionRefused' });
       case '500':
         return new Response('upstream broke', { status: 500 });
+      case 'sse':
+        return new Response(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(new TextEncoder().encode('data: {}\n\n'));
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream; charset=utf-8' } },
+        );
       case 'hang':
         return new Promise((_, reject) =>
           init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
@@ -179,6 +188,19 @@ describe('proxy', () => {
     expect(pools.inFlightOf(A)).toBe(1);
     await res.text();
     expect(pools.inFlightOf(A)).toBe(0);
+  });
+
+  test('an open event stream is not a request in flight once its head arrived (a page is not load)', async () => {
+    const { proxy, pools } = setup({ [A]: 'sse' });
+    const res = await proxy(req('/stream'));
+    expect(res.headers.get('content-type')).toStartWith('text/event-stream');
+    expect(pools.inFlightOf(A)).toBe(0);
+    expect(pools.totalInFlight()).toBe(0);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    expect(pools.inFlightOf(A)).toBe(0);
+    expect(pools.totalInFlight()).toBe(0);
   });
 
   test('X-Forwarded headers are sent upstream and Host is not copied', async () => {

@@ -26,6 +26,7 @@ import type { ClientFault } from '../http1/server/request-body.ts';
 import { NoAvailableServer } from '../shared/errors.ts';
 import { FreeList, type Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
+import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -154,6 +155,8 @@ class Forwarding implements UpstreamRequest, Recyclable {
   private answered = false;
   /** A try was sent and its `onDone` has not come yet. */
   private inFlight = false;
+  /** The try is counted in the pool's in-flight requests (`acquire` done, `release` not yet). */
+  private counted = false;
 
   reset(): void {
     this.r = null;
@@ -169,6 +172,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.last = null;
     this.answered = false;
     this.inFlight = false;
+    this.counted = false;
     this.ctx = this.x.sharedCtx;
     this.pin = null;
   }
@@ -242,8 +246,16 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.url = url;
     this.timeoutMs = this.x.d.tryTimeoutMs < left ? this.x.d.tryTimeoutMs : left;
     this.x.d.pools.acquire(url);
+    this.counted = true;
     this.inFlight = true;
     this.x.client.send(url, this);
+  }
+
+  /** Ends the try's count in the pool's in-flight requests, once. */
+  private uncount(): void {
+    if (!this.counted) return;
+    this.counted = false;
+    this.x.d.pools.release(this.url);
   }
 
   onInformational(head: Uint8Array): void {
@@ -253,7 +265,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
   onDone(): void {
     if (!this.inFlight || this.released) return;
     this.inFlight = false;
-    this.x.d.pools.release(this.url);
+    this.uncount();
     if (this.answered) this.x.pool.release(this);
   }
 
@@ -263,6 +275,7 @@ class Forwarding implements UpstreamRequest, Recyclable {
     if (res) {
       this.x.d.pools.recordSuccess(url, this.now0);
       this.x.d.metrics.observe(res.status, url, performance.now() - this.started);
+      if (res.body instanceof ReadableStream && isEventStream(res.headers)) this.uncount();
       this.answer(res, url);
       return;
     }
