@@ -244,3 +244,19 @@ describe('an HTTP/1.0 client', () => {
     await secondClientIsUnaffected();
   });
 });
+
+describe('bytes after a complete answer', () => {
+  test.each([
+    ['a Content-Length answer', `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello${POISON}`],
+    ['a chunked answer', `${CHUNKED}5\r\nhello\r\n0\r\n\r\n${POISON}`],
+    ['a HEAD-like bodiless 204', `HTTP/1.1 204 No Content\r\n\r\n${POISON}`],
+  ])(
+    '%s: the answer goes on, the connection is destroyed, the next client gets its own',
+    async (_n, reply) => {
+      const { res, conn } = await badExchange(reply);
+      expect(res.text).not.toContain('POISON');
+      await closedSoon(conn);
+      await secondClientIsUnaffected();
+    },
+  );
+});
