@@ -213,6 +213,8 @@ describe('scanResponseHead is strict (issue 10, defect 4)', () => {
     ['no space after the status', 'HTTP/1.1 200OK\r\n\r\n'],
     ['a control byte in the reason', 'HTTP/1.1 200 O\x01K\r\n\r\n'],
     ['a bare CR in the status line', 'HTTP/1.1 200 O\rK\r\n\r\n'],
+    ['bare LF line ends', 'HTTP/1.1 200 OK\nContent-Length: 0\n\n'],
+    ['a bare LF field line', 'HTTP/1.1 200 OK\r\nX-A: 1\n'],
     ['101 fields', `HTTP/1.1 200 OK\r\n${'X-A: 1\r\n'.repeat(101)}\r\n`],
   ])('%s throws BadResponse', (_name, raw) => {
     expect(() => scanResponseHead(bytes(raw))).toThrow(BadResponse);

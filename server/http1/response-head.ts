@@ -105,6 +105,10 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0)
   // head dripping in is not re-validated on every piece. In one piece: validate as we go.
   if (from > 0 && findHeadEnd(buf, from) < 0) return incomplete(buf);
   const sl = buf.indexOf(13);
+  // Bare LF line ends: RFC 9112 §2.2 lets a recipient accept them and HAProxy does; we refuse them
+  // at once (502) rather than wait for a CRLF that never comes.
+  const lf = buf.indexOf(10);
+  if (lf >= 0 && (sl < 0 || lf < sl)) throw new BadResponse('bare LF in the response head');
   if (sl < 0 || sl + 1 >= buf.byteLength) return incomplete(buf);
   const status = statusLine(buf, sl);
   const out = into ?? newResponseScan();
@@ -125,6 +129,7 @@ export function scanResponseHead(buf: Uint8Array, into?: ResponseScan, from = 0)
       break; // the blank line
     }
     const eol = buf.indexOf(13, at);
+    if (eol < 0 && buf.indexOf(10, at) >= 0) throw new BadResponse('bare LF in the response head');
     if (eol < 0 || eol + 1 >= buf.byteLength) return incomplete(buf);
     if (buf[eol + 1] !== 10) throw new BadResponse('bare CR in the response head');
     const colon = checkFieldLine(buf, at, eol);

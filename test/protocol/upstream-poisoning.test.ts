@@ -128,6 +128,8 @@ describe('a misbehaving upstream gets the client a JSON 502 and its connection d
     ['HTTP/1.2', 'HTTP/1.2 200 OK\r\nContent-Length: 5\r\n\r\nhello'],
     ['no space after the version', 'HTTP/1.1200 OK\r\nContent-Length: 5\r\n\r\nhello'],
     ['a control byte in the reason', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 5\r\n\r\nhello'],
+    ['bare LF line ends', 'HTTP/1.1 200 OK\nContent-Length: 5\n\nhello'],
+    ['bare LF after the status line', 'HTTP/1.1 200 OK\r\nContent-Length: 5\n\nhello'],
     // Defect 5: malformed chunked bodies that arrive with their head.
     ['a bad chunk size', `${CHUNKED}zz\r\nhello\r\n0\r\n\r\n`],
     ['a chunk size 0x5', `${CHUNKED}0x5\r\nhello\r\n0\r\n\r\n`],
@@ -241,4 +243,20 @@ describe('an HTTP/1.0 client', () => {
     expect(res.body).toBe('hello');
     await secondClientIsUnaffected();
   });
+});
+
+describe('bytes after a complete answer', () => {
+  test.each([
+    ['a Content-Length answer', `HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello${POISON}`],
+    ['a chunked answer', `${CHUNKED}5\r\nhello\r\n0\r\n\r\n${POISON}`],
+    ['a HEAD-like bodiless 204', `HTTP/1.1 204 No Content\r\n\r\n${POISON}`],
+  ])(
+    '%s: the answer goes on, the connection is destroyed, the next client gets its own',
+    async (_n, reply) => {
+      const { res, conn } = await badExchange(reply);
+      expect(res.text).not.toContain('POISON');
+      await closedSoon(conn);
+      await secondClientIsUnaffected();
+    },
+  );
 });
