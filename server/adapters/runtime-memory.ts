@@ -27,7 +27,12 @@ export class MemoryRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
-    this.specs.push({ ...spec, args: [...spec.args], env: { ...spec.env } });
+    this.specs.push({
+      ...spec,
+      args: [...spec.args],
+      env: { ...spec.env },
+      ...(spec.service ? { service: { ...spec.service, env: { ...spec.service.env } } } : {}),
+    });
     const c: RuntimeContainer = {
       id: spec.id,
       role: spec.role,
@@ -47,6 +52,13 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async list(): Promise<RuntimeContainer[]> {
     return [...this.held.values()].map((c) => ({ ...c }));
+  }
+
+  /** Log text per id that `logTail` returns (tests set it). */
+  readonly logs = new Map<string, string>();
+
+  async logTail(id: string, lines: number): Promise<string> {
+    return (this.logs.get(id) ?? '').split('\n').filter(Boolean).slice(-lines).join('\n');
   }
 
   /** Marks a held container not running (it stays listed until stopped); unknown id = no-op. */

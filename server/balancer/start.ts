@@ -15,7 +15,7 @@ import { UpstreamUrl } from '../shared/types.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { type Probe, tickFor } from './health-checker.ts';
+import { httpProbeAt, type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
@@ -30,7 +30,7 @@ export interface BalancerHooks {
   now?: () => number;
   /** Random source in [0, 1) (default `Math.random`). */
   rand?: () => number;
-  /** Health probe (default `GET <server>/health_check`). */
+  /** Health probe (default `GET <server><cfg.healthPath>`). */
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
@@ -134,7 +134,7 @@ export async function startBalancer(
               log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
           },
         },
-        probe: hooks.probe,
+        probe: hooks.probe ?? httpProbeAt(cfg.healthPath),
         timeoutMs: cfg.checkTimeoutMs,
         tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
       },

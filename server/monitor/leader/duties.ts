@@ -18,6 +18,7 @@ import { type LeaderConfig, LeaderContext, type LeaderDeps } from './context.ts'
 import { removeReportedDead } from './dead-servers.ts';
 import { reconcile } from './reconcile.ts';
 import { ensureMinReplicas, type OnScaled, scaleTo } from './replicas.ts';
+import { ServiceFailedToStart, StartBackedOff } from './service-start.ts';
 
 /** What one zone's autoscaling step decided and did. */
 export interface ZoneOutcome {
@@ -103,19 +104,29 @@ export class LeaderDuties {
       for (const zone of ctx.cfg.zones) {
         try {
           await ensureBalancer(ctx, zone, term);
-          await ensureMinReplicas(
+          // A start that failed or backs off still lets the zone's other servers be pushed.
+          const startErr = await ensureMinReplicas(
             ctx,
             zone,
             this.policyOf(zone).minReplicas,
             term,
             'scale-up',
             this.onScaled,
+          ).then(
+            () => null,
+            (e) => {
+              if (e instanceof ServiceFailedToStart || e instanceof StartBackedOff) return e;
+              throw e;
+            },
           );
           await pushZone(ctx, zone, term);
+          if (startErr) throw startErr;
           out.push(await this.autoscale(zone, term));
         } catch (err) {
           if (err instanceof Fenced) ctx.fenced(err);
-          ctx.log.error({ err, zone }, 'leader duties failed for the zone');
+          if (err instanceof StartBackedOff) ctx.log.debug({ zone, waitMs: err.remainingMs }, err.message);
+          else if (err instanceof ServiceFailedToStart) ctx.log.warn({ zone, id: err.serverId }, err.message);
+          else ctx.log.error({ err, zone }, 'leader duties failed for the zone');
           out.push({ zone, decision: null, acted: false, error: String((err as Error)?.message ?? err) });
         }
       }
