@@ -20,7 +20,9 @@ import { resolve } from 'node:path';
 import { exitOnMistake } from './config/cli.ts';
 import { DEV_COMMAND, DevConfig } from './config/dev.ts';
 import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
+import type { ResolvedService } from './config/service.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
+import { devService } from './dev/service-args.ts';
 import { describeTimings } from './dev/timings.ts';
 import type { ClusterEvent } from './shared/types.ts';
 
@@ -54,10 +56,14 @@ if (wantsHelp(argv)) {
 }
 let values: DevConfig;
 let cluster: Cluster;
+let service: ResolvedService;
 try {
   values = parseConfig(DevConfig, argv, process.env, DEV_COMMAND);
+  const svc = devService(values, process.cwd(), values.stack ? 'docker' : 'process');
+  service = svc.service;
   const stack = values.stack ? await prepareStack(values.keep) : null;
   cluster = await startCluster({
+    monitorArgs: svc.monitorArgs,
     basePort: values.basePort,
     dataDir: resolve(REPO_ROOT, values.dataDir),
     token: values.token ?? randomBytes(24).toString('hex'),
@@ -110,8 +116,13 @@ line(
 );
 for (const z of state.zones) {
   line(`${z.zone} balancer`, z.balancer?.url ?? '(none)');
-  for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
+  for (const s of z.servers)
+    line(
+      `${z.zone} app ${s.id}`,
+      service.source === 'demo' ? `${s.uiUrl}  (its UI: High CPU / Low CPU)` : `${s.url}  (your service)`,
+    );
 }
+line('service', service.source === 'demo' ? 'the demo app' : serviceLine(service));
 line('collector', cluster.collectorUrl);
 line('load', `bun run load --rate 40 --duration 60 --gateway --monitor ${cluster.monitors[0]!.url}`);
 line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
@@ -144,3 +155,11 @@ setInterval(async () => {
     show(e);
   }
 }, 1_000);
+
+/** The user's service in one line: command or image, health path. */
+function serviceLine(s: ResolvedService): string {
+  const what = s.spec.image
+    ? `image ${s.spec.image}${s.spec.command ? ` (${s.spec.command})` : ''}`
+    : s.spec.command;
+  return `${what}; health check GET ${s.spec.healthPath} (from ${s.source})`;
+}

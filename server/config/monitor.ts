@@ -9,6 +9,7 @@ import { balancerPort } from '../monitor/leader/placement.ts';
 import type { ScalingStep } from '../shared/types.ts';
 import { common, upstreamAllow } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
+import { serviceFlags } from './service.ts';
 
 /** `Pods:4:15000,Percent:100:15000` (type, value, period ms) as scaling steps; an issue per bad entry. */
 const steps = () =>
@@ -265,6 +266,7 @@ export const MonitorConfig = z
       ),
     debugElection: boolish.default(false).describe('Verbose debugging of election messages.'),
     upstreamAllow,
+    ...serviceFlags,
   })
   .superRefine(crossFieldChecks);
 export type MonitorConfig = z.infer<typeof MonitorConfig>;
