@@ -10,8 +10,9 @@
  * owner (`ZONESCALE_CLUSTER` and `ZONESCALE_RUN_DIR`, set on every child), so neither a reused pid
  * nor a process of another cluster (another data directory, same container ids and ports) is ever
  * signalled; `stop` also refuses a record that carries another cluster's id. A user's service
- * (`spec.service.command`) runs as `/bin/sh -c <command>` with `PORT` set; the group leader's pid
- * is its `runtimeId`, and `stop` signals the whole group.
+ * (`spec.service.command`) runs as `/bin/sh -c <command>` with `PORT` set and without the
+ * runtime's own `ZONESCALE_*` environment (no cluster token for the user's code); the group
+ * leader's pid is its `runtimeId`, and `stop` signals the whole group.
  */
 import {
   closeSync,
@@ -173,7 +174,7 @@ export class ProcessRuntime implements ContainerRuntime {
       child = Bun.spawn(this.command(spec), {
         cwd: this.repoRoot,
         env: {
-          ...process.env,
+          ...(isForeignService(spec.service) ? withoutZonescaleEnv(process.env) : process.env),
           ...spec.env,
           ...(spec.service ? { ...spec.service.env, ...portEnv(spec.service, spec.port) } : {}),
           ZONESCALE_CLUSTER: this.cluster,
@@ -293,4 +294,9 @@ function defaultCommand(spec: ContainerSpec, bun: string, repoRoot: string): str
     return ['/bin/sh', '-c', service.command];
   }
   return [bun, join(repoRoot, 'server/main.ts'), spec.role, ...spec.args];
+}
+
+/** `env` without the `ZONESCALE_*` names (the cluster token, data directory, …), for a user's service. */
+function withoutZonescaleEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ZONESCALE_')));
 }
