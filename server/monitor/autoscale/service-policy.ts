@@ -43,10 +43,15 @@ export function applyServicePolicy(
       throw new BadConfig(`${svc.source}: zones.${zone}: not a zone of --zones (${zones.join(', ')})`);
     byZone[zone] = bounded(byZone[zone] ?? def, b);
   }
-  for (const [zone, pol] of [['every zone', def] as const, ...Object.entries(byZone)])
+  for (const [zone, pol] of [['every zone', def] as const, ...Object.entries(byZone)]) {
+    if (pol?.kind === 'threshold' && pol.minReplicas < 1)
+      throw new BadConfig(
+        `${svc.source}: ${zone}: minReplicas 0 (scale to zero) needs a metrics list (the target policy); the threshold rule keeps at least 1`,
+      );
     if (pol && pol.minReplicas > pol.maxReplicas)
       throw new BadConfig(
         `${svc.source}: ${zone}: minReplicas ${pol.minReplicas} must not exceed maxReplicas (${pol.maxReplicas})`,
       );
+  }
   return { default: def, byZone };
 }

@@ -15,6 +15,7 @@ import type { ScaleDecision } from '../autoscale/scale-decision.ts';
 import type { LeaderContext } from './context.ts';
 import { balancerPort, freePorts, localUrl, newestApp, nextAppId, splitArgs } from './placement.ts';
 import { appLaunch, awaitReady, checkBackoff, failStart, type Starting } from './service-start.ts';
+import { failuresInARow } from './start-backoff.ts';
 
 /** Called after each server added (+1) or removed (−1) by a scaling step. */
 export type OnScaled = (zone: ZoneId, delta: number) => void;
@@ -28,11 +29,13 @@ export type OnScaled = (zone: ZoneId, delta: number) => void;
  */
 export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number): Promise<ContainerRecord> {
   const { registry, runtime, balancers, cfg, service } = ctx;
+  const events = await registry.events(500);
+  ctx.backoff.restoreOnce(zone, failuresInARow(events, zone));
   checkBackoff(ctx, zone);
   const records = await registry.containers();
   const held = await runtime.list();
   // Ids named by recent events count as used too, so the event history never names two servers alike.
-  const recent = (await registry.events(500)).map((e) => e.serverId ?? '');
+  const recent = events.map((e) => e.serverId ?? '');
   const id = nextAppId(zone, [...records.map((r) => r.id), ...held.map((c) => c.id), ...recent]);
   const taken = new Set([...records.map((r) => r.port), ...held.map((c) => c.port)]);
   for (const z of cfg.zones) taken.add(balancerPort(z, cfg.balancerPortBase));

@@ -9,7 +9,9 @@ import { describe, expect, test } from 'bun:test';
 import { apps, type World, world } from '../../../test/support/leader-world.ts';
 import { thresholdPolicy } from '../../../test/support/policies.ts';
 import type { ServiceSpec } from '../../adapters/runtime.ts';
+import { silentLogger } from '../../shared/logger.ts';
 import type { HealthWait } from './context.ts';
+import { LeaderDuties } from './duties.ts';
 
 const SERVICE: ServiceSpec = {
   command: 'python3 server.py',
@@ -157,5 +159,54 @@ describe('a service that does not come up', () => {
       'zone1-app-1 did not answer its health check (GET http://127.0.0.1:19102/healthz, a 2xx) within 100 ms',
     );
     expect(ev?.message).toContain('last log lines: listening on 0.0.0.0:8080');
+  });
+});
+
+describe('after a failover', () => {
+  test('a new leader restores the zone’s back-off from the event log instead of starting over', async () => {
+    const w = await serviceWorld();
+    w.runtime.onStart = (s) => (s.role === 'app' && s.zone === 'zone1' ? { running: false } : undefined);
+    const t0 = w.clock.now;
+    await w.orch.runPeriod(1); // failure 1 at t0: next at t0 + 2 s
+    w.clock.now = t0 + 2_000;
+    await w.orch.runPeriod(1); // failure 2 at t0 + 2 s: next at t0 + 6 s
+    // The new leader shares the registry and runtime of the old one, not its memory.
+    const duties = new LeaderDuties(
+      {
+        selfUrl: 'http://127.0.0.1:17003',
+        zones: ['zone1'],
+        policy: thresholdPolicy({ periodMs: 10_000, windowMs: 10_000, scaleDownStabilizationMs: 0 }),
+        balancerPortBase: 18001,
+        appPorts: [19101, 19199],
+        balancerArgs: '',
+        appArgs: '',
+        collector: 'http://127.0.0.1:17000',
+        token: 'x'.repeat(32),
+        cluster: 'test',
+        dataDir: '/tmp/zs-test',
+        startTimeoutMs: 100,
+        service: SERVICE,
+        startBackoff: { baseMs: 2_000, capMs: 8_000 },
+      },
+      {
+        registry: w.registry,
+        runtime: w.runtime,
+        metrics: w.metrics,
+        balancers: w.balancers,
+        log: silentLogger,
+        onStaleTerm: () => {},
+        now: () => w.clock.now,
+        portBindable: async () => true,
+        waitHealthy: async (_u, _ms, wait) => (await wait?.alive?.()) ?? true,
+      },
+    );
+    const before = startsOf(w, 'zone1').length;
+    w.clock.now = t0 + 4_000;
+    await duties.runPeriod(1);
+    expect(startsOf(w, 'zone1').length).toBe(before); // still backing off: t0 + 2 s + 4 s
+    w.clock.now = t0 + 6_000;
+    await duties.runPeriod(1);
+    expect(startsOf(w, 'zone1').length).toBe(before + 1);
+    expect((await failures(w)).at(-1)?.message).toContain('next start in 8000 ms (failure 3 in a row)');
   });
 });

@@ -3,9 +3,27 @@
  * failure waits `min(baseMs * 2^(n-1), capMs)` before the next try (exponential, capped, as
  * Kubernetes' CrashLoopBackOff: 10 s doubling to 5 min; ours default 2 s doubling to 60 s, since
  * a leader period is seconds). A start that answers its health check resets the zone. Pure state
- * and `now` in; the leader keeps one per `LeaderContext`.
+ * and `now` in; the leader keeps one per `LeaderContext`, and a new leader restores each zone's
+ * state from the event log once (`restoreOnce`), so a failover does not restart the back-off.
  */
-import type { ZoneId } from '../../shared/types.ts';
+import type { ClusterEvent, ZoneId } from '../../shared/types.ts';
+
+/** The zone's failed starts in a row, from the event log (newest first): count and newest ts, epoch ms. */
+export function failuresInARow(
+  events: readonly ClusterEvent[],
+  zone: ZoneId,
+): { count: number; lastTs: number } {
+  let count = 0;
+  let lastTs = 0;
+  for (const e of events) {
+    if (e.zone !== zone) continue;
+    if (e.reason === 'ServiceFailedToStart') {
+      if (count === 0) lastTs = e.ts;
+      count++;
+    } else if (e.kind === 'scale-up' || e.kind === 'replace') break; // a start that came up
+  }
+  return { count, lastTs };
+}
 
 /** Default first delay and cap, ms. */
 export const START_BACKOFF_BASE_MS = 2_000;
@@ -20,6 +38,7 @@ export function backoffDelayMs(failures: number, baseMs: number, capMs: number):
 /** Consecutive start failures and the earliest next try of each zone. */
 export class StartBackoff {
   private readonly zones = new Map<ZoneId, { failures: number; notBefore: number }>();
+  private readonly restored = new Set<ZoneId>();
 
   constructor(
     readonly baseMs = START_BACKOFF_BASE_MS,
@@ -43,6 +62,17 @@ export class StartBackoff {
   /** A start of `zone` answered its health check: the next failure starts from the base delay again. */
   succeeded(zone: ZoneId): void {
     this.zones.delete(zone);
+  }
+
+  /** The first call per zone takes `count` failures in a row, the newest at `lastTs` (epoch ms); later calls do nothing. */
+  restoreOnce(zone: ZoneId, past: { count: number; lastTs: number }): void {
+    if (this.restored.has(zone)) return;
+    this.restored.add(zone);
+    if (past.count > 0 && !this.zones.has(zone))
+      this.zones.set(zone, {
+        failures: past.count,
+        notBefore: past.lastTs + backoffDelayMs(past.count, this.baseMs, this.capMs),
+      });
   }
 
   /** Consecutive failures of `zone` so far. */
