@@ -164,7 +164,9 @@ function issueText(
   const what = (schema.shape[key] as z.ZodType | undefined)?.description?.replace(/\.$/, '');
   if (raw[key] === undefined && issue.code === 'invalid_type')
     return `missing ${flag} (or ${envs})${what ? `: ${what}` : ''}`;
-  const given = raw[key] === undefined ? '' : ` ${JSON.stringify(raw[key])}`;
+  const value = raw[key];
+  const entry = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
+  const given = entry === undefined ? '' : ` ${JSON.stringify(entry)}`;
   const message = issue.message
     .replace(/^Invalid input: /, '')
     .replace(/expected (\w+), received NaN/, 'expected a $1');

@@ -75,7 +75,7 @@ describe('service flags', () => {
   test.each([
     [['--health-path', 'healthz'], 'bad --health-path "healthz"', 'a path starting with /'],
     [['--health-path', '/a b'], 'bad --health-path', 'a path starting with /'],
-    [['--service-env', 'no-equals'], 'bad --service-env', 'NAME=value'],
+    [['--service-env', 'A=1', '--service-env', 'no-equals'], 'bad --service-env "no-equals"', 'NAME=value'],
     [['--service-env', '1X=2'], 'bad --service-env', 'NAME=value'],
     [['--health-interval-ms', '0'], 'bad --health-interval-ms "0"', ''],
     [['--readiness-delay-ms', '-5'], 'bad --readiness-delay-ms "-5"', ''],

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { DEMO_SERVICE, type ServiceSpec } from '../adapters/runtime.ts';
 import { BadConfig } from '../shared/errors.ts';
 import { zone } from './common.ts';
-import { ms, repeatable } from './parse.ts';
+import { flagName, ms, repeatable } from './parse.ts';
 
 /** An environment variable name (POSIX portable: letters, digits, underscores, not a digit first). */
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment name: letters, digits, _');
@@ -138,7 +138,7 @@ export function resolveService(
   const source = flags.service || flags.serviceImage ? 'flags' : file && foreign ? file.path : 'demo';
   const where = (flag: string, field: string) =>
     flags[flag as keyof ServiceFlags] !== undefined || !file
-      ? `--${flag.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`
+      ? `--${flagName(flag)}`
       : `${file.path}: ${field}`;
   if (image !== undefined && runtime !== 'docker')
     throw new BadConfig(

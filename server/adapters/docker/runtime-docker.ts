@@ -9,7 +9,7 @@
  * app servers publish to the same bus). `cpuPercent` reads one stats sample. An app server whose
  * spec carries a user's service runs that service's image instead (its own entry point and CMD, or
  * `/bin/sh -c <command>` when a command is given, or `args` as CMD), with `PORT` set to the port
- * zonescale chose; `logTail` reads the container's last log lines (for `ServiceFailedToStart`).
+ * zonescale chose and without the passed-through names; `logTail` reads the container's last log lines (for `ServiceFailedToStart`).
  */
 import Docker from 'dockerode';
 import { ZonescaleError } from '../../shared/errors.ts';
@@ -101,10 +101,11 @@ export class DockerRuntime implements ContainerRuntime {
     }
     await this.stop(spec.id);
     const source = this.opts.env ?? process.env;
-    const env: Record<string, string> = {};
-    for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
-    Object.assign(env, spec.env);
     const service = spec.role === 'app' && isForeignService(spec.service) ? spec.service : undefined;
+    const env: Record<string, string> = {};
+    // The monitor's own service addresses go to zonescale's roles, not to the user's image.
+    if (!service) for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
+    Object.assign(env, spec.env);
     if (service) Object.assign(env, service.env, portEnv(service, spec.port));
     const command = this.opts.command?.(spec) ?? (service ? serviceCommand(service) : undefined);
     const container = await this.docker.createContainer({
