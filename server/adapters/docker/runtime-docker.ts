@@ -201,7 +201,7 @@ function ignoreGone(err: unknown): void {
 }
 
 /** A user's service as entry point + CMD: `/bin/sh -c <command>`, or `args` as CMD, or the image's own (undefined fields). */
-function serviceCommand(s: {
+export function serviceCommand(s: {
   command?: string;
   args?: string[];
 }): { entrypoint?: string[]; cmd?: string[] } | undefined {
