@@ -18,7 +18,7 @@ import { type LeaderConfig, LeaderContext, type LeaderDeps } from './context.ts'
 import { removeReportedDead } from './dead-servers.ts';
 import { reconcile } from './reconcile.ts';
 import { ensureMinReplicas, type OnScaled, scaleTo } from './replicas.ts';
-import { ServiceFailedToStart, StartBackedOff } from './service-start.ts';
+import { isStartFailure, ServiceFailedToStart, StartBackedOff } from './service-start.ts';
 
 /** What one zone's autoscaling step decided and did. */
 export interface ZoneOutcome {
@@ -115,7 +115,7 @@ export class LeaderDuties {
           ).then(
             () => null,
             (e) => {
-              if (e instanceof ServiceFailedToStart || e instanceof StartBackedOff) return e;
+              if (isStartFailure(e)) return e;
               throw e;
             },
           );

@@ -162,6 +162,22 @@ describe('a service that does not come up', () => {
   });
 });
 
+describe('a dead server whose replacement does not come up', () => {
+  test('the report still removes the dead one and answers; the failed replacement is its own event', async () => {
+    const w = await serviceWorld();
+    await w.orch.runPeriod(1);
+    const dead = (await apps(w, 'zone2'))[0]!;
+    w.runtime.onStart = (s) => (s.zone === 'zone2' ? { running: false, log: 'segfault' } : undefined);
+    expect(await w.orch.report('zone2', [dead.url], 1)).toEqual({ removed: [dead.id] });
+    expect(await apps(w, 'zone2')).toEqual([]);
+    const [ev] = await failures(w, 'zone2');
+    expect(ev?.message).toContain('zone2-app-2 exited before answering');
+    expect(ev?.message).toContain('last log lines: segfault');
+    // the balancer was told: the dead server is out of its pool
+    expect([...(w.balancers.balancers.get('http://127.0.0.1:18002')?.alive ?? [])]).toEqual([]);
+  });
+});
+
 describe('after a failover', () => {
   test('a new leader restores the zone’s back-off from the event log instead of starting over', async () => {
     const w = await serviceWorld();

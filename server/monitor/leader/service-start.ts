@@ -26,6 +26,11 @@ export class ServiceFailedToStart extends ZonescaleError {
   }
 }
 
+/** Whether `err` is a start that failed or was not tried (back-off): recorded already, the zone goes on. */
+export function isStartFailure(err: unknown): err is ServiceFailedToStart | StartBackedOff {
+  return err instanceof ServiceFailedToStart || err instanceof StartBackedOff;
+}
+
 /** A start was not tried because the zone is still backing off after a failure. */
 export class StartBackedOff extends ZonescaleError {
   constructor(
