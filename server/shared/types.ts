@@ -210,7 +210,8 @@ export const TargetPolicy = z
     target: z.number().gt(0).max(100),
     /** Dead-band around the target as a ratio (HPA default 0.1 = ±10 %). */
     tolerance: z.number().min(0).max(1),
-    minReplicas: z.number().int().min(1),
+    /** 0 allows scale to zero: the zone's balancer then holds requests and asks for a server (`POST /activate`). */
+    minReplicas: z.number().int().min(0),
     maxReplicas: z.number().int().min(1),
     /** ms between two autoscaling evaluations (HPA sync period: 15 s). */
     periodMs: z.number().int().positive(),
