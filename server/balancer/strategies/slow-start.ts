@@ -7,9 +7,11 @@
  * keeps a fresh server from getting no traffic at all (its health and warm-up need some). The
  * decorator `withSlowStart` applies the weight to any strategy that chooses (round-robin,
  * least-connections, p2c): the inner strategy picks; a pick of a server at weight `w < 1` is kept
- * with probability `w` (the injected random source), else the request is re-picked among the
- * candidates of higher weight — so a ramping server's share is `w` × the share it would have at full
- * weight, the rest going to the warm servers. With no warmer candidate (a zone back from zero, or
+ * with probability `w` (the injected random source), else the request goes to the strategy's next
+ * choice when that one is warmer (round-robin's next turn), else to its choice among the warmer
+ * candidates — so a ramping server's share lies between `w` × its equal share (`w / n`) and the
+ * weighted share HAProxy gives it (`w / (n − 1 + w)`; exactly that for round-robin over two
+ * servers), the rest going to the warm servers. With no warmer candidate (a zone back from zero, or
  * every server new) the pick stands. Consistent hashing is not wrapped: moving a key off its server
  * for a few seconds would break the affinity the strategy exists for (HAProxy's `slowstart` does not
  * apply to static, hash-based algorithms either).
@@ -57,6 +59,10 @@ export function withSlowStart(inner: Strategy, o: SlowStartOptions): Strategy {
       const now = o.now();
       const w = weightOf(o, url, now);
       if (w >= 1 || ctx.rand() < w) return url;
+      // The strategy's next choice over the same list (round-robin's next turn) when it is warmer;
+      // else its choice among the warmer servers (a least-loaded pick would choose the idle new one again).
+      const again = inner.pick(candidates, ctx);
+      if (again !== url && weightOf(o, again, now) > w) return again;
       const warmer = candidates.filter((c) => c !== url && weightOf(o, c, now) > w);
       return warmer.length === 0 ? url : inner.pick(warmer, ctx);
     },
