@@ -80,6 +80,11 @@ export class Activator {
 
   constructor(private readonly d: ActivatorDeps) {}
 
+  /** How long one request may be held, ms (the client connection's idle timeout must cover it). */
+  get timeoutMs(): number {
+    return this.d.timeoutMs;
+  }
+
   /** Requests held now. */
   get size(): number {
     return this.queue.length;

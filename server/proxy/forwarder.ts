@@ -310,7 +310,10 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.next();
   }
 
-  /** Held for activation: forwards the request now that a server is ready (`HeldRequest`). */
+  /**
+   * Held for activation: forwards the request now that a server is ready (`HeldRequest`). The hold
+   * (bounded by the activation timeout) does not count towards the request's overall deadline.
+   */
   resume(): void {
     this.attempt = 0;
     this.now0 = this.x.d.now();

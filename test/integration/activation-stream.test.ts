@@ -2,7 +2,8 @@
  * A streamed upload to a zone at zero, over a raw client socket: the balancer (in process, real
  * sockets) holds the request without buffering its body — the client's writes stall on
  * back-pressure once a few MiB are in the kernel's and the stream's buffers — asks the (fake)
- * leader for a server, and once a server is added forwards the whole 32 MiB body to it, once.
+ * leader for a server, and once a server is added forwards the whole 32 MiB body to it, once; a
+ * request held longer than the try timeout keeps its client connection.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { connect, type Socket } from 'node:net';
@@ -100,4 +101,46 @@ describe('a streamed body held for activation', () => {
     expect(answer).toContain(`{"received":${BODY}}`);
     expect(received).toBe(BODY);
   }, 20_000);
+});
+
+describe('a request held longer than the try timeout', () => {
+  test("is not cut by the client connection's idle timeout while it waits for activation", async () => {
+    // Try timeout 1 s: the connection's idle timeout used to be max(10 s, try + 5 s) = 10 s, so a
+    // request held 12 s lost its connection; it now covers the activation timeout (20 s + 5 s).
+    const b = await startBalancer(
+      {
+        ...BalancerConfig.parse({ token: TOKEN, zone: 'zone2' }),
+        host: '127.0.0.1',
+        port: 0,
+        monitor: `http://127.0.0.1:${leader.port}`,
+        tryTimeoutMs: 1_000,
+        activationTimeoutMs: 20_000,
+        checkTimeoutMs: 500,
+      },
+      silentLogger,
+    );
+    try {
+      const sock: Socket = connect(Number(new URL(b.url).port), '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      let answer = '';
+      let closed = false;
+      sock.on('data', (d) => (answer += d.toString('latin1')));
+      sock.on('close', () => (closed = true));
+      sock.write('GET /late HTTP/1.1\r\nhost: x\r\n\r\n');
+      await Bun.sleep(12_000);
+      expect(closed).toBe(false);
+      expect(answer).toBe('');
+      await fetch(`${b.url}/servers`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ add: [`http://127.0.0.1:${upstream.port}`] }),
+      });
+      const end = Date.now() + 5_000;
+      while (!answer.includes('}') && Date.now() < end) await Bun.sleep(20);
+      sock.destroy();
+      expect(answer.startsWith('HTTP/1.1 200')).toBe(true);
+    } finally {
+      await b.stop();
+    }
+  }, 25_000);
 });
