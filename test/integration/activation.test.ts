@@ -100,9 +100,14 @@ describe('scale from zero with requests held at the balancer', () => {
     );
     expect(results.filter((s) => s === 200)).toHaveLength(50);
     expect(await appsOf('zone2')).toHaveLength(1);
-    const events = (await getJson<{ events?: ClusterEvent[] }>(`${await leaderUrl()}/state`)).events ?? [];
-    const reasons = events.filter((e) => e.zone === 'zone2').map((e) => e.reason);
-    expect(reasons).toContain('Activating');
-    expect(reasons).toContain('Activated');
+    // The server is in the balancer (so requests are served) just before `Activated` is recorded.
+    const reasons = async () =>
+      ((await getJson<{ events?: ClusterEvent[] }>(`${await leaderUrl()}/state`)).events ?? [])
+        .filter((e) => e.zone === 'zone2')
+        .map((e) => e.reason);
+    const end = Date.now() + 5_000;
+    while (!(await reasons()).includes('Activated') && Date.now() < end) await Bun.sleep(100);
+    expect(await reasons()).toContain('Activating');
+    expect(await reasons()).toContain('Activated');
   }, 30_000);
 });
