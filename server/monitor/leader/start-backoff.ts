@@ -20,7 +20,7 @@ export function failuresInARow(
     if (e.reason === 'ServiceFailedToStart') {
       if (count === 0) lastTs = e.ts;
       count++;
-    } else if (e.kind === 'scale-up' || e.kind === 'replace') break; // a start that came up
+    } else if ((e.kind === 'scale-up' || e.kind === 'replace') && e.serverId !== null) break; // a start that came up
   }
   return { count, lastTs };
 }
