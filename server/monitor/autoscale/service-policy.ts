@@ -27,8 +27,12 @@ export function applyServicePolicy(
         ? pol
         : { ...target(), minReplicas: pol.minReplicas, maxReplicas: pol.maxReplicas };
     if (base.kind !== 'target') return base;
+    // The metrics list is the multi-metric policy's own field; where the policy still has the single
+    // CPU `target` (the shorthand), the list's cpu entry sets it too.
     const cpu = svc.metrics.find((m) => m.name === 'cpu');
-    return { ...base, ...(cpu ? { target: cpu.target } : {}), metrics: svc.metrics } as Policy;
+    const next: Record<string, unknown> = { ...base, metrics: svc.metrics };
+    if ('target' in base && cpu) next.target = cpu.target;
+    return next as Policy;
   };
   const bounded = (pol: Policy, b: { minReplicas?: number; maxReplicas?: number }): Policy => ({
     ...pol,
