@@ -2,8 +2,9 @@
  * zonescale running a service it did not write, as real processes (process runtime, embedded
  * defaults), started exactly as `bun run dev -- --service … --health-path …` starts it:
  * - the Python example (`examples/python-cpu/server.py`, standard library only) comes up in three
- *   zones, each zone's balancer health-checks it on `/healthz` and proxies to it, and the gateway
- *   answers from it, CPU work included;
+ *   zones, each zone's balancer health-checks it on `/healthz` and proxies to it, the gateway
+ *   answers from it, CPU work included, and the host agent's samples give each server a CPU and
+ *   memory figure measured from outside;
  * - a service that crashes at start gives a `ServiceFailedToStart` event per try quoting its log,
  *   the tries of a zone are at least the stated back-off apart (2 s, then 4 s, …), and the cluster
  *   stays up (balancers, leader).
@@ -72,6 +73,17 @@ describe('the Python example as the service', () => {
       expect(pools.alive).toHaveLength(1);
     }
     expect(pids.size).toBe(3); // one Python process per zone
+    // The service publishes nothing: its CPU and memory reach the dashboard from the host agent,
+    // which samples each server by the runtimeId the runtime lists (the process group's leader).
+    const sampled = await c.waitFor(
+      'agent samples of every Python server',
+      (st) =>
+        st.zones.every(
+          (z) => z.servers.length > 0 && z.servers.every((x) => x.cpu !== null && (x.memoryMb ?? 0) > 1),
+        ),
+      30_000,
+    );
+    expect(sampled.zones.flatMap((z) => z.servers).length).toBe(3);
     const work = await text(`${c.gatewayUrl}/work?ms=20`);
     expect(work.status).toBe(200);
     expect(JSON.parse(work.body)).toMatchObject({ cpuMs: 20 });
