@@ -14,8 +14,8 @@ import { Sparkline } from './sparkline.tsx';
 export function cpuClass(cpu: number | null, policy: Policy): string {
   if (cpu === null) return 'cpu-none';
   const lines = policyLines(policy);
-  if (cpu > lines.high) return 'cpu-hot';
-  if (cpu < lines.low) return 'cpu-cold';
+  if (lines.high !== null && cpu > lines.high) return 'cpu-hot';
+  if (lines.low !== null && cpu < lines.low) return 'cpu-cold';
   return 'cpu-ok';
 }
 
@@ -57,7 +57,7 @@ export function ServerRow({
       <span className="server-cpu num" data-testid={`server-cpu-${server.id}`}>
         {formatPercent(server.cpu)}
       </span>
-      <Sparkline values={cpu} high={policyLines(policy).high} />
+      <Sparkline values={cpu} high={policyLines(policy).high ?? undefined} />
       <span
         className="server-inflight num"
         title="requests in flight on this server"

@@ -108,6 +108,8 @@ export class ZoneAutoscaler {
         this.history.set(zone, d.history);
         return d;
       }
+      case 'concurrency':
+        return { desired: apps.length, reason: 'NoSamples', message: `${zone}: concurrency wiring pending` };
     }
   }
 }

@@ -220,7 +220,7 @@ describe('leader duties', () => {
 describe('leader duties with target tracking', () => {
   const target: TargetPolicy = {
     ...HPA_DEFAULT_TARGET_POLICY,
-    target: 50,
+    metrics: [{ name: 'cpu', target: 50 }],
     initializationMs: 0,
     cooldownMs: 0,
     scaleDown: { ...HPA_DEFAULT_TARGET_POLICY.scaleDown, stabilizationWindowMs: 30_000 },
