@@ -52,24 +52,53 @@ export const Term = z
 export const ScenarioMode = z.enum(['high', 'low', 'off']);
 export type ScenarioMode = z.infer<typeof ScenarioMode>;
 
-/** One metrics sample an app server publishes every second. */
+/** Who measured a sample: the app itself, the host agent (from outside), or the zone balancer. */
+export const SampleSource = z.enum(['app', 'agent', 'balancer']);
+export type SampleSource = z.infer<typeof SampleSource>;
+
+/** A latency in ms, or null when no request completed in the second. */
+const LatencyMs = z.number().min(0).nullable();
+
+/**
+ * One metrics record a server gets each second from one of three sources (contracts.md §1), all
+ * through the same metrics bus into the same store, keyed by (serverId, source, ts):
+ * - `app` (default, so samples from before sources existed stay valid) and `agent`: resource fields
+ *   `cpu` (% of one core) and `memoryMb` (MB); the app adds `throughput`, `healthy`, `scenario`;
+ * - `balancer`: request fields measured per upstream server over the last second: `rps`
+ *   (completed req/s), `inFlight` (mean in-flight requests over the second), `p50Ms`/`p95Ms`/
+ *   `p99Ms` (request start to response head, null when none completed), `errorRate` (0..1, 5xx
+ *   or failed answers over all answers).
+ */
 export const Sample = z
   .object({
     serverId: z.string(),
     zone: ZoneId,
     /** Epoch ms when the sample was taken. */
     ts: z.number().int(),
+    source: SampleSource.default('app'),
     /** Process CPU, % of one core. */
-    cpu: z.number().min(0),
+    cpu: z.number().min(0).optional(),
     /** Resident memory, MB. */
-    memoryMb: z.number().min(0),
-    /** Requests served in the last second, req/s. */
-    throughput: z.number().min(0),
-    healthy: z.boolean(),
-    scenario: ScenarioMode,
+    memoryMb: z.number().min(0).optional(),
+    /** Requests served in the last second as the app counts them, req/s. */
+    throughput: z.number().min(0).optional(),
+    healthy: z.boolean().optional(),
+    scenario: ScenarioMode.optional(),
+    /** Requests completed in the last second, as the balancer counts them, req/s. */
+    rps: z.number().min(0).optional(),
+    /** Mean in-flight requests over the last second (time-weighted), requests. */
+    inFlight: z.number().min(0).optional(),
+    p50Ms: LatencyMs.optional(),
+    p95Ms: LatencyMs.optional(),
+    p99Ms: LatencyMs.optional(),
+    /** Fraction (0..1) of answers that were 5xx or failed. */
+    errorRate: z.number().min(0).max(1).optional(),
   })
   .openapi('Sample');
+/** A sample as stored and read back (`source` filled in). */
 export type Sample = z.infer<typeof Sample>;
+/** A sample as a producer writes it: `source` may be left out (it defaults to `app`). */
+export type SampleInput = z.input<typeof Sample>;
 
 /** What the runtime runs: an app server or a zone balancer. */
 export const ContainerRole = z.enum(['app', 'balancer']);
