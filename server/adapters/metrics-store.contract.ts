@@ -253,6 +253,24 @@ export function metricsStoreContract(
       expect((await s.latest(0))[0]?.source).toBe('app');
     });
 
+    test('the concurrency series sums each second over the zone servers, balancer samples only, half-open window', async () => {
+      const s = await open();
+      await s.write([
+        balancerSample('a', 10_000, { inFlight: 2 }),
+        balancerSample('b', 10_400, { inFlight: 3.5 }),
+        balancerSample('a', 11_000, { inFlight: 4 }),
+        balancerSample('a', 13_000, { inFlight: 1 }),
+        balancerSample('c', 12_000, { zone: 'zone2', inFlight: 50 }),
+        sample('a', 12_000, 90),
+        balancerSample('a', 9_000, { inFlight: 7 }),
+      ]);
+      expect(await s.zoneConcurrencySeries('zone1', 10_000, 13_000)).toEqual([
+        { ts: 10_000, concurrency: 5.5 },
+        { ts: 11_000, concurrency: 4 },
+      ]);
+      expect(await s.zoneConcurrencySeries('zone2', 0, 20_000)).toEqual([{ ts: 12_000, concurrency: 50 }]);
+    });
+
     test('writing an empty batch is a no-op', async () => {
       const s = await open();
       await s.write([]);

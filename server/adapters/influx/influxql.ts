@@ -51,6 +51,9 @@ export const influxql = {
   /** Raw `cpu` of the zone since `since`, per (server, source) (bucketed by the caller). */
   history: (zone: string, since: number) =>
     `SELECT "cpu" FROM "sample" WHERE "zone" = ${quoteTag(zone)} AND time >= ${since}ms GROUP BY "server_id", "source"`,
+  /** Raw `in_flight` of the zone's balancer points in the window, per server (summed per second by the caller). */
+  inFlight: (zone: string, since: number, until: number) =>
+    `SELECT "in_flight" FROM "sample" WHERE "zone" = ${quoteTag(zone)} AND "source" = 'balancer' AND time >= ${since}ms AND time < ${until}ms GROUP BY "server_id"`,
   /** Deletes points older than `before`. */
   prune: (before: number) => `DELETE FROM "sample" WHERE time < ${before}ms`,
 };
@@ -85,6 +88,10 @@ export const flux = {
   |> group(columns: ["server_id", "source"])
   |> sort(columns: ["_time"], desc: true)
   |> limit(n: 1)`,
+  /** Raw `in_flight` of the zone's balancer points in the window. */
+  inFlight: (bucket: string, zone: string, since: number, until: number) => `${range(bucket, since, until)}
+  |> filter(fn: (r) => r._field == "in_flight" and r.zone == ${quoteString(zone)} and r.source == "balancer")
+  |> keep(columns: ["_time", "server_id", "_value"])`,
   /** Raw `cpu` of the zone since `since`. */
   history: (bucket: string, zone: string, since: number) => `${range(bucket, since, null)}
   |> filter(fn: (r) => r._field == "cpu" and r.zone == ${quoteString(zone)})

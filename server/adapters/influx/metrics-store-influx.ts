@@ -14,6 +14,7 @@
  */
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
 import {
   bucketHistory,
   type MeanCount,
@@ -213,6 +214,28 @@ export class InfluxMetricsStore implements MetricsStore {
         cpu: r._value,
       })),
       stepMs,
+    );
+  }
+
+  /** Per-second summed in-flight requests of `zone`'s balancer points over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
+    if (this.dialect === 'v1') {
+      const series = await this.v1Select(influxql.inFlight(zone, since, until));
+      return concurrencySeries(
+        series.flatMap((s) =>
+          s.values.map((v) => ({
+            t: v[0] as number,
+            server: s.tags?.server_id ?? '',
+            inFlight: Number(v[1]),
+          })),
+        ),
+      );
+    }
+    const rows = await this.flux<{ _time: string; server_id: string; _value: number }>(
+      flux.inFlight(this.opts.bucket, zone, since, until),
+    );
+    return concurrencySeries(
+      rows.map((r) => ({ t: Date.parse(r._time), server: r.server_id, inFlight: r._value })),
     );
   }
 

@@ -58,6 +58,11 @@ export class LeaderDuties {
     return this.autoscaler.policyOf(zone);
   }
 
+  /** A request or activation of `zone` at `now` (epoch ms): the scale-to-zero grace counts from it (`POST /activate`). */
+  activated(zone: ZoneId, now: number): void {
+    this.autoscaler.activated(zone, now);
+  }
+
   /** Each zone's latest autoscaling decision (this replica's, while it leads). */
   decisions(): ReadonlyMap<ZoneId, ZoneDecision> {
     return this.autoscaler.decisions();
@@ -102,15 +107,12 @@ export class LeaderDuties {
       const out: ZoneOutcome[] = [];
       for (const zone of ctx.cfg.zones) {
         try {
-          await ensureBalancer(ctx, zone, term);
-          await ensureMinReplicas(
-            ctx,
-            zone,
-            this.policyOf(zone).minReplicas,
-            term,
-            'scale-up',
-            this.onScaled,
-          );
+          const started = await ensureBalancer(ctx, zone, term);
+          // Knative's initial scale 1: a new zone starts with a server even at --min-replicas 0; a zone
+          // at zero on purpose is never refilled here (its balancer activates it, POST /activate).
+          const min = this.policyOf(zone).minReplicas;
+          const floor = started === 'ZoneBootstrap' ? Math.max(1, min) : min;
+          await ensureMinReplicas(ctx, zone, floor, term, 'scale-up', this.onScaled);
           await pushZone(ctx, zone, term);
           out.push(await this.autoscale(zone, term));
         } catch (err) {
