@@ -41,6 +41,8 @@ describe('leader duties', () => {
       'zone2-balancer',
       '--monitor',
       SELF,
+      '--collector',
+      'http://127.0.0.1:17000',
       '--check-interval-ms',
       '1000',
     ]);
