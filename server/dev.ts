@@ -7,7 +7,8 @@
  *
  * Flags (`bun run dev --help`; schema in `config/dev.ts`): --base-port N (default 7000),
  * --data-dir DIR (default .zonescale), --simulate (report scenario curves without burning CPU),
- * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated),
+ * --keep (keep the registry of the previous run), --monitor-args '…' (flags for every monitor, e.g.
+ * the autoscaling policy), --token T (else ZONESCALE_TOKEN, else generated),
  * --stack (`bun run dev:stack`: start the real services with scripts/services.sh, build the
  * zonescale image, and run the same cluster on Redis, Kafka, InfluxDB and Docker containers; the
  * cluster id is `stack-<epoch s>` unless --keep, so an earlier run's Redis keys do not interfere).
@@ -22,6 +23,7 @@ import { DEV_COMMAND, DevConfig } from './config/dev.ts';
 import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
 import { describeTimings } from './dev/timings.ts';
+import { splitArgs } from './monitor/leader/placement.ts';
 import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
@@ -63,6 +65,7 @@ try {
     token: values.token ?? randomBytes(24).toString('hex'),
     scenarioMode: values.simulate ? 'simulate' : 'burn',
     fresh: !values.keep,
+    monitorArgs: splitArgs(values.monitorArgs),
     ...stack,
   });
 } catch (err) {
