@@ -48,7 +48,7 @@ export class ZoneAutoscaler {
   private readonly recordedReason = new Map<ZoneId, string>();
   /** The KPA's per-zone panic state and each zone's last request or activation (epoch ms). */
   private readonly panic = new Map<ZoneId, PanicState>();
-  private readonly lastActiveAt = new Map<ZoneId, number>();
+  private readonly lastActive = new Map<ZoneId, number>();
 
   constructor(
     private readonly policies: AutoscalePolicies,
@@ -89,12 +89,12 @@ export class ZoneAutoscaler {
    * the zone's scale-to-zero grace counts from the latest one. Never moves `lastActiveAt` back.
    */
   activated(zone: ZoneId, now: number): void {
-    this.lastActiveAt.set(zone, Math.max(now, this.lastActiveAt.get(zone) ?? now));
+    this.lastActive.set(zone, Math.max(now, this.lastActive.get(zone) ?? now));
   }
 
   /** The zone's last request or activation as this replica knows it (epoch ms), or null. */
-  lastActive(zone: ZoneId): number | null {
-    return this.lastActiveAt.get(zone) ?? null;
+  lastActiveAt(zone: ZoneId): number | null {
+    return this.lastActive.get(zone) ?? null;
   }
 
   /** Whether a decision that changes nothing is worth a `decision` event: the zone enters a notable reason. */
@@ -150,14 +150,14 @@ export class ZoneAutoscaler {
         const until = now - (now % 1_000);
         const series = await this.metrics.zoneConcurrencySeries(zone, until - policy.stableWindowMs, until);
         const busy = series.filter((p) => p.concurrency > 0).at(-1);
-        if (!this.lastActiveAt.has(zone)) this.lastActiveAt.set(zone, now);
+        if (!this.lastActive.has(zone)) this.lastActive.set(zone, now);
         if (busy) this.activated(zone, busy.ts + 1_000);
         const d = decideConcurrency(
           {
             zone,
             ready: apps.length,
             series,
-            lastActiveAt: this.lastActive(zone),
+            lastActiveAt: this.lastActiveAt(zone),
             panic: this.panic.get(zone) ?? calmState(),
           },
           policy,
