@@ -27,15 +27,8 @@ export async function announce(ctx: LeaderContext, term: number): Promise<void> 
   );
 }
 
-/**
- * Makes sure the zone's balancer is registered, running and answering; (re)starts it otherwise.
- * Returns why it started one (`ZoneBootstrap`: the zone never had one; `BalancerDown`), or null.
- */
-export async function ensureBalancer(
-  ctx: LeaderContext,
-  zone: ZoneId,
-  term: number,
-): Promise<'ZoneBootstrap' | 'BalancerDown' | null> {
+/** Makes sure the zone's balancer is registered, running and answering; (re)starts it otherwise. */
+export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: number): Promise<void> {
   const { registry, runtime, balancers, cfg } = ctx;
   const id = balancerId(zone);
   const port = balancerPort(zone, cfg.balancerPortBase);
@@ -43,8 +36,7 @@ export async function ensureBalancer(
   const rec = await registry.container(id);
   const held = (await runtime.list()).find((c) => c.id === id);
   if (rec && rec.port === port && held?.running) {
-    if ((await balancers.health(url)) || (await Bun.sleep(300).then(() => balancers.health(url))))
-      return null;
+    if ((await balancers.health(url)) || (await Bun.sleep(300).then(() => balancers.health(url)))) return;
   }
   const reason = rec ? 'BalancerDown' : 'ZoneBootstrap';
   const apps = (await ctx.apps(zone)).map((r) => r.url);
@@ -76,7 +68,6 @@ export async function ensureBalancer(
     serverId: id,
     term,
   });
-  return reason;
 }
 
 /** Pushes the leader address/term and the registry's membership (as a diff) to the zone balancer. */

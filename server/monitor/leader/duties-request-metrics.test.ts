@@ -3,9 +3,10 @@
  * multi-metric target tracking reads every server's rps and CPU from the store and names the
  * metric that drove the decision; on the concurrency policy (Knative KPA)
  * the zone reads its per-second in-flight series from the metrics store (balancer samples), a
- * burst scales out at once (`PanicScaleUp`), the zone holds while panicking (`PanicHold`, one
+ * zone at zero (`--min-replicas 0`: it starts there and is never refilled) that sees a burst scales
+ * out at once (`PanicScaleUp`), the zone holds while panicking (`PanicHold`, one
  * decision event), leaves panic a stable window later, scales to zero after the grace without
- * traffic (`ScaledToZero`), is not refilled at zero, and an activation restarts the grace.
+ * traffic (`ScaledToZero`), stays at zero, and an activation restarts the grace.
  */
 import { describe, expect, test } from 'bun:test';
 import { apps, load, type World, world } from '../../../test/support/leader-world.ts';
@@ -44,16 +45,25 @@ async function traffic(w: World, seconds: number, inFlight: number, rps = 1) {
   );
 }
 
+/**
+ * In-flight requests `inFlight` in the second before now, measured on no registered server (the
+ * zone is at zero): the zone's series sums every balancer sample of the zone.
+ */
+async function held(w: World, inFlight: number) {
+  const ts = w.clock.now - (w.clock.now % 1_000) - 1_000;
+  await w.metrics.write([{ serverId: 'held', zone: 'zone1', ts, source: 'balancer', rps: 0, inFlight }]);
+}
+
 const decisionOf = (w: World) => w.orch.decisions().get('zone1');
 
 describe('leader duties with the concurrency policy', () => {
   test('a burst panics out at once, holds, leaves panic a stable window later, then scales to zero and stays there', async () => {
     const w = await world({ cfg: { zonePolicies: { zone1: KPA } } });
     await w.orch.runPeriod(1);
-    expect((await apps(w, 'zone1')).length).toBe(1); // initial scale 1 even at --min-replicas 0
+    expect((await apps(w, 'zone1')).length).toBe(0); // --min-replicas 0: a new zone starts at zero
 
     w.clock.now += 10_000;
-    await traffic(w, 2, 30); // 30 in flight on 1 server: 3 wanted, 3x the ready servers
+    await held(w, 30); // 30 in flight, 0 ready (counted as 1): 3 wanted, 3x: panic
     await w.orch.runPeriod(1);
     expect((await apps(w, 'zone1')).length).toBe(3);
     expect(decisionOf(w)).toMatchObject({ reason: 'PanicScaleUp', desired: 3, kpa: { panicking: true } });
@@ -83,7 +93,7 @@ describe('leader duties with the concurrency policy', () => {
     const z1 = events.filter((e) => e.zone === 'zone1').reverse();
     expect(z1.filter((e) => e.kind === 'decision' && e.reason === 'PanicHold').length).toBe(1);
     expect(z1.filter((e) => e.kind === 'scale-up').map((e) => e.reason)).toEqual([
-      'BelowMinReplicas',
+      'PanicScaleUp',
       'PanicScaleUp',
       'PanicScaleUp',
     ]);
@@ -93,7 +103,11 @@ describe('leader duties with the concurrency policy', () => {
   test('an activation restarts the scale-to-zero grace', async () => {
     const w = await world({ cfg: { zonePolicies: { zone1: KPA } } });
     await w.orch.runPeriod(1);
-    w.clock.now += 20_000; // idle for longer than the stable window and the grace since the first period
+    w.clock.now += 1_000;
+    await held(w, 1); // one request in flight at zero: one server
+    await w.orch.runPeriod(1);
+    expect(decisionOf(w)).toMatchObject({ reason: 'ScaleUp', desired: 1 });
+    w.clock.now += 20_000; // idle for longer than the stable window and the grace since that request
     w.orch.activated('zone1', w.clock.now - 1_000);
     await traffic(w, 10, 0); // the balancer's idle seconds
     await w.orch.runPeriod(1);

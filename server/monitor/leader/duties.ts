@@ -107,12 +107,17 @@ export class LeaderDuties {
       const out: ZoneOutcome[] = [];
       for (const zone of ctx.cfg.zones) {
         try {
-          const started = await ensureBalancer(ctx, zone, term);
-          // Knative's initial scale 1: a new zone starts with a server even at --min-replicas 0; a zone
-          // at zero on purpose is never refilled here (its balancer activates it, POST /activate).
-          const min = this.policyOf(zone).minReplicas;
-          const floor = started === 'ZoneBootstrap' ? Math.max(1, min) : min;
-          await ensureMinReplicas(ctx, zone, floor, term, 'scale-up', this.onScaled);
+          await ensureBalancer(ctx, zone, term);
+          // At --min-replicas 0 nothing is refilled here: a zone at zero stays there until its balancer
+          // activates it (POST /activate) or the autoscaler sees requests.
+          await ensureMinReplicas(
+            ctx,
+            zone,
+            this.policyOf(zone).minReplicas,
+            term,
+            'scale-up',
+            this.onScaled,
+          );
           await pushZone(ctx, zone, term);
           out.push(await this.autoscale(zone, term));
         } catch (err) {
