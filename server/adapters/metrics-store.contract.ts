@@ -246,6 +246,14 @@ export function metricsStoreContract(
       expect(await s.latest(0)).toEqual([agent, req, idle]);
     });
 
+    test('latest and history have no upper bound: a sample stamped ahead of this host’s clock is read', async () => {
+      const s = await open();
+      const ahead = Date.now() + 5_000;
+      await s.write([agentSample('a', ahead, 25, 10)]);
+      expect((await s.latest(ahead - 1)).map((x) => x.ts)).toEqual([ahead]);
+      expect((await s.history('zone1', ahead - 1, 1000)).map((p) => p.cpu)).toEqual([25]);
+    });
+
     test('a sample written without a source is an app sample', async () => {
       const s = await open();
       const { source: _, ...legacy } = sample('a', 1000, 10);

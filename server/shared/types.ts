@@ -222,14 +222,20 @@ export const ServerView = z
     uiUrl: z.string(),
     /** Pool state from the zone balancer; `unknown` when the balancer could not be asked. */
     state: z.enum(['alive', 'disconnected', 'dead', 'unknown']),
-    /** Latest sample, null before the first one arrives. */
+    /** Latest sample, null before the first one arrives; CPU % and MB are the agent's when it sends them. */
     cpu: z.number().nullable(),
     memoryMb: z.number().nullable(),
+    /** Who measured `cpu`/`memoryMb`: `agent` (from outside the process) or `app`; null without a sample. */
+    resourceSource: z.enum(['app', 'agent']).nullable().optional(),
     throughput: z.number().nullable(),
     scenario: ScenarioMode.nullable(),
     createdAt: z.number().int(),
     /** Requests the zone balancer is running on it now (its `GET /pools`); null when unknown. */
     inFlight: z.number().int().nullable().optional(),
+    /** The zone balancer's latest one-second measurement of it: requests/s, mean in-flight, p95 ms (null when none). */
+    rps: z.number().nullable().optional(),
+    meanInFlight: z.number().nullable().optional(),
+    p95Ms: z.number().nullable().optional(),
   })
   .openapi('ServerView');
 export type ServerView = z.infer<typeof ServerView>;
