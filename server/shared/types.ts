@@ -236,6 +236,8 @@ export const ServerView = z
     rps: z.number().nullable().optional(),
     meanInFlight: z.number().nullable().optional(),
     p95Ms: z.number().nullable().optional(),
+    /** Its slow-start weight in the zone balancer, % of full (10..100; `GET /pools`); null when unknown. */
+    weight: z.number().nullable().optional(),
   })
   .openapi('ServerView');
 export type ServerView = z.infer<typeof ServerView>;
@@ -258,6 +260,18 @@ export const ZoneView = z
     decision: ZoneDecision.nullable().optional(),
     /** Requests/s the zone balancer answered since the previous view (its `balancer_requests_total`); null before two readings. */
     requestsPerSec: z.number().nullable().optional(),
+    /**
+     * The zone balancer's activator: `activating` while it holds `held` requests for a zone at zero
+     * (since epoch ms), `idle` when it would, `off` without one; null when the balancer did not answer.
+     */
+    activation: z
+      .object({
+        state: z.enum(['off', 'idle', 'activating']),
+        held: z.number().int(),
+        since: z.number().int().nullable(),
+      })
+      .nullable()
+      .optional(),
   })
   .openapi('ZoneView');
 export type ZoneView = z.infer<typeof ZoneView>;
