@@ -6,6 +6,8 @@
  * metrics bus as `balancer` samples. `stop()` drains: the listeners close, in-flight requests get up
  * to `drainTimeoutMs`.
  */
+
+import { Counter } from 'prom-client';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
@@ -19,15 +21,18 @@ import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
+import { activateClient } from './activate-client.ts';
+import { Activator } from './activator.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { type Probe, tickFor } from './health-checker.ts';
+import { httpProbe, type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
 import { startRequestMetrics } from './request-metrics.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
+import { weightOf, withSlowStart } from './strategies/slow-start.ts';
 import { createStrategy } from './strategy.ts';
 import { createUpstreamClient } from './upstream-client.ts';
 
@@ -103,7 +108,37 @@ export async function startBalancer(
     now,
     log,
   });
-  const strategy = createStrategy(cfg.strategy);
+  const slowStart = { windowMs: cfg.slowStartMs, joinedAt: (u: string) => pools.aliveSince(u), now };
+  const strategy = withSlowStart(createStrategy(cfg.strategy), slowStart);
+  const upstreamAllow = new UpstreamAllowList(cfg.upstreamAllow);
+  const activations = new Counter({
+    name: 'balancer_activation_requests_total',
+    help: 'Requests through the activator, by step: held, resumed, timeout, overflow, refused.',
+    labelNames: ['step'],
+    registers: [metrics.registry],
+  });
+  const probe = hooks.probe ?? httpProbe;
+  const activator = new Activator({
+    zone: cfg.zone,
+    maxQueue: cfg.activationQueue,
+    timeoutMs: cfg.activationTimeoutMs,
+    alive: () => pools.alive(),
+    probe: async (u) => {
+      const r = await probe(u, cfg.checkTimeoutMs);
+      return typeof r === 'boolean' ? r : r.up;
+    },
+    activate: activateClient({
+      zone: cfg.zone,
+      token: cfg.token,
+      leader: () => leader.address,
+      allows: (u) => upstreamAllow.allows(u),
+      timeoutMs: cfg.checkTimeoutMs,
+    }),
+    hasLeader: () => leader.address !== '',
+    now,
+    log,
+    count: (step) => activations.inc({ step }),
+  });
 
   const reporter = startReporter(
     {
@@ -127,13 +162,19 @@ export async function startBalancer(
     strategy: cfg.strategy,
     hashKey: cfg.hashKey,
     token: cfg.token,
-    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
+    upstreamAllow,
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,
     serverIds,
     now,
     log,
+    activation: () => ({
+      state: activator.activating ? 'activating' : activator.accepts() ? 'idle' : 'off',
+      held: activator.size,
+      since: activator.activatingSince(),
+    }),
+    slowStart: { windowMs: cfg.slowStartMs, weightOf: (u, t) => weightOf(slowStart, u, t) },
   });
   const rand = hooks.rand ?? Math.random;
   const proxyDeps: ProxyDeps = {
@@ -156,6 +197,7 @@ export async function startBalancer(
       onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
     }),
     pinned: new PinnedUpstreams(),
+    activator,
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   let served: ProxyServer;
@@ -204,6 +246,7 @@ export async function startBalancer(
       if (stopped) return;
       stopped = true;
       reporter.stop();
+      activator.stop();
       await served.stop(cfg.drainTimeoutMs);
       requestMetrics.stop();
       await publisher?.close();

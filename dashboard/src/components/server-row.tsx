@@ -1,10 +1,11 @@
 /**
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
- * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, High /
- * Low / Off buttons (the active one pressed), a line with its memory (CPU and memory are the
- * agent's, measured from outside, when it sends them: marked "ext") and the zone balancer's req/s,
- * mean in-flight and p95 latency of the last second, and throughput on hover. Test id
- * `server-<id>` with `data-state` (alive, disconnected, dead, unknown).
+ * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, its
+ * slow-start weight while it ramps (below 100 %, test id `server-weight-<id>`), High / Low / Off
+ * buttons (the active one pressed), a line with its memory (CPU and memory are the agent's,
+ * measured from outside, when it sends them: marked "ext") and the zone balancer's req/s, mean
+ * in-flight and p95 latency of the last second, and throughput on hover. Test id `server-<id>` with
+ * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { Policy, ServerView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort } from '../format.ts';
@@ -73,6 +74,15 @@ export function ServerRow({
         {server.inFlight ?? '—'}
         <span className="muted"> in flight</span>
       </span>
+      {server.weight != null && server.weight < 100 && (
+        <span
+          className="server-weight num tag tag-warn"
+          title="slow start: share of a full-weight server this one gets while it warms up"
+          data-testid={`server-weight-${server.id}`}
+        >
+          {server.weight.toFixed(0)} % weight
+        </span>
+      )}
       <ScenarioGroup
         monitor={monitor}
         who={{ serverId: server.id }}

@@ -97,6 +97,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       ]);
       const states = poolIndex(pools);
       const inFlight = new Map((pools?.alive ?? []).map((s) => [s.url, s.inFlight ?? 0]));
+      const weight = new Map((pools?.alive ?? []).map((s) => [s.url, s.weight ?? 100]));
       const servers: ServerView[] = apps.map((a) => {
         const s = of('app', a.id);
         const agent = of('agent', a.id);
@@ -117,6 +118,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
           rps: req?.rps ?? null,
           meanInFlight: req?.inFlight ?? null,
           p95Ms: req?.p95Ms ?? null,
+          weight: pools ? (weight.get(a.url) ?? null) : null,
         };
       });
       const registered = new Set(apps.map((a) => a.url));
@@ -131,6 +133,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
         servers,
         strayServers,
         requestsPerSec: bal ? (d.rates?.observe(bal.url, requestsTotal, now) ?? null) : null,
+        activation: pools?.activation ?? null,
         ...(d.zonePolicies?.[zone] ? { policy: d.zonePolicies[zone] } : {}),
         decision: zoneDecision(zone, events, d.decisions?.()),
       };
