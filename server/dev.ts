@@ -1,7 +1,8 @@
 /**
  * `bun run dev`: the whole zonescale loop on one machine with embedded defaults (SQLite registry and
- * metrics store, app servers as local processes, metrics pushed over HTTP). Starts the collector
- * and three monitors; the elected leader creates a balancer and one app server per zone. Prints the
+ * metrics store, app servers as local processes, metrics pushed over HTTP). Starts the collector,
+ * the gateway, one host agent (it samples every app server from outside: `/proc`, or Docker stats
+ * with --stack; not with --simulate) and three monitors; the elected leader creates a balancer and one app server per zone. Prints the
  * dashboard, balancer and app UI URLs and the timings in force, then follows the cluster's events
  * until Ctrl-C, which stops every process it started (monitors, collector, balancers, apps).
  *
@@ -76,7 +77,7 @@ let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
-  console.log('\nstopping the cluster (monitors, collector, balancers, apps)…');
+  console.log('\nstopping the cluster (monitors, collector, agent, balancers, apps)…');
   await cluster.stop();
   console.log('stopped.');
   process.exit(0);
@@ -113,6 +114,12 @@ for (const z of state.zones) {
   for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
 }
 line('collector', cluster.collectorUrl);
+line(
+  'agent',
+  cluster.agentUrl
+    ? `${cluster.agentUrl}/health_check  (samples every app server from outside)`
+    : '(not started with --simulate: it would measure the real ~0 % over the simulated curves)',
+);
 line('load', `bun run load --rate 40 --duration 60 --gateway --monitor ${cluster.monitors[0]!.url}`);
 line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
 for (const m of cluster.monitors) line(`monitor ${m.id} pid`, String(m.proc?.pid));

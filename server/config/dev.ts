@@ -38,6 +38,6 @@ export type DevConfig = z.infer<typeof DevConfig>;
 export const DEV_COMMAND = {
   name: 'bun run dev',
   summary:
-    'the whole zonescale loop on this machine: collector, gateway and three monitors, whose leader starts a balancer and an app server per zone',
+    'the whole zonescale loop on this machine: collector, gateway, a host agent and three monitors, whose leader starts a balancer and an app server per zone',
   aliases: { token: 'ZONESCALE_TOKEN' },
 } as const;
