@@ -8,7 +8,8 @@
  *
  * Flags (`bun run dev --help`; schema in `config/dev.ts`): --base-port N (default 7000),
  * --data-dir DIR (default .zonescale), --simulate (report scenario curves without burning CPU),
- * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated),
+ * --keep (keep the registry of the previous run), --monitor-args '…' (flags for every monitor, e.g.
+ * the autoscaling policy), --token T (else ZONESCALE_TOKEN, else generated),
  * --stack (`bun run dev:stack`: start the real services with scripts/services.sh, build the
  * zonescale image, and run the same cluster on Redis, Kafka, InfluxDB and Docker containers; the
  * cluster id is `stack-<epoch s>` unless --keep, so an earlier run's Redis keys do not interfere).
@@ -25,6 +26,7 @@ import type { ResolvedService } from './config/service.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
 import { devService } from './dev/service-args.ts';
 import { describeTimings } from './dev/timings.ts';
+import { splitArgs } from './monitor/leader/placement.ts';
 import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
@@ -64,12 +66,13 @@ try {
   service = svc.service;
   const stack = values.stack ? await prepareStack(values.keep) : null;
   cluster = await startCluster({
-    monitorArgs: svc.monitorArgs,
     basePort: values.basePort,
     dataDir: resolve(REPO_ROOT, values.dataDir),
     token: values.token ?? randomBytes(24).toString('hex'),
     scenarioMode: values.simulate ? 'simulate' : 'burn',
     fresh: !values.keep,
+    // The service flags first, so an explicit --monitor-args flag wins.
+    monitorArgs: [...svc.monitorArgs, ...splitArgs(values.monitorArgs)],
     ...stack,
   });
 } catch (err) {

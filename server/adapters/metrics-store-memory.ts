@@ -4,6 +4,7 @@
  * (`metrics-aggregate.ts`). It passes the shared suite in `metrics-store.contract.ts`.
  */
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from './concurrency-series.ts';
 import { aggregateSamples, bucketHistory, zoneCpuFrom, zoneMetricsFrom } from './metrics-aggregate.ts';
 import type { MetricsStore, ZoneCpu, ZoneMetrics } from './metrics-store.ts';
 
@@ -27,6 +28,17 @@ export class MemoryMetricsStore implements MetricsStore {
   /** Per-server metrics of `zone` over `since <= ts < until` (epoch ms). */
   async zoneMetrics(zone: ZoneId, since: number, until: number): Promise<ZoneMetrics> {
     return zoneMetricsFrom(zone, aggregateSamples(this.window(zone, since, until)));
+  }
+
+  /** Per-second summed in-flight requests of `zone`'s balancer samples over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
+    return concurrencySeries(
+      this.window(zone, since, until).flatMap((s) =>
+        s.source === 'balancer' && typeof s.inFlight === 'number'
+          ? [{ t: s.ts, server: s.serverId, inFlight: s.inFlight }]
+          : [],
+      ),
+    );
   }
 
   /** Newest sample of each (server, source) with `ts >= since`, ordered by server id then source. */

@@ -246,11 +246,37 @@ export function metricsStoreContract(
       expect(await s.latest(0)).toEqual([agent, req, idle]);
     });
 
+    test('latest and history have no upper bound: a sample stamped ahead of this host’s clock is read', async () => {
+      const s = await open();
+      const ahead = Date.now() + 5_000;
+      await s.write([agentSample('a', ahead, 25, 10)]);
+      expect((await s.latest(ahead - 1)).map((x) => x.ts)).toEqual([ahead]);
+      expect((await s.history('zone1', ahead - 1, 1000)).map((p) => p.cpu)).toEqual([25]);
+    });
+
     test('a sample written without a source is an app sample', async () => {
       const s = await open();
       const { source: _, ...legacy } = sample('a', 1000, 10);
       await s.write([legacy as SampleInput]);
       expect((await s.latest(0))[0]?.source).toBe('app');
+    });
+
+    test('the concurrency series sums each second over the zone servers, balancer samples only, half-open window', async () => {
+      const s = await open();
+      await s.write([
+        balancerSample('a', 10_000, { inFlight: 2 }),
+        balancerSample('b', 10_400, { inFlight: 3.5 }),
+        balancerSample('a', 11_000, { inFlight: 4 }),
+        balancerSample('a', 13_000, { inFlight: 1 }),
+        balancerSample('c', 12_000, { zone: 'zone2', inFlight: 50 }),
+        sample('a', 12_000, 90),
+        balancerSample('a', 9_000, { inFlight: 7 }),
+      ]);
+      expect(await s.zoneConcurrencySeries('zone1', 10_000, 13_000)).toEqual([
+        { ts: 10_000, concurrency: 5.5 },
+        { ts: 11_000, concurrency: 4 },
+      ]);
+      expect(await s.zoneConcurrencySeries('zone2', 0, 20_000)).toEqual([{ ts: 12_000, concurrency: 50 }]);
     });
 
     test('writing an empty batch is a no-op', async () => {

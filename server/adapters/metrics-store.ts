@@ -7,6 +7,7 @@
  * `metrics-aggregate.ts`.
  */
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../shared/types.ts';
+import type { ConcurrencyPoint } from './concurrency-series.ts';
 
 /** Average CPU of a zone over a window. `perServer` holds each server's mean CPU %. */
 export interface ZoneCpu {
@@ -47,6 +48,11 @@ export interface MetricsStore {
   zoneMetrics(zone: ZoneId, since: number, until: number): Promise<ZoneMetrics>;
   /** The newest sample of each (server, source) with a sample since `since` (epoch ms), by server id then source. */
   latest(since: number): Promise<Sample[]>;
+  /**
+   * The zone's concurrency per second over balancer samples with `since <= ts < until` (epoch ms):
+   * each second's sum over servers of their mean `inFlight`, oldest first (`concurrency-series.ts`).
+   */
+  zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]>;
   /** Per-zone average CPU in buckets of `stepMs` from `since` to now, oldest first. */
   history(zone: ZoneId, since: number, stepMs: number): Promise<CpuPoint[]>;
   /** Deletes samples older than `before` (epoch ms). */

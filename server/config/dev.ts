@@ -27,6 +27,12 @@ export const DevConfig = z.object({
   token: common.token.optional().describe('The cluster token; generated when not given'),
   simulate: boolish.default(false).describe('App servers report the scenario curves without burning CPU'),
   keep: boolish.default(false).describe('Keep the registry of the previous run'),
+  monitorArgs: z
+    .string()
+    .default('')
+    .describe(
+      'Flags handed to every monitor, space-separated, e.g. `--zone-policies zone2=concurrency --target-concurrency 10`',
+    ),
   stack: boolish
     .default(false)
     .describe(

@@ -125,6 +125,16 @@ export const BalancerConfig = z.object({
       'One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client).',
     ),
   upstreamAllow,
+  collector: z
+    .string()
+    .default('')
+    .describe(
+      'Collector URL the per-server request samples are pushed to (HTTP metrics bus); empty and no KAFKA_BROKERS = not published (still on /metrics).',
+    ),
+  kafkaBrokers: csv()
+    .default([])
+    .describe('Kafka brokers (env KAFKA_BROKERS): request samples go to the zonescale.requests topic.'),
+  sampleIntervalMs: ms().default(1_000).describe('ms between two request-sample windows (1 s).'),
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
 

@@ -51,16 +51,27 @@ export const influxql = {
   /** Raw `cpu` of the zone since `since`, per (server, source) (bucketed by the caller). */
   history: (zone: string, since: number) =>
     `SELECT "cpu" FROM "sample" WHERE "zone" = ${quoteTag(zone)} AND time >= ${since}ms GROUP BY "server_id", "source"`,
+  /** Raw `in_flight` of the zone's balancer points in the window, per server (summed per second by the caller). */
+  inFlight: (zone: string, since: number, until: number) =>
+    `SELECT "in_flight" FROM "sample" WHERE "zone" = ${quoteTag(zone)} AND "source" = 'balancer' AND time >= ${since}ms AND time < ${until}ms GROUP BY "server_id"`,
   /** Deletes points older than `before`. */
   prune: (before: number) => `DELETE FROM "sample" WHERE time < ${before}ms`,
 };
 
-/** `from |> range |> filter(measurement)` over `since <= time < until` (null: open-ended). */
+/** The stop of an open-ended range: 2200-01-01 (Flux's default stop is now(), which would drop a sample stamped slightly ahead). */
+const OPEN_END_MS = Date.UTC(2200, 0, 1);
+
+/**
+ * `from |> range |> filter(measurement)` over `since <= time < until` (null: open-ended). The stop
+ * is also a `_time <` filter: InfluxDB 1.8's storage read includes a point exactly at `stop`
+ * (seen against 1.8.3: a point at `until` was counted), where Flux documents `stop` as exclusive.
+ */
 function range(bucket: string, since: number, until: number | null): string {
-  const stop = until === null ? '' : `, stop: time(v: ${until * 1e6})`;
+  const start = `time(v: ${BigInt(since) * 1_000_000n})`;
+  const stopAt = until === null ? null : `time(v: ${BigInt(until) * 1_000_000n})`;
   return `from(bucket: ${quoteString(bucket)})
-  |> range(start: time(v: ${since * 1e6})${stop})
-  |> filter(fn: (r) => r._measurement == "${MEASUREMENT}")`;
+  |> range(start: ${start}, stop: ${stopAt ?? `time(v: ${BigInt(OPEN_END_MS) * 1_000_000n})`})
+  |> filter(fn: (r) => r._measurement == "${MEASUREMENT}"${stopAt ? ` and r._time < ${stopAt}` : ''})`;
 }
 
 const averagedFilter = Object.values(AVERAGED_FIELDS)
@@ -85,6 +96,10 @@ export const flux = {
   |> group(columns: ["server_id", "source"])
   |> sort(columns: ["_time"], desc: true)
   |> limit(n: 1)`,
+  /** Raw `in_flight` of the zone's balancer points in the window. */
+  inFlight: (bucket: string, zone: string, since: number, until: number) => `${range(bucket, since, until)}
+  |> filter(fn: (r) => r._field == "in_flight" and r.zone == ${quoteString(zone)} and r.source == "balancer")
+  |> keep(columns: ["_time", "server_id", "_value"])`,
   /** Raw `cpu` of the zone since `since`. */
   history: (bucket: string, zone: string, since: number) => `${range(bucket, since, null)}
   |> filter(fn: (r) => r._field == "cpu" and r.zone == ${quoteString(zone)})

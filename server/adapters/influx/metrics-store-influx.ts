@@ -14,6 +14,7 @@
  */
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
 import {
   bucketHistory,
   type MeanCount,
@@ -114,11 +115,18 @@ function aggregateOf(server: string, source: unknown, fields: Map<string, MeanCo
   return { server, source: sourceOf(source), samples, metrics };
 }
 
-/** Opens the store: detects the dialect (unless given) and, for 1.x, creates the database. */
+/**
+ * Opens the store: detects the dialect (unless given) and, on a 1.x server (either dialect),
+ * creates the database. @throws Error when the server does not answer.
+ */
 export async function openInfluxMetricsStore(opts: InfluxStoreOptions): Promise<InfluxMetricsStore> {
-  const dialect = opts.dialect ?? dialectFor(await pingVersion(opts.url));
-  const store = new InfluxMetricsStore(opts, dialect);
-  if (dialect === 'v1') await store.v1Query(`CREATE DATABASE ${quoteIdent(opts.bucket)}`, 'POST');
+  const version = opts.dialect ? '' : await pingVersion(opts.url);
+  const dialect = opts.dialect ?? dialectFor(version);
+  // A 1.x server keeps databases: created here (for 1.8's 2.x API, the `<db>` of bucket `<db>/<rp>`).
+  const db =
+    dialect === 'v1' ? opts.bucket : /^v?1\./.test(version) ? (opts.bucket.split('/')[0] ?? '') : null;
+  const store = new InfluxMetricsStore(opts, dialect, db);
+  if (db) await store.v1Query(`CREATE DATABASE ${quoteIdent(db)}`, 'POST', db);
   return store;
 }
 
@@ -126,9 +134,14 @@ export async function openInfluxMetricsStore(opts: InfluxStoreOptions): Promise<
 export class InfluxMetricsStore implements MetricsStore {
   private readonly client: InfluxDB;
 
+  /**
+   * `v1Db`: the database on a 1.x server (null on 2.x). 1.8 serves /api/v2/write and Flux but not
+   * /api/v2/delete, so there pruning is InfluxQL's `DELETE` on that database.
+   */
   constructor(
     private readonly opts: InfluxStoreOptions,
     readonly dialect: InfluxDialect,
+    private readonly v1Db: string | null = dialect === 'v1' ? opts.bucket : null,
   ) {
     this.client = new InfluxDB({ url: opts.url, token: opts.token, timeout: INFLUX_TIMEOUT_MS });
   }
@@ -216,6 +229,28 @@ export class InfluxMetricsStore implements MetricsStore {
     );
   }
 
+  /** Per-second summed in-flight requests of `zone`'s balancer points over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
+    if (this.dialect === 'v1') {
+      const series = await this.v1Select(influxql.inFlight(zone, since, until));
+      return concurrencySeries(
+        series.flatMap((s) =>
+          s.values.map((v) => ({
+            t: v[0] as number,
+            server: s.tags?.server_id ?? '',
+            inFlight: Number(v[1]),
+          })),
+        ),
+      );
+    }
+    const rows = await this.flux<{ _time: string; server_id: string; _value: number }>(
+      flux.inFlight(this.opts.bucket, zone, since, until),
+    );
+    return concurrencySeries(
+      rows.map((r) => ({ t: Date.parse(r._time), server: r.server_id, inFlight: r._value })),
+    );
+  }
+
   /** Per-(server, source) means of the averaged fields in the window, from one query. */
   private async aggregates(zone: ZoneId, since: number, until: number): Promise<SourceAggregate[]> {
     const groups = new Map<string, { server: string; source: unknown; fields: Map<string, MeanCount> }>();
@@ -252,8 +287,8 @@ export class InfluxMetricsStore implements MetricsStore {
   }
 
   async prune(before: number): Promise<void> {
-    if (this.dialect === 'v1') {
-      await this.v1Query(influxql.prune(before), 'POST');
+    if (this.v1Db !== null) {
+      await this.v1Query(influxql.prune(before), 'POST', this.v1Db);
       return;
     }
     const qs = new URLSearchParams({ org: this.opts.org ?? '', bucket: this.opts.bucket });
@@ -272,8 +307,8 @@ export class InfluxMetricsStore implements MetricsStore {
   async close(): Promise<void> {}
 
   /** Runs an InfluxQL statement on the 1.x API. @throws Error on an HTTP or statement error */
-  async v1Query(q: string, method: 'GET' | 'POST' = 'GET'): Promise<V1Result> {
-    const qs = new URLSearchParams({ q, db: this.opts.bucket, epoch: 'ms' });
+  async v1Query(q: string, method: 'GET' | 'POST' = 'GET', db = this.opts.bucket): Promise<V1Result> {
+    const qs = new URLSearchParams({ q, db, epoch: 'ms' });
     const body = (await (await this.request(`/query?${qs}`, method)).json()) as { results?: V1Result[] };
     const result = body.results?.[0] ?? {};
     if (result.error) throw new Error(`InfluxQL error: ${result.error}`);

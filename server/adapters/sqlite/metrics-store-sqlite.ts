@@ -10,6 +10,7 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
 import {
   bucketHistory,
   METRIC_FIELDS,
@@ -177,6 +178,20 @@ export class SqliteMetricsStore implements MetricsStore {
       rows.map((r) => ({ t: r.t, server: r.server_id, source: sourceOf(r.source), cpu: r.cpu })),
       step,
     );
+  }
+
+  /** Per-second summed in-flight requests of `zone`'s balancer samples over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
+    const rows = this.db
+      .query<
+        { t: number; server_id: string; in_flight: number },
+        { zone: string; since: number; until: number }
+      >(
+        `SELECT ts AS t, server_id, in_flight FROM samples
+         WHERE zone = $zone AND ts >= $since AND ts < $until AND source = 'balancer' AND in_flight IS NOT NULL`,
+      )
+      .all({ zone, since, until });
+    return concurrencySeries(rows.map((r) => ({ t: r.t, server: r.server_id, inFlight: r.in_flight })));
   }
 
   /** Deletes samples with `ts < before` (epoch ms). */

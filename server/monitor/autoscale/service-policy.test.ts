@@ -25,13 +25,13 @@ describe('applyServicePolicy', () => {
     expect(p.byZone.zone1).toBeUndefined();
   });
 
-  test('a metrics list makes it the target policy, the cpu entry its target, the list passed through', () => {
+  test('a metrics list makes it the target policy over exactly those metrics', () => {
     const metrics = [
       { name: 'cpu' as const, target: 40 },
       { name: 'rps' as const, target: 20 },
     ];
     const p = apply({ metrics, maxReplicas: 4 });
-    expect(p.default).toMatchObject({ kind: 'target', target: 40, maxReplicas: 4, metrics });
+    expect(p.default).toMatchObject({ kind: 'target', maxReplicas: 4, metrics });
   });
 
   test.each([

@@ -2,7 +2,7 @@
  * Applies what a service file says about autoscaling to the monitor's policies: replica bounds for
  * every zone (`minReplicas`, `maxReplicas`), per zone (`zones.<zone>`), and the `metrics` list of the
  * multi-metric policy (contracts.md section 2): a service that lists metrics is scaled by the
- * `target` policy, its `cpu` entry giving the target CPU %. A pure mapping over validated input.
+ * `target` policy (HPA v2) over exactly those metrics. A pure mapping over validated input.
  */
 import type { ResolvedService } from '../../config/service.ts';
 import { BadConfig } from '../../shared/errors.ts';
@@ -27,12 +27,7 @@ export function applyServicePolicy(
         ? pol
         : { ...target(), minReplicas: pol.minReplicas, maxReplicas: pol.maxReplicas };
     if (base.kind !== 'target') return base;
-    // The metrics list is the multi-metric policy's own field; where the policy still has the single
-    // CPU `target` (the shorthand), the list's cpu entry sets it too.
-    const cpu = svc.metrics.find((m) => m.name === 'cpu');
-    const next: Record<string, unknown> = { ...base, metrics: svc.metrics };
-    if ('target' in base && cpu) next.target = cpu.target;
-    return next as Policy;
+    return { ...base, metrics: svc.metrics };
   };
   const bounded = (pol: Policy, b: { minReplicas?: number; maxReplicas?: number }): Policy => ({
     ...pol,

@@ -79,7 +79,7 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
   const problem = await awaitReady(ctx, starting, service);
   if (problem !== null) return failStart(ctx, starting, problem);
   ctx.backoff.succeeded(zone);
-  await balancers.putServers(ctx.balancerUrl(zone), { add: [url], term }).catch((err) => {
+  await balancers.putServers(ctx.balancerUrl(zone), { add: [url], ids: { [url]: id }, term }).catch((err) => {
     rethrowFenced(err);
     ctx.log.warn({ err, zone, id }, 'could not add the new server to the balancer; the next push retries');
   });
