@@ -21,6 +21,8 @@ describe('parseRequestHead', () => {
       http11: true,
       // Per header: line start, colon, value start, value end (trimmed).
       fields: [21, 25, 27, 30, 32, 39, 42, 43],
+      dropped: [],
+      decode: false,
       headEnd: 46,
       host: 0,
       rewrite: false,
@@ -76,6 +78,8 @@ describe('parseRequestHead', () => {
       authority: '',
       http11: true,
       fields: [17, 23, 25, 26],
+      dropped: [],
+      decode: false,
       headEnd: 28,
       host: -1,
       rewrite: false,

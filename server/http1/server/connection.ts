@@ -14,7 +14,6 @@
  * `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
-import { forwardedPrefix, oneShotRequest, originFormRequest } from '../../balancer/headers.ts';
 import {
   BadRequestHead,
   headerFields,
@@ -22,6 +21,8 @@ import {
   parseRequestHead,
   type RequestHead,
 } from '../../balancer/request-head.ts';
+import { forwardedPrefix } from '../../balancer/spliced-head.ts';
+import { oneShotRequest, originFormRequest } from '../../balancer/tunnel-heads.ts';
 import { detach } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer, ForwardRequest } from '../../proxy/forward-request.ts';
 import { errorAnswer } from '../../proxy/forwarder.ts';
@@ -190,10 +191,11 @@ export class Connection extends ClientSocket {
       this.dispatch();
       return;
     }
-    ex.withBody(buf, h);
+    const room = ex.withBody(buf, h, this.sh.maxBody);
     this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
-    const body = new RequestBody(h.transferEncoding ? -1 : h.contentLength, this.sh.maxBody, this.onBodyPull);
+    const length = h.transferEncoding ? -1 : h.contentLength;
+    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, room);
     ex.reqBody = body;
     this.bodyAt = performance.now();
     this.idle(false); // the client-body timeout watches the body instead
@@ -204,6 +206,7 @@ export class Connection extends ClientSocket {
       this.dispatch();
     }
     this.feedBody();
+    if (!ex.dispatched) ex.keepHead();
   }
 
   /** Answers `cur` with the balancer's own error (nothing was forwarded). */

@@ -7,7 +7,7 @@
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
-import { withConnectionClose } from '../../balancer/headers.ts';
+import { withConnectionClose } from '../../balancer/tunnel-heads.ts';
 import type { ProxyPeer } from '../../proxy/fetch-proxy.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { OutQueue } from '../socket-writer.ts';
