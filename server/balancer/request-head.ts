@@ -20,7 +20,7 @@ import {
   TOKEN_CHAR,
 } from './request-line.ts';
 
-export { BadRequestHead, MAX_REQUEST_HEAD_BYTES } from './request-line.ts';
+export { BadRequestHead, MAX_REQUEST_HEAD_BYTES, scanResume } from './request-line.ts';
 
 /** A parsed request head. Offsets index the buffer that was parsed. */
 export interface RequestHead extends RequestLine {
@@ -125,12 +125,13 @@ function hasControl(buf: Uint8Array, from: number, to: number): boolean {
  * Parses the request head at the start of `buf`; null when it is not complete yet. With `into`
  * (a head the caller is done with, e.g. the previous request of the same connection) the result is
  * written into it and its `fields` array is reused: no allocation beyond the target string.
+ * `from` resumes the head-end scan (`requestHeadEnd`) of bytes an earlier call found incomplete.
  * @throws BadRequestHead on a malformed request line, target or header line, a bare LF, two `Host`
  *   headers or an invalid Host value (400, RFC 9112 §3.2), CONNECT (405), a head over
  *   `MAX_REQUEST_HEAD_BYTES` (431) or an HTTP version other than 1.0/1.1 (505).
  */
-export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHead | null {
-  const end = requestHeadEnd(buf);
+export function parseRequestHead(buf: Uint8Array, into?: RequestHead, from = 0): RequestHead | null {
+  const end = requestHeadEnd(buf, from);
   if (end < 0) return null;
   const h: RequestHead = into ?? {
     method: '',

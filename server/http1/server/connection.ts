@@ -20,6 +20,7 @@ import {
   headerValue,
   parseRequestHead,
   type RequestHead,
+  scanResume,
 } from '../../balancer/request-head.ts';
 import { forwardedPrefix } from '../../balancer/spliced-head.ts';
 import { oneShotRequest, originFormRequest } from '../../balancer/tunnel-heads.ts';
@@ -87,11 +88,10 @@ export class Connection extends ClientSocket {
         return;
       }
     }
-    this.buf = this.buf ? concat(this.buf, data) : data;
+    this.input.push(data);
     if (this.ex.reqBody) this.feedBody();
     this.next();
-    // Keep no view of Bun's receive buffer past this callback.
-    if (this.buf && this.buf.buffer === data.buffer) this.buf = this.buf.slice();
+    this.input.own(data); // keep no view of Bun's receive buffer past this callback
   }
 
   onDrain(): void {
@@ -132,7 +132,7 @@ export class Connection extends ClientSocket {
       let head: RequestHead | null;
       let once: Uint8Array | null = null;
       try {
-        head = parseRequestHead(buf, this.parsed);
+        head = parseRequestHead(buf, this.parsed, this.input.scanned);
         // A control request goes through the full front once, then the connection closes.
         if (head && this.isControl(head) && !(once = oneShotRequest(buf, head))) break;
       } catch (err) {
@@ -143,11 +143,14 @@ export class Connection extends ClientSocket {
         this.endAfterWrite();
         return;
       }
-      if (!head) break;
+      if (!head) {
+        this.input.scanned = scanResume(buf.byteLength);
+        break;
+      }
       this.parsed = head;
       if (once || this.tunnelled(buf, head)) {
         // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
-        this.buf = once ?? originFormRequest(buf, head);
+        this.input.set(once ?? originFormRequest(buf, head));
         this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
         this.idle(false); // the fallback front keeps its own idle timeout
         this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
@@ -182,17 +185,17 @@ export class Connection extends ClientSocket {
     if (hasBody) ex.keepAlive &&= problem === null && !d.draining(); // an unread body cannot be skipped
     if (problem) return this.refuse(problem.status, problem.error, problem.message);
     if (d.draining()) {
-      if (!hasBody) this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      if (!hasBody) this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
       return this.refuse(503, 'shutting_down', 'the balancer is stopping');
     }
     if (!hasBody) {
-      this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
       ex.bodiless(buf, h);
       this.dispatch();
       return;
     }
     const room = ex.withBody(buf, h, this.sh.maxBody);
-    this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+    this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
     const length = h.transferEncoding ? -1 : h.contentLength;
     const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, room);
@@ -229,7 +232,7 @@ export class Connection extends ClientSocket {
       this.bodyFault({ status: 400, error: 'bad_request', message: (err as Error).message });
       return;
     }
-    this.buf = used < data.byteLength ? data.subarray(used) : null;
+    this.input.set(used < data.byteLength ? data.subarray(used) : null);
     if (b.stream && !this.ex.dispatched) {
       this.ex.body = b.stream;
       this.dispatch();
@@ -336,11 +339,4 @@ export class Connection extends ClientSocket {
       this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false),
     );
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }
