@@ -22,10 +22,9 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from '../balancer/upstream-client.ts';
-import type { ClientFault } from '../http1/server/request-body.ts';
-import { NoAvailableServer } from '../shared/errors.ts';
 import { FreeList, type Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
+import { errorAnswer, giveUpAnswer, SLOW_BODY } from './answers.ts';
 import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
@@ -39,27 +38,7 @@ export type {
   ProxyDeps,
 } from './forward-request.ts';
 
-const JSON_HEADERS: [string, string][] = [['content-type', 'application/json;charset=utf-8']];
-const utf8 = new TextEncoder();
-
-/** The proxy's own JSON error as a `ForwardAnswer` (`{ error, message }`). */
-export function errorAnswer(status: number, error: string, message: string): ForwardAnswer {
-  return {
-    status,
-    statusText: '',
-    headers: JSON_HEADERS,
-    body: utf8.encode(JSON.stringify({ error, message })),
-  };
-}
-
 const CLIENT_KEY: HashKeySource = { kind: 'client' };
-
-/** A try timed out while the client was still sending its body: the client's slowness, not the server's. */
-const SLOW_BODY: ClientFault = {
-  status: 408,
-  error: 'client_body_timeout',
-  message: 'the request body was still arriving when the try timed out',
-};
 
 function isTimeout(err: unknown): boolean {
   return err instanceof UpstreamError && err.kind === 'timeout';
@@ -307,28 +286,8 @@ class Forwarding implements UpstreamRequest, Recyclable {
 
   /** No (further) try: 503 without a server, 499 for a gone client, else 502/504. */
   private giveUp(): void {
-    const last = this.last;
-    let out: ForwardAnswer;
-    if (last === null && this.pin !== null)
-      out = errorAnswer(
-        503,
-        'pinned_server_unavailable',
-        `the pinned server is not alive in ${this.x.d.zone}`,
-      );
-    else if (last === null) {
-      const e = new NoAvailableServer(this.x.d.zone);
-      out = errorAnswer(e.status, e.code, e.message);
-    } else if (last.kind === 'client-aborted')
-      out = errorAnswer(499, 'client_closed', 'client closed the request');
-    else {
-      const timeout = last.kind === 'timeout';
-      const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
-      out = errorAnswer(
-        timeout ? 504 : 502,
-        timeout ? 'upstream_timeout' : 'bad_gateway',
-        `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
-      );
-    }
+    const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
+    const out = giveUpAnswer(this.last, this.pin !== null, this.x.d.zone, names);
     this.x.d.metrics.observe(out.status, 'none', performance.now() - this.started);
     this.answer(out, 'none');
   }

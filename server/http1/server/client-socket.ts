@@ -5,8 +5,8 @@
  * ends (at once, or once what is queued is written). `Connection` adds the HTTP on top.
  */
 import type { Socket } from 'bun';
+import { errorAnswer } from '../../proxy/answers.ts';
 import type { ForwardAnswer } from '../../proxy/forward-request.ts';
-import { errorAnswer } from '../../proxy/forwarder.ts';
 import { OutQueue } from '../socket-writer.ts';
 import { InputBuffer } from './input-buffer.ts';
 import { type AnswerSink, replyBytes } from './reply.ts';

@@ -1,53 +1,34 @@
 /**
- * One client connection of the raw front end (`listen.ts`). It reads request heads itself and
- * answers its requests strictly in order (pipelining), one at a time: the next request is not even
- * parsed while an answer is unsent, and reading pauses while the client does not read (`OutQueue`),
- * while its buffered input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is
- * full. Request bodies (`Content-Length` or chunked) are read here (`RequestBody`): buffered up to
- * the retry buffer so a try can be replayed, streamed beyond it; a body that goes
- * `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's `client_body_timeout`) and is the
- * client's fault, never a server's. On the common path no header becomes a string: the upstream head
- * is spliced from the client's bytes and a clean upstream answer (`raw`) is written back as received
- * (with a `connection` line added when the client closes or speaks HTTP/1.0); other answers are
- * re-serialised (`reply.ts`). WebSocket upgrades, `OPTIONS *` and the control API (once) go
- * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`); the socket plumbing is
- * `ClientSocket`'s.
+ * One client connection of the raw front end (`listen.ts`): it parses request heads itself and
+ * answers its requests strictly in order (pipelining), one at a time — the next request is not
+ * parsed while an answer is unsent, and reading pauses while the client does not read, while its
+ * input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request
+ * bodies are read here (`RequestBody`: buffered up to the retry buffer, streamed beyond); a body
+ * that goes `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's
+ * `client_body_timeout`), the client's fault, never a server's. Answers are written by `reply.ts`;
+ * upgrades, `OPTIONS *` and the control API (once) go through the tunnel (`upgrade.ts`); the socket
+ * plumbing is `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
 import {
-  BadRequestHead,
-  headerFields,
-  headerValue,
+  type BadRequestHead,
   parseRequestHead,
   type RequestHead,
   scanResume,
 } from '../../balancer/request-head.ts';
 import { forwardedPrefix } from '../../balancer/spliced-head.ts';
 import { oneShotRequest, originFormRequest } from '../../balancer/tunnel-heads.ts';
-import { detach } from '../../balancer/upstream-client.ts';
-import type { ForwardAnswer, ForwardRequest } from '../../proxy/forward-request.ts';
-import { errorAnswer } from '../../proxy/forwarder.ts';
+import { errorAnswer } from '../../proxy/answers.ts';
+import type { ForwardAnswer } from '../../proxy/forward-request.ts';
 import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
-import { type FrontEndDeps, watchBody } from './listen.ts';
-import { rawWithConnection, writeAnswer } from './reply.ts';
+import { type Shared, watchBody } from './listen.ts';
+import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
-import { Tunnel } from './upgrade.ts';
+import { isControl, Tunnel, tunnelled } from './upgrade.ts';
 
 /** Buffered input (bytes) past which a connection stops reading until it has handled some. */
 export const MAX_BUFFERED_INPUT = 64 * 1024;
-
-/** The state every connection of one front end shares. */
-export interface Shared {
-  d: FrontEndDeps;
-  maxBody: number;
-  bodyTimeoutMs: number;
-  stopping: boolean;
-  clients: Set<Connection>;
-  /** Connections reading a request body (swept for the client-body timeout). */
-  reading: Set<Connection>;
-  sweeper: ReturnType<typeof setInterval> | null;
-}
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
@@ -134,7 +115,7 @@ export class Connection extends ClientSocket {
       try {
         head = parseRequestHead(buf, this.parsed, this.input.scanned);
         // A control request goes through the full front once, then the connection closes.
-        if (head && this.isControl(head) && !(once = oneShotRequest(buf, head))) break;
+        if (head && isControl(head, this.sh.d.controlPaths) && !(once = oneShotRequest(buf, head))) break;
       } catch (err) {
         const e = err as BadRequestHead;
         const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
@@ -148,7 +129,7 @@ export class Connection extends ClientSocket {
         break;
       }
       this.parsed = head;
-      if (once || this.tunnelled(buf, head)) {
+      if (once || tunnelled(buf, head)) {
         // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
         this.input.set(once ?? originFormRequest(buf, head));
         this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
@@ -159,16 +140,6 @@ export class Connection extends ClientSocket {
       this.begin(buf, head);
     }
     this.updateReading();
-  }
-
-  /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *`. */
-  private tunnelled(buf: Uint8Array, h: RequestHead): boolean {
-    return h.target.charCodeAt(0) !== 47 || (h.special && headerValue(buf, h, 'upgrade') !== undefined);
-  }
-
-  private isControl(h: RequestHead): boolean {
-    const q = h.target.indexOf('?');
-    return this.sh.d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
   }
 
   /** Starts answering request `h` parsed from `buf`: forwards it now, or once its body is read. */
@@ -301,18 +272,7 @@ export class Connection extends ClientSocket {
       return;
     }
     this.ex.h = null;
-    const keep = this.ex.keepAlive && (this.ex.reqBody === null || this.ex.reqBody.done);
-    if (a.raw) {
-      // As the upstream sent it; only a `connection` line is added when the client does not keep
-      // HTTP/1.1 keep-alive.
-      const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
-      if (out) {
-        this.send(out, out === a.raw);
-        this.finish(keep);
-        return;
-      }
-    }
-    writeAnswer(this, h, a.raw ? detach(a) : a, keep);
+    writeForwarded(this, h, a, this.ex.keepAlive && (this.ex.reqBody === null || this.ex.reqBody.done));
   }
 
   /** After an answer: the next request on a kept connection, or close. */

@@ -7,10 +7,22 @@
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
+import { headerValue, type RequestHead } from '../../balancer/request-head.ts';
 import { withConnectionClose } from '../../balancer/tunnel-heads.ts';
 import type { ProxyPeer } from '../../proxy/fetch-proxy.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { OutQueue } from '../socket-writer.ts';
+
+/** True for what the raw path leaves to the full front: upgrades and `OPTIONS *` (a target not starting with `/`). */
+export function tunnelled(buf: Uint8Array, h: RequestHead): boolean {
+  return h.target.charCodeAt(0) !== 47 || (h.special && headerValue(buf, h, 'upgrade') !== undefined);
+}
+
+/** True when `h`'s path (query left off) is one of the control API's `controlPaths`. */
+export function isControl(h: RequestHead, controlPaths: ReadonlySet<string>): boolean {
+  const q = h.target.indexOf('?');
+  return controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
+}
 
 /** What a tunnel needs from the client connection it carries. */
 export interface TunnelClient {
