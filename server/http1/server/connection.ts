@@ -25,7 +25,7 @@ import { Exchange } from './exchange.ts';
 import { type Shared, watchBody } from './listen.ts';
 import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
-import { isControl, Tunnel, tunnelled } from './upgrade.ts';
+import { isControl, isUpgrade, Tunnel, tunnelled } from './upgrade.ts';
 
 /** Buffered input (bytes) past which a connection stops reading until it has handled some. */
 export const MAX_BUFFERED_INPUT = 64 * 1024;
@@ -130,9 +130,15 @@ export class Connection extends ClientSocket {
       }
       this.parsed = head;
       if (once || tunnelled(buf, head)) {
-        // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
+        // Bun.serve routes by Host: an absolute-form head is rewritten.
         this.input.set(once ?? originFormRequest(buf, head));
-        this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
+        const ownBytes = (this.buf?.byteLength ?? 0) - (buf.byteLength - head.bodyStart); // what follows waits
+        this.tunnel = new Tunnel(
+          this,
+          this.sh.d.tunnels,
+          once !== null,
+          isUpgrade(once, head) ? ownBytes : 0,
+        );
         this.idle(false); // the fallback front keeps its own idle timeout
         this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
         return;
@@ -149,7 +155,7 @@ export class Connection extends ClientSocket {
     this.busy = true;
     ex.start(h, this.sh.stopping);
     ex.fault = null;
-    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+    // Bun's socket timeout is a deadline: restarted per exchange.
     this.idle(true);
     const hasBody = h.transferEncoding || h.contentLength > 0;
     const problem = hasBody ? bodyProblem(buf, h) : null;
