@@ -72,7 +72,7 @@ export class Connection extends ClientSocket {
     this.input.push(data);
     if (this.ex.reqBody) this.feedBody();
     this.next();
-    this.input.own(data); // keep no view of Bun's receive buffer past this callback
+    this.input.own(); // keep no view of Bun's receive buffer past this callback
   }
 
   onDrain(): void {

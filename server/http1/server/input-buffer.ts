@@ -18,14 +18,18 @@ export class InputBuffer {
   private store: Uint8Array | null = null;
   /** Bytes of `bytes` already scanned for a head end without finding one (see `scanResume`). */
   scanned = 0;
+  /** `bytes` may still be a view of the receive buffer (a packet that was all the input). */
+  private borrowed = false;
 
   /** Appends `data` (a view valid during the data callback only). */
   push(data: Uint8Array): void {
     const b = this.bytes;
     if (!b) {
       this.bytes = data;
+      this.borrowed = true;
       return;
     }
+    this.borrowed = false;
     const s = this.store;
     const need = b.byteLength + data.byteLength;
     if (s && b.buffer === s.buffer) {
@@ -47,12 +51,16 @@ export class InputBuffer {
   set(rest: Uint8Array | null): void {
     this.bytes = rest;
     this.scanned = 0;
-    if (!rest) this.store = null;
+    if (!rest) {
+      this.store = null;
+      this.borrowed = false;
+    }
   }
 
-  /** Copies the input when it is still a view of `received` (Bun's receive buffer). */
-  own(received: Uint8Array): void {
-    const b = this.bytes;
-    if (b && b.buffer === received.buffer) this.bytes = b.slice();
+  /** Copies the input when it may still be a view of the receive buffer (call before the data callback returns). */
+  own(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    if (this.bytes) this.bytes = this.bytes.slice();
   }
 }
