@@ -6,29 +6,24 @@
  * requests in 10 s) and within the overall deadline `requestTimeoutMs`; a larger body streams to one
  * server and is not retried. Any upstream response — a 500 included — is passed back as it is and
  * its body streams through. A failed try counts towards passive outlier ejection. No alive server →
- * 503 `no_available_server`; every try failed → 502 (504 when the last try timed out). The forwarder
+ * 503 `no_available_server` — or, with an activator (the zone balancer at zero), the request is held
+ * until a server is ready (`activator.ts`); every try failed → 502 (504 when the last try timed out). The forwarder
  * answers through a callback (no promise per request on the raw front end's hot path); a clean
  * upstream answer arrives as `raw` bytes valid only during that callback (`detach` keeps one).
  * Each request is one `Forwarding`, recycled through a `FreeList` with exactly one owner.
  */
 
-import { affinityKey, type HashKeySource } from '../balancer/affinity-key.ts';
-import { countTransitions } from '../balancer/metrics.ts';
+import type { HeldRequest } from '../balancer/activator.ts';
+import { affinityKey } from '../balancer/affinity-key.ts';
 import type { PickContext } from '../balancer/strategy.ts';
-import {
-  createUpstreamClient,
-  type UpstreamClient,
-  UpstreamError,
-  type UpstreamRequest,
-  type UpstreamResponse,
-} from '../balancer/upstream-client.ts';
-import { FreeList, type Recyclable } from '../shared/free-list.ts';
+import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../balancer/upstream-client.ts';
+import type { Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
 import { errorAnswer, giveUpAnswer, SLOW_BODY } from './answers.ts';
 import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
+import { ForwarderState } from './forwarder-state.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
-import { RetryBudget } from './retry-budget.ts';
 
 export type {
   AccessLogEntry,
@@ -38,14 +33,9 @@ export type {
   ProxyDeps,
 } from './forward-request.ts';
 
-const CLIENT_KEY: HashKeySource = { kind: 'client' };
-
 function isTimeout(err: unknown): boolean {
   return err instanceof UpstreamError && err.kind === 'timeout';
 }
-
-/** Finished request objects kept for reuse, per forwarder (beyond this many they are let go). */
-const MAX_FREE = 1024;
 
 /**
  * Builds the forwarder: picks a server, sends the request through the upstream client, retries a
@@ -53,44 +43,8 @@ const MAX_FREE = 1024;
  * allowing), counts metrics and outliers, and answers 503/502/504/499 as the module comment says.
  */
 export function createForwarder(d: ProxyDeps): Forwarder {
-  const x = new ForwarderState(d);
+  const x: ForwarderState<Forwarding> = new ForwarderState(d, (st) => new Forwarding(st));
   return (r, done) => x.pool.take().init(r, done).next();
-}
-
-/** What every `Forwarding` of one forwarder shares: its dependencies and derived settings. */
-class ForwarderState {
-  readonly client: UpstreamClient;
-  readonly deadlineMs: number;
-  readonly budget: RetryBudget;
-  readonly hashKey: HashKeySource;
-  readonly needsKey: boolean;
-  /** One pick context for strategies that read no per-request key (strategies never keep it). */
-  readonly sharedCtx: PickContext;
-  readonly pool: FreeList<Forwarding>;
-
-  constructor(readonly d: ProxyDeps) {
-    this.client = d.client ?? createUpstreamClient();
-    this.deadlineMs = d.requestTimeoutMs ?? 30_000;
-    this.budget = d.retryBudget ?? new RetryBudget();
-    this.hashKey = d.hashKey ?? CLIENT_KEY;
-    this.needsKey = d.strategy.name === 'consistent-hash';
-    this.sharedCtx = { zone: d.zone, inFlightOf: (u) => d.pools.inFlightOf(u), rand: d.rand, cpuOf: d.cpuOf };
-    this.pool = new FreeList<Forwarding>(
-      () => new Forwarding(this),
-      MAX_FREE,
-      () => d.log.error({}, 'forwarding released twice (refused)'),
-    );
-  }
-
-  /** A failed try counts towards outlier ejection. */
-  onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
-    const d = this.d;
-    const ts = d.pools.recordFailure(url, d.now());
-    countTransitions(d.metrics, ts);
-    if (ts.length > 0)
-      d.log.warn({ upstream: url, outcome: outcome.kind, err: String(err) }, 'upstream ejected (outlier)');
-    else d.log.debug({ upstream: url, outcome: outcome.kind }, 'upstream try failed');
-  }
 }
 
 /**
@@ -99,8 +53,8 @@ class ForwarderState {
  * request from `pool.take()` until both its answer was given and its last try is over (`onDone`),
  * whichever comes last: then it is released, exactly once.
  */
-class Forwarding implements UpstreamRequest, Recyclable {
-  constructor(private readonly x: ForwarderState) {
+class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
+  constructor(private readonly x: ForwarderState<Forwarding>) {
     this.ctx = x.sharedCtx;
   }
 
@@ -206,6 +160,9 @@ class Forwarding implements UpstreamRequest, Recyclable {
   /** Starts the next try on a server not tried yet, or gives up. */
   next(): void {
     this.attempt += 1;
+    const act = this.x.d.activator;
+    // Requests held for activation go first: a newcomer queues behind them.
+    if (act !== undefined && act.size !== 0 && this.attempt === 1 && this.pin === null) return act.hold(this);
     const alive = this.x.d.pools.alive();
     const candidates = this.tried ? candidatesForTry(alive, this.tried) : alive;
     if (candidates.length === 0 || this.attempt > this.tries) return this.giveUp();
@@ -284,8 +241,34 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.next();
   }
 
-  /** No (further) try: 503 without a server, 499 for a gone client, else 502/504. */
+  /**
+   * Held for activation: forwards the request now that a server is ready (`HeldRequest`). The hold
+   * (bounded by the activation timeout) does not count towards the request's overall deadline.
+   */
+  resume(): void {
+    this.attempt = 0;
+    this.now0 = this.x.d.now();
+    this.next();
+  }
+
+  /** Held for activation: answers the balancer's own error (`HeldRequest`). */
+  reject(status: number, error: string, message: string, retryAfterS?: number): void {
+    const out = errorAnswer(status, error, message);
+    if (retryAfterS !== undefined) out.headers = [...out.headers, ['retry-after', String(retryAfterS)]];
+    this.x.d.metrics.observe(out.status, 'none', performance.now() - this.started);
+    this.answer(out, 'none');
+  }
+
+  /** Held for activation: the client went away (`HeldRequest`). */
+  gone(): boolean {
+    return this.released || this.answered || (this.r?.aborted() ?? true);
+  }
+
+  /** No (further) try: 503 without a server (held instead with an activator), 499 for a gone client, else 502/504. */
   private giveUp(): void {
+    const act = this.x.d.activator;
+    if (this.last === null && this.first === null && this.pin === null && act?.accepts())
+      return act.hold(this);
     const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
     const out = giveUpAnswer(this.last, this.pin !== null, this.x.d.zone, names);
     this.x.d.metrics.observe(out.status, 'none', performance.now() - this.started);
