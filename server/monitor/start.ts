@@ -67,6 +67,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
 
   const registry = await openRegistry(cfg);
   const runtime = openRuntime(cfg);
+  // A runtime that can be misconfigured (swarm: no swarm, a worker's engine) stops the start here.
+  for (const warning of (await runtime.check?.(cfg.zones)) ?? []) log.warn({ runtime: cfg.runtime }, warning);
   const metrics = await openMetricsStore(cfg);
   const balancers = httpBalancerClient(cfg.token);
   const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });

@@ -1,7 +1,8 @@
 /**
  * Helpers for the service-backed suites: where the real services listen (`ZONESCALE_TEST_REDIS_URL`,
  * `_KAFKA_BROKERS`, `_INFLUX_URL`, `_DOCKER_HOST`, exported by scripts/test.sh, defaulting to the
- * 127.0.0.1 addresses scripts/services.sh uses), whether each one answers, and `requireService`, which makes a missing service a
+ * 127.0.0.1 addresses scripts/services.sh uses; the swarm of scripts/swarm.sh through `_SWARM`,
+ * `_SWARM_NODES` and `_SWARM_NODE2_HOST`), whether each one answers, and `requireService`, which makes a missing service a
  * failing test with `CI=true` and a skipped suite with a printed reason otherwise. Fault tests stop
  * and start single services through `serviceCtl` (the same script).
  */
@@ -21,9 +22,13 @@ export const SERVICES = {
     /^unix:\/\//,
     '',
   ),
+  /** Nodes of the test swarm (scripts/swarm.sh env), 0 when no swarm was set up. */
+  swarmNodes: Number(process.env.ZONESCALE_TEST_SWARM_NODES || 0),
+  /** Socket of the swarm's second engine (a worker), when it has one. */
+  swarmNode2Socket: (process.env.ZONESCALE_TEST_SWARM_NODE2_HOST || '').replace(/^unix:\/\//, ''),
 };
 
-export type ServiceName = 'redis' | 'kafka' | 'influx' | 'docker';
+export type ServiceName = 'redis' | 'kafka' | 'influx' | 'docker' | 'swarm';
 
 /** Whether a TCP port on 127.0.0.1 (or a unix socket path) accepts a connection within `ms`. */
 export function reachable(target: { port: number } | { path: string }, ms = 1_000): Promise<boolean> {
@@ -53,6 +58,19 @@ export async function serviceUp(name: ServiceName): Promise<boolean> {
       );
     case 'docker':
       return reachable({ path: SERVICES.dockerSocket });
+    case 'swarm':
+      return swarmActive(SERVICES.dockerSocket);
+  }
+}
+
+/** Whether the engine on `socket` is a manager of an active swarm (`GET /info`). */
+export async function swarmActive(socket: string): Promise<boolean> {
+  try {
+    const res = await fetch('http://docker/info', { unix: socket, signal: AbortSignal.timeout(2_000) });
+    const info = (await res.json()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    return info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
+  } catch {
+    return false;
   }
 }
 
@@ -65,7 +83,10 @@ export async function requireService(...names: ServiceName[]): Promise<boolean> 
   const missing: ServiceName[] = [];
   for (const n of names) if (!(await serviceUp(n))) missing.push(n);
   if (missing.length === 0) return true;
-  const why = `${missing.join(', ')} not reachable (start with: bash scripts/services.sh up ${missing.join(' ')})`;
+  const how = missing
+    .map((n) => (n === 'swarm' ? 'bash scripts/swarm.sh up' : `bash scripts/services.sh up ${n}`))
+    .join('; ');
+  const why = `${missing.join(', ')} not reachable (start with: ${how})`;
   if (process.env.CI === 'true') {
     test(`the services this suite needs are running: ${missing.join(', ')}`, () => {
       throw new Error(why);
