@@ -89,6 +89,8 @@ export const ContainerRecord = z
     runtimeId: z.string(),
     /** Epoch ms when it was created. */
     createdAt: z.number().int(),
+    /** The node it runs on, for multi-node runtimes (a swarm node id); absent on one host. */
+    node: z.string().optional(),
   })
   .openapi('Container');
 export type ContainerRecord = z.infer<typeof ContainerRecord>;

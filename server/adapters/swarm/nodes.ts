@@ -5,8 +5,9 @@
  * is schedulable when its state is `ready` and its availability `active` (`docker node update
  * --availability drain` takes it out). Its routable address is its `zonescale.address` label, else
  * the address the manager sees (`Status.Addr`). `pickNode` spreads a zone's containers over its
- * nodes: the node holding the fewest of the zone's containers, then the fewest of the cluster's,
- * then the lowest id, as `--placement-pref spread=node.id` does.
+ * nodes: the node holding the fewest of the zone's app servers, then the fewest of the cluster's
+ * containers, then the lowest id (`--placement-pref spread=node.id` spreads one service's tasks;
+ * here every server is its own service, so the spread is computed across them).
  */
 import { ZonescaleError } from '../../shared/errors.ts';
 import type { ZoneId } from '../../shared/types.ts';
@@ -68,15 +69,17 @@ export function zoneConstraint(node: SwarmNodeInfo, zone: ZoneId): string {
     : `node.labels.${NODE_LABEL.zone}.${zone}==${node.Spec?.Labels?.[`${NODE_LABEL.zone}.${zone}`]}`;
 }
 
-/** Where one held container runs: its zone and node id. */
+/** Where one held container runs: its zone, node id and role (balancers do not count toward a zone's spread). */
 export interface Held {
   zone: ZoneId;
   node?: string;
+  role?: string;
 }
 
 /**
  * The node the next container of `zone` goes on: among the zone's schedulable nodes, the one
- * holding the fewest of the zone's containers, then the fewest of all, then the lowest id.
+ * holding the fewest of the zone's app servers, then the fewest containers of all, then the lowest
+ * id (so a zone's app servers spread evenly over its nodes, whichever holds its balancer).
  * @throws NoSchedulableNode when the zone has no schedulable node.
  */
 export function pickNode(nodes: readonly SwarmNodeInfo[], held: readonly Held[], zone: ZoneId): RuntimeNode {
@@ -84,7 +87,7 @@ export function pickNode(nodes: readonly SwarmNodeInfo[], held: readonly Held[],
   const candidates = labelled.filter(schedulable);
   if (candidates.length === 0) throw new NoSchedulableNode(zone, labelled.length);
   const count = (id: string, z?: ZoneId) =>
-    held.filter((h) => h.node === id && (z === undefined || h.zone === z)).length;
+    held.filter((h) => h.node === id && (z === undefined || (h.zone === z && h.role !== 'balancer'))).length;
   const best = [...candidates].sort(
     (a, b) => count(a.ID, zone) - count(b.ID, zone) || count(a.ID) - count(b.ID) || (a.ID < b.ID ? -1 : 1),
   )[0] as SwarmNodeInfo;
