@@ -60,24 +60,8 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
   ];
   if (apps.length > 0) args.push('--servers', apps.join(','));
   args.push(...splitArgs(cfg.balancerArgs));
-  const started = await startOrReport(
-    ctx,
-    { id, role: 'balancer', zone, port, args, env: ctx.env(), node },
-    term,
-  );
-  await registry.putContainer(
-    {
-      id,
-      role: 'balancer',
-      zone,
-      url,
-      port,
-      runtimeId: started.runtimeId,
-      createdAt: ctx.now(),
-      ...(node ? { node } : {}),
-    },
-    term,
-  );
+  const spec = { id, role: 'balancer' as const, zone, port, args, env: ctx.env(), node };
+  await registry.putContainer(await startOrReport(ctx, spec, url, term), term);
   ctx.noteBalancer(zone, url);
   const healthy = await ctx.waitHealthy(url, ctx.startTimeoutMs);
   await ctx.event({

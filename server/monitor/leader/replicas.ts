@@ -9,7 +9,7 @@
  * each action is reported to `onScaled` so the autoscaler's cooldown and step limits count it. It
  * does not decide how many: the zone autoscaler does.
  */
-import type { ContainerSpec, RuntimeContainer } from '../../adapters/runtime.ts';
+import type { ContainerSpec } from '../../adapters/runtime.ts';
 import { DEFAULT_ADVERTISE_ADDRESS, httpUrl } from '../../shared/advertise.ts';
 import { rethrowFenced } from '../../shared/errors.ts';
 import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
@@ -26,16 +26,29 @@ export function addressArgs(address: string): string[] {
 }
 
 /**
- * `runtime.start(spec)`; a refusal (e.g. the node lacks the image) is recorded as a `StartFailed`
- * event before it is rethrown, so an operator sees why a zone does not grow. @throws what start throws
+ * `runtime.start(spec)` and the registry record of the started container answering on `url` (not
+ * yet stored); a refusal (e.g. the node lacks the image) is recorded as a `StartFailed` event
+ * before it is rethrown, so an operator sees why a zone does not grow. @throws what start throws
  */
 export async function startOrReport(
   ctx: LeaderContext,
   spec: ContainerSpec,
+  url: string,
   term: number,
-): Promise<RuntimeContainer> {
+): Promise<ContainerRecord> {
   try {
-    return await ctx.runtime.start(spec);
+    const started = await ctx.runtime.start(spec);
+    const { id, role, zone, port, node } = spec;
+    return {
+      id,
+      role,
+      zone,
+      url,
+      port,
+      runtimeId: started.runtimeId,
+      createdAt: ctx.now(),
+      ...(node ? { node } : {}),
+    };
   } catch (err) {
     rethrowFenced(err);
     await ctx.event({
@@ -87,17 +100,12 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
     cfg.collector,
     ...splitArgs(cfg.appArgs),
   ];
-  const started = await startOrReport(ctx, { id, role: 'app', zone, port, args, env: ctx.env(), node }, term);
-  const rec: ContainerRecord = {
-    id,
-    role: 'app',
-    zone,
+  const rec = await startOrReport(
+    ctx,
+    { id, role: 'app', zone, port, args, env: ctx.env(), node },
     url,
-    port,
-    runtimeId: started.runtimeId,
-    createdAt: ctx.now(),
-    ...(node ? { node } : {}),
-  };
+    term,
+  );
   try {
     await registry.putContainer(rec, term);
   } catch (err) {
