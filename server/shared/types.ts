@@ -262,6 +262,8 @@ export const ServerView = z
     createdAt: z.number().int(),
     /** Requests the zone balancer is running on it now (its `GET /pools`); null when unknown. */
     inFlight: z.number().int().nullable().optional(),
+    /** The node it runs on (multi-node runtimes: a swarm node id); absent on one host. */
+    node: z.string().optional(),
   })
   .openapi('ServerView');
 export type ServerView = z.infer<typeof ServerView>;

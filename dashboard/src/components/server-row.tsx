@@ -1,7 +1,8 @@
 /**
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
  * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, High /
- * Low / Off buttons (the active one pressed), and memory/throughput on hover. Test id `server-<id>` with
+ * Low / Off buttons (the active one pressed), the node it runs on when the runtime has nodes (swarm),
+ * and memory/throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { Policy, ServerView } from '../../../server/shared/types.ts';
@@ -19,6 +20,11 @@ export function cpuClass(cpu: number | null, policy: Policy): string {
   return 'cpu-ok';
 }
 
+/** A node id as `docker node ls` prints it short: its first 12 characters. */
+export function shortNode(node: string): string {
+  return node.slice(0, 12);
+}
+
 /** A server row. */
 export function ServerRow({
   server,
@@ -34,6 +40,7 @@ export function ServerRow({
 }) {
   const detail = [
     hostPort(server.url),
+    server.node ? `node ${server.node}` : null,
     server.memoryMb !== null ? `${server.memoryMb.toFixed(0)} MB` : null,
     server.throughput !== null ? `${server.throughput.toFixed(1)} req/s` : null,
   ]
@@ -50,6 +57,16 @@ export function ServerRow({
       <span className={`state-dot state-${server.state}`} aria-label={server.state} />
       <a className="server-id mono" href={server.uiUrl} target="_blank" rel="noopener noreferrer">
         {server.id}
+        {server.node ? (
+          <span
+            className="server-node"
+            title={`node ${server.node}`}
+            data-testid={`server-node-${server.id}`}
+          >
+            {' '}
+            on {shortNode(server.node)}
+          </span>
+        ) : null}
         <span className="ext" aria-hidden="true">
           ↗
         </span>

@@ -106,6 +106,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
           scenario: s?.scenario ?? null,
           createdAt: a.createdAt,
           inFlight: pools ? (inFlight.get(a.url) ?? null) : null,
+          ...(a.node ? { node: a.node } : {}),
         };
       });
       const registered = new Set(apps.map((a) => a.url));
