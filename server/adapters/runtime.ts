@@ -50,10 +50,10 @@ export interface ContainerRuntime {
   /** Every container of this cluster the runtime holds. */
   list(): Promise<RuntimeContainer[]>;
   /**
-   * Multi-node runtimes only: the node the next container of `zone` goes on (spread over the
-   * zone's schedulable nodes). @throws NoSchedulableNode when the zone has none.
+   * Multi-node runtimes only: the node the next container of `zone` and `role` (default app) goes
+   * on (spread over the zone's schedulable nodes). @throws NoSchedulableNode when the zone has none.
    */
-  place?(zone: ZoneId): Promise<RuntimeNode>;
+  place?(zone: ZoneId, role?: ContainerRole): Promise<RuntimeNode>;
   /** Start-up check of a runtime that needs one (swarm): resolves with warnings to log. @throws BadConfig */
   check?(zones: readonly ZoneId[]): Promise<string[]>;
 }

@@ -162,6 +162,26 @@ describe.skipIf(!ok)('Swarm runtime on a real swarm', () => {
     expect(await rt.list()).toEqual([]);
   }, 60_000);
 
+  test.skipIf(!twoNodes)(
+    'a node that failed a start (no image there) is passed over while the zone has another',
+    async () => {
+      const tag = `zonescale/manager-only:${RUN_ID}`;
+      await Bun.spawn(['/usr/bin/docker', '-H', `unix://${SERVICES.dockerSocket}`, 'tag', BASE, tag]).exited;
+      try {
+        const rt = runtime(undefined, tag);
+        const manager = (await rt.nodes()).find((n) => n.Spec?.Role === 'manager')?.ID as string;
+        const worker = (await rt.nodes()).find((n) => n.Spec?.Role === 'worker')?.ID as string;
+        await expect(rt.start({ ...spec('zone1-app-1'), node: worker })).rejects.toThrow(/No such image/);
+        expect((await rt.place('zone1')).id).toBe(manager);
+        expect((await rt.start(spec('zone1-app-2'))).node).toBe(manager);
+      } finally {
+        await Bun.spawn(['/usr/bin/docker', '-H', `unix://${SERVICES.dockerSocket}`, 'rmi', '-f', tag])
+          .exited;
+      }
+    },
+    60_000,
+  );
+
   test('the start-up check names a zone no node carries; a worker engine is refused', async () => {
     const rt = runtime();
     expect(await rt.check(['zone1', 'zone2', 'zone7'])).toEqual([

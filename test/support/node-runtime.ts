@@ -44,12 +44,12 @@ export class NodeRuntime extends MemoryRuntime {
     }));
   }
 
-  async place(zone: string): Promise<RuntimeNode> {
-    return pickNode(this.nodes(), await this.list(), zone);
+  async place(zone: string, role: 'app' | 'balancer' = 'app'): Promise<RuntimeNode> {
+    return pickNode(this.nodes(), await this.list(), zone, role);
   }
 
   override async start(spec: ContainerSpec): Promise<RuntimeContainer> {
-    const node = spec.node ?? (await this.place(spec.zone)).id;
+    const node = spec.node ?? (await this.place(spec.zone, spec.role)).id;
     const c = await super.start(spec);
     this.nodeOf.set(spec.id, node);
     return { ...c, node };

@@ -78,6 +78,16 @@ describe('pickNode spreads a zone over its schedulable nodes', () => {
     expect(pickNode([a, b], held, 'zone1').id).toBe('b');
   });
 
+  test('a balancer prefers a manager node of its zone; an app server does not', () => {
+    const worker = node('a', { 'zonescale.zone': 'zone1' });
+    const manager = {
+      ...node('m', { 'zonescale.zone': 'zone1' }),
+      Spec: { ...node('m', { 'zonescale.zone': 'zone1' }).Spec, Role: 'manager' },
+    };
+    expect(pickNode([worker, manager], [], 'zone1', 'balancer').id).toBe('m');
+    expect(pickNode([worker, manager], [], 'zone1', 'app').id).toBe('a');
+  });
+
   test('a zone labelled on one node goes there whatever it holds', () => {
     expect(pickNode([a, b], [{ zone: 'zone2', node: 'a' }], 'zone2').id).toBe('a');
   });

@@ -6,7 +6,7 @@
  * --availability drain` takes it out). Its routable address is its `zonescale.address` label, else
  * the address the manager sees (`Status.Addr`). `pickNode` spreads a zone's containers over its
  * nodes: the node holding the fewest of the zone's app servers, then the fewest of the cluster's
- * containers, then the lowest id (`--placement-pref spread=node.id` spreads one service's tasks;
+ * containers, then the lowest id (a balancer prefers a manager node) (`--placement-pref spread=node.id` spreads one service's tasks;
  * here every server is its own service, so the spread is computed across them).
  */
 import { ZonescaleError } from '../../shared/errors.ts';
@@ -24,7 +24,7 @@ export const NODE_LABEL = {
 /** The parts of a Docker node listing (`GET /nodes`) the placement reads. */
 export interface SwarmNodeInfo {
   ID: string;
-  Spec?: { Labels?: Record<string, string>; Availability?: string };
+  Spec?: { Labels?: Record<string, string>; Availability?: string; Role?: string };
   Status?: { State?: string; Addr?: string };
   Description?: { Hostname?: string };
 }
@@ -77,19 +77,31 @@ export interface Held {
 }
 
 /**
- * The node the next container of `zone` goes on: among the zone's schedulable nodes, the one
- * holding the fewest of the zone's app servers, then the fewest containers of all, then the lowest
- * id (so a zone's app servers spread evenly over its nodes, whichever holds its balancer).
+ * The node the next container of `zone` goes on: among the zone's schedulable nodes, for an app
+ * server the one holding the fewest of the zone's app servers, then the fewest containers of all,
+ * then the lowest id (so a zone's app servers spread evenly over its nodes, whichever holds its
+ * balancer); for a balancer a manager node first (the nodes an operator keeps up, since the swarm
+ * itself needs them: the zone's one balancer outlives a worker's loss), then the same order.
  * @throws NoSchedulableNode when the zone has no schedulable node.
  */
-export function pickNode(nodes: readonly SwarmNodeInfo[], held: readonly Held[], zone: ZoneId): RuntimeNode {
+export function pickNode(
+  nodes: readonly SwarmNodeInfo[],
+  held: readonly Held[],
+  zone: ZoneId,
+  role: 'app' | 'balancer' = 'app',
+): RuntimeNode {
   const labelled = nodes.filter((n) => inZone(n, zone));
   const candidates = labelled.filter(schedulable);
   if (candidates.length === 0) throw new NoSchedulableNode(zone, labelled.length);
   const count = (id: string, z?: ZoneId) =>
     held.filter((h) => h.node === id && (z === undefined || (h.zone === z && h.role !== 'balancer'))).length;
+  const manager = (n: SwarmNodeInfo) => (role === 'balancer' && n.Spec?.Role === 'manager' ? 0 : 1);
   const best = [...candidates].sort(
-    (a, b) => count(a.ID, zone) - count(b.ID, zone) || count(a.ID) - count(b.ID) || (a.ID < b.ID ? -1 : 1),
+    (a, b) =>
+      manager(a) - manager(b) ||
+      count(a.ID, zone) - count(b.ID, zone) ||
+      count(a.ID) - count(b.ID) ||
+      (a.ID < b.ID ? -1 : 1),
   )[0] as SwarmNodeInfo;
   return { id: best.ID, address: nodeAddress(best) };
 }

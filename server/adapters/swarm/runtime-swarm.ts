@@ -3,7 +3,8 @@
  * one swarm service of one task (`service-spec.ts`), placed on a node of its zone (`nodes.ts`) that
  * `place` chose, so the leader knows the node and its address before the server starts (the URL it
  * registers and the per-node port). `start` resolves once the task runs, and throws the task's own
- * error (e.g. `No such image` on that node) after removing the service; `list()` reads the services
+ * error (e.g. `No such image` on that node) after removing the service, and `place` then passes
+ * that node over for `FAILED_NODE_BACKOFF_MS` while its zone has another; `list()` reads the services
  * back by label, so a new leader recovers every server and restarts nothing; a task whose node is
  * not ready counts as not running (the leader then replaces it on a live node of the zone); a
  * drained node's servers keep running until zonescale moves them.
@@ -27,6 +28,13 @@ import { NODE_ID_LABEL, serviceSpec } from './service-spec.ts';
 /** How long `start` waits for the task to run, ms (an image already on the node starts in ~1-3 s). */
 export const SWARM_START_TIMEOUT_MS = 60_000;
 
+/**
+ * How long a node whose task failed to start (e.g. it lacks the image) is passed over by `place`
+ * while the zone has another schedulable node, ms; so one bad node costs one failed start, not one
+ * a period.
+ */
+export const FAILED_NODE_BACKOFF_MS = 5 * 60_000;
+
 /** Task states after which a task never runs (Docker's `TaskState`). */
 const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
 
@@ -49,6 +57,8 @@ interface TaskInfo {
 export class SwarmRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly image: string;
+  /** Node id -> epoch ms until which `place` passes it over (a task failed to start there). */
+  private readonly failedNodes = new Map<string, number>();
 
   constructor(private readonly opts: SwarmRuntimeOptions) {
     this.docker = engineClient(opts.socketPath);
@@ -82,9 +92,21 @@ export class SwarmRuntime implements ContainerRuntime {
     return this.docker.listNodes() as Promise<SwarmNodeInfo[]>;
   }
 
-  /** The node the next container of `zone` goes on (`pickNode`). @throws NoSchedulableNode */
-  async place(zone: ZoneId): Promise<RuntimeNode> {
-    return pickNode(await this.nodes(), await this.list(), zone);
+  /** The node the next container of `zone` and `role` goes on (`pickNode`). @throws NoSchedulableNode */
+  async place(zone: ZoneId, role: ContainerRole = 'app'): Promise<RuntimeNode> {
+    return this.pick(await this.nodes(), zone, role);
+  }
+
+  /** `pickNode` without the nodes that recently failed a start, unless only those are left. */
+  private async pick(nodes: SwarmNodeInfo[], zone: ZoneId, role: ContainerRole): Promise<RuntimeNode> {
+    const held = await this.list();
+    const now = Date.now();
+    const healthy = nodes.filter((n) => (this.failedNodes.get(n.ID) ?? 0) <= now);
+    try {
+      return pickNode(healthy, held, zone, role);
+    } catch {
+      return pickNode(nodes, held, zone, role);
+    }
   }
 
   /**
@@ -98,7 +120,7 @@ export class SwarmRuntime implements ContainerRuntime {
     assertContainerId(spec.id);
     await this.stop(spec.id);
     const nodes = await this.nodes();
-    const nodeId = spec.node ?? pickNode(nodes, await this.list(), spec.zone).id;
+    const nodeId = spec.node ?? (await this.pick(nodes, spec.zone, spec.role)).id;
     const node = nodes.find((n) => n.ID === nodeId);
     if (!node) throw new ZonescaleError('unknown_node', `swarm node ${nodeId} does not exist`, 400);
     const source = this.opts.env ?? process.env;
@@ -121,6 +143,8 @@ export class SwarmRuntime implements ContainerRuntime {
     try {
       await this.waitRunning(serviceId, spec.id);
     } catch (err) {
+      if ((err as ZonescaleError).code === 'task_failed')
+        this.failedNodes.set(nodeId, Date.now() + FAILED_NODE_BACKOFF_MS);
       await this.stop(spec.id);
       throw err;
     }

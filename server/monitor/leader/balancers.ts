@@ -44,7 +44,7 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
     if ((await balancers.health(url)) || (await Bun.sleep(300).then(() => balancers.health(url)))) return;
   }
   const reason = rec ? 'BalancerDown' : 'ZoneBootstrap';
-  const { node, address } = await ctx.placement(zone, term);
+  const { node, address } = await ctx.placement(zone, term, 'balancer');
   const url = httpUrl(address, port);
   const apps = (await ctx.apps(zone)).map((r) => r.url);
   const args = [

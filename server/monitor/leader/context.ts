@@ -163,10 +163,10 @@ export class LeaderContext {
    * one `NoSchedulableNode` event (again only after it was placeable in between) and rethrown.
    * @throws NoSchedulableNode, or what `place` throws.
    */
-  async placement(zone: ZoneId, term: number): Promise<Placement> {
+  async placement(zone: ZoneId, term: number, role: 'app' | 'balancer' = 'app'): Promise<Placement> {
     if (!this.runtime.place) return { address: this.address };
     try {
-      const node = await this.runtime.place(zone);
+      const node = await this.runtime.place(zone, role);
       this.unplaceable.delete(zone);
       return { node: node.id, address: node.address };
     } catch (err) {

@@ -53,7 +53,7 @@ export function guardRuntime(rt: ContainerRuntime, mayWrite: () => boolean): Con
   return {
     list: () => rt.list(),
     ...(rt.place
-      ? { place: (zone: string) => (rt.place as NonNullable<ContainerRuntime['place']>)(zone) }
+      ? { place: (zone, role) => (rt.place as NonNullable<ContainerRuntime['place']>)(zone, role) }
       : {}),
     async start(spec) {
       check(mayWrite, `start ${spec.id}`);
