@@ -9,8 +9,8 @@
 # The second engine gets the zonescale images with `docker save | docker -H … load`.
 #
 #   bash scripts/swarm.sh up       init (if needed), start + join node 2, label, copy images
-#   bash scripts/swarm.sh down     remove every zonescale service, node 2 leaves and stops, and the
-#                                  manager leaves the swarm only if `up` initialised it
+#   bash scripts/swarm.sh down     node 2 (if `up` started it) leaves and stops, and the manager
+#                                  leaves the swarm (removing its services) only if `up` initialised it
 #   bash scripts/swarm.sh status   one line: swarm state, node count, node 2 state
 #   bash scripts/swarm.sh env      ZONESCALE_TEST_SWARM_* exports for test/services
 # When Swarm refuses the second local node, `up` still leaves a one-node swarm, writes the exact
@@ -113,11 +113,9 @@ up() {
 }
 
 down() {
-  if [ "$(state_of d1)" = active ] && d1 node ls >/dev/null 2>&1; then
-    local services; services=$(d1 service ls -q --filter label=zonescale.cluster 2>/dev/null)
-    [ -z "$services" ] || d1 service rm $services >/dev/null 2>&1 || true
-  fi
-  if d2 version >/dev/null 2>&1; then
+  # Services are the tests' to remove (each suite removes its own); a swarm this script initialised
+  # goes away whole with `swarm leave --force` below.
+  if alive "$N2/pid" && d2 version >/dev/null 2>&1; then
     local id; id=$(node2_id)
     d2 swarm leave --force >/dev/null 2>&1 || true
     [ -z "$id" ] || { wait_for 20 node2_down "$id"; d1 node rm --force "$id" >/dev/null 2>&1 || true; }

@@ -141,3 +141,39 @@ export async function buildImage(tag = 'zonescale:local'): Promise<string> {
   if (code !== 0) throw new Error(`docker build exited ${code}: ${err || out}`);
   return out;
 }
+
+/** docker-compose 1.29 (Debian's; scripts/services.sh installs it), or null. */
+export const COMPOSE = Bun.which('docker-compose');
+
+/**
+ * Whether docker-compose is installed: with CI=true its absence registers a failing test, locally a
+ * printed skip reason (use with `describe.skipIf`).
+ */
+export function requireCompose(): boolean {
+  if (COMPOSE) return true;
+  if (process.env.CI === 'true')
+    test('docker-compose is installed (bash scripts/services.sh up docker)', () => {
+      throw new Error('docker-compose not found');
+    });
+  else console.warn('[skip] docker-compose not found (bash scripts/services.sh up docker installs it)');
+  return false;
+}
+
+/** `docker-compose -f <file> config` in the repository with only PATH, HOME and `env` set. */
+export async function composeConfig(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([COMPOSE ?? 'docker-compose', '-f', file, 'config'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [code, out, err] = await Promise.all([
+    p.exited,
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+  ]);
+  return { code, out, err };
+}
