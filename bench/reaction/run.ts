@@ -8,6 +8,7 @@
  * exists (else the reason is printed). Prints median and max beside the targets (3 s, 2 s, 1 s), the
  * source design's defaults and Kubernetes', and what each tuned timing costs. Writes
  * `bench/results/reaction.json`; the last line holds the three process figures and the Docker ones.
+ * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`).
  * Everything it starts is stopped on exit, also on failure.
  */
 import { randomBytes } from 'node:crypto';
@@ -245,4 +246,6 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+// `bun bench/reaction/run.ts cold-start`: only (d), the first request to a zone at zero (`cold-start.ts`).
+if (process.argv.includes('cold-start')) await (await import('./cold-start.ts')).coldStart();
+else await main();

@@ -216,3 +216,18 @@ describe('active checks and live traffic', () => {
     expect(p.setStatus('a', false, 100)[0]?.to).toBe('disconnected');
   });
 });
+
+describe('Pools join time (slow start)', () => {
+  test('aliveSince is when a server was added, restarts when it comes back from disconnected, and is undefined otherwise', () => {
+    const p = new Pools(opts, [A], 1_000);
+    p.add(B, 2_000);
+    expect(p.aliveSince(A)).toBe(1_000);
+    expect(p.aliveSince(B)).toBe(2_000);
+    p.setStatus(B, false, 5_000);
+    expect(p.aliveSince(B)).toBeUndefined();
+    p.setStatus(B, true, 9_000);
+    expect(p.aliveSince(B)).toBe(9_000);
+    p.remove(A);
+    expect(p.aliveSince(A)).toBeUndefined();
+  });
+});

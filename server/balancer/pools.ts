@@ -202,6 +202,12 @@ export class Pools {
     return out;
   }
 
+  /** Epoch ms `url` entered the alive pool (added, or back from disconnected); undefined when not alive. */
+  aliveSince(url: string): number | undefined {
+    const e = this.entries.get(url);
+    return e?.state === 'alive' ? e.since : undefined;
+  }
+
   /** Pool of `url`, or null when the balancer does not hold it. */
   stateOf(url: string): PoolName | null {
     return this.entries.get(url)?.state ?? null;

@@ -8,6 +8,7 @@ import { createBalancerMetrics } from './metrics.ts';
 import { Pools } from './pools.ts';
 import { createBalancerApi } from './routes.ts';
 import { MAX_SERVERS_PER_CHANGE } from './schemas.ts';
+import { slowStartWeight } from './strategies/slow-start.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const A = 'http://127.0.0.1:9101';
@@ -51,7 +52,15 @@ describe('GET routes', () => {
     pools.setStatus(B, false, 1_500);
     const res = await app.request('http://localhost/health_check');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', zone: 'zone1', alive: 1, disconnected: 1, dead: 0 });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      zone: 'zone1',
+      alive: 1,
+      disconnected: 1,
+      dead: 0,
+      activation: 'off',
+      held: 0,
+    });
   });
 
   test('GET /servers lists the alive pool', async () => {
@@ -68,7 +77,9 @@ describe('GET routes', () => {
       strategy: 'round-robin',
       term: 5,
       monitor: 'http://127.0.0.1:7001',
-      alive: [{ url: A, inFlight: 1, since: 1_000 }],
+      slowStartMs: 0,
+      activation: { state: 'off', held: 0, since: null },
+      alive: [{ url: A, inFlight: 1, since: 1_000, weight: 100 }],
       disconnected: [{ url: B, failedRechecks: 0, since: 1_500 }],
       dead: [],
     });
@@ -102,8 +113,8 @@ describe('PUT /servers', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { alive: { url: string; since: number }[] };
     expect(body.alive).toEqual([
-      { url: B, inFlight: 0, since: 1_000 },
-      { url: C, inFlight: 0, since: 2_000 },
+      { url: B, inFlight: 0, since: 1_000, weight: 100 },
+      { url: C, inFlight: 0, since: 2_000, weight: 100 },
     ] as never);
     expect(pools.alive()).toEqual([B, C]);
   });
@@ -303,4 +314,46 @@ describe('oversized and malformed bodies', () => {
       expect(snapshot()).toBe(before);
     },
   );
+});
+
+describe('slow start and activation in the views', () => {
+  test("GET /pools shows each alive server's current slow-start weight and the window", async () => {
+    const windowMs = 4_000;
+    const a = createBalancerApi({
+      zone: 'zone1',
+      strategy: 'round-robin',
+      token: TOKEN,
+      upstreamAllow: new UpstreamAllowList(DEFAULT_UPSTREAM_ALLOW),
+      pools,
+      leader: { get: () => leader, set: (m) => (leader = m) },
+      metrics: createBalancerMetrics(pools, 'zone1'),
+      now: () => 3_000,
+      log: silentLogger,
+      slowStart: {
+        windowMs,
+        weightOf: (u, now) => slowStartWeight(pools.aliveSince(u), now, windowMs),
+      },
+      activation: () => ({ state: 'activating', held: 3, since: 2_500 }),
+    });
+    pools.add(C, 2_800);
+    const body = (await (await a.request('http://localhost/pools')).json()) as {
+      slowStartMs: number;
+      alive: { url: string; weight: number }[];
+      activation: unknown;
+    };
+    expect(body.slowStartMs).toBe(4_000);
+    // A and B joined at 1 000 (2 s of 4 s: 50 %), C at 2 800 (0.2 s: the 10 % floor).
+    expect(body.alive.map((s) => [s.url, s.weight])).toEqual([
+      [A, 50],
+      [B, 50],
+      [C, 10],
+    ]);
+    expect(body.activation).toEqual({ state: 'activating', held: 3, since: 2_500 });
+    const health = (await (await a.request('http://localhost/health_check')).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health.activation).toBe('activating');
+    expect(health.held).toBe(3);
+  });
 });

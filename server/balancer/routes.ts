@@ -23,7 +23,15 @@ import type { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { acceptMonitor, checkTerm, type MonitorInfo } from './fencing.ts';
 import { type BalancerMetrics, countTransitions } from './metrics.ts';
 import type { Pools } from './pools.ts';
-import { HealthBody, MonitorBody, MonitorView, PoolsBody, ServersBody, ServersChange } from './schemas.ts';
+import {
+  type ActivationView,
+  HealthBody,
+  MonitorBody,
+  MonitorView,
+  PoolsBody,
+  ServersBody,
+  ServersChange,
+} from './schemas.ts';
 
 /** Paths served by the control API; every other path is proxied (checked before Hono for speed). */
 export const CONTROL_PATHS: ReadonlySet<string> = new Set([
@@ -49,7 +57,13 @@ export interface RoutesDeps {
   metrics: BalancerMetrics;
   now: () => number;
   log: Logger;
+  /** The activator's state (default: off). */
+  activation?: () => ActivationView;
+  /** Slow-start window, ms, and a server's current weight as a fraction (default: off, 1). */
+  slowStart?: { windowMs: number; weightOf(url: string, now: number): number };
 }
+
+const OFF: ActivationView = { state: 'off', held: 0, since: null };
 
 /** Builds the control API app. */
 export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
@@ -58,7 +72,24 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
   const poolsBody = () => {
     const m = d.leader.get();
     const hk = d.strategy === 'consistent-hash' && d.hashKey ? { hashKey: d.hashKey } : {};
-    return { zone: d.zone, strategy: d.strategy, ...hk, term: m.term, monitor: m.address, ...d.pools.view() };
+    const v = d.pools.view();
+    const now = d.now();
+    const ss = d.slowStart;
+    const alive = v.alive.map((a) => ({
+      ...a,
+      weight: ss ? Math.round(ss.weightOf(a.url, now) * 1000) / 10 : 100,
+    }));
+    return {
+      zone: d.zone,
+      strategy: d.strategy,
+      ...hk,
+      term: m.term,
+      monitor: m.address,
+      slowStartMs: ss?.windowMs ?? 0,
+      activation: d.activation?.() ?? OFF,
+      ...v,
+      alive,
+    };
   };
 
   app.openapi(
@@ -68,7 +99,13 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
       summary: 'Liveness and pool counts',
       responses: { 200: jsonResponse(HealthBody, 'Pool counts') },
     }),
-    (c) => c.json({ status: 'ok' as const, zone: d.zone, ...d.pools.counts() }, 200),
+    (c) => {
+      const a = d.activation?.() ?? OFF;
+      return c.json(
+        { status: 'ok' as const, zone: d.zone, ...d.pools.counts(), activation: a.state, held: a.held },
+        200,
+      );
+    },
   );
 
   app.openapi(

@@ -6,7 +6,23 @@
 import { z } from '@hono/zod-openapi';
 import { Term, UpstreamUrl } from '../shared/types.ts';
 
-/** `GET /health_check`: pool counts. */
+/**
+ * The activator's state: `off` (no activator, or no leader known: no server means 503 at once),
+ * `idle` (it would hold requests), `activating` (it holds `held` requests since `since`, epoch ms).
+ */
+export const ActivationView = z
+  .object({
+    state: z.enum(['off', 'idle', 'activating']),
+    held: z.number().int(),
+    since: z.number().int().nullable(),
+  })
+  .openapi('Activation');
+export type ActivationView = z.infer<typeof ActivationView>;
+
+/**
+ * `GET /health_check`: pool counts and the activator's state (`activating`: the zone is at zero and
+ * a server was asked for; the gateway's zone probe counts such a zone as up).
+ */
 export const HealthBody = z
   .object({
     status: z.literal('ok'),
@@ -14,6 +30,8 @@ export const HealthBody = z
     alive: z.number().int(),
     disconnected: z.number().int(),
     dead: z.number().int(),
+    activation: ActivationView.shape.state,
+    held: z.number().int(),
   })
   .openapi('BalancerHealth');
 
@@ -47,11 +65,16 @@ export const PoolsBody = z
     hashKey: z.string().optional(),
     term: Term,
     monitor: z.string(),
+    /** Slow-start window, ms (0 = off). */
+    slowStartMs: z.number().int(),
+    activation: ActivationView,
     alive: z.array(
       z.object({
         url: z.string(),
         inFlight: z.number().int(),
         since: z.number().int(),
+        /** Current slow-start weight, % of its full weight (10..100; 100 when slow start is off). */
+        weight: z.number(),
         load: z.object({ cpu: z.number(), inFlight: z.number() }).optional(),
       }),
     ),

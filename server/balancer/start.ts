@@ -4,6 +4,7 @@
  * health checker, the raw front end, the forwarder and the WebSocket relay are the proxy server's.
  * `stop()` drains: the listeners close, in-flight requests get up to `drainTimeoutMs`.
  */
+import { Counter } from 'prom-client';
 import type { BalancerConfig } from '../config/roles.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
@@ -13,14 +14,17 @@ import type { Logger } from '../shared/logger.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
+import { activateClient } from './activate-client.ts';
+import { Activator } from './activator.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { type Probe, tickFor } from './health-checker.ts';
+import { httpProbe, type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
+import { weightOf, withSlowStart } from './strategies/slow-start.ts';
 import { createStrategy } from './strategy.ts';
 import { createUpstreamClient } from './upstream-client.ts';
 
@@ -65,7 +69,37 @@ export async function startBalancer(
     now(),
   );
   const metrics = createBalancerMetrics(pools, cfg.zone);
-  const strategy = createStrategy(cfg.strategy);
+  const slowStart = { windowMs: cfg.slowStartMs, joinedAt: (u: string) => pools.aliveSince(u), now };
+  const strategy = withSlowStart(createStrategy(cfg.strategy), slowStart);
+  const upstreamAllow = new UpstreamAllowList(cfg.upstreamAllow);
+  const activations = new Counter({
+    name: 'balancer_activation_requests_total',
+    help: 'Requests through the activator, by step: held, resumed, timeout, overflow, refused.',
+    labelNames: ['step'],
+    registers: [metrics.registry],
+  });
+  const probe = hooks.probe ?? httpProbe;
+  const activator = new Activator({
+    zone: cfg.zone,
+    maxQueue: cfg.activationQueue,
+    timeoutMs: cfg.activationTimeoutMs,
+    alive: () => pools.alive(),
+    probe: async (u) => {
+      const r = await probe(u, cfg.checkTimeoutMs);
+      return typeof r === 'boolean' ? r : r.up;
+    },
+    activate: activateClient({
+      zone: cfg.zone,
+      token: cfg.token,
+      leader: () => leader.address,
+      allows: (u) => upstreamAllow.allows(u),
+      timeoutMs: cfg.checkTimeoutMs,
+    }),
+    hasLeader: () => leader.address !== '',
+    now,
+    log,
+    count: (step) => activations.inc({ step }),
+  });
 
   const reporter = startReporter(
     {
@@ -89,12 +123,18 @@ export async function startBalancer(
     strategy: cfg.strategy,
     hashKey: cfg.hashKey,
     token: cfg.token,
-    upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
+    upstreamAllow,
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,
     now,
     log,
+    activation: () => ({
+      state: activator.activating ? 'activating' : activator.accepts() ? 'idle' : 'off',
+      held: activator.size,
+      since: activator.activatingSince(),
+    }),
+    slowStart: { windowMs: cfg.slowStartMs, weightOf: (u, t) => weightOf(slowStart, u, t) },
   });
   const rand = hooks.rand ?? Math.random;
   const proxyDeps: ProxyDeps = {
@@ -116,6 +156,7 @@ export async function startBalancer(
       onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
     }),
     pinned: new PinnedUpstreams(),
+    activator,
     accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
   let served: ProxyServer;
@@ -162,6 +203,7 @@ export async function startBalancer(
       if (stopped) return;
       stopped = true;
       reporter.stop();
+      activator.stop();
       await served.stop(cfg.drainTimeoutMs);
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },

@@ -135,7 +135,14 @@ export const MonitorConfig = z
       .max(100)
       .default(20)
       .describe('Scale down below this zone average CPU, %. 20 % is crossed by the Low scenario (1–10 %).'),
-    minReplicas: z.coerce.number().int().min(1).default(1).describe('Fewest app servers a zone keeps.'),
+    minReplicas: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe(
+        'Fewest app servers a zone keeps; 0 = scale to zero allowed (not for `threshold`, which keeps 1): requests to a zone at zero are held by its balancer while the leader starts a server.',
+      ),
     maxReplicas: z.coerce.number().int().min(1).default(5).describe('Most app servers a zone gets.'),
     policy: z
       .enum(['threshold', 'target'])

@@ -92,6 +92,26 @@ export const BalancerConfig = z.object({
     .default(30_000)
     .describe('Overall deadline of a proxied request across all tries, ms (until response headers).'),
   ...clientBodies,
+  activationQueue: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(100)
+    .describe(
+      "Requests held while the zone has no alive server and the leader is asked for one (Knative's activator); beyond: 503 with Retry-After; 0 = off (503 at once).",
+    ),
+  activationTimeoutMs: ms()
+    .default(30_000)
+    .describe('How long a request is held for activation before it gets 503 with Retry-After, ms.'),
+  slowStartMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      "A server joining the alive pool ramps from 10 % to its full share over this window, ms (HAProxy's slowstart); 0 = off.",
+    ),
   drainTimeoutMs: ms()
     .default(10_000)
     .describe('On stop, how long in-flight requests may take to finish before they are cut, ms.'),

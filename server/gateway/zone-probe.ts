@@ -1,7 +1,12 @@
 /**
  * The gateway's health probe of a zone balancer: `GET <balancer>/health_check` answered 2xx with
- * at least one alive server (`alive > 0`). A zone whose balancer is down, slow or has an empty alive
- * pool is therefore skipped, and its clients go to the next zone on the ring.
+ * at least one alive server (`alive > 0`), or with `activation: 'activating'` — the zone is at zero
+ * and its balancer holds requests while the leader starts a server (`balancer/activator.ts`), so
+ * the zone is not failed over while it activates. A zone whose balancer is down, slow or has an
+ * empty alive pool and is not activating is skipped, and its clients go to the next zone on the
+ * ring (an idle zone at zero is therefore woken by traffic sent to its balancer, not through the
+ * gateway). A balancer whose activation queue is full answers 503 `activation_queue_full`, which
+ * fails over like `no_available_server`.
  */
 import type { Probe } from '../balancer/health-checker.ts';
 import {
@@ -11,6 +16,9 @@ import {
   type UpstreamResponse,
 } from '../balancer/upstream-client.ts';
 
+/** A zone balancer's own 503 errors that send the request to the next zone. */
+const FAIL_OVER = /"(no_available_server|activation_queue_full)"/;
+
 /** Probe: true when the balancer answers within `timeoutMs` and holds an alive server. Never throws. */
 export const zoneProbe: Probe = async (url, timeoutMs) => {
   try {
@@ -19,8 +27,8 @@ export const zoneProbe: Probe = async (url, timeoutMs) => {
       await res.body?.cancel().catch(() => {});
       return false;
     }
-    const body = (await res.json()) as { alive?: unknown };
-    return typeof body.alive === 'number' && body.alive > 0;
+    const body = (await res.json()) as { alive?: unknown; activation?: unknown };
+    return (typeof body.alive === 'number' && body.alive > 0) || body.activation === 'activating';
   } catch {
     return false;
   }
@@ -56,7 +64,7 @@ export function zoneClient(base: UpstreamClient): UpstreamClient {
           const bytes = body instanceof Uint8Array ? Promise.resolve(body) : new Response(body).bytes();
           bytes.then(
             (b) =>
-              new TextDecoder().decode(b).includes('"no_available_server"')
+              FAIL_OVER.test(new TextDecoder().decode(b))
                 ? done(
                     new UpstreamError('connect-failure', `zone balancer ${origin} has no available server`),
                     null,

@@ -152,6 +152,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     log,
     election: elector,
     report: (zone, urls, term) => duties.report(zone, urls, term),
+    activate: (zone, term) => duties.activate(zone, term),
     registry,
     hub,
     history: () => cpuHistory(metrics, cfg.zones),

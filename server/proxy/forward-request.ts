@@ -3,6 +3,7 @@
  * (`ForwardRequest`), what goes back (`ForwardAnswer`: an upstream response, or the proxy's own JSON
  * error from `errorAnswer`), the callback-style `Forwarder`, and the forwarder's dependencies.
  */
+import type { Activator } from '../balancer/activator.ts';
 import type { HashKeySource } from '../balancer/affinity-key.ts';
 import type { BalancerMetrics } from '../balancer/metrics.ts';
 import type { PinnedUpstreams } from '../balancer/pinned-upstream.ts';
@@ -42,6 +43,8 @@ export interface ProxyDeps {
   client?: UpstreamClient;
   /** Honour `x-zonescale-upstream` pins (`pinned-upstream.ts`); the zone balancer sets it, the gateway not. */
   pinned?: PinnedUpstreams;
+  /** Holds requests while the zone has no alive server (`activator.ts`); the zone balancer sets it. */
+  activator?: Activator;
 }
 
 /** One access-log line: the request, its answer, the server that gave it ('none': the balancer's own). */

@@ -6,12 +6,14 @@
  * requests in 10 s) and within the overall deadline `requestTimeoutMs`; a larger body streams to one
  * server and is not retried. Any upstream response — a 500 included — is passed back as it is and
  * its body streams through. A failed try counts towards passive outlier ejection. No alive server →
- * 503 `no_available_server`; every try failed → 502 (504 when the last try timed out). The forwarder
+ * 503 `no_available_server` — or, with an activator (the zone balancer at zero), the request is held
+ * until a server is ready (`activator.ts`); every try failed → 502 (504 when the last try timed out). The forwarder
  * answers through a callback (no promise per request on the raw front end's hot path); a clean
  * upstream answer arrives as `raw` bytes valid only during that callback (`detach` keeps one).
  * Each request is one `Forwarding`, recycled through a `FreeList` with exactly one owner.
  */
 
+import type { HeldRequest } from '../balancer/activator.ts';
 import { affinityKey, type HashKeySource } from '../balancer/affinity-key.ts';
 import { countTransitions } from '../balancer/metrics.ts';
 import type { PickContext } from '../balancer/strategy.ts';
@@ -120,7 +122,7 @@ class ForwarderState {
  * request from `pool.take()` until both its answer was given and its last try is over (`onDone`),
  * whichever comes last: then it is released, exactly once.
  */
-class Forwarding implements UpstreamRequest, Recyclable {
+class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
   constructor(private readonly x: ForwarderState) {
     this.ctx = x.sharedCtx;
   }
@@ -227,6 +229,9 @@ class Forwarding implements UpstreamRequest, Recyclable {
   /** Starts the next try on a server not tried yet, or gives up. */
   next(): void {
     this.attempt += 1;
+    const act = this.x.d.activator;
+    // Requests held for activation go first: a newcomer queues behind them.
+    if (act !== undefined && act.size !== 0 && this.attempt === 1 && this.pin === null) return act.hold(this);
     const alive = this.x.d.pools.alive();
     const candidates = this.tried ? candidatesForTry(alive, this.tried) : alive;
     if (candidates.length === 0 || this.attempt > this.tries) return this.giveUp();
@@ -305,9 +310,34 @@ class Forwarding implements UpstreamRequest, Recyclable {
     this.next();
   }
 
-  /** No (further) try: 503 without a server, 499 for a gone client, else 502/504. */
+  /**
+   * Held for activation: forwards the request now that a server is ready (`HeldRequest`). The hold
+   * (bounded by the activation timeout) does not count towards the request's overall deadline.
+   */
+  resume(): void {
+    this.attempt = 0;
+    this.now0 = this.x.d.now();
+    this.next();
+  }
+
+  /** Held for activation: answers the balancer's own error (`HeldRequest`). */
+  reject(status: number, error: string, message: string, retryAfterS?: number): void {
+    const out = errorAnswer(status, error, message);
+    if (retryAfterS !== undefined) out.headers = [...out.headers, ['retry-after', String(retryAfterS)]];
+    this.x.d.metrics.observe(out.status, 'none', performance.now() - this.started);
+    this.answer(out, 'none');
+  }
+
+  /** Held for activation: the client went away (`HeldRequest`). */
+  gone(): boolean {
+    return this.released || this.answered || (this.r?.aborted() ?? true);
+  }
+
+  /** No (further) try: 503 without a server (held instead with an activator), 499 for a gone client, else 502/504. */
   private giveUp(): void {
     const last = this.last;
+    const act = this.x.d.activator;
+    if (last === null && this.first === null && this.pin === null && act?.accepts()) return act.hold(this);
     let out: ForwardAnswer;
     if (last === null && this.pin !== null)
       out = errorAnswer(

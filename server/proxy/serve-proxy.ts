@@ -56,8 +56,10 @@ export function serveProxy(o: ServeProxyOptions): ProxyServer {
   const pools = o.proxy.pools;
   const checker = startHealthChecker({ due: () => pools.takeDue(o.now()), ...o.health, log: o.log });
   const proxy = createProxy(o.proxy);
-  // Long enough for a slow upstream to answer within the try timeout, s (SSE turns it off).
-  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(o.proxy.tryTimeoutMs / 1000) + 5));
+  // Long enough for a slow upstream to answer within the try timeout, or for a request held for
+  // activation to be served (SSE turns it off), s.
+  const waitMs = Math.max(o.proxy.tryTimeoutMs, o.proxy.activator?.timeoutMs ?? 0);
+  const idleTimeoutS = Math.min(255, Math.max(10, Math.ceil(waitMs / 1000) + 5));
   // Real client address of each tunnel from the raw front end, by the tunnel's local port.
   const tunnels = new Map<number, string>();
   let peer: ProxyPeer | null = null;

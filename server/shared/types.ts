@@ -212,7 +212,8 @@ export const TargetPolicy = z
     target: z.number().gt(0).max(100),
     /** Dead-band around the target as a ratio (HPA default 0.1 = ±10 %). */
     tolerance: z.number().min(0).max(1),
-    minReplicas: z.number().int().min(1),
+    /** 0 allows scale to zero: the zone's balancer then holds requests and asks for a server (`POST /activate`). */
+    minReplicas: z.number().int().min(0),
     maxReplicas: z.number().int().min(1),
     /** ms between two autoscaling evaluations (HPA sync period: 15 s). */
     periodMs: z.number().int().positive(),
@@ -262,6 +263,8 @@ export const ServerView = z
     createdAt: z.number().int(),
     /** Requests the zone balancer is running on it now (its `GET /pools`); null when unknown. */
     inFlight: z.number().int().nullable().optional(),
+    /** Its slow-start weight in the zone balancer, % of full (10..100; `GET /pools`); null when unknown. */
+    weight: z.number().nullable().optional(),
     /** The node it runs on (multi-node runtimes: a swarm node id); absent on one host. */
     node: z.string().optional(),
   })
@@ -286,6 +289,18 @@ export const ZoneView = z
     decision: ZoneDecision.nullable().optional(),
     /** Requests/s the zone balancer answered since the previous view (its `balancer_requests_total`); null before two readings. */
     requestsPerSec: z.number().nullable().optional(),
+    /**
+     * The zone balancer's activator: `activating` while it holds `held` requests for a zone at zero
+     * (since epoch ms), `idle` when it would, `off` without one; null when the balancer did not answer.
+     */
+    activation: z
+      .object({
+        state: z.enum(['off', 'idle', 'activating']),
+        held: z.number().int(),
+        since: z.number().int().nullable(),
+      })
+      .nullable()
+      .optional(),
   })
   .openapi('ZoneView');
 export type ZoneView = z.infer<typeof ZoneView>;

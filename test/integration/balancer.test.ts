@@ -160,7 +160,15 @@ describe('balancer in front of three upstreams', () => {
 
   test('the control API answers on the balancer itself, not proxied', async () => {
     const h = await getJson<{ status: string; alive: number }>('/health_check');
-    expect(h).toEqual({ status: 'ok', zone: 'zone1', alive: 3, disconnected: 0, dead: 0 } as never);
+    expect(h).toEqual({
+      status: 'ok',
+      zone: 'zone1',
+      alive: 3,
+      disconnected: 0,
+      dead: 0,
+      activation: 'idle',
+      held: 0,
+    } as never);
     const res = await fetch(`${balancer.url}/servers`, {
       method: 'PUT',
       body: JSON.stringify({ remove: [ups[0]!.url] }),

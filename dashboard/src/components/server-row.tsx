@@ -1,6 +1,7 @@
 /**
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
- * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, High /
+ * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, its
+ * slow-start weight while it ramps (below 100 %, test id `server-weight-<id>`), High /
  * Low / Off buttons (the active one pressed), the node it runs on when the runtime has nodes (swarm),
  * and memory/throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
@@ -83,6 +84,15 @@ export function ServerRow({
         {server.inFlight ?? '—'}
         <span className="muted"> in flight</span>
       </span>
+      {server.weight != null && server.weight < 100 && (
+        <span
+          className="server-weight num tag tag-warn"
+          title="slow start: share of a full-weight server this one gets while it warms up"
+          data-testid={`server-weight-${server.id}`}
+        >
+          {server.weight.toFixed(0)} % weight
+        </span>
+      )}
       <ScenarioGroup
         monitor={monitor}
         who={{ serverId: server.id }}

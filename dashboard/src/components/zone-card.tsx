@@ -2,7 +2,9 @@
  * One zone: its balancer (URL, up/down), replicas (test id `zone-replicas-<zone>`), average CPU
  * against the policy's thresholds, and its servers grouped by the balancer's pool state (alive,
  * disconnected, dead, unknown), then the stray servers the balancer still holds; High / Low / Off for
- * the whole zone; a dead balancer is called out. Test ids `zone-card-<zone>`, `zone-alert-<zone>`.
+ * the whole zone; a dead balancer is called out; a zone at zero (no app server) says so, and while
+ * its balancer holds requests for a new server it says `activating` with the number held. Test ids
+ * `zone-card-<zone>`, `zone-alert-<zone>`, `zone-scale-<zone>` (`data-scale`: `zero`, `activating`).
  */
 import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort, zoneColor } from '../format.ts';
@@ -22,6 +24,33 @@ function CpuGauge({ cpu, policy }: { cpu: number | null; policy: Policy }) {
       <span className="gauge-mark gauge-low" style={{ left: pct(lines.low) }} />
       <span className="gauge-mark gauge-high" style={{ left: pct(lines.high) }} />
     </div>
+  );
+}
+
+/** A zone at zero, or activating (its balancer holding requests for a server), as a status line. */
+function ScaleState({ zone }: { zone: ZoneView }) {
+  const a = zone.activation;
+  if (a?.state === 'activating')
+    return (
+      <p
+        className="zone-scale zone-activating"
+        role="status"
+        data-testid={`zone-scale-${zone.zone}`}
+        data-scale="activating"
+      >
+        <span className="tag tag-warn">activating</span> the balancer holds{' '}
+        <span className="num">{a.held}</span> request{a.held === 1 ? '' : 's'} while the leader starts a
+        server
+      </p>
+    );
+  if (zone.replicas > 0) return null;
+  return (
+    <p className="zone-scale zone-zero" data-testid={`zone-scale-${zone.zone}`} data-scale="zero">
+      <span className="tag">at zero</span>{' '}
+      {a?.state === 'idle'
+        ? 'no server: the next request is held by the balancer and wakes the zone'
+        : 'no server: requests get 503 (the balancer holds none)'}
+    </p>
   );
 }
 
@@ -118,7 +147,10 @@ export function ZoneCard({
           ),
         )}
       </div>
-      {zone.servers.length === 0 && <p className="empty">no servers</p>}
+      <ScaleState zone={zone} />
+      {zone.servers.length === 0 && zone.activation?.state !== 'activating' && zone.replicas > 0 && (
+        <p className="empty">no servers</p>
+      )}
       {groups
         .filter((g) => g.servers.length > 0)
         .map((g) => (

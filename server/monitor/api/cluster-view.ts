@@ -93,6 +93,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       ]);
       const states = poolIndex(pools);
       const inFlight = new Map((pools?.alive ?? []).map((s) => [s.url, s.inFlight ?? 0]));
+      const weight = new Map((pools?.alive ?? []).map((s) => [s.url, s.weight ?? 100]));
       const servers: ServerView[] = apps.map((a) => {
         const s = sampleOf.get(a.id);
         return {
@@ -106,6 +107,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
           scenario: s?.scenario ?? null,
           createdAt: a.createdAt,
           inFlight: pools ? (inFlight.get(a.url) ?? null) : null,
+          weight: pools ? (weight.get(a.url) ?? null) : null,
           ...(a.node ? { node: a.node } : {}),
         };
       });
@@ -121,6 +123,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
         servers,
         strayServers,
         requestsPerSec: bal ? (d.rates?.observe(bal.url, requestsTotal, now) ?? null) : null,
+        activation: pools?.activation ?? null,
         ...(d.zonePolicies?.[zone] ? { policy: d.zonePolicies[zone] } : {}),
         decision: zoneDecision(zone, events, d.decisions?.()),
       };

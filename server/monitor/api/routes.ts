@@ -1,7 +1,8 @@
 /**
  * The monitor's HTTP API as an OpenAPIHono app built from injected dependencies (no I/O of its
  * own): `GET /health_check`, the bully messages `POST /election` and `POST /coordinator`, the
- * balancers' `PUT /report` (leader only; a follower answers 421 naming the leader), `GET /containers`,
+ * balancers' `PUT /report` and `POST /activate` (leader only; a follower answers 421 naming the
+ * leader), `GET /containers`,
  * `GET /state`, `GET /events` (SSE), `GET /openapi.json` and the dashboard at `/`. Mutating calls
  * need the cluster token (401 otherwise) and are validated first, so a refused call changes nothing:
  * terms are bounded (400 beyond 2^31 − 1) and the coordinator's URL and the reported servers must
@@ -37,6 +38,7 @@ import {
 import type { UpstreamAllowList } from '../../shared/upstream-allow.ts';
 import type { ElectionStatus } from '../election/elector.ts';
 import type { KnownLeader } from '../election/state.ts';
+import { type ActivateRouteDeps, mountActivateRoute } from './activate-route.ts';
 import { type ControlDeps, mountControlRoutes } from './control-routes.ts';
 import { serveDashboard } from './dashboard-static.ts';
 import { eventsHandler, type StateHub } from './events-stream.ts';
@@ -83,6 +85,8 @@ export interface MonitorRoutesDeps {
     receiveCoordinator(leader: KnownLeader): { accepted: boolean; current: number };
   };
   report(zone: string, urls: string[], term: number): Promise<{ removed: string[] }>;
+  /** The leader's `POST /activate` duty (`activate-route.ts`); omit to not serve the route. */
+  activate?: ActivateRouteDeps['activate'];
   registry: Registry;
   hub: StateHub;
   history(): Promise<CpuHistory>;
@@ -234,6 +238,8 @@ export function createMonitorApi(d: MonitorRoutesDeps): OpenAPIHono {
 
   app.get('/events', eventsHandler(d.hub, d.history, d.log));
 
+  if (d.activate)
+    mountActivateRoute(app, { token: d.token, zones: d.zones, election: d.election, activate: d.activate });
   if (d.control) mountControlRoutes(app, { ...d.control, origins });
 
   finishApi(

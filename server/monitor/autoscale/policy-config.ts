@@ -54,6 +54,8 @@ export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
         highCpu: c.highCpu,
         lowCpu: c.lowCpu,
         ...bounds,
+        // The CPU rule has no notion of idle time: it never scales a zone to zero.
+        minReplicas: Math.max(1, c.minReplicas),
         scaleDownStabilizationMs: c.scaleDownStabilizationMs,
         scaleUpPeriods: c.scaleUpPeriods,
       };

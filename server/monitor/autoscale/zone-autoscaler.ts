@@ -29,6 +29,8 @@ export class ZoneAutoscaler {
   /** Each zone's last decision (for the cluster view) and the reason last recorded as an event. */
   private readonly lastDecision = new Map<ZoneId, ZoneDecision>();
   private readonly recordedReason = new Map<ZoneId, string>();
+  /** Epoch ms of each zone's last request or activation (Knative's scale-to-zero grace counts from it). */
+  private readonly lastActive = new Map<ZoneId, number>();
 
   constructor(
     private readonly policies: AutoscalePolicies,
@@ -75,6 +77,19 @@ export class ZoneAutoscaler {
   acted(zone: ZoneId, delta: number, t: number): void {
     this.lastActionAt.set(zone, t);
     this.history.set(zone, recordAction(this.history.get(zone) ?? emptyHistory(), t, delta));
+  }
+
+  /**
+   * A request reached `zone` at zero and the leader activates it (`POST /activate`) at `now` (epoch
+   * ms): records it as the zone's last activity, so a scale-to-zero grace period starts again.
+   */
+  activated(zone: ZoneId, now: number): void {
+    if (now > (this.lastActive.get(zone) ?? Number.NEGATIVE_INFINITY)) this.lastActive.set(zone, now);
+  }
+
+  /** Epoch ms of the zone's last recorded activity, null when never. */
+  lastActiveAt(zone: ZoneId): number | null {
+    return this.lastActive.get(zone) ?? null;
   }
 
   /** The zone's decision under its policy (pure policy call over the window's CPU). */

@@ -13,8 +13,10 @@ export interface BalancerPools {
   zone: string;
   term: number;
   monitor: string;
-  /** `inFlight`: requests the balancer is running on the server now. */
-  alive: { url: string; inFlight?: number }[];
+  /** `inFlight`: requests the balancer is running on the server now; `weight`: slow-start weight, %. */
+  alive: { url: string; inFlight?: number; weight?: number }[];
+  /** The balancer's activator (absent from balancers without one). */
+  activation?: { state: 'off' | 'idle' | 'activating'; held: number; since: number | null };
   disconnected: { url: string }[];
   dead: { url: string }[];
 }

@@ -13,6 +13,7 @@ import { Fenced } from '../../shared/errors.ts';
 import type { Policy, ZoneDecision, ZoneId } from '../../shared/types.ts';
 import type { ScaleDecision } from '../autoscale/scale-decision.ts';
 import { ZoneAutoscaler } from '../autoscale/zone-autoscaler.ts';
+import { activateZone } from './activation.ts';
 import { announce, ensureBalancer, pushZone } from './balancers.ts';
 import { type LeaderConfig, LeaderContext, type LeaderDeps } from './context.ts';
 import { removeReportedDead } from './dead-servers.ts';
@@ -34,6 +35,8 @@ export class LeaderDuties {
   private readonly autoscaler: ZoneAutoscaler;
   /** Feeds every scaling action into the autoscaler's cooldown and step limits. */
   private readonly onScaled: OnScaled;
+  /** Zones with an activation queued or running (`activate` is idempotent). */
+  private readonly activating = new Set<ZoneId>();
 
   constructor(cfg: LeaderConfig, deps: LeaderDeps) {
     this.ctx = new LeaderContext(cfg, deps);
@@ -137,6 +140,38 @@ export class LeaderDuties {
         return ctx.fenced(err);
       }
     });
+  }
+
+  /**
+   * A zone balancer holds requests for `zone` (`POST /activate`): tells the autoscaler (its
+   * `lastActiveAt`), and when the zone has no app server and none is being started, queues one
+   * server's start (`activation.ts`) and answers at once. Idempotent: while the zone is activating
+   * or has a server, nothing more is started.
+   */
+  async activate(
+    zone: ZoneId,
+    term: number,
+  ): Promise<{ zone: ZoneId; state: 'active' | 'activating'; servers: number }> {
+    const { ctx } = this;
+    this.autoscaler.activated(zone, ctx.now());
+    const activating = { zone, state: 'activating' as const, servers: 0 };
+    if (this.activating.has(zone)) return activating;
+    const n = (await ctx.apps(zone)).length;
+    if (n > 0) return { zone, state: 'active', servers: n };
+    if (this.activating.has(zone)) return activating;
+    this.activating.add(zone);
+    this.serialize(() => activateZone(ctx, zone, term, this.onScaled))
+      .catch((err) => {
+        if (err instanceof Fenced) ctx.fenced(err);
+      })
+      .catch(() => {})
+      .finally(() => this.activating.delete(zone));
+    return activating;
+  }
+
+  /** Zones with an activation queued or running. */
+  activatingZones(): ReadonlySet<ZoneId> {
+    return this.activating;
   }
 
   /** One autoscaling decision for the zone, and the convergence to it (one server at a time). */
