@@ -179,12 +179,16 @@ describe.skipIf(!ok)('the whole loop on a swarm', () => {
       const pid = Number(readFileSync(join(REPO, '.cache/services/swarm/node2/pid'), 'utf8'));
       process.kill(pid, 'SIGTERM');
       node2Stopped = true;
+      const stoppedAt = Date.now();
       const replaced = await eventually(async () => {
         const apps = await zoneApps('zone1');
         return apps.length >= 2 && apps.every((a) => !lost.includes(a.id) && a.node !== node2.Swarm.NodeID);
       }, 150_000);
       traffic.stop();
       const result = await traffic.done;
+      console.log(
+        `[node loss] zone1 back at 2 replicas on the live node ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the engine stop; ${result.sent} requests, ${result.ok} ok, ${result.errors.length} errors`,
+      );
       expect(replaced).toBe(true);
       expect(result.ok).toBeGreaterThan(0);
       // The balancer's retries cover the lost server: every request is answered 200.

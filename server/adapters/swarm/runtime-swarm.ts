@@ -26,10 +26,11 @@ import { nodeAddress, pickNode, type SwarmNodeInfo, unlabelledZones, zoneConstra
 import { NODE_ID_LABEL, serviceSpec } from './service-spec.ts';
 
 /** How long `start` waits for the task to run, ms (an image already on the node starts in ~1-3 s). */
-export const SWARM_START_TIMEOUT_MS = 60_000;
+export const SWARM_START_TIMEOUT_MS = 30_000;
 
 /**
- * How long a node whose task failed to start (e.g. it lacks the image) is passed over by `place`
+ * How long a node whose task failed to start (e.g. it lacks the image) or did not run within
+ * `startTimeoutMs` (e.g. its engine is gone and the swarm has not noticed yet) is passed over by `place`
  * while the zone has another schedulable node, ms; so one bad node costs one failed start, not one
  * a period.
  */
@@ -143,7 +144,7 @@ export class SwarmRuntime implements ContainerRuntime {
     try {
       await this.waitRunning(serviceId, spec.id);
     } catch (err) {
-      if ((err as ZonescaleError).code === 'task_failed')
+      if (['task_failed', 'task_not_running'].includes((err as ZonescaleError).code))
         this.failedNodes.set(nodeId, Date.now() + FAILED_NODE_BACKOFF_MS);
       await this.stop(spec.id);
       throw err;
@@ -188,13 +189,18 @@ export class SwarmRuntime implements ContainerRuntime {
         .catch((err: { statusCode?: number }) => {
           if (err.statusCode !== 404) throw err;
         });
-      // The tasks' containers stop after the service is removed; wait so the port is free again.
+      // The tasks' containers stop after the service is removed; wait so the port is free again,
+      // except for tasks on a node that is not ready (a lost node: nothing there answers anyway).
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
         const tasks = (await this.docker
           .listTasks({ filters: { service: [s.ID] } })
           .catch(() => [])) as TaskInfo[];
         if (tasks.length === 0) break;
+        const ready = new Set(
+          (await this.nodes()).filter((n) => n.Status?.State === 'ready').map((n) => n.ID),
+        );
+        if (tasks.every((t) => !t.NodeID || !ready.has(t.NodeID))) break;
         await Bun.sleep(200);
       }
     }
