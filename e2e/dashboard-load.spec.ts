@@ -35,6 +35,10 @@ test('an operator starts load through the gateway from the dashboard and watches
   await expect(page.getByTestId(`zone-replicas-${zone}`)).toHaveText(/^[2-5]$/);
   await expect(page.getByTestId(`zone-rps-${zone}`)).toHaveText(/^[1-9]\d*(\.\d)?$/, { timeout: 10_000 });
   await expect(page.getByTestId('kpi-total-rps')).not.toHaveText('0.0');
+  // The zone balancer measures its servers: some server of the zone shows req/s and a p95 latency.
+  const metrics = page.locator(`[data-testid^="server-metrics-${zone}-"]`);
+  await expect(metrics.filter({ hasText: /[1-9]\d*\.\d req\/s/ }).first()).toBeVisible({ timeout: 15_000 });
+  await expect(metrics.filter({ hasText: /p95 \d+\.\d ms/ }).first()).toBeVisible();
   await expect(
     page.getByTestId('event-row').filter({ hasText: 'AboveHighThreshold' }).filter({ hasText: zone }).first(),
   ).toBeVisible();

@@ -1,6 +1,6 @@
 /**
  * The overview an operator lands on: requests/s, replicas, the gateway, the leader and every
- * monitor, each zone's policy; the chart window picker; the light/dark toggle (persisted across a
+ * monitor, each zone's policy and last decision; the chart window picker; the light/dark toggle (persisted across a
  * reload); keyboard-reachable controls; and the same page on a narrow screen.
  */
 import { expect, test } from '@playwright/test';
@@ -25,6 +25,8 @@ test('the overview shows traffic, replicas, the gateway, the leader, every monit
   for (const zone of ['zone1', 'zone2', 'zone3']) {
     await expect(page.getByTestId(`zone-policy-${zone}`)).toContainText(/threshold|target/);
     await expect(page.getByTestId(`zone-rps-${zone}`)).toBeVisible();
+    // The zone card's last decision under its policy (a follower derives it from the events).
+    await expect(page.getByTestId(`zone-decision-${zone}`)).toContainText(/threshold \w+ → \d/);
   }
   await expect(page.getByTestId('window-5m')).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('window-1m').click();

@@ -2,7 +2,8 @@
 # The real services zonescale's adapters run on, installed and started by the project itself, on
 # 127.0.0.1 only: Redis (Debian's redis-server, appendonly yes) on 6379, Kafka 3.9.1 (jars from Maven
 # Central into .cache/kafka, KRaft single node) on 9092 (controller 9093), InfluxDB (Debian's 1.6.7,
-# 1.x API) on 8086, and the Docker engine (Debian's docker.io; dockerd without iptables or bridge,
+# 1.x API) on 8086, InfluxDB 1.8.3 (built from its Go source through the Go module proxy into
+# .cache/influx18, ~3 min once; it serves the 2.x API: /api/v2/write, Flux) on 8087, and the Docker engine (Debian's docker.io; dockerd without iptables or bridge,
 # so containers use host networking) on /var/run/docker.sock, plus the locally imported base image
 # zonescale/bun-base:local (scripts/docker-base.sh). State and logs: .cache/services/<name>/.
 #
@@ -10,7 +11,7 @@
 #   bash scripts/services.sh down [name…]     stop what `up` started (pid files); leaves others alone
 #   bash scripts/services.sh status [name…]   one line per service: name, state, address
 #   bash scripts/services.sh env              the URLs as `export` lines (REDIS_URL, KAFKA_BROKERS, …)
-# Names: redis kafka influx docker (default: all). Idempotent: `up` on a running service is a no-op.
+# Names: redis kafka influx influx18 docker (default: all). Idempotent: `up` on a running service is a no-op.
 # Needs root for apt-get and dockerd. Exits non-zero when a service cannot be started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,9 @@ ROOT=$PWD
 STATE="$ROOT/.cache/services"
 KAFKA_VERSION=3.9.1
 KAFKA_HOME="$ROOT/.cache/kafka"
-ALL=(redis kafka influx docker)
+ALL=(redis kafka influx influx18 docker)
+INFLUX18_VERSION=1.8.3
+INFLUX18_HOME="$ROOT/.cache/influx18"
 mkdir -p "$STATE"
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -112,24 +115,49 @@ kafka_up() {
 kafka_down() { stop_pid "$STATE/kafka/pid" kafka; }
 kafka_status() { port_open 9092 && echo "kafka   up    127.0.0.1:9092" || echo "kafka   down  127.0.0.1:9092"; }
 
-# ---- influx ------------------------------------------------------------------------------------
-influx_install() { command -v influxd >/dev/null || apt_install influxdb; }
-influx_ping() { curl -sf -o /dev/null "http://127.0.0.1:8086/ping"; }
-influx_up() {
-  influx_install
-  if influx_ping; then return 0; fi
-  local dir="$STATE/influx"
-  if alive "$dir/pid"; then wait_for 30 influx_ping; return; fi # still starting
+# ---- influx and influx18 -----------------------------------------------------------------------
+# influxd_ping <port>; influxd_version <port>: the X-Influxdb-Version of its /ping.
+influxd_ping() { curl -sf -o /dev/null "http://127.0.0.1:$1/ping"; }
+influxd_version() { curl -sfI "http://127.0.0.1:$1/ping" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Ii]nfluxdb-[Vv]ersion: //p'; }
+# influxd_up <name> <port> <conf template> <influxd binary>: state and log in .cache/services/<name>/.
+influxd_up() {
+  local name=$1 port=$2 conf=$3 bin=$4 dir="$STATE/$1"
+  if influxd_ping "$port"; then return 0; fi
+  if alive "$dir/pid"; then wait_for 30 influxd_ping "$port"; return; fi # still starting
   mkdir -p "$dir"
-  sed "s#@DIR@#$dir#g" scripts/influx/influxdb.conf >"$dir/influxdb.conf"
-  start_bg "$dir/pid" "$dir/influxd.log" influxd -config "$dir/influxdb.conf"
-  wait_for 30 influx_ping || { tail -20 "$dir/influxd.log" >&2; return 1; }
+  sed "s#@DIR@#$dir#g" "$conf" >"$dir/influxdb.conf"
+  start_bg "$dir/pid" "$dir/influxd.log" "$bin" -config "$dir/influxdb.conf"
+  wait_for 30 influxd_ping "$port" || { tail -20 "$dir/influxd.log" >&2; return 1; }
 }
+# influxd_status <label> <port>
+influxd_status() {
+  local v; v=$(influxd_version "$2") || true
+  [ -n "$v" ] && printf '%-8s up    http://127.0.0.1:%s (InfluxDB %s)\n' "$1" "$2" "$v" ||
+    printf '%-8s down  http://127.0.0.1:%s\n' "$1" "$2"
+}
+
+# Debian's 1.6.7 (the 1.x API) on 8086.
+influx_install() { command -v influxd >/dev/null || apt_install influxdb; }
+influx_up() { influx_install && influxd_up influx 8086 scripts/influx/influxdb.conf influxd; }
 influx_down() { stop_pid "$STATE/influx/pid" influx; }
-influx_status() {
-  local v; v=$(curl -sfI "http://127.0.0.1:8086/ping" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Ii]nfluxdb-[Vv]ersion: //p') || true
-  [ -n "$v" ] && echo "influx  up    http://127.0.0.1:8086 (InfluxDB $v)" || echo "influx  down  http://127.0.0.1:8086"
+influx_status() { influxd_status influx 8086; }
+
+# 1.8.3 (the 2.x API: /api/v2/write, Flux) on 8087, built once from its Go source through the Go
+# module proxy (~3 min) into .cache/influx18; -X main.version makes /ping report the version.
+influx18_install() {
+  [ -x "$INFLUX18_HOME/bin/influxd" ] && return 0
+  command -v go >/dev/null || apt_install golang-go
+  log "building influxd $INFLUX18_VERSION from Go source (go $(go env GOVERSION)), ~3 min"
+  mkdir -p "$INFLUX18_HOME/bin"
+  GOPATH="$INFLUX18_HOME/gopath" GOBIN="$INFLUX18_HOME/bin" GOFLAGS=-modcacherw \
+    go install -ldflags "-X main.version=$INFLUX18_VERSION" \
+    "github.com/influxdata/influxdb/cmd/influxd@v$INFLUX18_VERSION" >&2
 }
+influx18_up() {
+  influx18_install && influxd_up influx18 8087 scripts/influx/influxdb18.conf "$INFLUX18_HOME/bin/influxd"
+}
+influx18_down() { stop_pid "$STATE/influx18/pid" influx18; }
+influx18_status() { influxd_status influx18 8087; }
 
 # ---- docker ------------------------------------------------------------------------------------
 DOCKER=/usr/bin/docker
@@ -167,7 +195,7 @@ shift || true
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
 for n in "${names[@]}"; do
-  case $n in redis | kafka | influx | docker) ;; *) log "unknown service $n (one of: ${ALL[*]})"; exit 2 ;; esac
+  case $n in redis | kafka | influx | influx18 | docker) ;; *) log "unknown service $n (one of: ${ALL[*]})"; exit 2 ;; esac
 done
 
 case $cmd in
@@ -185,7 +213,8 @@ case $cmd in
     echo "export REDIS_URL=redis://127.0.0.1:6379"
     echo "export KAFKA_BROKERS=127.0.0.1:9092"
     echo "export INFLUX_URL=http://127.0.0.1:8086"
+    echo "export INFLUX18_URL=http://127.0.0.1:8087"
     echo "export DOCKER_HOST=unix:///var/run/docker.sock"
     ;;
-  *) log "usage: bash scripts/services.sh up|down|status|env [redis|kafka|influx|docker …]"; exit 2 ;;
+  *) log "usage: bash scripts/services.sh up|down|status|env [redis|kafka|influx|influx18|docker …]"; exit 2 ;;
 esac

@@ -18,7 +18,7 @@ bash scripts/setup.sh || { echo "setup failed"; echo "tests: 0 passed, 1 failed"
 out=$(mktemp -d)
 status=0
 
-echo "== services (redis, kafka, influxdb, docker)"
+echo "== services (redis, kafka, influxdb 1.6 and 1.8, docker)"
 services_before=$(bash scripts/services.sh status 2>/dev/null | awk '$2 == "up" { print $1 }' | tr '\n' ' ')
 services_stopped=0
 swarm_started=0
@@ -26,7 +26,7 @@ stop_services() {
   [ "$services_stopped" = 1 ] && return 0
   services_stopped=1
   local started=()
-  for s in redis kafka influx docker; do [[ " $services_before " == *" $s "* ]] || started+=("$s"); done
+  for s in redis kafka influx influx18 docker; do [[ " $services_before " == *" $s "* ]] || started+=("$s"); done
   [ "$swarm_started" = 1 ] && bash scripts/swarm.sh down || true
   [ ${#started[@]} = 0 ] || bash scripts/services.sh down "${started[@]}" || true
 }
@@ -39,7 +39,8 @@ fi
 echo "services ready in $((SECONDS - services_start)) s"
 bash scripts/services.sh status
 export ZONESCALE_TEST_REDIS_URL=redis://127.0.0.1:6379 ZONESCALE_TEST_KAFKA_BROKERS=127.0.0.1:9092 \
-  ZONESCALE_TEST_INFLUX_URL=http://127.0.0.1:8086 ZONESCALE_TEST_DOCKER_HOST=unix:///var/run/docker.sock
+  ZONESCALE_TEST_INFLUX_URL=http://127.0.0.1:8086 ZONESCALE_TEST_INFLUX18_URL=http://127.0.0.1:8087 \
+  ZONESCALE_TEST_DOCKER_HOST=unix:///var/run/docker.sock
 
 echo "== swarm (scripts/swarm.sh: a manager on the engine above, a second dockerd joined as a worker)"
 # The image the swarm suites' engines need (a second engine gets it by docker save | load).

@@ -1,13 +1,15 @@
 /**
  * `bun run dev`: the whole zonescale loop on one machine with embedded defaults (SQLite registry and
- * metrics store, app servers as local processes, metrics pushed over HTTP). Starts the collector
- * and three monitors; the elected leader creates a balancer and one app server per zone. Prints the
+ * metrics store, app servers as local processes, metrics pushed over HTTP). Starts the collector,
+ * the gateway, one host agent (it samples every app server from outside: `/proc`, or Docker stats
+ * with --stack; not with --simulate) and three monitors; the elected leader creates a balancer and one app server per zone. Prints the
  * dashboard, balancer and app UI URLs and the timings in force, then follows the cluster's events
  * until Ctrl-C, which stops every process it started (monitors, collector, balancers, apps).
  *
  * Flags (`bun run dev --help`; schema in `config/dev.ts`): --base-port N (default 7000),
  * --data-dir DIR (default .zonescale), --simulate (report scenario curves without burning CPU),
- * --keep (keep the registry of the previous run), --token T (else ZONESCALE_TOKEN, else generated),
+ * --keep (keep the registry of the previous run), --monitor-args '…' (flags for every monitor, e.g.
+ * the autoscaling policy), --token T (else ZONESCALE_TOKEN, else generated),
  * --stack (`bun run dev:stack`: start the real services with scripts/services.sh, build the
  * zonescale image, and run the same cluster on Redis, Kafka, InfluxDB and Docker containers; the
  * cluster id is `stack-<epoch s>` unless --keep, so an earlier run's Redis keys do not interfere).
@@ -22,6 +24,7 @@ import { DEV_COMMAND, DevConfig } from './config/dev.ts';
 import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
 import { describeTimings } from './dev/timings.ts';
+import { splitArgs } from './monitor/leader/placement.ts';
 import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
@@ -63,6 +66,7 @@ try {
     token: values.token ?? randomBytes(24).toString('hex'),
     scenarioMode: values.simulate ? 'simulate' : 'burn',
     fresh: !values.keep,
+    monitorArgs: splitArgs(values.monitorArgs),
     ...stack,
   });
 } catch (err) {
@@ -76,7 +80,7 @@ let stopping = false;
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
-  console.log('\nstopping the cluster (monitors, collector, balancers, apps)…');
+  console.log('\nstopping the cluster (monitors, collector, agent, balancers, apps)…');
   await cluster.stop();
   console.log('stopped.');
   process.exit(0);
@@ -113,6 +117,12 @@ for (const z of state.zones) {
   for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
 }
 line('collector', cluster.collectorUrl);
+line(
+  'agent',
+  cluster.agentUrl
+    ? `${cluster.agentUrl}/health_check  (samples every app server from outside)`
+    : '(not started with --simulate: it would measure the real ~0 % over the simulated curves)',
+);
 line('load', `bun run load --rate 40 --duration 60 --gateway --monitor ${cluster.monitors[0]!.url}`);
 line('leader', `monitor ${state.leader?.id} (term ${state.leader?.term})`);
 for (const m of cluster.monitors) line(`monitor ${m.id} pid`, String(m.proc?.pid));

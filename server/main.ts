@@ -1,5 +1,5 @@
 /**
- * The one entry point: `bun server/main.ts <balancer|app|monitor|collector|gateway> [flags]`. It parses and
+ * The one entry point: `bun server/main.ts <balancer|app|monitor|collector|gateway|agent> [flags]`. It parses and
  * validates the role's configuration (flags, then `ZONESCALE_*` environment, then defaults; see
  * `config/parse.ts`), starts the role, and stops it cleanly on SIGINT/SIGTERM. `--help` (alone or
  * after a role) prints the roles or the role's flags with defaults and environment names. A user's
@@ -9,6 +9,7 @@
 import { exitOnMistake } from './config/cli.ts';
 import { type CommandInfo, configHelp, parseConfig, wantsHelp } from './config/parse.ts';
 import {
+  AgentConfig,
   AppConfig,
   BalancerConfig,
   CollectorConfig,
@@ -41,6 +42,11 @@ const ROLES = {
   gateway: {
     schema: GatewayConfig,
     summary: 'the front door: one address for users, zone affinity, failover along the ring',
+  },
+  agent: {
+    schema: AgentConfig,
+    summary:
+      "one per host: samples the runtime's app servers from outside (/proc, Docker stats) onto the bus",
   },
 } as const;
 type Role = keyof typeof ROLES;
@@ -85,6 +91,11 @@ export async function startRole(role: Role, argv: string[], env = process.env): 
       const cfg = parseConfig(GatewayConfig, argv, env, info);
       const { startGateway } = await import('./gateway/start.ts');
       return startGateway(cfg, createLogger({ role }));
+    }
+    case 'agent': {
+      const cfg = parseConfig(AgentConfig, argv, env, info);
+      const { startAgent } = await import('./agent/start.ts');
+      return startAgent(cfg, createLogger({ role, id: cfg.id || undefined }));
     }
     default: {
       const never: never = role;

@@ -25,7 +25,7 @@ describe('policy reference lines', () => {
   test('a target policy draws the target and the edges of its tolerance band', () => {
     const p = {
       kind: 'target' as const,
-      target: 50,
+      metrics: [{ name: 'cpu' as const, target: 50 }],
       tolerance: 0.1,
       initializationMs: 0,
       cooldownMs: 0,

@@ -1,74 +1,69 @@
 /**
  * In-memory `MetricsStore` fake for unit tests and single-process use: a map keyed by
- * (serverId, ts) so writes are idempotent, with the same aggregation rules as the SQLite and
- * InfluxDB adapters (zone CPU = mean over servers of each server's mean CPU; history buckets aligned
- * to multiples of `stepMs` since the epoch). It passes the shared suite in `metrics-store.contract.ts`.
+ * (serverId, source, ts) so writes are idempotent, aggregated with the rules every adapter shares
+ * (`metrics-aggregate.ts`). It passes the shared suite in `metrics-store.contract.ts`.
  */
-import type { CpuPoint, Sample, ZoneId } from '../shared/types.ts';
-import type { MetricsStore, ZoneCpu } from './metrics-store.ts';
-
-/** Mean over servers of each server's mean CPU %; `perServer` maps server id → its mean CPU %. */
-export function meanOfServerMeans(samples: readonly Sample[]): {
-  avgCpu: number | null;
-  perServer: Record<string, number>;
-} {
-  const sums = new Map<string, { sum: number; n: number }>();
-  for (const s of samples) {
-    const acc = sums.get(s.serverId) ?? { sum: 0, n: 0 };
-    acc.sum += s.cpu;
-    acc.n += 1;
-    sums.set(s.serverId, acc);
-  }
-  const perServer: Record<string, number> = {};
-  for (const [id, { sum, n }] of sums) perServer[id] = sum / n;
-  const means = Object.values(perServer);
-  return { avgCpu: means.length === 0 ? null : means.reduce((a, b) => a + b, 0) / means.length, perServer };
-}
+import type { CpuPoint, Sample, SampleInput, ZoneId } from '../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from './concurrency-series.ts';
+import { aggregateSamples, bucketHistory, zoneCpuFrom, zoneMetricsFrom } from './metrics-aggregate.ts';
+import type { MetricsStore, ZoneCpu, ZoneMetrics } from './metrics-store.ts';
 
 /** A `MetricsStore` held in a `Map`; `close()` empties it. */
 export class MemoryMetricsStore implements MetricsStore {
   private readonly byKey = new Map<string, Sample>();
 
-  /** Stores copies of `samples`; a second write of the same (serverId, ts) replaces the first. */
-  async write(samples: Sample[]): Promise<void> {
-    for (const s of samples) this.byKey.set(`${s.serverId}\u0000${s.ts}`, { ...s });
+  /** Stores copies of `samples`; a second write of the same (serverId, source, ts) replaces the first. */
+  async write(samples: readonly SampleInput[]): Promise<void> {
+    for (const s of samples) {
+      const source = s.source ?? 'app';
+      this.byKey.set(`${s.serverId}\u0000${source}\u0000${s.ts}`, { ...s, source });
+    }
   }
 
   /** Zone average CPU % over `since <= ts < until` (epoch ms). */
   async zoneCpu(zone: ZoneId, since: number, until: number): Promise<ZoneCpu> {
-    const inWindow = this.all().filter((s) => s.zone === zone && s.ts >= since && s.ts < until);
-    return { zone, ...meanOfServerMeans(inWindow), samples: inWindow.length };
+    return zoneCpuFrom(zone, aggregateSamples(this.window(zone, since, until)));
   }
 
-  /** Newest sample of each server with `ts >= since`, ordered by server id. */
+  /** Per-server metrics of `zone` over `since <= ts < until` (epoch ms). */
+  async zoneMetrics(zone: ZoneId, since: number, until: number): Promise<ZoneMetrics> {
+    return zoneMetricsFrom(zone, aggregateSamples(this.window(zone, since, until)));
+  }
+
+  /** Per-second summed in-flight requests of `zone`'s balancer samples over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
+    return concurrencySeries(
+      this.window(zone, since, until).flatMap((s) =>
+        s.source === 'balancer' && typeof s.inFlight === 'number'
+          ? [{ t: s.ts, server: s.serverId, inFlight: s.inFlight }]
+          : [],
+      ),
+    );
+  }
+
+  /** Newest sample of each (server, source) with `ts >= since`, ordered by server id then source. */
   async latest(since: number): Promise<Sample[]> {
     const newest = new Map<string, Sample>();
-    for (const s of this.all()) {
+    for (const s of this.byKey.values()) {
       if (s.ts < since) continue;
-      const cur = newest.get(s.serverId);
-      if (!cur || s.ts > cur.ts) newest.set(s.serverId, s);
+      const k = `${s.serverId}\u0000${s.source}`;
+      const cur = newest.get(k);
+      if (!cur || s.ts > cur.ts) newest.set(k, s);
     }
-    return [...newest.values()].sort((a, b) => a.serverId.localeCompare(b.serverId)).map((s) => ({ ...s }));
+    return [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => ({ ...s }));
   }
 
   /**
-   * Zone CPU % per bucket: buckets start at multiples of `stepMs` (epoch-aligned), only buckets
-   * holding samples with `ts >= since` appear, oldest first; each is a mean of server means.
+   * Zone CPU % per epoch-aligned bucket of `stepMs` for samples with `ts >= since`, oldest first.
    * @throws RangeError when `stepMs` is not a positive number.
    */
   async history(zone: ZoneId, since: number, stepMs: number): Promise<CpuPoint[]> {
-    if (!(stepMs > 0)) throw new RangeError(`stepMs must be positive, got ${stepMs}`);
-    const buckets = new Map<number, Sample[]>();
-    for (const s of this.all()) {
-      if (s.zone !== zone || s.ts < since) continue;
-      const t = Math.floor(s.ts / stepMs) * stepMs;
-      const list = buckets.get(t) ?? [];
-      list.push(s);
-      buckets.set(t, list);
-    }
-    return [...buckets.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([t, list]) => ({ t, cpu: meanOfServerMeans(list).avgCpu ?? 0 }));
+    const rows = [...this.byKey.values()].flatMap((s) =>
+      s.zone === zone && s.ts >= since && typeof s.cpu === 'number'
+        ? [{ t: s.ts, server: s.serverId, source: s.source, cpu: s.cpu }]
+        : [],
+    );
+    return bucketHistory(rows, stepMs);
   }
 
   /** Deletes samples with `ts < before` (epoch ms). */
@@ -80,7 +75,7 @@ export class MemoryMetricsStore implements MetricsStore {
     this.byKey.clear();
   }
 
-  private all(): Sample[] {
-    return [...this.byKey.values()];
+  private window(zone: ZoneId, since: number, until: number): Sample[] {
+    return [...this.byKey.values()].filter((s) => s.zone === zone && s.ts >= since && s.ts < until);
   }
 }

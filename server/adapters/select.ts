@@ -103,15 +103,24 @@ export async function openMetricsStore(cfg: {
   return new SqliteMetricsStore(join(clusterDir(cfg.dataDir, cfg.cluster), 'metrics.sqlite'));
 }
 
-/** The app server's Kafka publisher when `kafkaBrokers` is set (else null: HTTP push to the collector). */
+/**
+ * A Kafka publisher when `kafkaBrokers` is set (else null: HTTP push to the collector): the app's and
+ * the agent's on the samples topic, the balancer's on `topic` (the requests topic).
+ */
 export async function openKafkaPublisher(cfg: {
   kafkaBrokers: string[];
   id: string;
+  topic?: string;
   logger?: Logger;
 }): Promise<MetricsPublisher | null> {
   if (cfg.kafkaBrokers.length === 0) return null;
   const { KafkaMetricsPublisher } = await import('./kafka/metrics-bus-kafka.ts');
-  return new KafkaMetricsPublisher({ brokers: cfg.kafkaBrokers, clientId: cfg.id, logger: cfg.logger });
+  return new KafkaMetricsPublisher({
+    brokers: cfg.kafkaBrokers,
+    clientId: cfg.id,
+    topic: cfg.topic,
+    logger: cfg.logger,
+  });
 }
 
 /** The collector's Kafka consumer group `zonescale-collector-<cluster>` when `kafkaBrokers` is set (else null). */

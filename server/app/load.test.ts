@@ -32,6 +32,7 @@ describe('AppLoad', () => {
       serverId: 'zone1-app-1',
       zone: 'zone1',
       ts: 1_001_000,
+      source: 'app',
       cpu: 3,
       memoryMb: 64.4,
       throughput: 2,

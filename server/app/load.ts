@@ -8,6 +8,11 @@
  */
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import type { Sample, ScenarioMode } from '../shared/types.ts';
+
+/** A sample as the app itself measures it: its resource and app fields are always present. */
+export type AppSample = Sample &
+  Required<Pick<Sample, 'cpu' | 'memoryMb' | 'throughput' | 'healthy' | 'scenario'>>;
+
 import { type Burner, type DutyState, nextDuty } from './burner.ts';
 import type { CpuMeter } from './cpu-meter.ts';
 import {
@@ -51,9 +56,9 @@ export class AppLoad {
   private state: ScenarioState = startScenario('off');
   private duty: DutyState = { integral: 0 };
   private lastTick: number;
-  private last: Sample | null = null;
-  private readonly samples: Sample[] = [];
-  private readonly listeners = new Set<(s: Sample) => void>();
+  private last: AppSample | null = null;
+  private readonly samples: AppSample[] = [];
+  private readonly listeners = new Set<(s: AppSample) => void>();
   private readonly curve: ScenarioCurve;
 
   constructor(private readonly deps: AppLoadDeps) {
@@ -82,23 +87,23 @@ export class AppLoad {
   }
 
   /** The newest sample, or null before the first tick. */
-  latest(): Sample | null {
+  latest(): AppSample | null {
     return this.last;
   }
 
   /** Samples of the last `HISTORY_MS`, oldest first. */
-  history(): Sample[] {
+  history(): AppSample[] {
     return [...this.samples];
   }
 
   /** Calls `fn` with every new sample until the returned function is called. */
-  subscribe(fn: (s: Sample) => void): () => void {
+  subscribe(fn: (s: AppSample) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
 
   /** Takes one sample, publishes it and returns it. */
-  tick(): Sample {
+  tick(): AppSample {
     const now = this.deps.now();
     const dt = Math.max(0, now - this.lastTick);
     this.lastTick = now;
@@ -113,10 +118,11 @@ export class AppLoad {
       this.duty = next.state;
       this.deps.burner.setDuty(next.duty);
     }
-    const sample: Sample = {
+    const sample: AppSample = {
       serverId: this.deps.id,
       zone: this.deps.zone,
       ts: Math.floor(now),
+      source: 'app',
       cpu: round1(Math.max(0, cpu)),
       memoryMb: round1(this.deps.memoryMb()),
       throughput: round1(this.throughput.take(dt)),

@@ -18,8 +18,10 @@ const C = 'http://127.0.0.1:9103';
 let pools: Pools;
 let leader: MonitorInfo;
 let app: ReturnType<typeof createBalancerApi>;
+let serverIds: Map<string, string>;
 
 beforeEach(() => {
+  serverIds = new Map();
   pools = new Pools({ checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 }, [A, B], 1_000);
   leader = { address: 'http://127.0.0.1:7001', term: 5 };
   app = createBalancerApi({
@@ -30,6 +32,7 @@ beforeEach(() => {
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics: createBalancerMetrics(pools, 'zone1'),
+    serverIds,
     now: () => 2_000,
     log: silentLogger,
   });
@@ -45,7 +48,7 @@ function put(path: string, body: unknown, token: string | null = TOKEN) {
   });
 }
 
-const snapshot = () => JSON.stringify({ view: pools.view(), leader });
+const snapshot = () => JSON.stringify({ view: pools.view(), leader, ids: [...serverIds] });
 
 describe('GET routes', () => {
   test('GET /health_check returns status and pool counts', async () => {
@@ -82,6 +85,7 @@ describe('GET routes', () => {
       alive: [{ url: A, inFlight: 1, since: 1_000, weight: 100 }],
       disconnected: [{ url: B, failedRechecks: 0, since: 1_500 }],
       dead: [],
+      ids: {},
     });
   });
 
@@ -205,6 +209,9 @@ describe('PUT /servers', () => {
     ['a term above the bound', { add: [C], term: MAX_TERM + 1 }],
     ['a term of 2^53 - 1', { add: [C], term: Number.MAX_SAFE_INTEGER }],
     ['a JSON array body', [C]],
+    ['ids keyed by a non-URL', { ids: { banana: 'zone1-app-1' } }],
+    ['an empty server id', { ids: { [A]: '' } }],
+    ['a server id that is not a string', { ids: { [A]: 7 } }],
   ];
   for (const [name, body] of bad) {
     test(`${name} gets 400 and changes nothing`, async () => {
@@ -217,6 +224,20 @@ describe('PUT /servers', () => {
       expect(snapshot()).toBe(before);
     });
   }
+
+  test('ids name servers (normalised URLs), are shown on GET /pools and dropped with a removed server', async () => {
+    const res = await put('/servers', {
+      add: [C],
+      ids: { [`${A}/`]: 'zone1-app-1', [C]: 'zone1-app-3' },
+      term: 5,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ids: unknown }).ids).toEqual({ [A]: 'zone1-app-1', [C]: 'zone1-app-3' });
+    expect((await put('/servers', { ids: { [B]: 'zone1-app-2' } })).status).toBe(200); // ids alone are a change
+    await put('/servers', { remove: [A] });
+    const pools = (await (await app.request('http://localhost/pools')).json()) as { ids: unknown };
+    expect(pools.ids).toEqual({ [B]: 'zone1-app-2', [C]: 'zone1-app-3' });
+  });
 
   test('a term older than the known one gets 409 stale_term and changes nothing', async () => {
     const before = snapshot();

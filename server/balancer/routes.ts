@@ -55,6 +55,8 @@ export interface RoutesDeps {
   pools: Pools;
   leader: { get(): MonitorInfo; set(m: MonitorInfo): void };
   metrics: BalancerMetrics;
+  /** Server id of each upstream URL, as the leader named it in `PUT /servers` `ids` (omit: ids not kept). */
+  serverIds?: Map<string, string>;
   now: () => number;
   log: Logger;
   /** The activator's state (default: off). */
@@ -72,6 +74,7 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
   const poolsBody = () => {
     const m = d.leader.get();
     const hk = d.strategy === 'consistent-hash' && d.hashKey ? { hashKey: d.hashKey } : {};
+    const ids = d.serverIds ? { ids: Object.fromEntries(d.serverIds) } : {};
     const v = d.pools.view();
     const now = d.now();
     const ss = d.slowStart;
@@ -85,6 +88,7 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
       ...hk,
       term: m.term,
       monitor: m.address,
+      ...ids,
       slowStartMs: ss?.windowMs ?? 0,
       activation: d.activation?.() ?? OFF,
       ...v,
@@ -151,6 +155,8 @@ export function createBalancerApi(d: RoutesDeps): OpenAPIHono {
         ...(body.remove ?? []).flatMap((u) => d.pools.remove(u)),
         ...(body.add ?? []).flatMap((u) => d.pools.add(u, now)),
       ];
+      for (const u of body.remove ?? []) d.serverIds?.delete(u);
+      for (const [u, id] of Object.entries(body.ids ?? {})) d.serverIds?.set(u, id);
       countTransitions(d.metrics, ts);
       if (ts.length > 0)
         d.log.info({ changes: ts.map((t) => `${t.reason} ${t.url}`), term: body.term }, 'servers changed');

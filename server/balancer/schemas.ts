@@ -82,6 +82,8 @@ export const PoolsBody = z
       z.object({ url: z.string(), failedRechecks: z.number().int(), since: z.number().int() }),
     ),
     dead: z.array(z.object({ url: z.string(), since: z.number().int() })),
+    /** Server id of each upstream URL the leader named (`PUT /servers` `ids`); request samples carry it. */
+    ids: z.record(z.string(), z.string()).optional(),
   })
   .openapi('Pools');
 
@@ -100,7 +102,7 @@ const serverList = z
 
 /**
  * `PUT /servers`: URLs to add to the alive pool and to remove from any pool (drain), optionally
- * fenced by the leader's term. URLs are normalised to their origin before duplicate checks. At most
+ * fenced by the leader's term, and the server ids of URLs (`ids`). URLs are normalised to their origin before duplicate checks. At most
  * `MAX_SERVERS_PER_CHANGE` URLs in each list, and at least one URL in all: an empty change is 400
  * (the leader sends one only when something changes). Hosts are checked against the upstream
  * allow-list by the route (it is configuration, not schema).
@@ -109,15 +111,23 @@ export const ServersChange = z
   .object({
     add: serverList,
     remove: serverList,
+    /**
+     * Server id (registry container id, e.g. `zone1-app-3`) of upstream URLs, so the balancer's
+     * request samples are keyed like the app's and the agent's; a URL without one is keyed by its URL.
+     */
+    ids: z
+      .record(UpstreamUrl, z.string().min(1).max(200))
+      .refine((r) => Object.keys(r).length <= MAX_SERVERS_PER_CHANGE, `at most ${MAX_SERVERS_PER_CHANGE} ids`)
+      .optional(),
     term: Term.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
-    if ((v.add?.length ?? 0) + (v.remove?.length ?? 0) === 0)
+    if ((v.add?.length ?? 0) + (v.remove?.length ?? 0) + Object.keys(v.ids ?? {}).length === 0)
       ctx.addIssue({
         code: 'custom',
         path: [],
-        message: 'an empty change: name at least one URL in add or remove',
+        message: 'an empty change: name at least one URL in add, remove or ids',
       });
     for (const key of ['add', 'remove'] as const) {
       const d = duplicates(v[key] ?? []);

@@ -2,11 +2,18 @@
  * Starts one zone balancer, a thin role over `serveProxy` (`server/proxy/serve-proxy.ts`): the zone's
  * pools and strategy, the dead-pool reporter, the control API (Hono) and the leader it follows; the
  * health checker, the raw front end, the forwarder and the WebSocket relay are the proxy server's.
- * `stop()` drains: the listeners close, in-flight requests get up to `drainTimeoutMs`.
+ * Per-server request metrics (`request-metrics.ts`) go to `/metrics` and, each second, onto the
+ * metrics bus as `balancer` samples. `stop()` drains: the listeners close, in-flight requests get up
+ * to `drainTimeoutMs`.
  */
+
 import { Counter } from 'prom-client';
+import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
+import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
+import { openKafkaPublisher } from '../adapters/select.ts';
 import type { BalancerConfig } from '../config/roles.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { RequestStats } from '../proxy/request-stats.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
@@ -23,6 +30,7 @@ import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
+import { startRequestMetrics } from './request-metrics.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
 import { weightOf, withSlowStart } from './strategies/slow-start.ts';
 import { createStrategy } from './strategy.ts';
@@ -38,6 +46,24 @@ export interface BalancerHooks {
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
+  /** Metrics bus for the request samples (default: Kafka's requests topic, else HTTP to `cfg.collector`, else none). */
+  publisher?: MetricsPublisher | null;
+}
+
+/** The request samples' bus from the config: Kafka when brokers are set, HTTP when a collector is, else none. */
+async function requestPublisher(cfg: BalancerConfig, log: Logger): Promise<MetricsPublisher | null> {
+  const id = cfg.id || `${cfg.zone}-balancer`;
+  const { REQUESTS_TOPIC } = await import('../adapters/kafka/kafka.ts');
+  const kafka = await openKafkaPublisher({
+    kafkaBrokers: cfg.kafkaBrokers,
+    id,
+    topic: REQUESTS_TOPIC,
+    logger: log,
+  });
+  if (kafka) return kafka;
+  return cfg.collector
+    ? new HttpMetricsPublisher({ collector: cfg.collector, token: cfg.token, logger: log })
+    : null;
 }
 
 /**
@@ -69,6 +95,19 @@ export async function startBalancer(
     now(),
   );
   const metrics = createBalancerMetrics(pools, cfg.zone);
+  const requestStats = new RequestStats();
+  const serverIds = new Map<string, string>();
+  const publisher = hooks.publisher !== undefined ? hooks.publisher : await requestPublisher(cfg, log);
+  const requestMetrics = startRequestMetrics({
+    zone: cfg.zone,
+    stats: requestStats,
+    registry: metrics.registry,
+    publisher,
+    serverIds,
+    intervalMs: cfg.sampleIntervalMs,
+    now,
+    log,
+  });
   const slowStart = { windowMs: cfg.slowStartMs, joinedAt: (u: string) => pools.aliveSince(u), now };
   const strategy = withSlowStart(createStrategy(cfg.strategy), slowStart);
   const upstreamAllow = new UpstreamAllowList(cfg.upstreamAllow);
@@ -127,6 +166,7 @@ export async function startBalancer(
     pools,
     leader: { get: () => leader, set: (m) => (leader = m) },
     metrics,
+    serverIds,
     now,
     log,
     activation: () => ({
@@ -149,6 +189,7 @@ export async function startBalancer(
     hashKey: parseHashKey(cfg.hashKey),
     cpuOf: (u) => pools.cpuOf(u),
     metrics,
+    requestStats,
     log,
     now,
     rand,
@@ -188,6 +229,8 @@ export async function startBalancer(
     });
   } catch (err) {
     reporter.stop();
+    requestMetrics.stop();
+    await publisher?.close();
     throw err;
   }
   const url = served.url;
@@ -205,6 +248,8 @@ export async function startBalancer(
       reporter.stop();
       activator.stop();
       await served.stop(cfg.drainTimeoutMs);
+      requestMetrics.stop();
+      await publisher?.close();
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
   };

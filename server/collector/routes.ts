@@ -92,10 +92,10 @@ export function collectorRoutes(deps: CollectorRouteDeps): OpenAPIHono {
     createRoute({
       method: 'post',
       path: '/samples',
-      summary: 'Store a batch of app samples (the embedded HTTP metrics bus)',
+      summary: 'Store a batch of samples from apps, agents and balancers (the embedded HTTP metrics bus)',
       security: tokenSecurity,
       middleware: [requireToken(deps.token)] as const,
-      request: { body: jsonBody(SamplesBody, 'Samples to store; idempotent per (serverId, ts)') },
+      request: { body: jsonBody(SamplesBody, 'Samples to store; idempotent per (serverId, source, ts)') },
       responses: {
         200: jsonResponse(z.object({ accepted: z.number().int() }), 'Stored'),
         ...errorResponses,

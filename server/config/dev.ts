@@ -26,6 +26,12 @@ export const DevConfig = z.object({
   token: common.token.optional().describe('The cluster token; generated when not given'),
   simulate: boolish.default(false).describe('App servers report the scenario curves without burning CPU'),
   keep: boolish.default(false).describe('Keep the registry of the previous run'),
+  monitorArgs: z
+    .string()
+    .default('')
+    .describe(
+      'Flags handed to every monitor, space-separated, e.g. `--zone-policies zone2=concurrency --target-concurrency 10`',
+    ),
   stack: boolish
     .default(false)
     .describe(
@@ -38,6 +44,6 @@ export type DevConfig = z.infer<typeof DevConfig>;
 export const DEV_COMMAND = {
   name: 'bun run dev',
   summary:
-    'the whole zonescale loop on this machine: collector, gateway and three monitors, whose leader starts a balancer and an app server per zone',
+    'the whole zonescale loop on this machine: collector, gateway, a host agent and three monitors, whose leader starts a balancer and an app server per zone',
   aliases: { token: 'ZONESCALE_TOKEN' },
 } as const;

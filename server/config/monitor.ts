@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { balancerPort } from '../monitor/leader/placement.ts';
 import type { ScalingStep } from '../shared/types.ts';
+import { autoscaleFlags, POLICY_KINDS, zonePolicies } from './autoscale-flags.ts';
 import { common, upstreamAllow } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
 
@@ -31,21 +32,6 @@ const steps = () =>
     return out;
   });
 
-/** `zone2=target,zone3=threshold` as `[zone, kind]` pairs; an issue per bad entry. */
-const zonePolicies = () =>
-  csv().transform((parts, ctx) => {
-    const out: [string, 'threshold' | 'target'][] = [];
-    for (const part of parts) {
-      const m = /^([a-z][a-z0-9-]*)=(threshold|target)$/.exec(part);
-      if (!m) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not zone=threshold or zone=target` });
-        return z.NEVER;
-      }
-      out.push([m[1]!, m[2] as 'threshold' | 'target']);
-    }
-    return out;
-  });
-
 type Fields = {
   minReplicas: number;
   maxReplicas: number;
@@ -57,6 +43,7 @@ type Fields = {
   gateway: string;
   peers: { id: number; url: string }[];
   zonePolicies: [string, string][];
+  policy: string;
 };
 
 /** The rules no single field can check; each issue names its flags. */
@@ -83,6 +70,13 @@ function crossFieldChecks(c: Fields, ctx: z.RefinementCtx): void {
     if (ids.has(p.id)) issue('peers', `names monitor ${p.id} twice`);
     ids.add(p.id);
   }
+  const kindOf = (zone: string) => c.zonePolicies.find(([z]) => z === zone)?.[1] ?? c.policy;
+  const onThreshold = c.zones.filter((zone) => kindOf(zone) === 'threshold');
+  if (c.minReplicas === 0 && onThreshold.length > 0)
+    issue(
+      'minReplicas',
+      `0 needs the target or concurrency policy, but ${onThreshold.join(', ')} use threshold (it keeps at least 1)`,
+    );
   for (const [zone] of c.zonePolicies)
     if (!c.zones.includes(zone))
       issue('zonePolicies', `zone "${zone}" is not in --zones (${c.zones.join(', ')})`);
@@ -140,25 +134,24 @@ export const MonitorConfig = z
       .int()
       .min(0)
       .default(1)
-      .describe(
-        'Fewest app servers a zone keeps; 0 = scale to zero allowed (not for `threshold`, which keeps 1): requests to a zone at zero are held by its balancer while the leader starts a server.',
-      ),
+      .describe('Fewest app servers a zone keeps; 0 (target and concurrency policies) = scale to zero.'),
     maxReplicas: z.coerce.number().int().min(1).default(5).describe('Most app servers a zone gets.'),
     policy: z
-      .enum(['threshold', 'target'])
+      .enum(POLICY_KINDS)
       .default('threshold')
       .describe(
-        'Default autoscaling policy of every zone: `threshold` (source design) or `target` (HPA-style tracking).',
+        'Default autoscaling policy of every zone: `threshold` (source design), `target` (HPA v2 tracking) or `concurrency` (Knative KPA).',
       ),
     zonePolicies: zonePolicies()
       .prefault('')
-      .describe('Per-zone policy overrides, e.g. `zone2=target,zone3=threshold`.'),
+      .describe('Per-zone policy overrides, e.g. `zone2=target,zone3=concurrency`.'),
     targetCpu: z.coerce
       .number()
       .gt(0)
       .max(100)
       .default(50)
-      .describe('Target tracking: target average zone CPU, %.'),
+      .describe('Target tracking: target average zone CPU, % (shorthand for `--metrics cpu=N`).'),
+    ...autoscaleFlags,
     tolerance: z.coerce
       .number()
       .min(0)

@@ -106,7 +106,11 @@ describe('parseConfig', () => {
     [['--app-ports', '9200-9100'], '--app-ports "9200-9100"', 'is an empty range'],
     [['--zones', 'east'], '--zones "east"', 'zone "east" cannot be placed'],
     [['--zone-policies', 'zone9=target'], '--zone-policies "zone9=target"', 'is not in --zones'],
-    [['--zone-policies', 'zone1=fast'], '--zone-policies', 'is not zone=threshold or zone=target'],
+    [
+      ['--zone-policies', 'zone1=fast'],
+      '--zone-policies',
+      'is not zone=threshold, zone=target or zone=concurrency',
+    ],
     [['--scale-up-policies', 'Pods:0:1'], '--scale-up-policies', 'is not Type:value:periodMs'],
     [['--peers', '1=http://127.0.0.1:1,1=http://127.0.0.1:2'], '--peers', 'names monitor 1 twice'],
     [['--gateway', 'nope'], '--gateway "nope"', 'is not a URL'],

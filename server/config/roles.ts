@@ -121,8 +121,29 @@ export const BalancerConfig = z.object({
       'One JSON log line per proxied request (`msg: "access"`: method, target, status, upstream, ms, tries, client).',
     ),
   upstreamAllow,
+  collector: z
+    .string()
+    .default('')
+    .describe(
+      'Collector URL the per-server request samples are pushed to (HTTP metrics bus); empty and no KAFKA_BROKERS = not published (still on /metrics).',
+    ),
+  kafkaBrokers: csv()
+    .default([])
+    .describe('Kafka brokers (env KAFKA_BROKERS): request samples go to the zonescale.requests topic.'),
+  sampleIntervalMs: ms().default(1_000).describe('ms between two request-sample windows (1 s).'),
 });
 export type BalancerConfig = z.infer<typeof BalancerConfig>;
+
+/** Where a producer of samples (app, agent) publishes them: HTTP push to the collector, or Kafka. */
+const metricsBus = {
+  collector: z
+    .string()
+    .default('http://127.0.0.1:7000')
+    .describe('Collector URL for the embedded HTTP metrics bus (ignored when KAFKA_BROKERS is set).'),
+  kafkaBrokers: csv()
+    .default([])
+    .describe('Kafka brokers, comma-separated (env KAFKA_BROKERS); empty = HTTP push to the collector.'),
+};
 
 /** `bun server/main.ts app` */
 export const AppConfig = z.object({
@@ -136,16 +157,33 @@ export const AppConfig = z.object({
     .describe(
       '`burn`: the scenario really burns CPU in a worker; `simulate`: reports the curve without burning.',
     ),
-  collector: z
-    .string()
-    .default('http://127.0.0.1:7000')
-    .describe('Collector URL for the embedded HTTP metrics bus (ignored when KAFKA_BROKERS is set).'),
-  kafkaBrokers: csv()
-    .default([])
-    .describe('Kafka brokers, comma-separated (env KAFKA_BROKERS); empty = HTTP push to the collector.'),
+  ...metricsBus,
   sampleIntervalMs: ms().default(1_000).describe('ms between two published samples (source design: 1 s).'),
 });
 export type AppConfig = z.infer<typeof AppConfig>;
+
+/** `bun server/main.ts agent`: one per host, samples the runtime's app servers from outside. */
+export const AgentConfig = z.object({
+  ...common,
+  id: z
+    .string()
+    .default('')
+    .describe('Agent id in logs and as the Kafka client id (default: agent-<host name>).'),
+  port: port().default(7020).describe('Port to listen on (GET /health_check).'),
+  intervalMs: ms()
+    .default(1_000)
+    .describe(
+      'ms between two readings of every server: the rate of its samples (1 s, as the app publishes).',
+    ),
+  runtime: z
+    .enum(['process', 'docker'])
+    .default('process')
+    .describe(
+      'Runtime whose app servers it samples: `process` (process trees from /proc) or `docker` (engine stats) (env RUNTIME).',
+    ),
+  ...metricsBus,
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
 
 /** `bun server/main.ts collector` */
 export const CollectorConfig = z.object({

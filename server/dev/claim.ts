@@ -110,6 +110,7 @@ export function fixedPorts(layout: ClusterLayout, zones = 3): { port: number; wh
     { port: layout.collectorPort, what: 'collector' },
     ...layout.monitorPorts.map((port, i) => ({ port, what: `monitor ${i + 1}` })),
     { port: layout.gatewayPort, what: 'gateway' },
+    { port: layout.agentPort, what: 'agent' },
     ...Array.from({ length: zones }, (_, i) => ({
       port: layout.balancerPortBase + i,
       what: `zone${i + 1} balancer`,

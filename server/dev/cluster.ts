@@ -1,6 +1,7 @@
 /**
- * Starts a whole zonescale cluster on this machine as child processes: the collector, the gateway
- * and the monitor replicas; the elected leader then creates the zone balancers and app servers through the
+ * Starts a whole zonescale cluster on this machine as child processes: the collector, the gateway,
+ * the host agent (it samples the runtime's app servers from outside; not with simulated scenarios,
+ * see `ClusterOptions.agent`) and the monitor replicas; the elected leader then creates the zone balancers and app servers through the
  * runtime. Used by `bun run dev`, the integration tests and the Playwright tests, so all three run
  * exactly the same cluster. Everything listens on 127.0.0.1; ports come from `clusterLayout`.
  */
@@ -27,6 +28,12 @@ export interface ClusterOptions {
   monitors?: number;
   /** `burn` really burns CPU for the scenarios; `simulate` reports the curve only. */
   scenarioMode?: 'burn' | 'simulate';
+  /**
+   * Start the host agent (default: only with `burn`). With `simulate` the apps report a scenario
+   * curve they do not burn, and the agent's real, outside measurement (~0 %) would replace it,
+   * because a server's agent CPU wins over its app's in the metrics store (contracts.md §1).
+   */
+  agent?: boolean;
   timings?: typeof DEV_TIMINGS;
   /** Extra monitor flags, e.g. `['--high-cpu=50']`. */
   monitorArgs?: string[];
@@ -57,6 +64,8 @@ export interface Cluster {
   gatewayUrl: string;
   /** The gateway's process (to kill it in tests). */
   gateway: Subprocess;
+  /** The host agent (`GET /health_check`), sampling every app server of the runtime from outside; null when not started. */
+  agentUrl: string | null;
   monitors: MonitorProc[];
   /** Starts monitor `id` again (after it was killed). */
   restartMonitor(id: number): void;
@@ -64,7 +73,7 @@ export interface Cluster {
   state(): Promise<ClusterState | null>;
   /** Polls `state()` every 250 ms until `pred` holds. @throws BadConfig when a role exited on its own with an error; Error after `timeoutMs` with `what` */
   waitFor(what: string, pred: (s: ClusterState) => boolean, timeoutMs: number): Promise<ClusterState>;
-  /** Kills monitors and collector, then stops every container the runtime holds, then releases the data directory. Idempotent. */
+  /** Kills monitors, collector, gateway and agent, then stops every container the runtime holds, then releases the data directory. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -142,6 +151,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--check-interval-ms=${t.checkIntervalMs}`,
     `--recheck-interval-ms=${t.checkIntervalMs}`,
   ]);
+  const withAgent = opts.agent ?? (opts.scenarioMode ?? 'burn') === 'burn';
+  const agentUrl = withAgent ? `http://127.0.0.1:${layout.agentPort}` : null;
+  const agent = withAgent
+    ? spawnRole('agent', ['agent', `--port=${layout.agentPort}`, `--collector=${collectorUrl}`])
+    : null;
   const peers = layout.monitorPorts.map((p, i) => `${i + 1}=http://127.0.0.1:${p}`).join(',');
   const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({
     id: i + 1,
@@ -175,6 +189,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const roles: [string, Subprocess | null][] = [
       ['collector', collector],
       ['gateway', gateway],
+      ['agent', agent],
       ...monitors.map((m): [string, Subprocess | null] => [`monitor-${m.id}`, m.proc]),
     ];
     for (const [name, p] of roles) {
@@ -195,6 +210,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     collectorUrl,
     gatewayUrl,
     gateway,
+    agentUrl,
     monitors,
     restartMonitor(id) {
       const m = monitors.find((x) => x.id === id);
@@ -229,8 +245,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const p of [...monitors.map((m) => m.proc), collector, gateway]) p?.kill('SIGKILL');
-      await Promise.all([...monitors.map((m) => m.proc?.exited), collector.exited, gateway.exited]);
+      for (const p of [...monitors.map((m) => m.proc), collector, gateway, agent]) p?.kill('SIGKILL');
+      await Promise.all([
+        ...monitors.map((m) => m.proc?.exited),
+        collector.exited,
+        gateway.exited,
+        agent?.exited,
+      ]);
       for (const c of await runtime.list()) await runtime.stop(c.id);
       lock.release();
     },

@@ -1,7 +1,7 @@
 /**
  * Where a dev/test cluster listens, derived from one base port so several clusters (a developer's
  * `bun run dev` and a test run) never collide. With the default base 7000: collector 7000, monitors
- * 7001–7003, gateway 7010, zone balancers 8001–8003, app servers 9101–9199.
+ * 7001–7003, gateway 7010, host agent 7020, zone balancers 8001–8003, app servers 9101–9199.
  */
 
 /** Ports of one cluster. `appPorts` is an inclusive range. */
@@ -13,6 +13,8 @@ export interface ClusterLayout {
   appPorts: [number, number];
   /** The gateway (front door): base + 10. */
   gatewayPort: number;
+  /** The host agent (`GET /health_check`): base + 20. */
+  agentPort: number;
 }
 
 /** The layout for `basePort` with `monitors` replicas (ids 1..monitors). @throws RangeError past 63000 */
@@ -27,6 +29,7 @@ export function clusterLayout(basePort = 7000, monitors = 3): ClusterLayout {
     balancerPortBase: basePort + 1001,
     appPorts: [basePort + 2101, basePort + 2199],
     gatewayPort: basePort + 10,
+    agentPort: basePort + 20,
   };
 }
 

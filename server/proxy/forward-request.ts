@@ -12,6 +12,7 @@ import type { Strategy } from '../balancer/strategy.ts';
 import type { UpstreamClient, UpstreamResponse } from '../balancer/upstream-client.ts';
 import type { ClientFault } from '../http1/server/request-body.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { RequestStats } from './request-stats.ts';
 import type { RetryBudget } from './retry-budget.ts';
 
 /** Dependencies of the proxy, all injected. Times in ms, sizes in bytes. */
@@ -34,6 +35,8 @@ export interface ProxyDeps {
   /** Reported CPU % of a server from its last health check (load-aware strategies). */
   cpuOf?: (url: string) => number | undefined;
   metrics: BalancerMetrics;
+  /** Per-server request metrics of one-second windows (`request-stats.ts`); the zone balancer sets it. */
+  requestStats?: RequestStats;
   log: Logger;
   now: () => number;
   rand: () => number;

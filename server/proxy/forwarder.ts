@@ -30,6 +30,7 @@ import { FreeList, type Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
 import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
+import type { ServerRequestStats } from './request-stats.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -159,6 +160,8 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
   private inFlight = false;
   /** The try is counted in the pool's in-flight requests (`acquire` done, `release` not yet). */
   private counted = false;
+  /** The current try's server in the request metrics (`request-stats.ts`), when they are on. */
+  private stats: ServerRequestStats | null = null;
 
   reset(): void {
     this.r = null;
@@ -175,6 +178,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.answered = false;
     this.inFlight = false;
     this.counted = false;
+    this.stats = null;
     this.ctx = this.x.sharedCtx;
     this.pin = null;
   }
@@ -252,6 +256,8 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.timeoutMs = this.x.d.tryTimeoutMs < left ? this.x.d.tryTimeoutMs : left;
     this.x.d.pools.acquire(url);
     this.counted = true;
+    this.stats = this.x.d.requestStats?.forServer(url) ?? null;
+    this.stats?.begin(performance.now());
     this.inFlight = true;
     this.x.client.send(url, this);
   }
@@ -261,6 +267,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     if (!this.counted) return;
     this.counted = false;
     this.x.d.pools.release(this.url);
+    this.stats?.end(performance.now());
   }
 
   onInformational(head: Uint8Array): void {
@@ -279,7 +286,9 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     const url = this.url;
     if (res) {
       this.x.d.pools.recordSuccess(url, this.now0);
-      this.x.d.metrics.observe(res.status, url, performance.now() - this.started);
+      const ms = performance.now() - this.started;
+      this.x.d.metrics.observe(res.status, url, ms);
+      this.stats?.answered(res.status, ms);
       if (res.body instanceof ReadableStream && isEventStream(res.headers)) this.uncount();
       this.answer(res, url);
       return;
@@ -299,7 +308,10 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
           ? { kind: 'client-aborted' }
           : { kind: 'connect-failure' };
     this.last = outcome;
-    if (isServerFailure(outcome)) this.x.onServerFailure(url, outcome, err);
+    if (isServerFailure(outcome)) {
+      this.x.onServerFailure(url, outcome, err);
+      this.stats?.failed();
+    }
     if (!shouldRetry(outcome, this.attempt, this.tries)) return this.giveUp();
     this.tried ??= new Set([url]);
     if (!this.x.budget.tryRetry(this.x.d.now())) {

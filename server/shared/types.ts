@@ -5,6 +5,7 @@
  * in requests per second.
  */
 import { z } from '@hono/zod-openapi';
+import { Policy, TargetMetricName } from './policies.ts';
 import { MAX_TERM, TERM_BOUND_MESSAGE } from './term.ts';
 
 /** The zones of the source design. A server belongs to exactly one zone. */
@@ -51,24 +52,53 @@ export const Term = z
 export const ScenarioMode = z.enum(['high', 'low', 'off']);
 export type ScenarioMode = z.infer<typeof ScenarioMode>;
 
-/** One metrics sample an app server publishes every second. */
+/** Who measured a sample: the app itself, the host agent (from outside), or the zone balancer. */
+export const SampleSource = z.enum(['app', 'agent', 'balancer']);
+export type SampleSource = z.infer<typeof SampleSource>;
+
+/** A latency in ms, or null when no request completed in the second. */
+const LatencyMs = z.number().min(0).nullable();
+
+/**
+ * One metrics record a server gets each second from one of three sources (contracts.md §1), all
+ * through the same metrics bus into the same store, keyed by (serverId, source, ts):
+ * - `app` (default, so samples from before sources existed stay valid) and `agent`: resource fields
+ *   `cpu` (% of one core) and `memoryMb` (MB); the app adds `throughput`, `healthy`, `scenario`;
+ * - `balancer`: request fields measured per upstream server over the last second: `rps`
+ *   (completed req/s), `inFlight` (mean in-flight requests over the second), `p50Ms`/`p95Ms`/
+ *   `p99Ms` (request start to response head, null when none completed), `errorRate` (0..1, 5xx
+ *   or failed answers over all answers).
+ */
 export const Sample = z
   .object({
     serverId: z.string(),
     zone: ZoneId,
     /** Epoch ms when the sample was taken. */
     ts: z.number().int(),
+    source: SampleSource.default('app'),
     /** Process CPU, % of one core. */
-    cpu: z.number().min(0),
+    cpu: z.number().min(0).optional(),
     /** Resident memory, MB. */
-    memoryMb: z.number().min(0),
-    /** Requests served in the last second, req/s. */
-    throughput: z.number().min(0),
-    healthy: z.boolean(),
-    scenario: ScenarioMode,
+    memoryMb: z.number().min(0).optional(),
+    /** Requests served in the last second as the app counts them, req/s. */
+    throughput: z.number().min(0).optional(),
+    healthy: z.boolean().optional(),
+    scenario: ScenarioMode.optional(),
+    /** Requests completed in the last second, as the balancer counts them, req/s. */
+    rps: z.number().min(0).optional(),
+    /** Mean in-flight requests over the last second (time-weighted), requests. */
+    inFlight: z.number().min(0).optional(),
+    p50Ms: LatencyMs.optional(),
+    p95Ms: LatencyMs.optional(),
+    p99Ms: LatencyMs.optional(),
+    /** Fraction (0..1) of answers that were 5xx or failed. */
+    errorRate: z.number().min(0).max(1).optional(),
   })
   .openapi('Sample');
+/** A sample as stored and read back (`source` filled in). */
 export type Sample = z.infer<typeof Sample>;
+/** A sample as a producer writes it: `source` may be left out (it defaults to `app`). */
+export type SampleInput = z.input<typeof Sample>;
 
 /** What the runtime runs: an app server or a zone balancer. */
 export const ContainerRole = z.enum(['app', 'balancer']);
@@ -152,86 +182,7 @@ export const LeaderInfo = z
   .openapi('Leader');
 export type LeaderInfo = z.infer<typeof LeaderInfo>;
 
-/** The threshold policy of the source design: add above `highCpu`, remove below `lowCpu`. */
-export const ThresholdPolicy = z
-  .object({
-    kind: z.literal('threshold'),
-    /** % average zone CPU above which one server is added. */
-    highCpu: z.number().min(0).max(100),
-    /** % average zone CPU below which one server is removed (when more than `minReplicas`). */
-    lowCpu: z.number().min(0).max(100),
-    minReplicas: z.number().int().min(1),
-    maxReplicas: z.number().int().min(1),
-    /** ms between two autoscaling evaluations. */
-    periodMs: z.number().int().positive(),
-    /** ms of samples averaged per evaluation. */
-    windowMs: z.number().int().positive(),
-    /** Hysteresis: a server is removed only once the average stayed below `lowCpu` this long, ms (HPA-style stabilization window). */
-    scaleDownStabilizationMs: z.number().int().min(0),
-    /** Hysteresis: a server is added only after this many consecutive evaluations above `highCpu`. */
-    scaleUpPeriods: z.number().int().min(1),
-  })
-  .openapi('ThresholdPolicy');
-export type ThresholdPolicy = z.infer<typeof ThresholdPolicy>;
-
-/**
- * One step limit of the HPA's scaling behavior: at most `value` servers (`Pods`) or `value` % of
- * the replicas at the start of the period (`Percent`) added (or removed) within any `periodMs`.
- */
-export const ScalingStep = z
-  .object({
-    type: z.enum(['Pods', 'Percent']),
-    value: z.number().int().positive(),
-    periodMs: z.number().int().positive(),
-  })
-  .openapi('ScalingStep');
-export type ScalingStep = z.infer<typeof ScalingStep>;
-
-/**
- * The HPA's behavior for one direction: the stabilization window (ms; the recommendation used is
- * the max (scale-down) or min (scale-up) of the window), the step limits, and how to combine them
- * (`Max` = the most permissive, the HPA default; `Min` = the most restrictive; `Disabled` = never).
- */
-export const ScalingRules = z
-  .object({
-    stabilizationWindowMs: z.number().int().nonnegative(),
-    selectPolicy: z.enum(['Max', 'Min', 'Disabled']),
-    policies: z.array(ScalingStep),
-  })
-  .openapi('ScalingRules');
-export type ScalingRules = z.infer<typeof ScalingRules>;
-
-/**
- * Target tracking as Kubernetes' HPA does it: desired = ceil(replicas × avg / `target`), nothing
- * when |avg / target − 1| ≤ `tolerance`, stabilized and step-limited per direction.
- */
-export const TargetPolicy = z
-  .object({
-    kind: z.literal('target'),
-    /** Target average zone CPU, % (e.g. 50). */
-    target: z.number().gt(0).max(100),
-    /** Dead-band around the target as a ratio (HPA default 0.1 = ±10 %). */
-    tolerance: z.number().min(0).max(1),
-    /** 0 allows scale to zero: the zone's balancer then holds requests and asks for a server (`POST /activate`). */
-    minReplicas: z.number().int().min(0),
-    maxReplicas: z.number().int().min(1),
-    /** ms between two autoscaling evaluations (HPA sync period: 15 s). */
-    periodMs: z.number().int().positive(),
-    /** ms of samples averaged per evaluation. */
-    windowMs: z.number().int().positive(),
-    /** ms after a server started during which its samples are not counted (HPA CPU initialization period). */
-    initializationMs: z.number().int().nonnegative(),
-    /** ms after any scaling action before the next one. */
-    cooldownMs: z.number().int().nonnegative(),
-    scaleUp: ScalingRules,
-    scaleDown: ScalingRules,
-  })
-  .openapi('TargetPolicy');
-export type TargetPolicy = z.infer<typeof TargetPolicy>;
-
-/** An autoscaling policy: the source design's `threshold` rule or HPA-style `target` tracking. */
-export const Policy = z.discriminatedUnion('kind', [ThresholdPolicy, TargetPolicy]).openapi('Policy');
-export type Policy = z.infer<typeof Policy>;
+export * from './policies.ts';
 
 /** The last autoscaling decision of a zone (the leader's; null on other replicas before one is recorded). */
 export const ZoneDecision = z
@@ -242,6 +193,24 @@ export const ZoneDecision = z
     desired: z.number().int(),
     reason: ReasonCode,
     message: z.string(),
+    /** Target tracking: the metric whose recommendation drove the decision (`cpu`, `rps`, …). */
+    metric: TargetMetricName.optional(),
+    /** Concurrency policy: the KPA's figures of this decision. */
+    kpa: z
+      .object({
+        /** Mean zone in-flight requests over the stable / panic window. */
+        stableConcurrency: z.number(),
+        panicConcurrency: z.number(),
+        /** Servers wanted by each window (before rate limits and bounds). */
+        stableDesired: z.number().int(),
+        panicDesired: z.number().int(),
+        panicking: z.boolean(),
+        /** Epoch ms panic mode began / was last extended; null when not panicking. */
+        panicSince: z.number().int().nullable(),
+        /** Epoch ms of the zone's last request or activation; null if none seen. */
+        lastActiveAt: z.number().int().nullable(),
+      })
+      .optional(),
   })
   .openapi('ZoneDecision');
 export type ZoneDecision = z.infer<typeof ZoneDecision>;
@@ -255,14 +224,20 @@ export const ServerView = z
     uiUrl: z.string(),
     /** Pool state from the zone balancer; `unknown` when the balancer could not be asked. */
     state: z.enum(['alive', 'disconnected', 'dead', 'unknown']),
-    /** Latest sample, null before the first one arrives. */
+    /** Latest sample, null before the first one arrives; CPU % and MB are the agent's when it sends them. */
     cpu: z.number().nullable(),
     memoryMb: z.number().nullable(),
+    /** Who measured `cpu`/`memoryMb`: `agent` (from outside the process) or `app`; null without a sample. */
+    resourceSource: z.enum(['app', 'agent']).nullable().optional(),
     throughput: z.number().nullable(),
     scenario: ScenarioMode.nullable(),
     createdAt: z.number().int(),
     /** Requests the zone balancer is running on it now (its `GET /pools`); null when unknown. */
     inFlight: z.number().int().nullable().optional(),
+    /** The zone balancer's latest one-second measurement of it: requests/s, mean in-flight, p95 ms (null when none). */
+    rps: z.number().nullable().optional(),
+    meanInFlight: z.number().nullable().optional(),
+    p95Ms: z.number().nullable().optional(),
     /** Its slow-start weight in the zone balancer, % of full (10..100; `GET /pools`); null when unknown. */
     weight: z.number().nullable().optional(),
     /** The node it runs on (multi-node runtimes: a swarm node id); absent on one host. */

@@ -64,7 +64,7 @@ async function settled(s: ClusterState, above: number): Promise<boolean> {
 }
 
 /**
- * A base port in the suite's window whose collector, monitor, gateway and balancer ports nobody
+ * A base port in the suite's window whose collector, monitor, gateway, agent and balancer ports nobody
  * answers on (other worktrees' clusters share the machine). @throws Error after 8 tries
  */
 async function freeBasePort(): Promise<number> {
@@ -75,6 +75,7 @@ async function freeBasePort(): Promise<number> {
       l.collectorPort,
       ...l.monitorPorts,
       l.gatewayPort,
+      l.agentPort,
       ...[0, 1, 2].map((z) => l.balancerPortBase + z),
     ];
     const taken = await Promise.all(ports.map((port) => reachable({ port }, 200)));

@@ -1,6 +1,6 @@
 /**
  * Helpers for the service-backed suites: where the real services listen (`ZONESCALE_TEST_REDIS_URL`,
- * `_KAFKA_BROKERS`, `_INFLUX_URL`, `_DOCKER_HOST`, exported by scripts/test.sh, defaulting to the
+ * `_KAFKA_BROKERS`, `_INFLUX_URL`, `_INFLUX18_URL`, `_DOCKER_HOST`, exported by scripts/test.sh, defaulting to the
  * 127.0.0.1 addresses scripts/services.sh uses; the swarm of scripts/swarm.sh through `_SWARM`,
  * `_SWARM_NODES` and `_SWARM_NODE2_HOST`), whether each one answers, and `requireService`, which makes a missing service a
  * failing test with `CI=true` and a skipped suite with a printed reason otherwise. Fault tests stop
@@ -18,6 +18,8 @@ export const SERVICES = {
   redisUrl: process.env.ZONESCALE_TEST_REDIS_URL || 'redis://127.0.0.1:6379',
   kafkaBrokers: (process.env.ZONESCALE_TEST_KAFKA_BROKERS || '127.0.0.1:9092').split(','),
   influxUrl: process.env.ZONESCALE_TEST_INFLUX_URL || 'http://127.0.0.1:8086',
+  /** InfluxDB 1.8 (the 2.x API: /api/v2/write, Flux), beside the 1.6.7 of `influxUrl`. */
+  influx18Url: process.env.ZONESCALE_TEST_INFLUX18_URL || 'http://127.0.0.1:8087',
   dockerSocket: (process.env.ZONESCALE_TEST_DOCKER_HOST || 'unix:///var/run/docker.sock').replace(
     /^unix:\/\//,
     '',
@@ -28,7 +30,7 @@ export const SERVICES = {
   swarmNode2Socket: (process.env.ZONESCALE_TEST_SWARM_NODE2_HOST || '').replace(/^unix:\/\//, ''),
 };
 
-export type ServiceName = 'redis' | 'kafka' | 'influx' | 'docker' | 'swarm';
+export type ServiceName = 'redis' | 'kafka' | 'influx' | 'influx18' | 'docker' | 'swarm';
 
 /** Whether a TCP port on 127.0.0.1 (or a unix socket path) accepts a connection within `ms`. */
 export function reachable(target: { port: number } | { path: string }, ms = 1_000): Promise<boolean> {
@@ -52,7 +54,10 @@ export async function serviceUp(name: ServiceName): Promise<boolean> {
     case 'kafka':
       return reachable({ port: Number(SERVICES.kafkaBrokers[0]?.split(':')[1] ?? 9092) });
     case 'influx':
-      return fetch(`${SERVICES.influxUrl}/ping`, { signal: AbortSignal.timeout(1_000) }).then(
+    case 'influx18':
+      return fetch(`${name === 'influx' ? SERVICES.influxUrl : SERVICES.influx18Url}/ping`, {
+        signal: AbortSignal.timeout(1_000),
+      }).then(
         (r) => r.status === 204,
         () => false,
       );

@@ -14,6 +14,8 @@ export interface FakeBalancer {
   term: number;
   alive: Set<string>;
   dead: Set<string>;
+  /** Server id per URL from `PUT /servers` `ids`. */
+  ids: Map<string, string>;
 }
 
 /** A `BalancerClient` over in-memory balancers. */
@@ -21,12 +23,15 @@ export class FakeBalancerClient implements BalancerClient {
   readonly balancers = new Map<string, FakeBalancer>();
   readonly calls: { method: 'putServers' | 'putMonitor'; url: string; body: unknown }[] = [];
 
+  /** Whether `GET /pools` reports `ids` (as a balancer that keeps them does). */
+  keepsIds = false;
+
   constructor(private readonly isUp: (url: string) => boolean) {}
 
   private get(url: string): FakeBalancer {
     let b = this.balancers.get(url);
     if (!b) {
-      b = { monitor: '', term: 0, alive: new Set(), dead: new Set() };
+      b = { monitor: '', term: 0, alive: new Set(), dead: new Set(), ids: new Map() };
       this.balancers.set(url, b);
     }
     return b;
@@ -47,10 +52,14 @@ export class FakeBalancerClient implements BalancerClient {
       alive: list(b.alive),
       disconnected: [],
       dead: list(b.dead),
+      ...(this.keepsIds ? { ids: Object.fromEntries(b.ids) } : {}),
     };
   }
 
-  async putServers(url: string, body: { add?: string[]; remove?: string[]; term: number }): Promise<void> {
+  async putServers(
+    url: string,
+    body: { add?: string[]; remove?: string[]; ids?: Record<string, string>; term: number },
+  ): Promise<void> {
     if (!this.isUp(url)) throw new Error(`${url} is down`);
     const b = this.get(url);
     if (body.term < b.term) throw new StaleTerm(body.term, b.term);
@@ -60,7 +69,9 @@ export class FakeBalancerClient implements BalancerClient {
     for (const u of body.remove ?? []) {
       b.alive.delete(u);
       b.dead.delete(u);
+      b.ids.delete(u);
     }
+    for (const [u, id] of Object.entries(body.ids ?? {})) b.ids.set(u, id);
   }
 
   async putMonitor(url: string, body: { address: string; term: number }): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { MonitorConfig } from '../../server/config/roles.ts';
 import { policyOf } from '../../server/monitor/autoscale/policy-config.ts';
-import type { TargetPolicy, ThresholdPolicy } from '../../server/shared/types.ts';
+import type { ConcurrencyPolicy, TargetPolicy, ThresholdPolicy } from '../../server/shared/types.ts';
 
 /** The monitor's configuration with every default (only the required flags given). */
 export function monitorDefaults(): MonitorConfig {
@@ -21,7 +21,7 @@ export function thresholdPolicy(over: Partial<ThresholdPolicy> = {}): ThresholdP
 /** Kubernetes' HPA defaults (15 s sync, 0 s up / 300 s down stabilization, 4 pods or 100 % per 15 s up, 100 % per 15 s down). */
 export const HPA_DEFAULT_TARGET_POLICY: TargetPolicy = {
   kind: 'target',
-  target: 50,
+  metrics: [{ name: 'cpu', target: 50 }],
   tolerance: 0.1,
   minReplicas: 1,
   maxReplicas: 5,
@@ -42,4 +42,20 @@ export const HPA_DEFAULT_TARGET_POLICY: TargetPolicy = {
     selectPolicy: 'Max',
     policies: [{ type: 'Percent', value: 100, periodMs: 15_000 }],
   },
+};
+
+/** Knative's KPA defaults (target 10, 60 s stable, 6 s panic, 200 %, rates 1000 / 2, 30 s grace) with the monitor's bounds and periods. */
+export const KNATIVE_DEFAULT_CONCURRENCY_POLICY: ConcurrencyPolicy = {
+  kind: 'concurrency',
+  targetConcurrency: 10,
+  stableWindowMs: 60_000,
+  panicWindowMs: 6_000,
+  panicThreshold: 2,
+  maxScaleUpRate: 1000,
+  maxScaleDownRate: 2,
+  scaleToZeroGraceMs: 30_000,
+  minReplicas: 0,
+  maxReplicas: 5,
+  periodMs: 10_000,
+  windowMs: 10_000,
 };

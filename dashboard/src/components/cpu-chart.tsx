@@ -78,28 +78,32 @@ export function CpuChart({
             formatter={(v, name) => [formatPercent(Number(v)), String(name)]}
             contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', fontSize: 12 }}
           />
-          <ReferenceLine
-            y={lines.high}
-            stroke="var(--hot)"
-            strokeDasharray="6 4"
-            label={{
-              value: `high ${lines.high} %`,
-              position: 'insideTopRight',
-              fill: 'var(--hot)',
-              fontSize: 11,
-            }}
-          />
-          <ReferenceLine
-            y={lines.low}
-            stroke="var(--cold)"
-            strokeDasharray="6 4"
-            label={{
-              value: `low ${lines.low} %`,
-              position: 'insideBottomRight',
-              fill: 'var(--cold)',
-              fontSize: 11,
-            }}
-          />
+          {lines.high !== null && (
+            <ReferenceLine
+              y={lines.high}
+              stroke="var(--hot)"
+              strokeDasharray="6 4"
+              label={{
+                value: `high ${lines.high} %`,
+                position: 'insideTopRight',
+                fill: 'var(--hot)',
+                fontSize: 11,
+              }}
+            />
+          )}
+          {lines.low !== null && (
+            <ReferenceLine
+              y={lines.low}
+              stroke="var(--cold)"
+              strokeDasharray="6 4"
+              label={{
+                value: `low ${lines.low} %`,
+                position: 'insideBottomRight',
+                fill: 'var(--cold)',
+                fontSize: 11,
+              }}
+            />
+          )}
           {lines.target !== null && (
             <ReferenceLine
               y={lines.target}

@@ -7,19 +7,16 @@
  */
 import type { ClusterState, Policy, ZoneView } from '../../../server/shared/types.ts';
 import { hostPort, zoneColor } from '../format.ts';
+import { policyCore } from '../policy-text.ts';
 
 /** `42.0` req/s, `—` when unknown. */
 export function formatRps(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
-/** `up > 60 % · down < 20 %` or `target 50 % ± 10 %`, with replica bounds. */
+/** `up > 60 % · down < 20 %`, `target 50 % ± 10 %` or the KPA's figures, with replica bounds (`policy-text.ts`). */
 export function policyLine(p: Policy): string {
-  const core =
-    p.kind === 'target'
-      ? `target ${p.target} % ± ${Math.round(p.tolerance * 100)} %`
-      : `up > ${p.highCpu} % · down < ${p.lowCpu} %`;
-  return `${core} · ${p.minReplicas}–${p.maxReplicas}`;
+  return `${policyCore(p)} · ${p.minReplicas}–${p.maxReplicas}`;
 }
 
 function ZoneTile({ zone, policy }: { zone: ZoneView; policy: Policy }) {

@@ -3,26 +3,18 @@
  * and averaging window), so an operator can read the chart's reference lines. Test id `policy`.
  */
 import type { Policy } from '../../../server/shared/types.ts';
+import { policyCore, seconds } from '../policy-text.ts';
 
 /**
  * `threshold · up > 70 % · down < 20 % · 1–5 replicas · every 10 s over 30 s`, or for target
- * tracking `target 50 % ± 10 % · 1–5 replicas · every 10 s over 30 s`.
+ * tracking `target 50 % ± 10 % · 1–5 replicas · every 10 s over 30 s` (other kinds: `policy-text.ts`).
  */
 export function PolicySummary({ policy }: { policy: Policy }) {
-  const s = (ms: number) => `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
+  const core = policy.kind === 'threshold' ? `${policy.kind} · ${policyCore(policy)}` : policyCore(policy);
   return (
     <span className="policy muted" data-testid="policy">
-      {policy.kind === 'target' ? (
-        <>
-          target {policy.target} % ± {Math.round(policy.tolerance * 100)} %
-        </>
-      ) : (
-        <>
-          {policy.kind} · up &gt; {policy.highCpu} % · down &lt; {policy.lowCpu} %
-        </>
-      )}{' '}
-      · {policy.minReplicas}–{policy.maxReplicas} replicas · every {s(policy.periodMs)} over{' '}
-      {s(policy.windowMs)}
+      {core} · {policy.minReplicas}–{policy.maxReplicas} replicas · every {seconds(policy.periodMs)} over{' '}
+      {seconds(policy.windowMs)}
     </span>
   );
 }

@@ -1,9 +1,11 @@
 /**
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
  * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, its
- * slow-start weight while it ramps (below 100 %, test id `server-weight-<id>`), High /
- * Low / Off buttons (the active one pressed), the node it runs on when the runtime has nodes (swarm),
- * and memory/throughput on hover. Test id `server-<id>` with
+ * slow-start weight while it ramps (below 100 %, test id `server-weight-<id>`), High / Low / Off
+ * buttons (the active one pressed), the node it runs on when the runtime has nodes (swarm), a line
+ * with its memory (CPU and memory are the agent's, measured from outside, when it sends them:
+ * marked "ext") and the zone balancer's req/s, mean in-flight and p95 latency of the last second,
+ * and throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { Policy, ServerView } from '../../../server/shared/types.ts';
@@ -16,14 +18,19 @@ import { Sparkline } from './sparkline.tsx';
 export function cpuClass(cpu: number | null, policy: Policy): string {
   if (cpu === null) return 'cpu-none';
   const lines = policyLines(policy);
-  if (cpu > lines.high) return 'cpu-hot';
-  if (cpu < lines.low) return 'cpu-cold';
+  if (lines.high !== null && cpu > lines.high) return 'cpu-hot';
+  if (lines.low !== null && cpu < lines.low) return 'cpu-cold';
   return 'cpu-ok';
 }
 
 /** A node id as `docker node ls` prints it short: its first 12 characters. */
 export function shortNode(node: string): string {
   return node.slice(0, 12);
+}
+
+/** `12.3`-style number or an em dash. */
+function num(v: number | null | undefined, digits: number): string {
+  return v === null || v === undefined ? '—' : v.toFixed(digits);
 }
 
 /** A server row. */
@@ -75,7 +82,7 @@ export function ServerRow({
       <span className="server-cpu num" data-testid={`server-cpu-${server.id}`}>
         {formatPercent(server.cpu)}
       </span>
-      <Sparkline values={cpu} high={policyLines(policy).high} />
+      <Sparkline values={cpu} high={policyLines(policy).high ?? undefined} />
       <span
         className="server-inflight num"
         title="requests in flight on this server"
@@ -101,6 +108,23 @@ export function ServerRow({
         testPrefix={`server-scenario-${server.id}`}
         compact
       />
+      <span className="server-metrics muted num" data-testid={`server-metrics-${server.id}`}>
+        <span data-testid={`server-memory-${server.id}`}>{num(server.memoryMb, 0)} MB</span>
+        {server.resourceSource === 'agent' ? (
+          <span title="CPU and memory measured from outside the process"> ext</span>
+        ) : null}
+        {' · '}
+        <span data-testid={`server-rps-${server.id}`}>{num(server.rps, 1)} req/s</span>
+        {' · '}
+        <span
+          data-testid={`server-concurrency-${server.id}`}
+          title="mean requests in flight over the last second"
+        >
+          {num(server.meanInFlight, 2)} conc
+        </span>
+        {' · '}
+        <span data-testid={`server-p95-${server.id}`}>p95 {num(server.p95Ms, 1)} ms</span>
+      </span>
       <span className="bar" aria-hidden="true">
         <span className={`bar-fill ${cpuClass(server.cpu, policy)}`} style={{ width: `${width}%` }} />
       </span>

@@ -2,14 +2,16 @@
  * One zone: its balancer (URL, up/down), replicas (test id `zone-replicas-<zone>`), average CPU
  * against the policy's thresholds, and its servers grouped by the balancer's pool state (alive,
  * disconnected, dead, unknown), then the stray servers the balancer still holds; High / Low / Off for
- * the whole zone; a dead balancer is called out; a zone at zero (no app server) says so, and while
- * its balancer holds requests for a new server it says `activating` with the number held. Test ids
- * `zone-card-<zone>`, `zone-alert-<zone>`, `zone-scale-<zone>` (`data-scale`: `zero`, `activating`).
+ * the whole zone; its policy's last decision (`decision-line.tsx`); a dead balancer is called out; a
+ * zone at zero (no app server) says so, and while its balancer holds requests for a new server it
+ * says `activating` with the number held. Test ids `zone-card-<zone>`, `zone-alert-<zone>`,
+ * `zone-scale-<zone>` (`data-scale`: `zero`, `activating`).
  */
 import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
 import { formatPercent, hostPort, zoneColor } from '../format.ts';
 import type { ServerCpuSeries } from '../history.ts';
 import { policyLines } from '../policy-lines.ts';
+import { DecisionLine } from './decision-line.tsx';
 import { ScenarioGroup } from './scenario-group.tsx';
 import { cpuClass, ServerRow } from './server-row.tsx';
 
@@ -21,8 +23,8 @@ function CpuGauge({ cpu, policy }: { cpu: number | null; policy: Policy }) {
   return (
     <div className="gauge" aria-hidden="true">
       <span className={`gauge-fill ${cpuClass(cpu, policy)}`} style={{ width: pct(cpu ?? 0) }} />
-      <span className="gauge-mark gauge-low" style={{ left: pct(lines.low) }} />
-      <span className="gauge-mark gauge-high" style={{ left: pct(lines.high) }} />
+      {lines.low !== null && <span className="gauge-mark gauge-low" style={{ left: pct(lines.low) }} />}
+      {lines.high !== null && <span className="gauge-mark gauge-high" style={{ left: pct(lines.high) }} />}
     </div>
   );
 }
@@ -103,6 +105,7 @@ export function ZoneCard({
         </div>
       </header>
       <CpuGauge cpu={zone.avgCpu} policy={policy} />
+      <DecisionLine zone={zone.zone} policy={policy} decision={zone.decision ?? null} />
       {balancerDown && (
         <p className="zone-alert" role="status" data-testid={`zone-alert-${zone.zone}`}>
           Balancer {zone.balancer ? 'down' : 'missing'}: this zone takes no traffic until the leader recreates

@@ -7,6 +7,7 @@ const s = (ts: number): Sample => ({
   serverId: 'zone1-app-1',
   zone: 'zone1',
   ts,
+  source: 'app',
   cpu: 5,
   memoryMb: 50,
   throughput: 1,

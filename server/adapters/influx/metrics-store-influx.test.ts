@@ -4,9 +4,10 @@
  * The store itself runs the shared contract against a real InfluxDB in test/services/.
  */
 import { describe, expect, test } from 'bun:test';
-import { sample } from '../metrics-store.contract.ts';
+import { bucketHistory } from '../metrics-aggregate.ts';
+import { balancerSample, sample } from '../metrics-store.contract.ts';
 import { influxql, quoteTag } from './influxql.ts';
-import { bucketHistory, dialectFor, samplePoint } from './metrics-store-influx.ts';
+import { dialectFor, samplePoint } from './metrics-store-influx.ts';
 
 describe('InfluxDB dialect', () => {
   test.each([
@@ -27,13 +28,24 @@ describe('InfluxDB encoding', () => {
       sample('zone1-app-1', 1_700_000_000_123, 71.5, { healthy: false, scenario: 'high' }),
     ).toLineProtocol();
     expect(line).toBe(
-      'sample,server_id=zone1-app-1,zone=zone1 cpu=71.5,healthy=F,memory_mb=100,scenario="high",throughput=0 1700000000123',
+      'sample,server_id=zone1-app-1,source=app,zone=zone1 cpu=71.5,healthy=F,memory_mb=100,scenario="high",throughput=0 1700000000123',
     );
   });
 
-  test('zone CPU is one grouped query over a half-open window, with the zone quoted', () => {
-    expect(influxql.zoneCpu("z'1", 1000, 2000)).toBe(
-      `SELECT MEAN("cpu"), COUNT("cpu") FROM "sample" WHERE "zone" = 'z\\'1' AND time >= 1000ms AND time < 2000ms GROUP BY "server_id"`,
+  test('a balancer sample carries only its request fields; a null latency is left out', () => {
+    const line = samplePoint(
+      balancerSample('zone1-app-1', 5, { rps: 3, inFlight: 0.5, p95Ms: 7 }),
+    ).toLineProtocol();
+    expect(line).toBe(
+      'sample,server_id=zone1-app-1,source=balancer,zone=zone1 error_rate=0,in_flight=0.5,p95_ms=7,rps=3 5',
+    );
+  });
+
+  test('a zone window is one query grouped by server and source over a half-open window, with the zone quoted', () => {
+    const q = influxql.zoneAggregates("z'1", 1000, 2000);
+    expect(q).toStartWith('SELECT MEAN("cpu") AS "cpu_mean", COUNT("cpu") AS "cpu_n", MEAN("memory_mb") AS');
+    expect(q).toEndWith(
+      `FROM "sample" WHERE "zone" = 'z\\'1' AND time >= 1000ms AND time < 2000ms GROUP BY "server_id", "source"`,
     );
     expect(quoteTag('a\\b')).toBe("'a\\\\b'");
   });
@@ -42,10 +54,11 @@ describe('InfluxDB encoding', () => {
     expect(
       bucketHistory(
         [
-          { t: 12_100, server: 'a', cpu: 50 },
-          { t: 10_000, server: 'a', cpu: 10 },
-          { t: 10_500, server: 'a', cpu: 30 },
-          { t: 10_900, server: 'b', cpu: 60 },
+          { t: 12_100, server: 'a', source: 'app', cpu: 50 },
+          { t: 10_000, server: 'a', source: 'app', cpu: 10 },
+          { t: 10_500, server: 'a', source: 'app', cpu: 30 },
+          { t: 10_900, server: 'b', source: 'app', cpu: 60 },
+          { t: 10_900, server: 'b', source: 'agent', cpu: 60 },
         ],
         1000,
       ),

@@ -1,18 +1,36 @@
 /**
  * The real `MetricsStore` on InfluxDB, as the source design keeps its samples. Each sample is one
- * point of measurement `sample` with tags `server_id` and `zone`, fields `cpu`, `memory_mb`,
- * `throughput` (floats), `healthy` (bool), `scenario` (string) and a millisecond timestamp, written
- * as line protocol built with the client's `Point`; a point with the same tags and time overwrites,
- * so writing a sample twice stores it once. Two dialects, picked from `/ping`'s
- * `X-Influxdb-Version`: 1.8+ and 2.x get the 2.x API (`/api/v2/write`, Flux through the client's
- * `QueryApi`, `/api/v2/delete`); older 1.x servers get the 1.x API (`/write`, InfluxQL `/query`,
- * `DELETE`), where the database is created on open. Zone CPU over a window is one query (per-server
- * mean and count, grouped by `server_id`); the mean over servers is taken here.
+ * point of measurement `sample` with tags `server_id`, `zone` and `source`, the sample's present
+ * fields (`cpu`, `memory_mb`, `throughput`, `rps`, `in_flight`, `p50_ms`, `p95_ms`, `p99_ms`,
+ * `error_rate` floats, `healthy` bool, `scenario` string; a null latency is left out) and a
+ * millisecond timestamp, written as line protocol built with the client's `Point`; a point with
+ * the same tags and time overwrites, so writing a sample twice stores it once per (server, source,
+ * ts). Two dialects, picked from `/ping`'s `X-Influxdb-Version`: 1.8+ and 2.x get the 2.x API
+ * (`/api/v2/write`, Flux through the client's `QueryApi`, `/api/v2/delete`); older 1.x servers get
+ * the 1.x API (`/write`, InfluxQL `/query`, `DELETE`), where the database is created on open. A
+ * zone's window is one query (per-(server, source) mean and count of each averaged field); the
+ * shared rules of `metrics-aggregate.ts` do the rest. A (server, source)'s sample count is the
+ * largest count of its averaged fields (InfluxDB counts fields, not points).
  */
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
-import type { CpuPoint, Sample, ZoneId } from '../../shared/types.ts';
-import type { MetricsStore, ZoneCpu } from '../metrics-store.ts';
-import { type InfluxDialect, influxql, quoteIdent, quoteString } from './influxql.ts';
+import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
+import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
+import {
+  bucketHistory,
+  type MeanCount,
+  type MetricField,
+  SAMPLE_VALUE_FIELDS,
+  type SourceAggregate,
+  STORED_NAME,
+  sourceOf,
+  toSample,
+  zoneCpuFrom,
+  zoneMetricsFrom,
+} from '../metrics-aggregate.ts';
+import type { MetricsStore, ZoneCpu, ZoneMetrics } from '../metrics-store.ts';
+import { AVERAGED_FIELDS, flux, type InfluxDialect, influxql, MEASUREMENT, quoteIdent } from './influxql.ts';
+
+export { MEASUREMENT };
 
 /** How long one InfluxDB request may take, ms. */
 export const INFLUX_TIMEOUT_MS = 10_000;
@@ -30,9 +48,6 @@ export interface InfluxStoreOptions {
   /** Force a dialect instead of asking `/ping`. */
   dialect?: InfluxDialect;
 }
-
-/** The measurement every sample is written to. */
-export const MEASUREMENT = 'sample';
 
 /**
  * Which API a server speaks, from its version string: `v2` for 1.8 and later (1.8 added the 2.x
@@ -53,77 +68,86 @@ export async function pingVersion(url: string): Promise<string> {
   return res.headers.get('X-Influxdb-Version') ?? '';
 }
 
-/** One sample as a `Point` (line protocol, ms precision). */
-export function samplePoint(s: Sample): Point {
-  return new Point(MEASUREMENT)
+/** One sample as a `Point` (line protocol, ms precision); absent and null fields are left out. */
+export function samplePoint(s: SampleInput): Point {
+  const p = new Point(MEASUREMENT)
     .tag('server_id', s.serverId)
+    .tag('source', s.source ?? 'app')
     .tag('zone', s.zone)
-    .floatField('cpu', s.cpu)
-    .floatField('memory_mb', s.memoryMb)
-    .floatField('throughput', s.throughput)
-    .booleanField('healthy', s.healthy)
-    .stringField('scenario', s.scenario)
     .timestamp(s.ts);
+  for (const f of SAMPLE_VALUE_FIELDS) {
+    const v = s[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'boolean') p.booleanField(STORED_NAME[f], v);
+    else if (typeof v === 'string') p.stringField(STORED_NAME[f], v);
+    else p.floatField(STORED_NAME[f], v);
+  }
+  return p;
 }
 
-/** Opens the store: detects the dialect (unless given) and, for 1.x, creates the database. */
-export async function openInfluxMetricsStore(opts: InfluxStoreOptions): Promise<InfluxMetricsStore> {
-  const dialect = opts.dialect ?? dialectFor(await pingVersion(opts.url));
-  const store = new InfluxMetricsStore(opts, dialect);
-  if (dialect === 'v1') await store.v1Query(`CREATE DATABASE ${quoteIdent(opts.bucket)}`, 'POST');
-  return store;
+/** A stored point's columns (by stored field name) as a `Sample`. */
+function pointToSample(
+  serverId: string,
+  zone: string,
+  ts: number,
+  source: unknown,
+  col: (name: string) => unknown,
+) {
+  return toSample(serverId, zone, ts, sourceOf(source), (f) => col(STORED_NAME[f]));
 }
 
-/** Mean over servers of per-server means; `rows` are (server, mean, count). */
-function zoneCpuFrom(zone: ZoneId, rows: { server: string; mean: number; count: number }[]): ZoneCpu {
-  const perServer: Record<string, number> = {};
+/** `Sample` name of each averaged stored field. */
+const METRIC_OF = Object.fromEntries(Object.entries(AVERAGED_FIELDS).map(([k, v]) => [v, k])) as Record<
+  string,
+  MetricField
+>;
+
+/** Builds one (server, source) aggregate from stored-field → (mean, count). */
+function aggregateOf(server: string, source: unknown, fields: Map<string, MeanCount>): SourceAggregate {
+  const metrics: SourceAggregate['metrics'] = {};
   let samples = 0;
-  for (const r of rows) {
-    if (r.count === 0) continue;
-    perServer[r.server] = r.mean;
-    samples += r.count;
+  for (const [field, mc] of fields) {
+    const metric = METRIC_OF[field];
+    if (!metric || mc.count === 0) continue;
+    metrics[metric] = mc;
+    samples = Math.max(samples, mc.count);
   }
-  const means = Object.values(perServer);
-  const avgCpu = means.length > 0 ? means.reduce((a, b) => a + b, 0) / means.length : null;
-  return { zone, avgCpu, perServer, samples };
+  return { server, source: sourceOf(source), samples, metrics };
 }
 
-/** Epoch-aligned buckets of `stepMs`: mean over servers of each server's mean in the bucket. */
-export function bucketHistory(
-  rows: { t: number; server: string; cpu: number }[],
-  stepMs: number,
-): CpuPoint[] {
-  const buckets = new Map<number, Map<string, { sum: number; n: number }>>();
-  for (const r of rows) {
-    const t = Math.floor(r.t / stepMs) * stepMs;
-    const servers = buckets.get(t) ?? new Map<string, { sum: number; n: number }>();
-    const acc = servers.get(r.server) ?? { sum: 0, n: 0 };
-    acc.sum += r.cpu;
-    acc.n += 1;
-    servers.set(r.server, acc);
-    buckets.set(t, servers);
-  }
-  return [...buckets.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, servers]) => {
-      const means = [...servers.values()].map((a) => a.sum / a.n);
-      return { t, cpu: means.reduce((a, b) => a + b, 0) / means.length };
-    });
+/**
+ * Opens the store: detects the dialect (unless given) and, on a 1.x server (either dialect),
+ * creates the database. @throws Error when the server does not answer.
+ */
+export async function openInfluxMetricsStore(opts: InfluxStoreOptions): Promise<InfluxMetricsStore> {
+  const version = opts.dialect ? '' : await pingVersion(opts.url);
+  const dialect = opts.dialect ?? dialectFor(version);
+  // A 1.x server keeps databases: created here (for 1.8's 2.x API, the `<db>` of bucket `<db>/<rp>`).
+  const db =
+    dialect === 'v1' ? opts.bucket : /^v?1\./.test(version) ? (opts.bucket.split('/')[0] ?? '') : null;
+  const store = new InfluxMetricsStore(opts, dialect, db);
+  if (db) await store.v1Query(`CREATE DATABASE ${quoteIdent(db)}`, 'POST', db);
+  return store;
 }
 
 /** A `MetricsStore` in InfluxDB (see the module comment for the schema and dialects). */
 export class InfluxMetricsStore implements MetricsStore {
   private readonly client: InfluxDB;
 
+  /**
+   * `v1Db`: the database on a 1.x server (null on 2.x). 1.8 serves /api/v2/write and Flux but not
+   * /api/v2/delete, so there pruning is InfluxQL's `DELETE` on that database.
+   */
   constructor(
     private readonly opts: InfluxStoreOptions,
     readonly dialect: InfluxDialect,
+    private readonly v1Db: string | null = dialect === 'v1' ? opts.bucket : null,
   ) {
     this.client = new InfluxDB({ url: opts.url, token: opts.token, timeout: INFLUX_TIMEOUT_MS });
   }
 
   /** @throws Error when InfluxDB refuses or cannot be reached (the collector then retries). */
-  async write(samples: Sample[]): Promise<void> {
+  async write(samples: readonly SampleInput[]): Promise<void> {
     if (samples.length === 0) return;
     const lines = samples.map((s) => samplePoint(s).toLineProtocol()).filter((l): l is string => !!l);
     if (this.dialect === 'v1') {
@@ -143,70 +167,128 @@ export class InfluxMetricsStore implements MetricsStore {
   }
 
   async zoneCpu(zone: ZoneId, since: number, until: number): Promise<ZoneCpu> {
-    if (this.dialect === 'v1') {
-      const series = await this.v1Select(influxql.zoneCpu(zone, since, until));
-      return zoneCpuFrom(
-        zone,
-        series.map((s) => ({
-          server: s.tags?.server_id ?? '',
-          mean: Number(s.values[0]?.[1] ?? 0),
-          count: Number(s.values[0]?.[2] ?? 0),
-        })),
-      );
-    }
-    const rows = await this.flux<{ server_id: string; sum: number; count: number }>(`
-      ${this.range(since, until)}
-        |> filter(fn: (r) => r._field == "cpu" and r.zone == ${quoteString(zone)})
-        |> group(columns: ["server_id"])
-        |> reduce(identity: {sum: 0.0, count: 0}, fn: (r, accumulator) => ({sum: accumulator.sum + r._value, count: accumulator.count + 1}))`);
-    return zoneCpuFrom(
-      zone,
-      rows.map((r) => ({ server: r.server_id, mean: r.sum / r.count, count: r.count })),
-    );
+    return zoneCpuFrom(zone, await this.aggregates(zone, since, until));
+  }
+
+  async zoneMetrics(zone: ZoneId, since: number, until: number): Promise<ZoneMetrics> {
+    return zoneMetricsFrom(zone, await this.aggregates(zone, since, until));
   }
 
   async latest(since: number): Promise<Sample[]> {
+    let out: Sample[];
     if (this.dialect === 'v1') {
       const series = await this.v1Select(influxql.latest(since));
-      return series.flatMap((s) => {
+      out = series.flatMap((s) => {
         const row = s.values[0];
         if (!row) return [];
         const col = (name: string) => row[s.columns.indexOf(name)];
-        return [toSample(s.tags?.server_id ?? '', String(col('zone')), row[0] as number, col)];
+        return [
+          pointToSample(s.tags?.server_id ?? '', String(col('zone')), row[0] as number, s.tags?.source, col),
+        ];
       });
+    } else {
+      const rows = await this.flux<Record<string, unknown>>(flux.latest(this.opts.bucket, since));
+      out = rows.map((r) =>
+        pointToSample(
+          String(r.server_id),
+          String(r.zone),
+          Date.parse(String(r._time)),
+          r.source,
+          (n) => r[n],
+        ),
+      );
     }
-    const rows = await this.flux<Record<string, unknown>>(`
-      ${this.range(since, null)}
-        |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-        |> group(columns: ["server_id"])
-        |> sort(columns: ["_time"], desc: true)
-        |> limit(n: 1)`);
-    return rows.map((r) =>
-      toSample(String(r.server_id), String(r.zone), Date.parse(String(r._time)), (n) => r[n]),
-    );
+    const key = (s: Sample) => `${s.serverId}\u0000${s.source}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   async history(zone: ZoneId, since: number, stepMs: number): Promise<CpuPoint[]> {
     if (this.dialect === 'v1') {
       const series = await this.v1Select(influxql.history(zone, since));
       const rows = series.flatMap((s) =>
-        s.values.map((v) => ({ t: v[0] as number, server: s.tags?.server_id ?? '', cpu: Number(v[1]) })),
+        s.values.map((v) => ({
+          t: v[0] as number,
+          server: s.tags?.server_id ?? '',
+          source: sourceOf(s.tags?.source),
+          cpu: Number(v[1]),
+        })),
       );
       return bucketHistory(rows, stepMs);
     }
-    const rows = await this.flux<{ _time: string; server_id: string; _value: number }>(`
-      ${this.range(since, null)}
-        |> filter(fn: (r) => r._field == "cpu" and r.zone == ${quoteString(zone)})
-        |> keep(columns: ["_time", "server_id", "_value"])`);
+    const rows = await this.flux<{ _time: string; server_id: string; source?: string; _value: number }>(
+      flux.history(this.opts.bucket, zone, since),
+    );
     return bucketHistory(
-      rows.map((r) => ({ t: Date.parse(r._time), server: r.server_id, cpu: r._value })),
+      rows.map((r) => ({
+        t: Date.parse(r._time),
+        server: r.server_id,
+        source: sourceOf(r.source),
+        cpu: r._value,
+      })),
       stepMs,
     );
   }
 
-  async prune(before: number): Promise<void> {
+  /** Per-second summed in-flight requests of `zone`'s balancer points over `since <= ts < until`. */
+  async zoneConcurrencySeries(zone: ZoneId, since: number, until: number): Promise<ConcurrencyPoint[]> {
     if (this.dialect === 'v1') {
-      await this.v1Query(influxql.prune(before), 'POST');
+      const series = await this.v1Select(influxql.inFlight(zone, since, until));
+      return concurrencySeries(
+        series.flatMap((s) =>
+          s.values.map((v) => ({
+            t: v[0] as number,
+            server: s.tags?.server_id ?? '',
+            inFlight: Number(v[1]),
+          })),
+        ),
+      );
+    }
+    const rows = await this.flux<{ _time: string; server_id: string; _value: number }>(
+      flux.inFlight(this.opts.bucket, zone, since, until),
+    );
+    return concurrencySeries(
+      rows.map((r) => ({ t: Date.parse(r._time), server: r.server_id, inFlight: r._value })),
+    );
+  }
+
+  /** Per-(server, source) means of the averaged fields in the window, from one query. */
+  private async aggregates(zone: ZoneId, since: number, until: number): Promise<SourceAggregate[]> {
+    const groups = new Map<string, { server: string; source: unknown; fields: Map<string, MeanCount> }>();
+    const add = (server: string, source: unknown, field: string, mc: MeanCount) => {
+      const k = `${server}\u0000${sourceOf(source)}`;
+      const g = groups.get(k) ?? { server, source, fields: new Map() };
+      g.fields.set(field, mc);
+      groups.set(k, g);
+    };
+    if (this.dialect === 'v1') {
+      for (const s of await this.v1Select(influxql.zoneAggregates(zone, since, until))) {
+        const row = s.values[0] ?? [];
+        for (const f of Object.values(AVERAGED_FIELDS)) {
+          const count = Number(row[s.columns.indexOf(`${f}_n`)] ?? 0);
+          if (count > 0)
+            add(s.tags?.server_id ?? '', s.tags?.source, f, {
+              mean: Number(row[s.columns.indexOf(`${f}_mean`)]),
+              count,
+            });
+        }
+      }
+    } else {
+      const rows = await this.flux<{
+        server_id: string;
+        source?: string;
+        _field: string;
+        sum: number;
+        count: number;
+      }>(flux.zoneAggregates(this.opts.bucket, zone, since, until));
+      for (const r of rows)
+        if (r.count > 0) add(r.server_id, r.source, r._field, { mean: r.sum / r.count, count: r.count });
+    }
+    return [...groups.values()].map((g) => aggregateOf(g.server, g.source, g.fields));
+  }
+
+  async prune(before: number): Promise<void> {
+    if (this.v1Db !== null) {
+      await this.v1Query(influxql.prune(before), 'POST', this.v1Db);
       return;
     }
     const qs = new URLSearchParams({ org: this.opts.org ?? '', bucket: this.opts.bucket });
@@ -225,8 +307,8 @@ export class InfluxMetricsStore implements MetricsStore {
   async close(): Promise<void> {}
 
   /** Runs an InfluxQL statement on the 1.x API. @throws Error on an HTTP or statement error */
-  async v1Query(q: string, method: 'GET' | 'POST' = 'GET'): Promise<V1Result> {
-    const qs = new URLSearchParams({ q, db: this.opts.bucket, epoch: 'ms' });
+  async v1Query(q: string, method: 'GET' | 'POST' = 'GET', db = this.opts.bucket): Promise<V1Result> {
+    const qs = new URLSearchParams({ q, db, epoch: 'ms' });
     const body = (await (await this.request(`/query?${qs}`, method)).json()) as { results?: V1Result[] };
     const result = body.results?.[0] ?? {};
     if (result.error) throw new Error(`InfluxQL error: ${result.error}`);
@@ -235,13 +317,6 @@ export class InfluxMetricsStore implements MetricsStore {
 
   private async v1Select(q: string): Promise<V1Series[]> {
     return (await this.v1Query(q)).series ?? [];
-  }
-
-  private range(since: number, until: number | null): string {
-    const stop = until === null ? '' : `, stop: time(v: ${until * 1e6})`;
-    return `from(bucket: ${quoteString(this.opts.bucket)})
-        |> range(start: time(v: ${since * 1e6})${stop})
-        |> filter(fn: (r) => r._measurement == "${MEASUREMENT}")`;
   }
 
   private async flux<T>(query: string): Promise<T[]> {
@@ -275,17 +350,4 @@ export interface V1Series {
   tags?: Record<string, string>;
   columns: string[];
   values: unknown[][];
-}
-
-function toSample(serverId: string, zone: string, ts: number, col: (name: string) => unknown): Sample {
-  return {
-    serverId,
-    zone,
-    ts,
-    cpu: Number(col('cpu')),
-    memoryMb: Number(col('memory_mb')),
-    throughput: Number(col('throughput')),
-    healthy: col('healthy') === true,
-    scenario: String(col('scenario')) as Sample['scenario'],
-  };
 }

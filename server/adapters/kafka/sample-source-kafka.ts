@@ -1,23 +1,26 @@
 /**
  * The collector's Kafka input (the job Telegraf's kafka_consumer did in the source design): a
- * kafkajs consumer group reads the samples topic in batches and hands each batch to the sink (the
+ * kafkajs consumer group reads the samples and requests topics in batches and hands each batch to the sink (the
  * metrics store's write). Offsets are committed only after the write succeeded; while it fails
  * (InfluxDB down) the batch is retried every `retryMs`, heartbeating so the group keeps the
  * partition, and nothing is committed. Delivery is at-least-once: a batch written but not
- * committed before a crash is read again, which is harmless because (serverId, ts) identify a
+ * committed before a crash is read again, which is harmless because (serverId, source, ts) identify a
  * sample and the store keeps it once. Malformed messages are skipped and counted.
  */
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../../shared/logger.ts';
 import { Sample } from '../../shared/types.ts';
 import type { SampleSink, SampleSource } from '../sample-source.ts';
-import { ensureTopic, kafkaClient, SAMPLES_TOPIC } from './kafka.ts';
+import { ensureTopic, kafkaClient, REQUESTS_TOPIC, SAMPLES_TOPIC } from './kafka.ts';
 
 /** Options of `KafkaSampleSource`. */
 export interface KafkaSourceOptions {
   brokers: string[];
   /** Consumer group id; select wiring passes `zonescale-collector-<cluster>`. */
   groupId: string;
+  /** Topics to consume (default: the samples and the requests topics). */
+  topics?: string[];
+  /** One topic to consume instead of `topics` (tests). */
   topic?: string;
   /** Read the topic from the start when the group has no committed offset (default true). */
   fromBeginning?: boolean;
@@ -85,11 +88,13 @@ export class KafkaSampleSource implements SampleSource {
   }
 
   private async run(sink: SampleSink): Promise<void> {
-    const topic = this.opts.topic ?? SAMPLES_TOPIC;
+    const topics = this.opts.topic
+      ? [this.opts.topic]
+      : (this.opts.topics ?? [SAMPLES_TOPIC, REQUESTS_TOPIC]);
     const retryMs = this.opts.retryMs ?? 1_000;
     const log = this.opts.logger;
     const kafka = kafkaClient(this.opts.brokers, `${this.opts.groupId}-consumer`, log);
-    await ensureTopic(kafka, topic);
+    for (const topic of topics) await ensureTopic(kafka, topic);
     const consumer = kafka.consumer({
       groupId: this.opts.groupId,
       // A member lost with a crashed consumer is dropped from the group after 10 s, not kafkajs's 30 s.
@@ -109,7 +114,7 @@ export class KafkaSampleSource implements SampleSource {
       this.scheduleRestart();
     });
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+    await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricsStoreContract, sample } from '../metrics-store.contract.ts';
+import { agentSample, metricsStoreContract, sample } from '../metrics-store.contract.ts';
 import { metricsStorePath, openSqliteMetricsStore, SqliteMetricsStore } from './metrics-store-sqlite.ts';
 
 let dir = '';
@@ -36,6 +36,26 @@ describe('SqliteMetricsStore on a shared file', () => {
       const db = new Database(metricsStorePath(d, 'c1'), { readonly: true });
       expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
       db.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a file from before sample sources is migrated: its rows become app samples, keyed with source', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'zs-metrics-'));
+    dirs.push(d);
+    const path = join(d, 'old.sqlite');
+    const old = new Database(path, { create: true });
+    old.exec(`CREATE TABLE samples (server_id TEXT NOT NULL, zone TEXT NOT NULL, ts INTEGER NOT NULL,
+      cpu REAL NOT NULL, memory_mb REAL NOT NULL, throughput REAL NOT NULL, healthy INTEGER NOT NULL,
+      scenario TEXT NOT NULL, PRIMARY KEY (server_id, ts)) WITHOUT ROWID;
+      INSERT INTO samples VALUES ('a', 'zone1', 1000, 42, 100, 0, 1, 'off');`);
+    old.close();
+    const store = new SqliteMetricsStore(path);
+    try {
+      expect(await store.latest(0)).toEqual([sample('a', 1000, 42)]);
+      await store.write([agentSample('a', 1000, 7, 70)]);
+      expect((await store.zoneCpu('zone1', 0, 2000)).avgCpu).toBeCloseTo(7);
     } finally {
       await store.close();
     }

@@ -4,7 +4,8 @@
  * it does not answer in 500 ms), each zone from the registry's containers plus its balancer's
  * `GET /pools` (500 ms; server state from the pool holding it, `unknown` when the balancer did not
  * answer; `strayServers` = URLs the balancer holds that the registry does not), the newest metrics
- * sample of each server, the zone's average CPU over the policy window, and the newest 100 events.
+ * sample of each server and source (CPU and memory from the agent when it sends them, else the app;
+ * req/s, mean in-flight and p95 from the zone balancer), the zone's average CPU over the policy window, and the newest 100 events.
  */
 import type { MetricsStore } from '../../adapters/metrics-store.ts';
 import type { Registry } from '../../adapters/registry.ts';
@@ -79,7 +80,10 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       }),
     ),
   ]);
-  const sampleOf = new Map<string, Sample>(latest.map((s) => [s.serverId, s]));
+  // The newest sample per (server, source); balancer samples are keyed by id, or by URL when the
+  // balancer was not told the id.
+  const sampleOf = new Map<string, Sample>(latest.map((s) => [`${s.source}\u0000${s.serverId}`, s]));
+  const of = (source: Sample['source'], key: string) => sampleOf.get(`${source}\u0000${key}`);
   const zoneIds = [...new Set([...d.zones, ...containers.map((c) => c.zone)])];
   const zones = await Promise.all(
     zoneIds.map(async (zone): Promise<ZoneView> => {
@@ -95,18 +99,25 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
       const inFlight = new Map((pools?.alive ?? []).map((s) => [s.url, s.inFlight ?? 0]));
       const weight = new Map((pools?.alive ?? []).map((s) => [s.url, s.weight ?? 100]));
       const servers: ServerView[] = apps.map((a) => {
-        const s = sampleOf.get(a.id);
+        const s = of('app', a.id);
+        const agent = of('agent', a.id);
+        const res = agent?.cpu !== undefined ? agent : s;
+        const req = of('balancer', a.id) ?? of('balancer', a.url);
         return {
           id: a.id,
           url: a.url,
           uiUrl: `${a.url}/`,
           state: pools ? (states.get(a.url) ?? 'unknown') : 'unknown',
-          cpu: s?.cpu ?? null,
-          memoryMb: s?.memoryMb ?? null,
+          cpu: res?.cpu ?? null,
+          memoryMb: res?.memoryMb ?? null,
+          resourceSource: res?.cpu !== undefined ? (res.source === 'agent' ? 'agent' : 'app') : null,
           throughput: s?.throughput ?? null,
           scenario: s?.scenario ?? null,
           createdAt: a.createdAt,
           inFlight: pools ? (inFlight.get(a.url) ?? null) : null,
+          rps: req?.rps ?? null,
+          meanInFlight: req?.inFlight ?? null,
+          p95Ms: req?.p95Ms ?? null,
           weight: pools ? (weight.get(a.url) ?? null) : null,
           ...(a.node ? { node: a.node } : {}),
         };

@@ -1,11 +1,15 @@
 /**
  * Turns the monitor's flags into autoscaling policies: the cluster default (`--policy`) and the
- * per-zone overrides (`--zone-policies zone2=target`), with the threshold flags (`--high-cpu`,
- * `--low-cpu`, `--scale-down-stabilization-ms`, `--scale-up-periods`) for `threshold` and the
- * HPA-style flags (`--target-cpu`, `--tolerance`, the stabilization windows,
- * `--scale-up-policies Pods:4:15000,Percent:100:15000`, …) for `target`. A pure mapping: the
- * defaults and every check (steps, zones of the overrides) live in `server/config/monitor.ts`.
+ * per-zone overrides (`--zone-policies zone2=target,zone3=concurrency`), with the threshold flags
+ * (`--high-cpu`, `--low-cpu`, `--scale-down-stabilization-ms`, `--scale-up-periods`) for
+ * `threshold`, the HPA-style flags (`--metrics cpu=60,rps=50` or its shorthand `--target-cpu`,
+ * `--tolerance`, the stabilization windows, `--scale-up-policies Pods:4:15000,Percent:100:15000`,
+ * …) for `target`, and the Knative-style flags (`--target-concurrency`, `--stable-window-ms`,
+ * `--panic-window-ms`, `--panic-threshold`, the scale rates, `--scale-to-zero-grace-ms`) for
+ * `concurrency`. A pure mapping: the defaults and every check (steps, zones of the overrides,
+ * `--min-replicas 0` only off the threshold rule) live in `server/config/`.
  */
+import type { PolicyKind } from '../../config/autoscale-flags.ts';
 import type { MonitorConfig } from '../../config/roles.ts';
 import type { Policy, ZoneId } from '../../shared/types.ts';
 
@@ -27,6 +31,7 @@ type PolicyFlags = Pick<
   | 'periodMs'
   | 'windowMs'
   | 'targetCpu'
+  | 'metrics'
   | 'tolerance'
   | 'scaleUpStabilizationMs'
   | 'scaleDownStabilizationMs'
@@ -37,10 +42,20 @@ type PolicyFlags = Pick<
   | 'scaleDownSelect'
   | 'initializationMs'
   | 'cooldownMs'
+  | 'targetConcurrency'
+  | 'stableWindowMs'
+  | 'panicWindowMs'
+  | 'panicThreshold'
+  | 'maxScaleUpRate'
+  | 'maxScaleDownRate'
+  | 'scaleToZeroGraceMs'
 >;
 
-/** Builds the policy of one kind from the (validated) flags. */
-export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
+/**
+ * Builds the policy of one kind from the (validated) flags. The threshold rule keeps at least 1
+ * replica whatever `--min-replicas` says (the config refuses 0 for zones that run it).
+ */
+export function policyOf(kind: PolicyKind, c: PolicyFlags): Policy {
   const bounds = {
     minReplicas: c.minReplicas,
     maxReplicas: c.maxReplicas,
@@ -62,7 +77,7 @@ export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
     case 'target':
       return {
         kind,
-        target: c.targetCpu,
+        metrics: c.metrics.length > 0 ? c.metrics : [{ name: 'cpu', target: c.targetCpu }],
         tolerance: c.tolerance,
         ...bounds,
         initializationMs: c.initializationMs,
@@ -77,6 +92,18 @@ export function policyOf(kind: Policy['kind'], c: PolicyFlags): Policy {
           selectPolicy: c.scaleDownSelect,
           policies: c.scaleDownPolicies,
         },
+      };
+    case 'concurrency':
+      return {
+        kind,
+        targetConcurrency: c.targetConcurrency,
+        stableWindowMs: c.stableWindowMs,
+        panicWindowMs: c.panicWindowMs,
+        panicThreshold: c.panicThreshold,
+        maxScaleUpRate: c.maxScaleUpRate,
+        maxScaleDownRate: c.maxScaleDownRate,
+        scaleToZeroGraceMs: c.scaleToZeroGraceMs,
+        ...bounds,
       };
   }
 }

@@ -23,4 +23,7 @@ export const NOTABLE_HOLDS: ReadonlySet<string> = new Set([
   'MissingMetricsHold',
   'DesiredWithinTolerance',
   'WithinThresholds',
+  'PanicHold',
+  'PanicEnded',
+  'ScaleToZeroGrace',
 ]);

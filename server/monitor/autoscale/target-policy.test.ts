@@ -10,6 +10,8 @@ import { recommend, type ServerSample } from './replica-calculator.ts';
 import { decideTarget, emptyHistory, recordAction, type ScaleHistory, stepLimit } from './target-policy.ts';
 
 const NOW = 10_000_000;
+/** The policy's one metric: CPU at a 50 % target. */
+const CPU50 = { name: 'cpu', target: 50 } as const;
 /** A server started long ago (ready) with `cpu` % (null = no samples). */
 const ready = (id: string, cpu: number | null): ServerSample => ({ id, createdAt: NOW - 3_600_000, cpu });
 /** A server started `agoMs` ago. */
@@ -100,15 +102,15 @@ describe('target tracking: the replica calculator (HPA algorithm details)', () =
       'NoSamples',
     ],
   ] as const)('%s', (_case, current, servers, replicas, reason) => {
-    const r = recommend(current, servers, policy(), NOW);
+    const r = recommend(current, servers, CPU50, policy(), NOW);
     expect(r.replicas).toBe(replicas);
     expect(r.reason).toBe(reason);
   });
 
   test('a server counts again once its initialization window has passed', () => {
     const p = policy({ initializationMs: 5_000 });
-    expect(recommend(2, [ready('a', 10), starting('b', 90, 4_999)], p, NOW).replicas).toBe(1);
-    expect(recommend(2, [ready('a', 10), starting('b', 90, 5_000)], p, NOW).replicas).toBe(2);
+    expect(recommend(2, [ready('a', 10), starting('b', 90, 4_999)], CPU50, p, NOW).replicas).toBe(1);
+    expect(recommend(2, [ready('a', 10), starting('b', 90, 5_000)], CPU50, p, NOW).replicas).toBe(2);
   });
 });
 

@@ -1,9 +1,12 @@
 /**
- * Target-tracking autoscaling as Kubernetes' HPA does it (pkg/controller/podautoscaler:
+ * Target-tracking autoscaling as Kubernetes' HPA v2 does it (pkg/controller/podautoscaler:
  * `replica_calculator.go` and `horizontal.go`), as pure functions: a zone's servers with their mean
- * CPU over the window, the zone's scaling history, the policy and `now` in; a decision with a
- * reason and the next history out. Steps: (1) desired = ceil(ratio × counted servers) where
- * ratio = average / target, nothing when |ratio − 1| ≤ tolerance; servers still in their
+ * of each metric over the window, the zone's scaling history, the policy and `now` in; a decision
+ * with a reason, the metric that drove it and the next history out. Steps: (1) per metric
+ * desired = ceil(ratio × counted servers) where ratio = average / target, nothing when
+ * |ratio − 1| ≤ tolerance, and the zone's recommendation is the largest over the metrics (HPA:
+ * "the largest recommendation is chosen"; when some metric has no samples a scale-down is not
+ * taken, a scale-up still is, as `computeReplicasForMetrics` does); servers still in their
  * initialization window and servers without samples are set aside, then counted at 0 % (scale-up)
  * or at the target (scale-down), and if that flips the direction or lands inside the tolerance the
  * zone keeps its size; (2) stabilization: the lowest recommendation of the scale-up window and the
@@ -11,8 +14,13 @@
  * combined by `selectPolicy`) and min/max replicas; (4) a cooldown after each action. Unlike the
  * HPA's helpers, nothing here reads the clock. Step (1) is `replica-calculator.ts`.
  */
-import type { ScalingRules, TargetPolicy, ZoneId } from '../../shared/types.ts';
-import { type RecommendReason, recommend, type ServerSample } from './replica-calculator.ts';
+import type { ScalingRules, TargetMetricName, TargetPolicy, ZoneId } from '../../shared/types.ts';
+import {
+  type Recommendation,
+  type RecommendReason,
+  recommend,
+  type ServerSample,
+} from './replica-calculator.ts';
 import type { ScaleDecision } from './scale-decision.ts';
 
 /** What the policy remembers of a zone between periods (epoch ms timestamps). */
@@ -46,6 +54,37 @@ export interface TargetDecision extends ScaleDecision<TargetReason> {
   recommendation: number | null;
   /** The history to keep for the next period (this recommendation added, old entries dropped). */
   history: ScaleHistory;
+  /** The metric whose recommendation drove the decision (absent before any metric was asked). */
+  metric?: TargetMetricName;
+}
+
+/**
+ * Step (1) over every metric of the policy (HPA v2 `computeReplicasForMetrics`): the largest
+ * recommendation (first listed on a tie), or `NoSamples` when no metric has samples, or
+ * `MissingMetricsHold` at `current` when some metric has none and the others would scale down.
+ * The message names the driving metric and, with several, every metric's proposal.
+ */
+export function recommendAll(
+  current: number,
+  servers: readonly ServerSample[],
+  policy: Pick<TargetPolicy, 'metrics' | 'tolerance' | 'initializationMs'>,
+  now: number,
+): Recommendation {
+  const recs = policy.metrics.map((m) => recommend(current, servers, m, policy, now));
+  const valid = recs.filter((r): r is Recommendation & { replicas: number } => r.replicas !== null);
+  if (valid.length === 0) return recs[0]!;
+  const best = valid.reduce((a, r) => (r.replicas > a.replicas ? r : a));
+  if (recs.length === 1) return best;
+  const all = recs.map((r) => `${r.metric} ${r.replicas ?? 'no samples'}`).join(', ');
+  const missing = recs.filter((r) => r.replicas === null).map((r) => r.metric);
+  if (missing.length > 0 && best.replicas < current)
+    return {
+      metric: best.metric,
+      replicas: current,
+      reason: 'MissingMetricsHold',
+      message: `${best.message}; no samples of ${missing.join(', ')}, so no scale-down: keeping ${current} (proposals: ${all})`,
+    };
+  return { ...best, message: `${best.metric} drives: ${best.message} (largest of ${all})` };
 }
 
 const pct = (x: number) => `${x.toFixed(1)} %`;
@@ -116,7 +155,15 @@ export function decideTarget(z: TargetZoneState, policy: TargetPolicy, now: numb
     message: string,
     recommendation: number | null,
     history = pruned,
-  ): TargetDecision => ({ desired, reason, message: `${z.zone}: ${message}`, recommendation, history });
+    metric?: TargetMetricName,
+  ): TargetDecision => ({
+    desired,
+    reason,
+    message: `${z.zone}: ${message}`,
+    recommendation,
+    history,
+    ...(metric ? { metric } : {}),
+  });
 
   if (n < policy.minReplicas)
     return out(
@@ -133,13 +180,14 @@ export function decideTarget(z: TargetZoneState, policy: TargetPolicy, now: numb
       null,
     );
 
-  const rec = recommend(n, z.servers, policy, now);
+  const rec = recommendAll(n, z.servers, policy, now);
   if (rec.replicas === null) return out(n, 'NoSamples', rec.message, null);
   const raw = rec.replicas;
   const history: ScaleHistory = {
     ...pruned,
     recommendations: [...pruned.recommendations, { ts: now, replicas: raw }],
   };
+  const decided = (d: number, r: TargetReason, msg: string) => out(d, r, msg, raw, history, rec.metric);
 
   // (2) Stabilization: scale up to at most the lowest recommendation of the up window, down to at least the highest of the down window.
   const inWindow = (ms: number) => history.recommendations.filter((r) => r.ts > now - ms || r.ts === now);
@@ -158,7 +206,7 @@ export function decideTarget(z: TargetZoneState, policy: TargetPolicy, now: numb
   }
   if (desired === n) {
     if (reason === 'AboveTarget' || reason === 'BelowTarget') reason = 'DesiredWithinTolerance';
-    return out(n, reason, `${message}; keeping ${n}`, raw, history);
+    return decided(n, reason, `${message}; keeping ${n}`);
   }
 
   // (3) Step limits and bounds.
@@ -185,18 +233,16 @@ export function decideTarget(z: TargetZoneState, policy: TargetPolicy, now: numb
       message = `${message}; floored at the minimum ${policy.minReplicas}`;
     }
   }
-  if (desired === n) return out(n, reason, `${message}; keeping ${n}`, raw, history);
+  if (desired === n) return decided(n, reason, `${message}; keeping ${n}`);
 
   // (4) Cooldown after the last action.
   if (history.lastActionAt !== null && now - history.lastActionAt < policy.cooldownMs)
-    return out(
+    return decided(
       n,
       'CoolingDown',
       `${message}; ${n} -> ${desired} waits ${policy.cooldownMs - (now - history.lastActionAt)} ms more after the last action`,
-      raw,
-      history,
     );
-  return out(desired, reason, `${message}; ${n} -> ${desired} replicas`, raw, history);
+  return decided(desired, reason, `${message}; ${n} -> ${desired} replicas`);
 }
 
 /** The history after acting at `ts`: `delta` replicas added (+) or removed (−). */

@@ -19,6 +19,8 @@ export interface BalancerPools {
   activation?: { state: 'off' | 'idle' | 'activating'; held: number; since: number | null };
   disconnected: { url: string }[];
   dead: { url: string }[];
+  /** Server id per upstream URL, when the balancer keeps them (`PUT /servers` `ids`). */
+  ids?: Record<string, string>;
 }
 
 export interface BalancerClient {
@@ -26,8 +28,11 @@ export interface BalancerClient {
   health(url: string): Promise<boolean>;
   /** `GET <balancer>/pools`, or null when it did not answer (500 ms timeout). */
   pools(url: string): Promise<BalancerPools | null>;
-  /** `PUT <balancer>/servers {add, remove, term}`. @throws StaleTerm on 409; Error on other failures. */
-  putServers(url: string, body: { add?: string[]; remove?: string[]; term: number }): Promise<void>;
+  /** `PUT <balancer>/servers {add, remove, ids, term}`. @throws StaleTerm on 409; Error on other failures. */
+  putServers(
+    url: string,
+    body: { add?: string[]; remove?: string[]; ids?: Record<string, string>; term: number },
+  ): Promise<void>;
   /** `PUT <balancer>/monitor {address, term}`. @throws StaleTerm on 409; Error on other failures. */
   putMonitor(url: string, body: { address: string; term: number }): Promise<void>;
 }

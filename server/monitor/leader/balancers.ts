@@ -57,6 +57,8 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
     ...addressArgs(address),
     '--monitor',
     cfg.selfUrl,
+    '--collector',
+    cfg.collector,
   ];
   if (apps.length > 0) args.push('--servers', apps.join(','));
   args.push(...splitArgs(cfg.balancerArgs));
@@ -80,13 +82,18 @@ export async function pushZone(ctx: LeaderContext, zone: ZoneId, term: number): 
   const url = ctx.balancerUrl(zone);
   const pools = await balancers.pools(url);
   if (!pools) return;
-  const apps = (await ctx.apps(zone)).map((r) => r.url);
+  const records = await ctx.apps(zone);
+  const apps = records.map((r) => r.url);
   const held = new Set(pooledUrls(pools).map(normalizeUrl));
   const add = apps.filter((u) => !held.has(u));
   const remove = [...held].filter((u) => !apps.includes(u));
+  // A balancer that keeps ids but lacks some (started with --servers, or restarted) is told them.
+  const unnamed = pools.ids ? records.filter((r) => pools.ids?.[r.url] !== r.id) : [];
+  const ids = Object.fromEntries(unnamed.map((r) => [r.url, r.id]));
   if (pools.monitor !== cfg.selfUrl || pools.term !== term)
     await balancers.putMonitor(url, { address: cfg.selfUrl, term });
-  if (add.length > 0 || remove.length > 0) await balancers.putServers(url, { add, remove, term });
+  if (add.length > 0 || remove.length > 0 || unnamed.length > 0)
+    await balancers.putServers(url, { add, remove, ...(unnamed.length > 0 ? { ids } : {}), term });
 }
 
 /** `http://127.0.0.1:9101/` -> `http://127.0.0.1:9101`; leaves non-URLs as they are. */

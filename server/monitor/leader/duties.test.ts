@@ -41,6 +41,8 @@ describe('leader duties', () => {
       'zone2-balancer',
       '--monitor',
       SELF,
+      '--collector',
+      'http://127.0.0.1:17000',
       '--check-interval-ms',
       '1000',
     ]);
@@ -122,6 +124,27 @@ describe('leader duties', () => {
     const out = await w.orch.runPeriod(1);
     expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('CoolingDown');
     expect((await apps(w, 'zone1')).length).toBe(2);
+  });
+
+  test('the leader names every app server to its balancer (PUT /servers ids), for the request samples', async () => {
+    w.balancers.keepsIds = true;
+    await w.orch.runPeriod(1);
+    w.clock.now += 20_000;
+    await load(w, 'zone1-app-1', 'zone1', 80);
+    await w.orch.runPeriod(1); // scales zone1 out: the new server is added with its id
+    await w.orch.runPeriod(1); // a push names any server the balancer holds without one
+    const registered = await apps(w, 'zone1');
+    expect(registered).toHaveLength(2);
+    const bal = (await w.registry.containers()).find((c) => c.id === 'zone1-balancer');
+    const ids = w.balancers.balancers.get(bal?.url ?? '')?.ids;
+    expect(Object.fromEntries(ids ?? [])).toEqual(Object.fromEntries(registered.map((a) => [a.url, a.id])));
+    const add = w.balancers.calls.find(
+      (c) => c.method === 'putServers' && JSON.stringify(c.body).includes('zone1-app-2'),
+    );
+    expect(add?.body).toMatchObject({
+      add: [registered[1]?.url],
+      ids: { [registered[1]?.url ?? '']: 'zone1-app-2' },
+    });
   });
 
   test('low CPU removes the newest app server: balancer first, then runtime, then registry', async () => {
@@ -220,7 +243,7 @@ describe('leader duties', () => {
 describe('leader duties with target tracking', () => {
   const target: TargetPolicy = {
     ...HPA_DEFAULT_TARGET_POLICY,
-    target: 50,
+    metrics: [{ name: 'cpu', target: 50 }],
     initializationMs: 0,
     cooldownMs: 0,
     scaleDown: { ...HPA_DEFAULT_TARGET_POLICY.scaleDown, stabilizationWindowMs: 30_000 },

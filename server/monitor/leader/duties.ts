@@ -61,6 +61,11 @@ export class LeaderDuties {
     return this.autoscaler.policyOf(zone);
   }
 
+  /** A request or activation of `zone` at `now` (epoch ms): the scale-to-zero grace counts from it (`POST /activate`). */
+  activated(zone: ZoneId, now: number): void {
+    this.autoscaler.activated(zone, now);
+  }
+
   /** Each zone's latest autoscaling decision (this replica's, while it leads). */
   decisions(): ReadonlyMap<ZoneId, ZoneDecision> {
     return this.autoscaler.decisions();
@@ -106,6 +111,8 @@ export class LeaderDuties {
       for (const zone of ctx.cfg.zones) {
         try {
           await ensureBalancer(ctx, zone, term);
+          // At --min-replicas 0 nothing is refilled here: a zone at zero stays there until its balancer
+          // activates it (POST /activate) or the autoscaler sees requests.
           await ensureMinReplicas(
             ctx,
             zone,

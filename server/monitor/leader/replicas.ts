@@ -126,7 +126,7 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
     });
     throw new Error(`${id} did not answer its health check within ${ctx.startTimeoutMs} ms`);
   }
-  await balancers.putServers(ctx.balancerUrl(zone), { add: [url], term }).catch((err) => {
+  await balancers.putServers(ctx.balancerUrl(zone), { add: [url], ids: { [url]: id }, term }).catch((err) => {
     rethrowFenced(err);
     ctx.log.warn({ err, zone, id }, 'could not add the new server to the balancer; the next push retries');
   });
