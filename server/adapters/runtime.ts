@@ -1,10 +1,12 @@
 /**
  * The container-runtime capability: starts and stops app servers and zone balancers. Real adapter:
  * Docker (`adapters/docker`, host networking, labels); embedded default: local processes
- * (`adapters/process`, Bun.spawn); fake: `runtime-memory.ts`. Every container carries the labels
- * (role, zone, cluster id), so `list()` lets a new leader recover the real state after a failover.
- * An app server runs a service (`ServiceSpec`): the user's command (process runtime, by a shell) or
- * image (Docker runtime); with neither it is zonescale's demo app (`bun server/main.ts app`).
+ * (`adapters/process`, Bun.spawn); multi-node: Docker Swarm services (`adapters/swarm`); fake:
+ * `runtime-memory.ts`. Every container carries the labels (role, zone, cluster id), so `list()`
+ * lets a new leader recover the real state after a failover. A multi-node runtime also has `place`:
+ * the node (and its routable address) the next container of a zone goes on. An app server runs a
+ * service (`ServiceSpec`): the user's command (process runtime, by a shell) or image (Docker
+ * runtime); with neither it is zonescale's demo app (`bun server/main.ts app`).
  */
 import type { ContainerRole, ZoneId } from '../shared/types.ts';
 
@@ -55,6 +57,15 @@ export interface ContainerSpec {
   args: string[];
   env: Record<string, string>;
   service?: ServiceSpec;
+  /** Multi-node runtimes: the node id `place` chose; the runtime pins the container there. */
+  node?: string;
+}
+
+/** A node a multi-node runtime places containers on: its id and the address its servers answer on. */
+export interface RuntimeNode {
+  id: string;
+  /** Routable address (IP) of the node, e.g. `10.0.0.12`; servers there listen and are reached on it. */
+  address: string;
 }
 
 /** A container the runtime holds, running or not. `runtimeId` is a pid or Docker container id. */
@@ -67,6 +78,9 @@ export interface RuntimeContainer {
   running: boolean;
   /** Epoch ms. */
   startedAt: number;
+  /** Multi-node runtimes: the node it runs on and that node's routable address. */
+  node?: string;
+  address?: string;
 }
 
 export interface ContainerRuntime {
@@ -78,4 +92,11 @@ export interface ContainerRuntime {
   list(): Promise<RuntimeContainer[]>;
   /** The last `lines` lines of the container's output ('' when none or unknown id). */
   logTail?(id: string, lines: number): Promise<string>;
+  /**
+   * Multi-node runtimes only: the node the next container of `zone` and `role` (default app) goes
+   * on (spread over the zone's schedulable nodes). @throws NoSchedulableNode when the zone has none.
+   */
+  place?(zone: ZoneId, role?: ContainerRole): Promise<RuntimeNode>;
+  /** Start-up check of a runtime that needs one (swarm): resolves with warnings to log. @throws BadConfig */
+  check?(zones: readonly ZoneId[]): Promise<string[]>;
 }

@@ -118,13 +118,14 @@ export interface ResolvedService {
 
 /**
  * Merges the service file `file` (may be null) and `flags` (a flag wins) into one service, checked
- * against `runtime`: an image needs Docker, a command alone cannot run in Docker's zonescale image.
+ * against `runtime`: an image needs Docker, a command alone cannot run in Docker's zonescale image,
+ * and the swarm runtime runs the demo app only.
  * @throws BadConfig naming the flag or field.
  */
 export function resolveService(
   flags: ServiceFlags,
   file: { path: string; data: ServiceFile } | null,
-  runtime: 'process' | 'docker',
+  runtime: 'process' | 'docker' | 'swarm',
 ): ResolvedService {
   const f = file?.data ?? {};
   const command = flags.service ?? f.command;
@@ -140,6 +141,10 @@ export function resolveService(
     flags[flag as keyof ServiceFlags] !== undefined || !file
       ? `--${flagName(flag)}`
       : `${file.path}: ${field}`;
+  if ((command !== undefined || image !== undefined) && runtime === 'swarm')
+    throw new BadConfig(
+      `${where(image !== undefined ? 'serviceImage' : 'service', image !== undefined ? 'image' : 'command')}: a user's service runs on the process or docker runtime; RUNTIME=swarm runs the demo app only (for now)`,
+    );
   if (image !== undefined && runtime !== 'docker')
     throw new BadConfig(
       `${where('serviceImage', 'image')} "${image}" needs the Docker runtime (RUNTIME=docker); the process runtime runs a command (--service 'CMD')`,

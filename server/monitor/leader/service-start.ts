@@ -52,6 +52,8 @@ export interface Starting {
   url: string;
   port: number;
   term: number;
+  /** Multi-node runtimes: the node it was placed on. */
+  node?: string;
 }
 
 /** @throws StartBackedOff while `zone` is backing off. */
@@ -99,7 +101,7 @@ export async function awaitReady(
 export async function failStart(ctx: LeaderContext, s: Starting, problem: string): Promise<never> {
   const tail = await ctx.runtime.logTail?.(s.id, LOG_TAIL_LINES).catch(() => '');
   await ctx.runtime.stop(s.id).catch(rethrowFenced);
-  ctx.ports.release(s.port);
+  ctx.ports.release(s.port, s.node);
   await ctx.registry.removeContainer(s.id, s.term);
   const delay = ctx.backoff.failed(s.zone, ctx.now());
   const n = ctx.backoff.failures(s.zone);
