@@ -24,7 +24,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-own-service-'));
 const clusters: Cluster[] = [];
 
 afterAll(async () => {
-  for (const c of clusters) await c.stop();
+  await stopAll();
   rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -46,6 +46,11 @@ async function clusterOf(name: string, serviceArgv: Record<string, string>, moni
   });
   clusters.push(c);
   return c;
+}
+
+/** Stops every cluster started so far (the next test may reuse the port window). */
+async function stopAll(): Promise<void> {
+  for (const c of clusters.splice(0)) await c.stop();
 }
 
 const text = async (url: string) => {
@@ -101,6 +106,7 @@ describe('the Python example as the service', () => {
 
 describe('a service that crashes at start', () => {
   test('gives ServiceFailedToStart with its log, no faster than the back-off, and the cluster stays up', async () => {
+    await stopAll();
     const c = await clusterOf('crash', { service: 'echo "boom: DB_URL is not set" >&2; exit 3' }, 1);
     const s = await c.waitFor(
       'three failed starts in zone1',
