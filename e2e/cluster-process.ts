@@ -2,7 +2,10 @@
  * Runs a real zonescale cluster for the Playwright suite: started by `global-setup.ts` (Playwright
  * runs under Node; the cluster needs Bun), it writes the cluster's URLs and token to the file named
  * by argv[2] once every zone is ready, and stops every process it started on SIGTERM/SIGINT.
- * Usage: bun e2e/cluster-process.ts <info.json> <basePort> <dataDir>
+ * Usage: bun e2e/cluster-process.ts <info.json> <basePort> <dataDir> [options.json]
+ * `options.json` (optional, a JSON string, `E2eClusterOptions`) lets a spec start a cluster of its
+ * own beside the shared one: its port window, monitor count, zones, extra monitor flags (a user's
+ * service, a policy) and whether the host agent runs.
  * App servers report the scenario curves (`--scenario-mode simulate`; real `/work` load is still
  * measured when no scenario runs): the suite checks the control loop and the pages, and on a machine
  * shared with other jobs a burned High CPU cannot reach the 60 % threshold. The burner has its own
@@ -13,26 +16,47 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { ClusterBusy } from '../server/dev/claim.ts';
 import { type Cluster, clusterReady, startCluster } from '../server/dev/cluster.ts';
+import { PORT_WINDOWS, testBasePort } from '../server/dev/layout.ts';
 
-const [infoPath, basePort, dataDir] = process.argv.slice(2);
+/** What a spec may set for a cluster of its own (every field optional; defaults: the shared e2e cluster). */
+export interface E2eClusterOptions {
+  /** Port window (`layout.ts`); only one whose suites never run beside Playwright. Default `e2e`. */
+  window?: (typeof PORT_WINDOWS)[number];
+  /** Cluster id (default `e2e`). */
+  cluster?: string;
+  monitors?: number;
+  /** Zones the cluster waits for before it is ready (default 3; pass `--zones` in monitorArgs to have fewer). */
+  zones?: number;
+  monitorArgs?: string[];
+  /** Start the host agent (default: only with `E2E_SCENARIO_MODE=burn`). */
+  agent?: boolean;
+}
+
+const [infoPath, basePort, dataDir, optionsJson] = process.argv.slice(2);
 if (!infoPath || !basePort || !dataDir) {
-  console.error('usage: bun e2e/cluster-process.ts <info.json> <basePort> <dataDir>');
+  console.error('usage: bun e2e/cluster-process.ts <info.json> <basePort> <dataDir> [options.json]');
   process.exit(2);
 }
+const options: E2eClusterOptions = optionsJson ? JSON.parse(optionsJson) : {};
 const token = randomBytes(24).toString('hex');
-/** Starts the cluster; when another run holds the ports, tries the next base port of the e2e window (8 in all). */
+/** Starts the cluster; when another run holds the ports, tries the next base port of its window (8 in all). */
 async function start(): Promise<Cluster> {
   const scenarioMode = process.env.E2E_SCENARIO_MODE === 'burn' ? 'burn' : 'simulate';
+  const window = options.window ?? 'e2e';
+  const first = (Number(basePort) - testBasePort(window, () => 0)) / 100;
   for (let k = 0; ; k++) {
-    const base = 10_000 + ((Number(basePort) - 10_000 + k * 100) % 800);
+    const base = testBasePort(window, () => ((first + k) % 8) / 8);
     try {
       return await startCluster({
         basePort: base,
         dataDir,
-        cluster: 'e2e',
+        cluster: options.cluster ?? 'e2e',
         token,
         logLevel: 'warn',
         scenarioMode,
+        monitors: options.monitors,
+        monitorArgs: options.monitorArgs,
+        agent: options.agent,
       });
     } catch (err) {
       if (!(err instanceof ClusterBusy) || k >= 7) throw err;
@@ -48,7 +72,7 @@ const stop = async () => {
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 try {
-  await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, 3), 90_000);
+  await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, options.zones ?? 3), 90_000);
 } catch (err) {
   console.error(String(err));
   await cluster.stop();
