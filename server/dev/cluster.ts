@@ -268,13 +268,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
 /**
  * True when a leader exists, every zone has an answering balancer with at least one alive server, and
- * the gateway (when the state lists one) routes to every zone.
+ * the gateway (when the state lists one) routes to every zone. With `atZero` (a cluster started with
+ * `--min-replicas 0`, whose zones start at zero) a zone with no replicas also counts, and the gateway
+ * need only route to the zones that have servers (it skips an idle zone at zero).
  */
-export function clusterReady(s: ClusterState, zones: number): boolean {
+export function clusterReady(s: ClusterState, zones: number, opts: { atZero?: boolean } = {}): boolean {
+  const atZero = (z: ClusterState['zones'][number]) => opts.atZero === true && z.replicas === 0;
+  const zeros = s.zones.filter(atZero).length;
   return (
     s.leader !== null &&
     s.zones.length >= zones &&
-    s.zones.every((z) => z.balancer?.status === 'up' && z.servers.some((srv) => srv.state === 'alive')) &&
-    (!s.gateway || (s.gateway.status === 'up' && (s.gateway.availableZones?.length ?? 0) >= zones))
+    s.zones.every(
+      (z) => z.balancer?.status === 'up' && (atZero(z) || z.servers.some((srv) => srv.state === 'alive')),
+    ) &&
+    (!s.gateway || (s.gateway.status === 'up' && (s.gateway.availableZones?.length ?? 0) >= zones - zeros))
   );
 }
