@@ -3,7 +3,7 @@
 # unit and integration suites with `bun test`, the Playwright suite in Debian's Chromium against a
 # real cluster, and the fuzz suite (scripts/fuzz.sh: Schemathesis against every role's API; it
 # needs no service, so it runs after they are stopped). The real services (Redis, Kafka,
-# InfluxDB, Docker) are started first by scripts/services.sh for the service-backed suites in
+# InfluxDB, Docker, then a Docker Swarm of scripts/swarm.sh) are started first by scripts/services.sh for the service-backed suites in
 # test/services, which find them through ZONESCALE_TEST_* variables (not REDIS_URL etc., which
 # would switch every role onto them), and the ones this run started are stopped at the end, also
 # on failure. Prints each runner's summary and a closing line "tests: N passed, N failed,
@@ -21,11 +21,13 @@ status=0
 echo "== services (redis, kafka, influxdb 1.6 and 1.8, docker)"
 services_before=$(bash scripts/services.sh status 2>/dev/null | awk '$2 == "up" { print $1 }' | tr '\n' ' ')
 services_stopped=0
+swarm_started=0
 stop_services() {
   [ "$services_stopped" = 1 ] && return 0
   services_stopped=1
   local started=()
   for s in redis kafka influx influx18 docker; do [[ " $services_before " == *" $s "* ]] || started+=("$s"); done
+  [ "$swarm_started" = 1 ] && bash scripts/swarm.sh down || true
   [ ${#started[@]} = 0 ] || bash scripts/services.sh down "${started[@]}" || true
 }
 trap 'stop_services; rm -rf "$out"' EXIT
@@ -39,6 +41,18 @@ bash scripts/services.sh status
 export ZONESCALE_TEST_REDIS_URL=redis://127.0.0.1:6379 ZONESCALE_TEST_KAFKA_BROKERS=127.0.0.1:9092 \
   ZONESCALE_TEST_INFLUX_URL=http://127.0.0.1:8086 ZONESCALE_TEST_INFLUX18_URL=http://127.0.0.1:8087 \
   ZONESCALE_TEST_DOCKER_HOST=unix:///var/run/docker.sock
+
+echo "== swarm (scripts/swarm.sh: a manager on the engine above, a second dockerd joined as a worker)"
+# The image the swarm suites' engines need (a second engine gets it by docker save | load).
+bun run build:ui >/dev/null 2>&1 || echo "build:ui failed: the swarm suites build the image from the tree"
+if bash scripts/swarm.sh up; then
+  swarm_started=1
+  eval "$(bash scripts/swarm.sh env)"
+else
+  echo "swarm failed to start"
+  [ "$CI" = true ] && status=1
+fi
+bash scripts/swarm.sh status
 
 echo "== format and lint (biome check)"
 if ! bunx biome check . >/dev/null 2>&1; then

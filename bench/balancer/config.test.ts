@@ -17,4 +17,12 @@ test('defaults: 3 rounds of 8 s, every section; env overrides; bad values are re
   expect(() => benchConfig({ BENCH_SECONDS: 'x' })).toThrow('BENCH_SECONDS');
   expect(() => benchConfig({ BENCH_ROUNDS: '0' })).toThrow('BENCH_ROUNDS');
   expect(() => benchConfig({ BENCH_SECTIONS: 'throughput,nope' })).toThrow('unknown section "nope"');
+  expect(() => benchConfig({ BENCH_WORKLOADS: 'post1k,nope' })).toThrow('unknown workload "nope"');
+  expect(() => benchConfig({ BENCH_TARGETS: 'nginx,nope' })).toThrow('unknown target "nope"');
+  expect([...(benchConfig({ BENCH_WORKLOADS: 'post1k, close' }).WORKLOADS ?? [])]).toEqual([
+    'post1k',
+    'close',
+  ]);
+  expect(benchConfig({}).WORKLOADS).toBeNull();
+  expect([...benchConfig({ BENCH_TARGETS: 'haproxy' }).TARGETS]).toEqual(['haproxy']);
 });

@@ -30,21 +30,40 @@ export interface BenchConfig {
   PIPELINE_RSS_BOUND_MB: number;
   /** `BENCH_SECTIONS`: comma list of `throughput`, `many`, `killed`, `abuse`. */
   SECTIONS: ReadonlySet<string>;
+  /** `BENCH_WORKLOADS`: comma list of workload keys (`get50,post1k,get64k,chunked2k,close,conns1000`); all by default. */
+  WORKLOADS: ReadonlySet<string> | null;
+  /**
+   * `BENCH_TARGETS`: comma list of `direct`, `haproxy`, `nginx`, `strategies` (the balancer's other
+   * strategies); all by default. HAProxy and the round-robin balancer always run (the ratios need them).
+   */
+  TARGETS: ReadonlySet<string>;
 }
 
 const SECTION_NAMES = ['throughput', 'many', 'killed', 'abuse'];
+const WORKLOAD_KEYS = ['get50', 'post1k', 'get64k', 'chunked2k', 'close', 'conns1000'];
+const TARGET_NAMES = ['direct', 'haproxy', 'nginx', 'strategies'];
 
-/** Reads the knobs from `env`. @throws Error naming a knob whose value is not a number ≥ its minimum, or an unknown section. */
+/** The comma list `env[name]` as a set, each item checked against `known`; `fallback` when unset. */
+function listOf(
+  env: Record<string, string | undefined>,
+  name: string,
+  what: string,
+  known: readonly string[],
+  fallback: string,
+): Set<string> {
+  const items = (env[name] ?? fallback).split(',').map((s) => s.trim());
+  for (const s of items)
+    if (!known.includes(s)) throw new Error(`${name}: unknown ${what} "${s}" (${known.join(', ')})`);
+  return new Set(items);
+}
+
+/** Reads the knobs from `env`. @throws Error naming a knob whose value is not a number ≥ its minimum, or an unknown section, workload or target. */
 export function benchConfig(env: Record<string, string | undefined>): BenchConfig {
   const num = (name: string, fallback: number, min = 1) => {
     const v = Number(env[name] ?? fallback);
     if (!Number.isFinite(v) || v < min) throw new Error(`${name}=${env[name]}: must be a number >= ${min}`);
     return v;
   };
-  const sections = (env.BENCH_SECTIONS ?? SECTION_NAMES.join(',')).split(',').map((s) => s.trim());
-  for (const s of sections)
-    if (!SECTION_NAMES.includes(s))
-      throw new Error(`BENCH_SECTIONS: unknown section "${s}" (${SECTION_NAMES.join(', ')})`);
   return {
     SECONDS: num('BENCH_SECONDS', 8),
     ROUNDS: Math.round(num('BENCH_ROUNDS', 3)),
@@ -58,7 +77,9 @@ export function benchConfig(env: Record<string, string | undefined>): BenchConfi
     PIPELINE_REQUESTS: num('BENCH_PIPELINE_REQUESTS', 400),
     PIPELINE_SECONDS: num('BENCH_PIPELINE_SECONDS', 10),
     PIPELINE_RSS_BOUND_MB: num('BENCH_PIPELINE_RSS_BOUND_MB', 256),
-    SECTIONS: new Set(sections),
+    SECTIONS: listOf(env, 'BENCH_SECTIONS', 'section', SECTION_NAMES, SECTION_NAMES.join(',')),
+    WORKLOADS: env.BENCH_WORKLOADS ? listOf(env, 'BENCH_WORKLOADS', 'workload', WORKLOAD_KEYS, '') : null,
+    TARGETS: listOf(env, 'BENCH_TARGETS', 'target', TARGET_NAMES, TARGET_NAMES.join(',')),
   };
 }
 

@@ -13,7 +13,8 @@
  * balancer (socket errors), one of three backends SIGKILLed under load (failed requests), and the
  * abuse section (`abuse.ts`): slow uploads beside normal clients on a two-server zone, and a flood
  * of pipelined requests nobody reads (the balancer's RSS against a stated bound). `BENCH_SECTIONS`
- * (comma list of `throughput,many,killed,abuse`) runs a subset. Figures go to
+ * (comma list of `throughput,many,killed,abuse`) runs a subset, `BENCH_WORKLOADS` (workload keys) and
+ * `BENCH_TARGETS` (`direct,haproxy,nginx,strategies`) narrow the throughput section. Figures go to
  * `bench/results/balancer.json`; the last printed line is the headline. Everything it starts is
  * killed on exit, also on failure or Ctrl-C.
  */
@@ -38,7 +39,7 @@ import { failures, headline, type Measured, medianOf, ratio, tableHeader, tableR
 import { type Workload, workloads, wrkExtra } from './workloads.ts';
 import { runWrk } from './wrk.ts';
 
-const { SECONDS, ROUNDS, WARMUP_SECONDS, KEEPALIVE_CONNECTIONS, SECTIONS } = BENCH;
+const { SECONDS, ROUNDS, WARMUP_SECONDS, KEEPALIVE_CONNECTIONS, SECTIONS, WORKLOADS, TARGETS } = BENCH;
 const STRATEGIES = ['round-robin', 'least-connections', 'p2c', 'consistent-hash'] as const;
 
 process.on('SIGINT', () => {
@@ -68,15 +69,16 @@ async function throughput(ws: Workload[], be: Started & { hostPort: string }): P
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round} of ${ROUNDS}`);
     const haproxy = await startHaproxy([be.hostPort]);
-    const nginx = await startNginx([be.hostPort]);
+    const nginx = TARGETS.has('nginx') ? await startNginx([be.hostPort]) : null;
     const zs = new Map<string, Started>();
-    for (const s of STRATEGIES) zs.set(s, await startBalancer(s, [be.url]));
+    for (const s of STRATEGIES)
+      if (s === 'round-robin' || TARGETS.has('strategies')) zs.set(s, await startBalancer(s, [be.url]));
     for (const w of ws) {
       console.log(`  ${w.name}`);
       const targets: [string, Started][] = [
-        ['direct', be],
+        ...(TARGETS.has('direct') ? [['direct', be] as [string, Started]] : []),
         ['haproxy', haproxy],
-        ['nginx', nginx],
+        ...(nginx ? [['nginx', nginx] as [string, Started]] : []),
         ...[...zs]
           .filter(([s]) => w.strategies || s === 'round-robin')
           .map(([s, b]): [string, Started] => [`zonescale ${s}`, b]),
@@ -88,7 +90,7 @@ async function throughput(ws: Workload[], be: Started & { hostPort: string }): P
         console.log(`    ${tableRow(name, r, undefined)}`);
       }
     }
-    for (const p of [haproxy, nginx, ...zs.values()]) await stop(p.proc);
+    for (const p of [haproxy, ...(nginx ? [nginx] : []), ...zs.values()]) await stop(p.proc);
   }
   return runs;
 }
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   for (const bin of ['wrk', 'haproxy', 'nginx'])
     if (!Bun.which(bin) && !Bun.which(bin, { PATH: '/usr/sbin:/usr/bin' }))
       throw new Error(`${bin} not found: run bash bench/balancer/install.sh (as root)`);
-  const ws = workloads(KEEPALIVE_CONNECTIONS);
+  const ws = workloads(KEEPALIVE_CONNECTIONS).filter((w) => !WORKLOADS || WORKLOADS.has(w.key));
   for (const w of ws) if (w.script) writeFileSync(join(dir, w.script.file), w.script.text);
   console.log(
     `balancer benchmark: wrk -t1 -d${SECONDS}s (after ${WARMUP_SECONDS}s warm-up), ${ROUNDS} round(s), 127.0.0.1, one raw Bun ` +

@@ -177,6 +177,16 @@ export function registryContract(name: string, factory: () => Registry | Promise
         expect(await r.container('nope')).toBeNull();
       });
 
+      test('a container’s node (multi-node runtimes) reads back, and a record without one has none', async () => {
+        const r = await fresh();
+        const placed = { ...record('zone1-app-2', 'zone1', 11), node: 'n7', url: 'http://10.0.0.7:9102' };
+        await r.putContainer(placed, 0);
+        await r.putContainer(record('zone1-app-1', 'zone1', 10), 0);
+        expect(await r.container('zone1-app-2')).toEqual(placed);
+        expect(await r.containers('zone1')).toEqual([record('zone1-app-1', 'zone1', 10), placed]);
+        expect(await r.container('zone1-app-1')).not.toHaveProperty('node');
+      });
+
       test('putting the same id again replaces the record', async () => {
         const r = await fresh();
         await r.putContainer(record('a', 'zone1', 10), 0);

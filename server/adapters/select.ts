@@ -17,6 +17,7 @@ import { ProcessRuntime } from './process/runtime-process.ts';
 import type { Registry } from './registry.ts';
 import type { ContainerRuntime } from './runtime.ts';
 import type { SampleSource } from './sample-source.ts';
+import type { SwarmRuntime } from './swarm/runtime-swarm.ts';
 
 /** `<dataDir>/<cluster>/`, created if missing: the embedded defaults' state directory. */
 export function clusterDir(dataDir: string, cluster: string): string {
@@ -44,10 +45,11 @@ export async function openRegistry(cfg: {
 
 /**
  * The container runtime: local processes (`process`) recording under `<dataDir>/<cluster>/`
- * (`containers/<id>.json`, `logs/<id>.log`), or Docker containers (`docker`) labelled with the cluster.
+ * (`containers/<id>.json`, `logs/<id>.log`), Docker containers (`docker`) labelled with the cluster,
+ * or Docker Swarm services (`swarm`, the engine must be a swarm manager: see `SwarmRuntime.check`).
  */
 export function openRuntime(cfg: {
-  runtime: 'process' | 'docker';
+  runtime: 'process' | 'docker' | 'swarm';
   dataDir: string;
   cluster: string;
 }): ContainerRuntime {
@@ -58,6 +60,12 @@ export function openRuntime(cfg: {
       // Synchronous require keeps this function's shape while loading dockerode only when asked.
       const { DockerRuntime: Runtime } = require('./docker/runtime-docker.ts') as {
         DockerRuntime: typeof DockerRuntime;
+      };
+      return new Runtime({ cluster: cfg.cluster, image: process.env.ZONESCALE_IMAGE || undefined });
+    }
+    case 'swarm': {
+      const { SwarmRuntime: Runtime } = require('./swarm/runtime-swarm.ts') as {
+        SwarmRuntime: typeof SwarmRuntime;
       };
       return new Runtime({ cluster: cfg.cluster, image: process.env.ZONESCALE_IMAGE || undefined });
     }

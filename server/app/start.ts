@@ -11,6 +11,7 @@ import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
 import type { AppConfig } from '../config/roles.ts';
+import { advertisedHost, httpUrl } from '../shared/advertise.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { originPolicy } from '../shared/origin-guard.ts';
@@ -89,9 +90,8 @@ export async function startApp(cfg: AppConfig, log: Logger, deps: AppDeps = {}):
     throw err;
   }
   const url = `http://${cfg.host}:${server.port}`;
-  // The URL the runtime registers (and balancers use) for this server: its host and port, with a
-  // wildcard listen address taken as 127.0.0.1 (the runtimes register `http://127.0.0.1:<port>`).
-  pin = upstreamPin(/^(0\.0\.0\.0|::|\[::\])$/.test(cfg.host) ? `http://127.0.0.1:${server.port}` : url);
+  // The URL the leader registers (and balancers use) for this server: its advertised host and port.
+  pin = upstreamPin(httpUrl(advertisedHost(cfg.host, cfg.advertiseAddress), server.port as number));
   // The first sample comes one interval after start: a tick right now would report start-up CPU.
   const timer = setInterval(() => load.tick(), cfg.sampleIntervalMs);
   log.info(

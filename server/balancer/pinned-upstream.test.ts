@@ -3,19 +3,13 @@
  * its server every time and no other server ever; an unknown or gone pin is 503 and touches none.
  */
 import { describe, expect, test } from 'bun:test';
-import { fetchClient } from '../../test/support/upstream-fetch.ts';
-import { createProxy } from '../proxy/fetch-proxy.ts';
-import { silentLogger } from '../shared/logger.ts';
+import { startTestProxy } from '../../test/support/test-proxy.ts';
 import { UPSTREAM_PIN_HEADER, upstreamPin } from '../shared/upstream-pin.ts';
-import { createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
-import { Pools } from './pools.ts';
-import { createRoundRobin } from './strategies/round-robin.ts';
 
 const SERVERS = ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103'];
 
 function zone(refusing: string[] = [], pinned: PinnedUpstreams | null = new PinnedUpstreams()) {
-  const pools = new Pools({ checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 }, SERVERS, 0);
   const reached: string[] = [];
   const fake = (async (input: string) => {
     const origin = new URL(input).origin;
@@ -23,19 +17,7 @@ function zone(refusing: string[] = [], pinned: PinnedUpstreams | null = new Pinn
     if (refusing.includes(origin)) throw Object.assign(new Error('refused'), { code: 'ConnectionRefused' });
     return new Response(origin, { headers: { connection: 'close' } });
   }) as unknown as typeof fetch;
-  const proxy = createProxy({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
-    tries: 3,
-    tryTimeoutMs: 1_000,
-    metrics: createBalancerMetrics(pools, 'zone1'),
-    log: silentLogger,
-    now: () => 0,
-    rand: () => 0.5,
-    client: fetchClient(fake),
-    pinned: pinned ?? undefined,
-  });
+  const { pools, proxy } = startTestProxy(SERVERS, fake, { now: () => 0, pinned: pinned ?? undefined });
   const send = (pin?: string) =>
     proxy(
       new Request('http://127.0.0.1:8001/scenario', {

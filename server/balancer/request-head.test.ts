@@ -5,7 +5,9 @@ import {
   headerValue,
   parseRequestHead,
   type RequestHead,
+  scanResume,
 } from './request-head.ts';
+import { requestHeadEnd } from './request-line.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -21,6 +23,8 @@ describe('parseRequestHead', () => {
       http11: true,
       // Per header: line start, colon, value start, value end (trimmed).
       fields: [21, 25, 27, 30, 32, 39, 42, 43],
+      dropped: [],
+      decode: false,
       headEnd: 46,
       host: 0,
       rewrite: false,
@@ -76,6 +80,8 @@ describe('parseRequestHead', () => {
       authority: '',
       http11: true,
       fields: [17, 23, 25, 26],
+      dropped: [],
+      decode: false,
       headEnd: 28,
       host: -1,
       rewrite: false,
@@ -204,5 +210,27 @@ describe('parseRequestHead', () => {
     const raw = 'GET /s HTTP/1.1\r\nHost: x\r\nX: y\r\n\r\n';
     for (let i = 1; i < raw.length; i++) expect(parseRequestHead(bytes(raw.slice(0, i)))).toBeNull();
     expect(parseRequestHead(bytes(raw))?.target).toBe('/s');
+  });
+});
+
+describe('requestHeadEnd resumed (a head arriving in pieces)', () => {
+  const raw = 'GET / HTTP/1.1\r\nHost: h\r\nA: b\r\n\r\nNEXT';
+  test.each(Array.from({ length: raw.length - 4 }, (_, cut) => cut + 1))(
+    'cut after %d bytes: the resumed scan finds the same end as a whole one',
+    (cut) => {
+      const first = bytes(raw.slice(0, cut));
+      const whole = bytes(raw);
+      const end = requestHeadEnd(whole);
+      if (requestHeadEnd(first) >= 0) return; // already complete in the first piece
+      expect(requestHeadEnd(whole, scanResume(first.byteLength))).toBe(end);
+    },
+  );
+
+  test('a bare LF right at the resume point is still refused', () => {
+    const first = 'GET / HTTP/1.1\r\nHost: h';
+    expect(requestHeadEnd(bytes(first))).toBe(-1);
+    expect(() => requestHeadEnd(bytes(`${first}\nA: b\r\n\r\n`), scanResume(first.length))).toThrow(
+      BadRequestHead,
+    );
   });
 });

@@ -20,7 +20,7 @@ import {
   TOKEN_CHAR,
 } from './request-line.ts';
 
-export { BadRequestHead, MAX_REQUEST_HEAD_BYTES } from './request-line.ts';
+export { BadRequestHead, MAX_REQUEST_HEAD_BYTES, scanResume } from './request-line.ts';
 
 /** A parsed request head. Offsets index the buffer that was parsed. */
 export interface RequestHead extends RequestLine {
@@ -38,6 +38,16 @@ export interface RequestHead extends RequestLine {
    * `Content-Length` or a client's `X-Forwarded-*`.
    */
   rewrite: boolean;
+  /**
+   * Header indexes (in order) of the lines a splice leaves out: hop-by-hop ones, framing and the
+   * client's `X-Forwarded-Proto`/`-Host` (the proxy sets its own).
+   */
+  dropped: number[];
+  /**
+   * The splice needs decoded names: an absolute-form target, a client `X-Forwarded-For` (the chain
+   * is appended to) or a `Connection` naming other headers.
+   */
+  decode: boolean;
   /** `Content-Length`, or -1 when absent. */
   contentLength: number;
   /** A `Transfer-Encoding` header is present (the body is chunked or otherwise coded). */
@@ -61,8 +71,10 @@ const enum Known {
   Connection,
   Upgrade,
   Expect,
-  /** Rewritten by the proxy, nothing else to note: other hop-by-hop names and X-Forwarded-*. */
+  /** Rewritten by the proxy, nothing else to note: other hop-by-hop names and X-Forwarded-Proto/-Host. */
   Rewritten,
+  /** `X-Forwarded-For`: the proxy appends to the client's chain. */
+  ForwardedFor,
 }
 
 /** Classifies the header name at `buf[at..at+len)`, by length first. */
@@ -83,7 +95,7 @@ function known(buf: Uint8Array, at: number, len: number): Known {
     case 14:
       return nameIs(buf, at, len, 'content-length') ? Known.ContentLength : Known.Other;
     case 15:
-      return nameIs(buf, at, len, 'x-forwarded-for') ? Known.Rewritten : Known.Other;
+      return nameIs(buf, at, len, 'x-forwarded-for') ? Known.ForwardedFor : Known.Other;
     case 16:
       return nameIs(buf, at, len, 'proxy-connection') || nameIs(buf, at, len, 'x-forwarded-host')
         ? Known.Rewritten
@@ -113,12 +125,13 @@ function hasControl(buf: Uint8Array, from: number, to: number): boolean {
  * Parses the request head at the start of `buf`; null when it is not complete yet. With `into`
  * (a head the caller is done with, e.g. the previous request of the same connection) the result is
  * written into it and its `fields` array is reused: no allocation beyond the target string.
+ * `from` resumes the head-end scan (`requestHeadEnd`) of bytes an earlier call found incomplete.
  * @throws BadRequestHead on a malformed request line, target or header line, a bare LF, two `Host`
  *   headers or an invalid Host value (400, RFC 9112 §3.2), CONNECT (405), a head over
  *   `MAX_REQUEST_HEAD_BYTES` (431) or an HTTP version other than 1.0/1.1 (505).
  */
-export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHead | null {
-  const end = requestHeadEnd(buf);
+export function parseRequestHead(buf: Uint8Array, into?: RequestHead, from = 0): RequestHead | null {
+  const end = requestHeadEnd(buf, from);
   if (end < 0) return null;
   const h: RequestHead = into ?? {
     method: '',
@@ -126,6 +139,8 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
     authority: '',
     http11: true,
     fields: [],
+    dropped: [],
+    decode: false,
     headEnd: 0,
     host: -1,
     rewrite: false,
@@ -142,6 +157,9 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
   const http11 = h.http11;
   const fields = h.fields;
   fields.length = 0;
+  const dropped = h.dropped;
+  dropped.length = 0;
+  let decode = h.authority !== '';
   let contentLength = -1;
   let transferEncoding = false;
   let special = false;
@@ -167,7 +185,9 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
     if (hasControl(buf, vs, ve)) throw new BadRequestHead(400, 'malformed header value');
     const index = fields.length >> 2;
     fields.push(at, colon, vs, ve);
-    switch (known(buf, at, colon - at)) {
+    const kind = known(buf, at, colon - at);
+    if (kind >= Known.ContentLength && kind !== Known.Expect) dropped.push(index);
+    switch (kind) {
       case Known.Other:
         break;
       case Known.Host:
@@ -210,15 +230,27 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead): RequestHe
       case Known.Rewritten:
         rewrite = true;
         break;
+      case Known.ForwardedFor:
+        rewrite = true;
+        decode = true;
+        break;
     }
     at = lineEnd + 2;
   }
   let keepAlive = http11;
   if (connection) {
-    const tokens = connection.toLowerCase();
-    if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
-    else if (!http11 && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
+    let close = false;
+    let keep = false;
+    for (const t of connection.toLowerCase().split(',')) {
+      const token = t.trim();
+      if (token === 'close') close = true;
+      else if (token === 'keep-alive') keep = true;
+      else if (token !== '' && token !== 'host') decode = true; // names a header to remove
+    }
+    if (close) keepAlive = false;
+    else if (!http11 && keep) keepAlive = true;
   }
+  h.decode = decode;
   h.headEnd = Math.min(at, stop);
   h.host = host;
   h.rewrite = rewrite;

@@ -54,13 +54,15 @@ const latin1 = new TextDecoder('latin1');
  * Offset of the `\r\n\r\n` ending the request head at the start of `buf`, or -1 when it is not
  * complete yet. One `indexOf` per line: every LF must follow a CR (RFC 9112 §2.2 lets a recipient
  * accept a bare LF; we refuse it, as the strict choice — some HAProxy versions accept it — so
- * that no two parsers in a chain can disagree about where a line ends).
+ * that no two parsers in a chain can disagree about where a line ends). `from` resumes an earlier
+ * scan of the same bytes that found no end (pass `scanResume` of their length): the bytes before
+ * it were checked then, so a head arriving a byte at a time costs linear, not quadratic, work.
  * @throws BadRequestHead 400 on a bare LF or a CR not followed by LF at a line end, 431 when the
  *   head is longer than `MAX_REQUEST_HEAD_BYTES`.
  */
-export function requestHeadEnd(buf: Uint8Array): number {
+export function requestHeadEnd(buf: Uint8Array, from = 0): number {
   const n = buf.byteLength;
-  let lf = buf.indexOf(10);
+  let lf = buf.indexOf(10, from);
   while (lf >= 0) {
     if (lf === 0 || buf[lf - 1] !== 13) throw new BadRequestHead(400, 'bare LF in the request head');
     if (lf + 1 >= n) break;
@@ -75,6 +77,11 @@ export function requestHeadEnd(buf: Uint8Array): number {
   }
   if (n > MAX_REQUEST_HEAD_BYTES) throw new BadRequestHead(431, 'request head too large', 'head_too_large');
   return -1;
+}
+
+/** Where to resume `requestHeadEnd` on a buffer whose first `length` bytes held no head end. */
+export function scanResume(length: number): number {
+  return length > 3 ? length - 3 : 0;
 }
 
 /** The parsed request line. */

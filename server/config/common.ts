@@ -1,9 +1,11 @@
 /**
- * The options every role shares (cluster token, interface, cluster id, data directory), the zone
+ * The options every role shares (cluster token, interface, advertised address, cluster id, data
+ * directory), the zone
  * name rule, the upstream allow-list, and the well-known environment names that stand beside the
  * `ZONESCALE_*` ones.
  */
 import { z } from 'zod';
+import { DEFAULT_ADVERTISE_ADDRESS } from '../shared/advertise.ts';
 import { cidrProblem, DEFAULT_UPSTREAM_ALLOW } from '../shared/upstream-allow.ts';
 import { csv } from './parse.ts';
 
@@ -16,6 +18,13 @@ export const common = {
       'the cluster token that authorizes control-plane calls: the same secret, at least 16 characters, for every role of the cluster (e.g. export ZONESCALE_TOKEN=$(openssl rand -hex 24))',
     ),
   host: z.string().default('127.0.0.1').describe('Interface to listen on.'),
+  advertiseAddress: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'an IP address or host name, without scheme or port')
+    .default(DEFAULT_ADVERTISE_ADDRESS)
+    .describe(
+      'The address other roles reach this one on, used in every URL it hands out (its routable IP on a multi-host cluster).',
+    ),
   cluster: z
     .string()
     .regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes')

@@ -236,9 +236,11 @@ export const MonitorConfig = z
       .prefault('9101-9199')
       .describe('App server ports are allocated from this inclusive range, e.g. `9101-9199`.'),
     runtime: z
-      .enum(['process', 'docker'])
+      .enum(['process', 'docker', 'swarm'])
       .default('process')
-      .describe('Runtime: `process` (embedded default) or `docker` (env RUNTIME).'),
+      .describe(
+        'Runtime: `process` (embedded default), `docker` or `swarm` (services on the nodes labelled zonescale.zone=<zone>; env RUNTIME).',
+      ),
     redisUrl: z
       .string()
       .default('')

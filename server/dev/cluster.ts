@@ -43,8 +43,8 @@ export interface ClusterOptions {
   /** Remove state left by an earlier run of the same cluster id first (default true). */
   fresh?: boolean;
   logLevel?: string;
-  /** Container runtime of the monitors (default `process`; `docker` for `bun run dev:stack`). */
-  runtime?: 'process' | 'docker';
+  /** Container runtime of the monitors (default `process`; `docker` for `bun run dev:stack`; `swarm` on a swarm manager). */
+  runtime?: 'process' | 'docker' | 'swarm';
   /** Extra environment for every role, e.g. REDIS_URL, KAFKA_BROKERS, INFLUX_URL for the real services. */
   env?: Record<string, string>;
 }

@@ -9,6 +9,7 @@
  */
 import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
+import { advertisedHost, httpUrl } from '../shared/advertise.ts';
 import { StaleTerm } from '../shared/errors.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -51,6 +52,7 @@ function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): 
     token: cfg.token,
     cluster: cfg.cluster,
     dataDir: cfg.dataDir,
+    advertiseAddress: cfg.advertiseAddress,
   };
 }
 
@@ -59,7 +61,9 @@ function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): 
  * @throws BadConfig for inconsistent settings or unavailable adapters.
  */
 export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
-  const selfUrl = cfg.peers.find((p) => p.id === cfg.id)?.url ?? `http://${cfg.host}:${cfg.port}`;
+  const selfUrl =
+    cfg.peers.find((p) => p.id === cfg.id)?.url ??
+    httpUrl(advertisedHost(cfg.host, cfg.advertiseAddress), cfg.port);
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
   const policies = buildPolicies(cfg);
@@ -67,6 +71,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
 
   const registry = await openRegistry(cfg);
   const runtime = openRuntime(cfg);
+  // A runtime that can be misconfigured (swarm: no swarm, a worker's engine) stops the start here.
+  for (const warning of (await runtime.check?.(cfg.zones)) ?? []) log.warn({ runtime: cfg.runtime }, warning);
   const metrics = await openMetricsStore(cfg);
   const balancers = httpBalancerClient(cfg.token);
   const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });

@@ -1,5 +1,6 @@
 /** Proxy behaviour with an injected fetch: which servers are tried, what is retried, what the client gets. */
 import { describe, expect, test } from 'bun:test';
+import { startTestProxy } from '../../test/support/test-proxy.ts';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
 import { createBalancerMetrics } from '../balancer/metrics.ts';
 import { Pools } from '../balancer/pools.ts';
@@ -26,11 +27,6 @@ function setup(
     now?: () => number;
   } = {},
 ) {
-  const pools = new Pools(
-    { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
-    Object.keys(behaviour),
-    0,
-  );
   const calls: { url: string; body: string | null; headers: Headers }[] = [];
   const fakeFetch = (async (input: string, init: RequestInit & { signal: AbortSignal }) => {
     const origin = new URL(input).origin;
@@ -64,20 +60,12 @@ function setup(
         });
     }
   }) as unknown as typeof fetch;
-  const metrics = createBalancerMetrics(pools, 'zone1');
-  const proxy = createProxy({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
+  const { pools, proxy, metrics } = startTestProxy(Object.keys(behaviour), fakeFetch, {
     tries: opts.tries ?? 3,
     tryTimeoutMs: opts.tryTimeoutMs ?? 1_000,
     requestTimeoutMs: opts.requestTimeoutMs,
     retryBudget: opts.retryBudget,
-    metrics,
-    log: silentLogger,
     now: opts.now ?? (() => 1_234),
-    rand: () => 0.5,
-    client: fetchClient(fakeFetch),
   });
   return { pools, calls, proxy, metrics };
 }

@@ -14,25 +14,17 @@
  */
 
 import type { HeldRequest } from '../balancer/activator.ts';
-import { affinityKey, type HashKeySource } from '../balancer/affinity-key.ts';
-import { countTransitions } from '../balancer/metrics.ts';
+import { affinityKey } from '../balancer/affinity-key.ts';
 import type { PickContext } from '../balancer/strategy.ts';
-import {
-  createUpstreamClient,
-  type UpstreamClient,
-  UpstreamError,
-  type UpstreamRequest,
-  type UpstreamResponse,
-} from '../balancer/upstream-client.ts';
-import type { ClientFault } from '../http1/server/request-body.ts';
-import { NoAvailableServer } from '../shared/errors.ts';
-import { FreeList, type Recyclable } from '../shared/free-list.ts';
+import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../balancer/upstream-client.ts';
+import type { Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
+import { errorAnswer, giveUpAnswer, SLOW_BODY } from './answers.ts';
 import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
+import { ForwarderState } from './forwarder-state.ts';
 import type { ServerRequestStats } from './request-stats.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
-import { RetryBudget } from './retry-budget.ts';
 
 export type {
   AccessLogEntry,
@@ -42,34 +34,9 @@ export type {
   ProxyDeps,
 } from './forward-request.ts';
 
-const JSON_HEADERS: [string, string][] = [['content-type', 'application/json;charset=utf-8']];
-const utf8 = new TextEncoder();
-
-/** The proxy's own JSON error as a `ForwardAnswer` (`{ error, message }`). */
-export function errorAnswer(status: number, error: string, message: string): ForwardAnswer {
-  return {
-    status,
-    statusText: '',
-    headers: JSON_HEADERS,
-    body: utf8.encode(JSON.stringify({ error, message })),
-  };
-}
-
-const CLIENT_KEY: HashKeySource = { kind: 'client' };
-
-/** A try timed out while the client was still sending its body: the client's slowness, not the server's. */
-const SLOW_BODY: ClientFault = {
-  status: 408,
-  error: 'client_body_timeout',
-  message: 'the request body was still arriving when the try timed out',
-};
-
 function isTimeout(err: unknown): boolean {
   return err instanceof UpstreamError && err.kind === 'timeout';
 }
-
-/** Finished request objects kept for reuse, per forwarder (beyond this many they are let go). */
-const MAX_FREE = 1024;
 
 /**
  * Builds the forwarder: picks a server, sends the request through the upstream client, retries a
@@ -77,44 +44,8 @@ const MAX_FREE = 1024;
  * allowing), counts metrics and outliers, and answers 503/502/504/499 as the module comment says.
  */
 export function createForwarder(d: ProxyDeps): Forwarder {
-  const x = new ForwarderState(d);
+  const x: ForwarderState<Forwarding> = new ForwarderState(d, (st) => new Forwarding(st));
   return (r, done) => x.pool.take().init(r, done).next();
-}
-
-/** What every `Forwarding` of one forwarder shares: its dependencies and derived settings. */
-class ForwarderState {
-  readonly client: UpstreamClient;
-  readonly deadlineMs: number;
-  readonly budget: RetryBudget;
-  readonly hashKey: HashKeySource;
-  readonly needsKey: boolean;
-  /** One pick context for strategies that read no per-request key (strategies never keep it). */
-  readonly sharedCtx: PickContext;
-  readonly pool: FreeList<Forwarding>;
-
-  constructor(readonly d: ProxyDeps) {
-    this.client = d.client ?? createUpstreamClient();
-    this.deadlineMs = d.requestTimeoutMs ?? 30_000;
-    this.budget = d.retryBudget ?? new RetryBudget();
-    this.hashKey = d.hashKey ?? CLIENT_KEY;
-    this.needsKey = d.strategy.name === 'consistent-hash';
-    this.sharedCtx = { zone: d.zone, inFlightOf: (u) => d.pools.inFlightOf(u), rand: d.rand, cpuOf: d.cpuOf };
-    this.pool = new FreeList<Forwarding>(
-      () => new Forwarding(this),
-      MAX_FREE,
-      () => d.log.error({}, 'forwarding released twice (refused)'),
-    );
-  }
-
-  /** A failed try counts towards outlier ejection. */
-  onServerFailure(url: string, outcome: TryOutcome, err: unknown): void {
-    const d = this.d;
-    const ts = d.pools.recordFailure(url, d.now());
-    countTransitions(d.metrics, ts);
-    if (ts.length > 0)
-      d.log.warn({ upstream: url, outcome: outcome.kind, err: String(err) }, 'upstream ejected (outlier)');
-    else d.log.debug({ upstream: url, outcome: outcome.kind }, 'upstream try failed');
-  }
 }
 
 /**
@@ -124,7 +55,7 @@ class ForwarderState {
  * whichever comes last: then it is released, exactly once.
  */
 class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
-  constructor(private readonly x: ForwarderState) {
+  constructor(private readonly x: ForwarderState<Forwarding>) {
     this.ctx = x.sharedCtx;
   }
 
@@ -347,30 +278,11 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
 
   /** No (further) try: 503 without a server (held instead with an activator), 499 for a gone client, else 502/504. */
   private giveUp(): void {
-    const last = this.last;
     const act = this.x.d.activator;
-    if (last === null && this.first === null && this.pin === null && act?.accepts()) return act.hold(this);
-    let out: ForwardAnswer;
-    if (last === null && this.pin !== null)
-      out = errorAnswer(
-        503,
-        'pinned_server_unavailable',
-        `the pinned server is not alive in ${this.x.d.zone}`,
-      );
-    else if (last === null) {
-      const e = new NoAvailableServer(this.x.d.zone);
-      out = errorAnswer(e.status, e.code, e.message);
-    } else if (last.kind === 'client-aborted')
-      out = errorAnswer(499, 'client_closed', 'client closed the request');
-    else {
-      const timeout = last.kind === 'timeout';
-      const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
-      out = errorAnswer(
-        timeout ? 504 : 502,
-        timeout ? 'upstream_timeout' : 'bad_gateway',
-        `${names.length} server(s) tried, none answered: ${names.join(', ')}`,
-      );
-    }
+    if (this.last === null && this.first === null && this.pin === null && act?.accepts())
+      return act.hold(this);
+    const names = this.tried ? [...this.tried] : this.first ? [this.first] : [];
+    const out = giveUpAnswer(this.last, this.pin !== null, this.x.d.zone, names);
     this.x.d.metrics.observe(out.status, 'none', performance.now() - this.started);
     this.answer(out, 'none');
   }

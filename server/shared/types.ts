@@ -119,6 +119,8 @@ export const ContainerRecord = z
     runtimeId: z.string(),
     /** Epoch ms when it was created. */
     createdAt: z.number().int(),
+    /** The node it runs on, for multi-node runtimes (a swarm node id); absent on one host. */
+    node: z.string().optional(),
   })
   .openapi('Container');
 export type ContainerRecord = z.infer<typeof ContainerRecord>;
@@ -238,6 +240,8 @@ export const ServerView = z
     p95Ms: z.number().nullable().optional(),
     /** Its slow-start weight in the zone balancer, % of full (10..100; `GET /pools`); null when unknown. */
     weight: z.number().nullable().optional(),
+    /** The node it runs on (multi-node runtimes: a swarm node id); absent on one host. */
+    node: z.string().optional(),
   })
   .openapi('ServerView');
 export type ServerView = z.infer<typeof ServerView>;

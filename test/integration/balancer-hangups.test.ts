@@ -5,12 +5,9 @@
  * upstream pool and check that every body is their own and that none hangs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startBalancer } from '../../server/balancer/start.ts';
 import { createUpstreamClient, requestUpstream } from '../../server/balancer/upstream-client.ts';
-import { BalancerConfig } from '../../server/config/roles.ts';
-import { silentLogger } from '../../server/shared/logger.ts';
-import type { RoleHandle } from '../../server/shared/role.ts';
 import { okText, RawClient, type RawUpstream, type Step, startRawUpstream } from '../support/raw-http.ts';
+import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
 
 const BODY = 'x'.repeat(3000);
 
@@ -34,23 +31,13 @@ function script(target: string): Step[] {
 }
 
 let ups: RawUpstream[] = [];
-let balancer: RoleHandle;
+let balancer: TestBalancer;
 let port = 0;
 
 beforeAll(async () => {
   ups = [startRawUpstream((r) => script(r.target)), startRawUpstream((r) => script(r.target))];
-  balancer = await startBalancer(
-    {
-      ...BalancerConfig.parse({ token: 'hangups-it-token-0123456789abcdef', zone: 'zone1' }),
-      port: 0,
-      servers: ups.map((u) => u.url),
-      checkIntervalMs: 60_000,
-      recheckIntervalMs: 60_000,
-      drainTimeoutMs: 200,
-    },
-    silentLogger,
-  );
-  port = Number(new URL(balancer.url).port);
+  balancer = await startTestBalancer(ups.map((u) => u.url));
+  port = balancer.port;
 });
 
 afterAll(async () => {

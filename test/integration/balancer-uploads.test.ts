@@ -5,16 +5,15 @@
  * bodiless ones. After every case a second client over the same upstream pool gets its own answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startBalancer } from '../../server/balancer/start.ts';
-import { BalancerConfig } from '../../server/config/roles.ts';
-import { silentLogger } from '../../server/shared/logger.ts';
-import type { RoleHandle } from '../../server/shared/role.ts';
 import { okText, RawClient, type RawUpstream, startRawUpstream } from '../support/raw-http.ts';
+import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
 
-const TOKEN = 'uploads-it-token-0123456789abcdef';
 let ups: RawUpstream[] = [];
-let balancer: RoleHandle;
+let balancer: TestBalancer;
 let port = 0;
+
+/** The uploads suite's balancer: short try and client-body timeouts, a 64 KiB retry buffer. */
+const UPLOADS = { tryTimeoutMs: 1_000, clientBodyTimeoutMs: 300, maxRetryBodyBytes: 64 * 1024 };
 
 beforeAll(async () => {
   const echo = (name: string) =>
@@ -25,21 +24,11 @@ beforeAll(async () => {
       },
     ]);
   ups = [echo('a'), echo('b')];
-  balancer = await startBalancer(
-    {
-      ...BalancerConfig.parse({ token: TOKEN, zone: 'zone1' }),
-      port: 0,
-      servers: ups.map((u) => u.url),
-      checkIntervalMs: 60_000,
-      recheckIntervalMs: 60_000,
-      tryTimeoutMs: 1_000,
-      clientBodyTimeoutMs: 300,
-      maxRetryBodyBytes: 64 * 1024,
-      drainTimeoutMs: 200,
-    },
-    silentLogger,
+  balancer = await startTestBalancer(
+    ups.map((u) => u.url),
+    UPLOADS,
   );
-  port = Number(new URL(balancer.url).port);
+  port = balancer.port;
 });
 
 afterAll(async () => {
@@ -97,19 +86,9 @@ describe('slow uploads never eject healthy servers (defect 1)', () => {
 
   test('a stalled streamed upload that outlasts the try timeout is not counted against the server', async () => {
     // The try timeout (300 ms) comes before the client-body timeout (2 s).
-    const b = await startBalancer(
-      {
-        ...BalancerConfig.parse({ token: TOKEN, zone: 'zone1' }),
-        port: 0,
-        servers: ups.map((u) => u.url),
-        checkIntervalMs: 60_000,
-        recheckIntervalMs: 60_000,
-        tryTimeoutMs: 300,
-        clientBodyTimeoutMs: 2_000,
-        maxRetryBodyBytes: 64 * 1024,
-        drainTimeoutMs: 200,
-      },
-      silentLogger,
+    const b = await startTestBalancer(
+      ups.map((u) => u.url),
+      { ...UPLOADS, tryTimeoutMs: 300, clientBodyTimeoutMs: 2_000 },
     );
     try {
       const stalled = await Promise.all(

@@ -6,37 +6,30 @@
  * every case a second client on a new connection gets exactly its own answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startBalancer } from '../../server/balancer/start.ts';
-import { BalancerConfig, GatewayConfig } from '../../server/config/roles.ts';
+import { GatewayConfig } from '../../server/config/roles.ts';
 import { startGateway } from '../../server/gateway/start.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
 import { type Echo, type EchoUpstream, startEchoUpstream } from '../support/echo-upstream.ts';
 import { answerHeader, answersAtLeast, type RawResult, rawExchange } from '../support/raw-exchange.ts';
+import { startTestBalancer, TEST_BALANCER_TOKEN, type TestBalancer } from '../support/test-balancer.ts';
 
-const TOKEN = 'request-strictness-token-0123456789';
+/** The cluster token the balancer and the gateway share. */
+const TOKEN = TEST_BALANCER_TOKEN;
 
 let ups: EchoUpstream[] = [];
-let balancer: RoleHandle;
+let balancer: TestBalancer;
 let gateway: RoleHandle;
 let balancerPort = 0;
 let gatewayPort = 0;
 
 beforeAll(async () => {
   ups = [startEchoUpstream('a'), startEchoUpstream('b')];
-  balancer = await startBalancer(
-    {
-      ...BalancerConfig.parse({ token: TOKEN, zone: 'zone1' }),
-      port: 0,
-      servers: ups.map((u) => u.url),
-      checkIntervalMs: 60_000,
-      recheckIntervalMs: 60_000,
-      tryTimeoutMs: 3_000,
-      drainTimeoutMs: 100,
-    },
-    silentLogger,
+  balancer = await startTestBalancer(
+    ups.map((u) => u.url),
+    { tryTimeoutMs: 3_000, drainTimeoutMs: 100 },
   );
-  balancerPort = Number(new URL(balancer.url).port);
+  balancerPort = balancer.port;
   gateway = await startGateway(
     {
       ...GatewayConfig.parse({ token: TOKEN, zones: `zone1=${balancer.url}` }),

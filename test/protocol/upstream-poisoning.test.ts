@@ -8,25 +8,21 @@
  * exchange.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startBalancer } from '../../server/balancer/start.ts';
-import { BalancerConfig } from '../../server/config/roles.ts';
-import { silentLogger } from '../../server/shared/logger.ts';
-import type { RoleHandle } from '../../server/shared/role.ts';
 import {
   rawExchange,
   type ScriptedReply,
   type ScriptedUpstream,
   startScriptedUpstream,
 } from '../support/scripted-upstream.ts';
+import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
 
-const TOKEN = 'protocol-it-token-0123456789abcdef';
 /** A whole response that a poisoned connection would hand the next request. */
 const POISON = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON';
 const CHUNKED = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
 
 let bad: ScriptedReply = null;
 let upstream: ScriptedUpstream;
-let balancer: RoleHandle;
+let balancer: TestBalancer;
 let port = 0;
 
 beforeAll(async () => {
@@ -35,18 +31,12 @@ beforeAll(async () => {
     const body = `ok ${target.slice(4)}`;
     return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
   });
-  const cfg: BalancerConfig = {
-    ...BalancerConfig.parse({ token: TOKEN, zone: 'zone1' }),
-    host: '127.0.0.1',
-    port: 0,
-    servers: [upstream.origin],
-    checkIntervalMs: 60_000,
-    recheckIntervalMs: 60_000,
-    tries: 3,
-    tryTimeoutMs: 2_000,
-  };
-  balancer = await startBalancer(cfg, silentLogger, { probe: async () => true });
-  port = Number(new URL(balancer.url).port);
+  balancer = await startTestBalancer(
+    [upstream.origin],
+    { host: '127.0.0.1', tries: 3, tryTimeoutMs: 2_000 },
+    { probe: async () => true },
+  );
+  port = balancer.port;
 });
 
 afterAll(async () => {

@@ -6,31 +6,10 @@
  * Fails with CI=true when docker-compose is missing.
  */
 import { describe, expect, test } from 'bun:test';
-import { REPO } from './services.ts';
+import { composeConfig, requireCompose } from './services.ts';
 
-const compose = Bun.which('docker-compose');
-if (!compose) {
-  if (process.env.CI === 'true')
-    test('docker-compose is installed (bash scripts/services.sh up docker)', () => {
-      throw new Error('docker-compose not found');
-    });
-  else console.warn('[skip] docker-compose not found (bash scripts/services.sh up docker installs it)');
-}
-
-async function config(env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const p = Bun.spawn([compose ?? 'docker-compose', '-f', 'compose.yaml', 'config'], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [code, out, err] = await Promise.all([
-    p.exited,
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-  ]);
-  return { code, out, err };
-}
+const compose = requireCompose();
+const config = (env: Record<string, string>) => composeConfig('compose.yaml', env);
 
 describe.skipIf(!compose)('compose.yaml', () => {
   test('resolves with Redis, Kafka 3.9, InfluxDB 2, the collector, the agent and three monitors on the Docker socket', async () => {

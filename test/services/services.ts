@@ -1,7 +1,8 @@
 /**
  * Helpers for the service-backed suites: where the real services listen (`ZONESCALE_TEST_REDIS_URL`,
  * `_KAFKA_BROKERS`, `_INFLUX_URL`, `_INFLUX18_URL`, `_DOCKER_HOST`, exported by scripts/test.sh, defaulting to the
- * 127.0.0.1 addresses scripts/services.sh uses), whether each one answers, and `requireService`, which makes a missing service a
+ * 127.0.0.1 addresses scripts/services.sh uses; the swarm of scripts/swarm.sh through `_SWARM`,
+ * `_SWARM_NODES` and `_SWARM_NODE2_HOST`), whether each one answers, and `requireService`, which makes a missing service a
  * failing test with `CI=true` and a skipped suite with a printed reason otherwise. Fault tests stop
  * and start single services through `serviceCtl` (the same script).
  */
@@ -23,9 +24,13 @@ export const SERVICES = {
     /^unix:\/\//,
     '',
   ),
+  /** Nodes of the test swarm (scripts/swarm.sh env), 0 when no swarm was set up. */
+  swarmNodes: Number(process.env.ZONESCALE_TEST_SWARM_NODES || 0),
+  /** Socket of the swarm's second engine (a worker), when it has one. */
+  swarmNode2Socket: (process.env.ZONESCALE_TEST_SWARM_NODE2_HOST || '').replace(/^unix:\/\//, ''),
 };
 
-export type ServiceName = 'redis' | 'kafka' | 'influx' | 'influx18' | 'docker';
+export type ServiceName = 'redis' | 'kafka' | 'influx' | 'influx18' | 'docker' | 'swarm';
 
 /** Whether a TCP port on 127.0.0.1 (or a unix socket path) accepts a connection within `ms`. */
 export function reachable(target: { port: number } | { path: string }, ms = 1_000): Promise<boolean> {
@@ -58,6 +63,19 @@ export async function serviceUp(name: ServiceName): Promise<boolean> {
       );
     case 'docker':
       return reachable({ path: SERVICES.dockerSocket });
+    case 'swarm':
+      return swarmActive(SERVICES.dockerSocket);
+  }
+}
+
+/** Whether the engine on `socket` is a manager of an active swarm (`GET /info`). */
+export async function swarmActive(socket: string): Promise<boolean> {
+  try {
+    const res = await fetch('http://docker/info', { unix: socket, signal: AbortSignal.timeout(2_000) });
+    const info = (await res.json()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    return info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
+  } catch {
+    return false;
   }
 }
 
@@ -70,7 +88,10 @@ export async function requireService(...names: ServiceName[]): Promise<boolean> 
   const missing: ServiceName[] = [];
   for (const n of names) if (!(await serviceUp(n))) missing.push(n);
   if (missing.length === 0) return true;
-  const why = `${missing.join(', ')} not reachable (start with: bash scripts/services.sh up ${missing.join(' ')})`;
+  const how = missing
+    .map((n) => (n === 'swarm' ? 'bash scripts/swarm.sh up' : `bash scripts/services.sh up ${n}`))
+    .join('; ');
+  const why = `${missing.join(', ')} not reachable (start with: ${how})`;
   if (process.env.CI === 'true') {
     test(`the services this suite needs are running: ${missing.join(', ')}`, () => {
       throw new Error(why);
@@ -124,4 +145,40 @@ export async function buildImage(tag = 'zonescale:local'): Promise<string> {
   ]);
   if (code !== 0) throw new Error(`docker build exited ${code}: ${err || out}`);
   return out;
+}
+
+/** docker-compose 1.29 (Debian's; scripts/services.sh installs it), or null. */
+export const COMPOSE = Bun.which('docker-compose');
+
+/**
+ * Whether docker-compose is installed: with CI=true its absence registers a failing test, locally a
+ * printed skip reason (use with `describe.skipIf`).
+ */
+export function requireCompose(): boolean {
+  if (COMPOSE) return true;
+  if (process.env.CI === 'true')
+    test('docker-compose is installed (bash scripts/services.sh up docker)', () => {
+      throw new Error('docker-compose not found');
+    });
+  else console.warn('[skip] docker-compose not found (bash scripts/services.sh up docker installs it)');
+  return false;
+}
+
+/** `docker-compose -f <file> config` in the repository with only PATH, HOME and `env` set. */
+export async function composeConfig(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn([COMPOSE ?? 'docker-compose', '-f', file, 'config'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [code, out, err] = await Promise.all([
+    p.exited,
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+  ]);
+  return { code, out, err };
 }

@@ -2,9 +2,10 @@
  * One app server inside a zone card: pool-state dot, id (link to the app's own UI in a new tab), its
  * CPU % with a sparkline of its last minute and a thin bar under the row, requests in flight, its
  * slow-start weight while it ramps (below 100 %, test id `server-weight-<id>`), High / Low / Off
- * buttons (the active one pressed), a line with its memory (CPU and memory are the agent's,
- * measured from outside, when it sends them: marked "ext") and the zone balancer's req/s, mean
- * in-flight and p95 latency of the last second, and throughput on hover. Test id `server-<id>` with
+ * buttons (the active one pressed), the node it runs on when the runtime has nodes (swarm), a line
+ * with its memory (CPU and memory are the agent's, measured from outside, when it sends them:
+ * marked "ext") and the zone balancer's req/s, mean in-flight and p95 latency of the last second,
+ * and throughput on hover. Test id `server-<id>` with
  * `data-state` (alive, disconnected, dead, unknown).
  */
 import type { Policy, ServerView } from '../../../server/shared/types.ts';
@@ -20,6 +21,11 @@ export function cpuClass(cpu: number | null, policy: Policy): string {
   if (lines.high !== null && cpu > lines.high) return 'cpu-hot';
   if (lines.low !== null && cpu < lines.low) return 'cpu-cold';
   return 'cpu-ok';
+}
+
+/** A node id as `docker node ls` prints it short: its first 12 characters. */
+export function shortNode(node: string): string {
+  return node.slice(0, 12);
 }
 
 /** `12.3`-style number or an em dash. */
@@ -42,6 +48,7 @@ export function ServerRow({
 }) {
   const detail = [
     hostPort(server.url),
+    server.node ? `node ${server.node}` : null,
     server.memoryMb !== null ? `${server.memoryMb.toFixed(0)} MB` : null,
     server.throughput !== null ? `${server.throughput.toFixed(1)} req/s` : null,
   ]
@@ -58,6 +65,16 @@ export function ServerRow({
       <span className={`state-dot state-${server.state}`} aria-label={server.state} />
       <a className="server-id mono" href={server.uiUrl} target="_blank" rel="noopener noreferrer">
         {server.id}
+        {server.node ? (
+          <span
+            className="server-node"
+            title={`node ${server.node}`}
+            data-testid={`server-node-${server.id}`}
+          >
+            {' '}
+            on {shortNode(server.node)}
+          </span>
+        ) : null}
         <span className="ext" aria-hidden="true">
           ↗
         </span>

@@ -57,6 +57,24 @@ export function containerName(cluster: string, id: string): string {
   return `zonescale-${cluster}-${id}`;
 }
 
+/** A client of the engine on `socketPath`, default `DOCKER_HOST` (unix://…) or /var/run/docker.sock. */
+export function engineClient(socketPath?: string): Docker {
+  const host = process.env.DOCKER_HOST ?? '';
+  return new Docker({
+    socketPath: socketPath ?? (host.startsWith('unix://') ? host.slice(7) : '/var/run/docker.sock'),
+  });
+}
+
+/** @throws ZonescaleError `bad_container_id` (400) for an id unfit as a container or service name. */
+export function assertContainerId(id: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+    throw new ZonescaleError(
+      'bad_container_id',
+      `container id "${id}" must be letters, digits, dots, dashes or underscores`,
+      400,
+    );
+}
+
 /** CPU % (of one core) from a Docker stats sample, as `docker stats` computes it. */
 export function cpuPercentFrom(stats: Docker.ContainerStats): number {
   const cpu = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
@@ -71,10 +89,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly image: string;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
-    const host = process.env.DOCKER_HOST ?? '';
-    const socketPath =
-      opts.socketPath ?? (host.startsWith('unix://') ? host.slice(7) : '/var/run/docker.sock');
-    this.docker = new Docker({ socketPath });
+    this.docker = engineClient(opts.socketPath);
     this.image = opts.image ?? DEFAULT_IMAGE;
   }
 
@@ -83,13 +98,7 @@ export class DockerRuntime implements ContainerRuntime {
    * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a name; Docker errors (e.g. no image) as thrown by dockerode.
    */
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.id)) {
-      throw new ZonescaleError(
-        'bad_container_id',
-        `container id "${spec.id}" must be letters, digits, dots, dashes or underscores`,
-        400,
-      );
-    }
+    assertContainerId(spec.id);
     await this.stop(spec.id);
     const source = this.opts.env ?? process.env;
     const env: Record<string, string> = {};

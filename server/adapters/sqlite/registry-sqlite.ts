@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS containers (
   url        TEXT    NOT NULL,
   port       INTEGER NOT NULL,
   runtime_id TEXT    NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  node       TEXT
 );
 CREATE INDEX IF NOT EXISTS containers_zone ON containers (zone, created_at, id);
 CREATE TABLE IF NOT EXISTS events (
@@ -54,6 +55,7 @@ interface ContainerRow {
   port: number;
   runtime_id: string;
   created_at: number;
+  node: string | null;
 }
 
 function toRecord(r: ContainerRow): ContainerRecord {
@@ -65,6 +67,7 @@ function toRecord(r: ContainerRow): ContainerRecord {
     port: r.port,
     runtimeId: r.runtime_id,
     createdAt: r.created_at,
+    ...(r.node === null ? {} : { node: r.node }),
   };
 }
 
@@ -86,6 +89,10 @@ export class SqliteRegistry implements Registry {
         const cols = this.db.query<{ name: string }, []>('PRAGMA table_info(leader)').all();
         if (!cols.some((c) => c.name === 'lease_until'))
           this.db.run('ALTER TABLE leader ADD COLUMN lease_until INTEGER');
+        // Files made before multi-node runtimes lack the node column.
+        const containerCols = this.db.query<{ name: string }, []>('PRAGMA table_info(containers)').all();
+        if (!containerCols.some((c) => c.name === 'node'))
+          this.db.run('ALTER TABLE containers ADD COLUMN node TEXT');
       })
       .immediate();
   }
@@ -149,10 +156,10 @@ export class SqliteRegistry implements Registry {
     this.fenced(term, () => {
       this.db
         .query(
-          `INSERT OR REPLACE INTO containers (id, role, zone, url, port, runtime_id, created_at)
-           VALUES ($id, $role, $zone, $url, $port, $runtimeId, $createdAt)`,
+          `INSERT OR REPLACE INTO containers (id, role, zone, url, port, runtime_id, created_at, node)
+           VALUES ($id, $role, $zone, $url, $port, $runtimeId, $createdAt, $node)`,
         )
-        .run({ ...record });
+        .run({ ...record, node: record.node ?? null });
     });
   }
 

@@ -29,7 +29,9 @@ export function writeRequest(c: Conn, ex: Exchange): void {
     head = Buffer.from(`${start}${framing}\r\n`, 'latin1');
   }
   if (b instanceof Uint8Array) {
-    if (b.byteLength <= SMALL_BODY_BYTES) c.write(concat(head, b));
+    if (b.buffer === head.buffer && head.byteOffset + head.byteLength === b.byteOffset)
+      c.write(new Uint8Array(b.buffer, head.byteOffset, head.byteLength + b.byteLength)); // one buffer already
+    else if (b.byteLength <= SMALL_BODY_BYTES) c.write(concat(head, b));
     else {
       c.write(head);
       c.write(b);

@@ -5,9 +5,10 @@
  * ends (at once, or once what is queued is written). `Connection` adds the HTTP on top.
  */
 import type { Socket } from 'bun';
+import { errorAnswer } from '../../proxy/answers.ts';
 import type { ForwardAnswer } from '../../proxy/forward-request.ts';
-import { errorAnswer } from '../../proxy/forwarder.ts';
 import { OutQueue } from '../socket-writer.ts';
+import { InputBuffer } from './input-buffer.ts';
 import { type AnswerSink, replyBytes } from './reply.ts';
 import type { Tunnel, TunnelClient } from './upgrade.ts';
 
@@ -15,7 +16,7 @@ import type { Tunnel, TunnelClient } from './upgrade.ts';
 export abstract class ClientSocket implements TunnelClient, AnswerSink {
   readonly ip: string;
   /** Received bytes not handled yet. */
-  buf: Uint8Array | null = null;
+  readonly input = new InputBuffer();
   closed = false;
   tunnel: Tunnel | null = null;
   /** A response body being streamed (cancelled when the client goes away). */
@@ -61,9 +62,14 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
     this.socket.timeout(on ? this.idleTimeoutS : 0);
   }
 
+  /** Received bytes not handled yet (null when none). */
+  get buf(): Uint8Array | null {
+    return this.input.bytes;
+  }
+
   takeBuffered(): Uint8Array | null {
-    const b = this.buf;
-    this.buf = null;
+    const b = this.input.bytes;
+    this.input.set(null);
     return b;
   }
 

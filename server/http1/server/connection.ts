@@ -1,51 +1,34 @@
 /**
- * One client connection of the raw front end (`listen.ts`). It reads request heads itself and
- * answers its requests strictly in order (pipelining), one at a time: the next request is not even
- * parsed while an answer is unsent, and reading pauses while the client does not read (`OutQueue`),
- * while its buffered input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is
- * full. Request bodies (`Content-Length` or chunked) are read here (`RequestBody`): buffered up to
- * the retry buffer so a try can be replayed, streamed beyond it; a body that goes
- * `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's `client_body_timeout`) and is the
- * client's fault, never a server's. On the common path no header becomes a string: the upstream head
- * is spliced from the client's bytes and a clean upstream answer (`raw`) is written back as received
- * (with a `connection` line added when the client closes or speaks HTTP/1.0); other answers are
- * re-serialised (`reply.ts`). WebSocket upgrades, `OPTIONS *` and the control API (once) go
- * through a byte tunnel into the full `Bun.serve` front (`upgrade.ts`); the socket plumbing is
- * `ClientSocket`'s.
+ * One client connection of the raw front end (`listen.ts`): it parses request heads itself and
+ * answers its requests strictly in order (pipelining), one at a time — the next request is not
+ * parsed while an answer is unsent, and reading pauses while the client does not read, while its
+ * input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request
+ * bodies are read here (`RequestBody`: buffered up to the retry buffer, streamed beyond); a body
+ * that goes `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's
+ * `client_body_timeout`), the client's fault, never a server's. Answers are written by `reply.ts`;
+ * upgrades, `OPTIONS *` and the control API (once) go through the tunnel (`upgrade.ts`); the socket
+ * plumbing is `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
-import { forwardedPrefix, oneShotRequest, originFormRequest } from '../../balancer/headers.ts';
 import {
-  BadRequestHead,
-  headerFields,
-  headerValue,
+  type BadRequestHead,
   parseRequestHead,
   type RequestHead,
+  scanResume,
 } from '../../balancer/request-head.ts';
-import { detach } from '../../balancer/upstream-client.ts';
-import type { ForwardAnswer, ForwardRequest } from '../../proxy/forward-request.ts';
-import { errorAnswer } from '../../proxy/forwarder.ts';
+import { forwardedPrefix } from '../../balancer/spliced-head.ts';
+import { oneShotRequest, originFormRequest } from '../../balancer/tunnel-heads.ts';
+import { errorAnswer } from '../../proxy/answers.ts';
+import type { ForwardAnswer } from '../../proxy/forward-request.ts';
 import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
-import { type FrontEndDeps, watchBody } from './listen.ts';
-import { rawWithConnection, writeAnswer } from './reply.ts';
+import { type Shared, watchBody } from './listen.ts';
+import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
-import { Tunnel } from './upgrade.ts';
+import { isControl, isUpgrade, Tunnel, tunnelled } from './upgrade.ts';
 
 /** Buffered input (bytes) past which a connection stops reading until it has handled some. */
 export const MAX_BUFFERED_INPUT = 64 * 1024;
-
-/** The state every connection of one front end shares. */
-export interface Shared {
-  d: FrontEndDeps;
-  maxBody: number;
-  bodyTimeoutMs: number;
-  stopping: boolean;
-  clients: Set<Connection>;
-  /** Connections reading a request body (swept for the client-body timeout). */
-  reading: Set<Connection>;
-  sweeper: ReturnType<typeof setInterval> | null;
-}
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
@@ -86,11 +69,10 @@ export class Connection extends ClientSocket {
         return;
       }
     }
-    this.buf = this.buf ? concat(this.buf, data) : data;
+    this.input.push(data);
     if (this.ex.reqBody) this.feedBody();
     this.next();
-    // Keep no view of Bun's receive buffer past this callback.
-    if (this.buf && this.buf.buffer === data.buffer) this.buf = this.buf.slice();
+    this.input.own(); // keep no view of Bun's receive buffer past this callback
   }
 
   onDrain(): void {
@@ -131,9 +113,9 @@ export class Connection extends ClientSocket {
       let head: RequestHead | null;
       let once: Uint8Array | null = null;
       try {
-        head = parseRequestHead(buf, this.parsed);
+        head = parseRequestHead(buf, this.parsed, this.input.scanned);
         // A control request goes through the full front once, then the connection closes.
-        if (head && this.isControl(head) && !(once = oneShotRequest(buf, head))) break;
+        if (head && isControl(head, this.sh.d.controlPaths) && !(once = oneShotRequest(buf, head))) break;
       } catch (err) {
         const e = err as BadRequestHead;
         const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
@@ -142,12 +124,21 @@ export class Connection extends ClientSocket {
         this.endAfterWrite();
         return;
       }
-      if (!head) break;
+      if (!head) {
+        this.input.scanned = scanResume(buf.byteLength);
+        break;
+      }
       this.parsed = head;
-      if (once || this.tunnelled(buf, head)) {
-        // Bun.serve would route an absolute-form request by the client's Host: its head is rewritten.
-        this.buf = once ?? originFormRequest(buf, head);
-        this.tunnel = new Tunnel(this, this.sh.d.tunnels, once !== null);
+      if (once || tunnelled(buf, head)) {
+        // Bun.serve routes by Host: an absolute-form head is rewritten.
+        this.input.set(once ?? originFormRequest(buf, head));
+        const ownBytes = (this.buf?.byteLength ?? 0) - (buf.byteLength - head.bodyStart); // what follows waits
+        this.tunnel = new Tunnel(
+          this,
+          this.sh.d.tunnels,
+          once !== null,
+          isUpgrade(once, head) ? ownBytes : 0,
+        );
         this.idle(false); // the fallback front keeps its own idle timeout
         this.tunnel.open(this.sh.d.fallbackPort, this.sh.d.log);
         return;
@@ -157,16 +148,6 @@ export class Connection extends ClientSocket {
     this.updateReading();
   }
 
-  /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *`. */
-  private tunnelled(buf: Uint8Array, h: RequestHead): boolean {
-    return h.target.charCodeAt(0) !== 47 || (h.special && headerValue(buf, h, 'upgrade') !== undefined);
-  }
-
-  private isControl(h: RequestHead): boolean {
-    const q = h.target.indexOf('?');
-    return this.sh.d.controlPaths.has(q < 0 ? h.target : h.target.slice(0, q));
-  }
-
   /** Starts answering request `h` parsed from `buf`: forwards it now, or once its body is read. */
   private begin(buf: Uint8Array, h: RequestHead): void {
     const d = this.sh.d;
@@ -174,26 +155,27 @@ export class Connection extends ClientSocket {
     this.busy = true;
     ex.start(h, this.sh.stopping);
     ex.fault = null;
-    // Bun's socket timeout is a deadline, not reset by traffic: restart it for each exchange.
+    // Bun's socket timeout is a deadline: restarted per exchange.
     this.idle(true);
     const hasBody = h.transferEncoding || h.contentLength > 0;
     const problem = hasBody ? bodyProblem(buf, h) : null;
     if (hasBody) ex.keepAlive &&= problem === null && !d.draining(); // an unread body cannot be skipped
     if (problem) return this.refuse(problem.status, problem.error, problem.message);
     if (d.draining()) {
-      if (!hasBody) this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      if (!hasBody) this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
       return this.refuse(503, 'shutting_down', 'the balancer is stopping');
     }
     if (!hasBody) {
-      this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+      this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
       ex.bodiless(buf, h);
       this.dispatch();
       return;
     }
-    ex.withBody(buf, h);
-    this.buf = h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null;
+    const room = ex.withBody(buf, h, this.sh.maxBody);
+    this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
-    const body = new RequestBody(h.transferEncoding ? -1 : h.contentLength, this.sh.maxBody, this.onBodyPull);
+    const length = h.transferEncoding ? -1 : h.contentLength;
+    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, room);
     ex.reqBody = body;
     this.bodyAt = performance.now();
     this.idle(false); // the client-body timeout watches the body instead
@@ -204,6 +186,7 @@ export class Connection extends ClientSocket {
       this.dispatch();
     }
     this.feedBody();
+    if (!ex.dispatched) ex.keepHead();
   }
 
   /** Answers `cur` with the balancer's own error (nothing was forwarded). */
@@ -226,7 +209,7 @@ export class Connection extends ClientSocket {
       this.bodyFault({ status: 400, error: 'bad_request', message: (err as Error).message });
       return;
     }
-    this.buf = used < data.byteLength ? data.subarray(used) : null;
+    this.input.set(used < data.byteLength ? data.subarray(used) : null);
     if (b.stream && !this.ex.dispatched) {
       this.ex.body = b.stream;
       this.dispatch();
@@ -295,18 +278,7 @@ export class Connection extends ClientSocket {
       return;
     }
     this.ex.h = null;
-    const keep = this.ex.keepAlive && (this.ex.reqBody === null || this.ex.reqBody.done);
-    if (a.raw) {
-      // As the upstream sent it; only a `connection` line is added when the client does not keep
-      // HTTP/1.1 keep-alive.
-      const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
-      if (out) {
-        this.send(out, out === a.raw);
-        this.finish(keep);
-        return;
-      }
-    }
-    writeAnswer(this, h, a.raw ? detach(a) : a, keep);
+    writeForwarded(this, h, a, this.ex.keepAlive && (this.ex.reqBody === null || this.ex.reqBody.done));
   }
 
   /** After an answer: the next request on a kept connection, or close. */
@@ -333,11 +305,4 @@ export class Connection extends ClientSocket {
       this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false),
     );
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
 }

@@ -5,8 +5,9 @@
  * connection has one `Exchange` and `reset`s it for each request (one is answered at a time), so
  * the hot path allocates nothing per request here.
  */
-import { forwardedHead, splicedRequestHead } from '../../balancer/headers.ts';
+import { forwardedHead } from '../../balancer/headers.ts';
 import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
+import { splicedRequestHead } from '../../balancer/spliced-head.ts';
 import type { ForwardRequest } from '../../proxy/forward-request.ts';
 import type { ClientFault, RequestBody } from './request-body.ts';
 
@@ -31,7 +32,7 @@ export class Exchange implements ForwardRequest {
   reqBody: RequestBody | null = null;
   /** Why the request body failed (the client's fault), or null. */
   fault: ClientFault | null = null;
-  /** The bytes `h` was parsed from while `forward` runs (a copy of the head for a body request). */
+  /** The bytes `h` was parsed from while `forward` runs (a copy of the head for a body read later). */
   headBytes: Uint8Array | null = null;
 
   constructor(
@@ -67,11 +68,31 @@ export class Exchange implements ForwardRequest {
     this.headBytes = buf; // valid during the synchronous `forward` call only
   }
 
-  /** Upstream head of a request with a body (the upstream client adds the framing). */
-  withBody(buf: Uint8Array, h: RequestHead): void {
+  /**
+   * Upstream head of a request with a body. A `Content-Length` body of up to `maxBuffered` bytes
+   * gets a spliced head with room for the body after it, returned for the body to be read into
+   * (head and body then go upstream in one write); otherwise header lines (the upstream client
+   * adds the framing) and null. `buf` stays `headBytes` while the caller's `onData` runs
+   * (`keepHead` copies it when the body arrives later).
+   */
+  withBody(buf: Uint8Array, h: RequestHead, maxBuffered: number): Uint8Array | null {
+    this.headBytes = buf;
+    const n = h.transferEncoding ? -1 : h.contentLength;
+    const whole =
+      n > 0 && n <= maxBuffered ? splicedRequestHead(buf, h, this.clientIp, 'http', this.prefix, n) : null;
+    if (whole) {
+      this.rawHead = whole.subarray(0, whole.byteLength - n);
+      this.head = '';
+      return whole.subarray(whole.byteLength - n);
+    }
     this.rawHead = undefined;
     this.head = forwardedHead(headerFields(buf, h), this.clientIp, 'http');
-    this.headBytes = buf.slice(0, h.bodyStart); // for `header` once the body is complete
+    return null;
+  }
+
+  /** Keeps a copy of the head for `header` once the body is complete (the received bytes go away). */
+  keepHead(): void {
+    if (this.h && this.headBytes) this.headBytes = this.headBytes.slice(0, this.h.bodyStart);
   }
 
   /** Clears the per-request state once the answer is over. */

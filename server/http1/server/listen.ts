@@ -10,7 +10,7 @@
 import type { TCPSocketListener } from 'bun';
 import type { Forwarder } from '../../proxy/forward-request.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { Connection, type Shared } from './connection.ts';
+import { Connection } from './connection.ts';
 
 export { MAX_BUFFERED_INPUT } from './connection.ts';
 export { tunnelPeer } from './upgrade.ts';
@@ -99,6 +99,18 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
       return { connections: sh.clients.size, bufferedBytes };
     },
   };
+}
+
+/** The state every connection of one front end shares (sizes in bytes, times in ms). */
+export interface Shared {
+  d: FrontEndDeps;
+  maxBody: number;
+  bodyTimeoutMs: number;
+  stopping: boolean;
+  clients: Set<Connection>;
+  /** Connections reading a request body (swept for the client-body timeout). */
+  reading: Set<Connection>;
+  sweeper: ReturnType<typeof setInterval> | null;
 }
 
 /** Starts the client-body timeout sweep when it is not running; it stops itself when idle. */

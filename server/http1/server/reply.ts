@@ -6,6 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { findHeadEnd } from '../../balancer/http1.ts';
+import { detach } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer } from '../../proxy/forwarder.ts';
 
 /** Answers up to this size (bytes) go out as one buffer, head and body together. */
@@ -111,6 +112,23 @@ export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Arr
   out.set(line, cut);
   out.set(raw.subarray(cut), cut + line.byteLength);
   return out;
+}
+
+/**
+ * Writes the forwarder's answer `a` to request `h`: a `raw` one as the upstream sent it (only a
+ * `connection` line added when the client does not keep HTTP/1.1 keep-alive), others through
+ * `writeAnswer`; then `finish(keep)`.
+ */
+export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): void {
+  if (a.raw) {
+    const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
+    if (out) {
+      sink.send(out, out === a.raw);
+      sink.finish(keep);
+      return;
+    }
+  }
+  writeAnswer(sink, h, a.raw ? detach(a) : a, keep);
 }
 
 /** The connection an answer is written to (`Connection`). */

@@ -5,7 +5,8 @@
  * is buffered, so a failed try can be replayed on another server; past it the body becomes a
  * `ReadableStream` (sent once, not retried) fed as bytes arrive, with back-pressure: the connection
  * stops reading while the stream's queue is full. One `RequestBody` per request; it never keeps a
- * view of a receive buffer (payload is copied).
+ * view of a receive buffer (payload is copied, a buffered `Content-Length` body straight into the
+ * room after its upstream head).
  */
 import { ChunkedDecoder } from '../../balancer/http1.ts';
 import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
@@ -40,11 +41,13 @@ export class RequestBody {
    * @param length the `Content-Length`, or -1 for a chunked body
    * @param maxBuffered bytes buffered before the body streams (the retry buffer)
    * @param onPull the stream's reader wants more (resume reading the connection)
+   * @param into where a buffered `Content-Length` body goes (exactly `length` bytes), else null
    */
   constructor(
     length: number,
     private readonly maxBuffered: number,
     private readonly onPull: () => void,
+    private readonly into: Uint8Array | null = null,
   ) {
     this.remaining = length;
     this.chunked = length < 0 ? new ChunkedDecoder() : null;
@@ -64,7 +67,10 @@ export class RequestBody {
       if (end >= 0) this.done = true;
     } else {
       used = Math.min(this.remaining, data.byteLength);
-      if (used > 0) this.take(data.subarray(0, used));
+      if (used > 0 && this.into) {
+        this.into.set(used === data.byteLength ? data : data.subarray(0, used), this.received);
+        this.received += used;
+      } else if (used > 0) this.take(data.subarray(0, used));
       this.remaining -= used;
       if (this.remaining === 0) this.done = true;
     }
@@ -77,6 +83,7 @@ export class RequestBody {
   bytes(): Uint8Array | undefined {
     const p = this.parts;
     if (this.received === 0) return undefined;
+    if (this.into) return this.into;
     if (p.length === 1) return p[0];
     const out = new Uint8Array(this.received);
     let at = 0;

@@ -119,6 +119,7 @@ export async function buildClusterState(d: ClusterViewDeps): Promise<ClusterStat
           meanInFlight: req?.inFlight ?? null,
           p95Ms: req?.p95Ms ?? null,
           weight: pools ? (weight.get(a.url) ?? null) : null,
+          ...(a.node ? { node: a.node } : {}),
         };
       });
       const registered = new Set(apps.map((a) => a.url));

@@ -2,15 +2,18 @@
  * Balancer lifecycle and the leader's pushes to the zone balancers: `announce` tells every balancer
  * the new leader and its term at once (so the old leader is fenced off the data plane first);
  * `ensureBalancer` makes sure a zone's balancer is registered, running and answering, and otherwise
- * (re)starts it on its port with the zone's servers from the registry (`ZoneBootstrap` /
+ * (re)starts it (on a node of its zone, on a multi-node runtime) on its port with the zone's servers from the registry (`ZoneBootstrap` /
  * `BalancerDown`, a `balancer-created` event); `pushZone` sends the leader's address and term and the
  * registry's membership as a diff, so every period heals any drift (idempotent).
  */
+
+import { httpUrl } from '../../shared/advertise.ts';
 import { rethrowFenced } from '../../shared/errors.ts';
 import type { ZoneId } from '../../shared/types.ts';
 import { pooledUrls } from '../clients/balancer-client.ts';
 import type { LeaderContext } from './context.ts';
-import { balancerId, balancerPort, localUrl, splitArgs } from './placement.ts';
+import { balancerId, balancerPort, splitArgs } from './placement.ts';
+import { addressArgs, startOrReport } from './replicas.ts';
 
 /**
  * `PUT /monitor` with this leader and `term` to every zone balancer, in parallel; a balancer that
@@ -18,6 +21,7 @@ import { balancerId, balancerPort, localUrl, splitArgs } from './placement.ts';
  * @throws StaleTerm / LeaseLapsed when fenced.
  */
 export async function announce(ctx: LeaderContext, term: number): Promise<void> {
+  await ctx.loadBalancerUrls();
   await Promise.all(
     ctx.cfg.zones.map((zone) =>
       ctx.balancers
@@ -32,13 +36,16 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
   const { registry, runtime, balancers, cfg } = ctx;
   const id = balancerId(zone);
   const port = balancerPort(zone, cfg.balancerPortBase);
-  const url = localUrl(port);
   const rec = await registry.container(id);
   const held = (await runtime.list()).find((c) => c.id === id);
   if (rec && rec.port === port && held?.running) {
+    ctx.noteBalancer(zone, rec.url);
+    const url = rec.url;
     if ((await balancers.health(url)) || (await Bun.sleep(300).then(() => balancers.health(url)))) return;
   }
   const reason = rec ? 'BalancerDown' : 'ZoneBootstrap';
+  const { node, address } = await ctx.placement(zone, term, 'balancer');
+  const url = httpUrl(address, port);
   const apps = (await ctx.apps(zone)).map((r) => r.url);
   const args = [
     '--zone',
@@ -47,6 +54,7 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
     String(port),
     '--id',
     id,
+    ...addressArgs(address),
     '--monitor',
     cfg.selfUrl,
     '--collector',
@@ -54,11 +62,9 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
   ];
   if (apps.length > 0) args.push('--servers', apps.join(','));
   args.push(...splitArgs(cfg.balancerArgs));
-  const started = await runtime.start({ id, role: 'balancer', zone, port, args, env: ctx.env() });
-  await registry.putContainer(
-    { id, role: 'balancer', zone, url, port, runtimeId: started.runtimeId, createdAt: ctx.now() },
-    term,
-  );
+  const spec = { id, role: 'balancer' as const, zone, port, args, env: ctx.env(), node };
+  await registry.putContainer(await startOrReport(ctx, spec, url, term), term);
+  ctx.noteBalancer(zone, url);
   const healthy = await ctx.waitHealthy(url, ctx.startTimeoutMs);
   await ctx.event({
     kind: 'balancer-created',

@@ -2,19 +2,22 @@
  * What every leader duty shares: the monitor's settings a duty needs (`LeaderConfig`), the injected
  * I/O (`LeaderDeps`) and, built from both once, the `LeaderContext` the duties run against: the
  * registry, runtime and balancer client with every write guarded by `mayWrite` (`write-guard.ts`),
- * the clock, the health wait, the app-port book (quarantine), event recording, the balancer URL of
- * a zone, the environment handed to started containers, and `fenced`, which reports a `StaleTerm`
+ * the clock, the health wait, the app-port book (quarantine, per node), event recording, the
+ * balancer URL of a zone (as registered), where a new container goes (`placement`: a multi-node
+ * runtime's node and address, else this host's advertised address), the environment handed to
+ * started containers, and `fenced`, which reports a `StaleTerm`
  * to `onStaleTerm` (the elector steps down) before rethrowing.
  */
 import type { MetricsStore } from '../../adapters/metrics-store.ts';
 import type { Registry } from '../../adapters/registry.ts';
 import type { ContainerRuntime } from '../../adapters/runtime.ts';
-import { StaleTerm } from '../../shared/errors.ts';
+import { DEFAULT_ADVERTISE_ADDRESS, httpUrl } from '../../shared/advertise.ts';
+import { StaleTerm, type ZonescaleError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ContainerRecord, Policy, ZoneId } from '../../shared/types.ts';
 import type { BalancerClient } from '../clients/balancer-client.ts';
 import { type NewEvent, recordEvent } from './events.ts';
-import { balancerPort, localUrl } from './placement.ts';
+import { balancerPort } from './placement.ts';
 import { portBindable } from './port-probe.ts';
 import { PortBook } from './ports.ts';
 import { guardBalancers, guardRegistry, guardRuntime } from './write-guard.ts';
@@ -41,6 +44,17 @@ export interface LeaderConfig {
   dataDir: string;
   /** How long a new container may take to answer its health check, ms (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * The address of containers a one-host runtime (process, docker) starts: this monitor's host, as
+   * `--advertise-address` names it (default 127.0.0.1). Multi-node runtimes give each node's own.
+   */
+  advertiseAddress?: string;
+}
+
+/** Where a new container goes: the node a multi-node runtime chose (else none) and the address it answers on. */
+export interface Placement {
+  node?: string;
+  address: string;
 }
 
 /** Injected I/O. `now` (epoch ms), `portBindable` and `waitHealthy` have real defaults. */
@@ -53,7 +67,8 @@ export interface LeaderDeps {
   /** Called once when a write is refused with StaleTerm: the caller steps down. */
   onStaleTerm: (err: StaleTerm) => void;
   now?: () => number;
-  portBindable?: (port: number) => Promise<boolean>;
+  /** Whether `port` can be bound on `address` (default 127.0.0.1); true for another host's address. */
+  portBindable?: (port: number, address?: string) => Promise<boolean>;
   /** Resolves true once `url` answers its health check, false after `timeoutMs`. */
   waitHealthy?: (url: string, timeoutMs: number) => Promise<boolean>;
   /**
@@ -76,6 +91,10 @@ export class LeaderContext {
   /** App ports released by this leader, handed out last (see `QUARANTINE_MS`). */
   readonly ports: PortBook;
   private readonly onStaleTerm: (err: StaleTerm) => void;
+  /** Zone -> its balancer's registered URL (a balancer on a swarm node answers on that node's address). */
+  private readonly balancerUrls = new Map<ZoneId, string>();
+  /** Zones refused for want of a schedulable node, so the refusal is one event, not one a period. */
+  private readonly unplaceable = new Set<ZoneId>();
 
   constructor(
     readonly cfg: LeaderConfig,
@@ -90,7 +109,7 @@ export class LeaderContext {
     this.log = deps.log;
     this.onStaleTerm = deps.onStaleTerm;
     this.now = deps.now ?? Date.now;
-    this.ports = new PortBook(this.now, deps.portBindable ?? ((p) => portBindable(p)));
+    this.ports = new PortBook(this.now, deps.portBindable ?? ((p, a) => portBindable(p, a)));
     this.startTimeoutMs = cfg.startTimeoutMs ?? 15_000;
     this.waitHealthy =
       deps.waitHealthy ??
@@ -115,9 +134,55 @@ export class LeaderContext {
     return recordEvent(this.registry, this.log, this.now(), e);
   }
 
-  /** The zone balancer's URL (its port is placed from the zone's number). */
+  /** The address one-host runtimes' containers answer on (`LeaderConfig.advertiseAddress`). */
+  get address(): string {
+    return this.cfg.advertiseAddress ?? DEFAULT_ADVERTISE_ADDRESS;
+  }
+
+  /** The zone balancer's URL: the registered one, else this host's address and the zone's port. */
   balancerUrl(zone: ZoneId): string {
-    return localUrl(balancerPort(zone, this.cfg.balancerPortBase));
+    return (
+      this.balancerUrls.get(zone) ?? httpUrl(this.address, balancerPort(zone, this.cfg.balancerPortBase))
+    );
+  }
+
+  /** Notes where `zone`'s balancer answers (from its registry record). */
+  noteBalancer(zone: ZoneId, url: string): void {
+    this.balancerUrls.set(zone, url);
+  }
+
+  /** Reads every balancer's URL from the registry (a new leader, before its first announce). */
+  async loadBalancerUrls(): Promise<void> {
+    for (const r of await this.registry.containers())
+      if (r.role === 'balancer') this.noteBalancer(r.zone, r.url);
+  }
+
+  /**
+   * Where the next container of `zone` goes: the runtime's choice of node on a multi-node runtime
+   * (`ContainerRuntime.place`), else this host. A zone with no schedulable node is refused with
+   * one `NoSchedulableNode` event (again only after it was placeable in between) and rethrown.
+   * @throws NoSchedulableNode, or what `place` throws.
+   */
+  async placement(zone: ZoneId, term: number, role: 'app' | 'balancer' = 'app'): Promise<Placement> {
+    if (!this.runtime.place) return { address: this.address };
+    try {
+      const node = await this.runtime.place(zone, role);
+      this.unplaceable.delete(zone);
+      return { node: node.id, address: node.address };
+    } catch (err) {
+      if ((err as ZonescaleError).code === 'no_schedulable_node' && !this.unplaceable.has(zone)) {
+        this.unplaceable.add(zone);
+        await this.event({
+          kind: 'reconcile',
+          zone,
+          reason: 'NoSchedulableNode',
+          message: `${zone} has no server placed: ${(err as Error).message}`,
+          serverId: null,
+          term,
+        });
+      }
+      throw err;
+    }
   }
 
   /** The registered app servers of `zone`. */

@@ -31,7 +31,7 @@ export async function removeReportedDead(
     const rec = apps.find((a) => a.url === url);
     if (!rec) continue;
     await ctx.runtime.stop(rec.id);
-    ctx.ports.release(rec.port);
+    ctx.ports.release(rec.port, rec.node);
     if (!(await ctx.registry.removeContainer(rec.id, term))) continue;
     removed.push(rec.id);
     await ctx.event({

@@ -1,7 +1,8 @@
 /**
  * Pure placement rules of the leader: which port a zone's balancer listens on, what id and port a
- * new app server gets, and which app server a scale-in removes. Ports and ids are derived from what
- * the registry and the runtime already hold, so two leaders in a row agree without extra state.
+ * new app server gets (ports per node on a multi-node runtime), and which app server a scale-in
+ * removes. Ports and ids are derived from what the registry and the runtime already hold, so two
+ * leaders in a row agree without extra state.
  */
 import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
 
@@ -25,9 +26,12 @@ export function balancerId(zone: ZoneId): string {
   return `${zone}-balancer`;
 }
 
-/** Local URL of a container on `port`: `http://127.0.0.1:<port>`. */
-export function localUrl(port: number): string {
-  return `http://127.0.0.1:${port}`;
+/**
+ * The ports of `records` taken on `node` (a multi-node runtime's node id; undefined = the leader's
+ * own host): app ports are allocated per node, since servers on two nodes may share a port.
+ */
+export function portsOnNode(records: readonly { port: number; node?: string }[], node?: string): Set<number> {
+  return new Set(records.filter((r) => r.node === node).map((r) => r.port));
 }
 
 /**

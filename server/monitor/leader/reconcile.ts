@@ -29,7 +29,7 @@ export async function reconcile(ctx: LeaderContext, term: number): Promise<strin
   for (const c of held) {
     if (known.has(c.id)) continue;
     await runtime.stop(c.id);
-    ctx.ports.release(c.port);
+    ctx.ports.release(c.port, c.node);
     await note(
       c.zone,
       'OrphanRemoved',
@@ -51,7 +51,7 @@ export async function reconcile(ctx: LeaderContext, term: number): Promise<strin
     }
     if (c || r.role !== 'app') continue;
     await runtime.stop(r.id).catch(() => {});
-    ctx.ports.release(r.port);
+    ctx.ports.release(r.port, r.node);
     await registry.removeContainer(r.id, term);
     const rec = await createApp(ctx, r.zone, term);
     await note(

@@ -1,18 +1,67 @@
 /**
  * Replicas convergence, the job of Kubernetes' `replicaset` controller: makes a zone's actual app
- * servers equal to the desired count, one server at a time. A new server gets the next free id and
- * port (`placement.ts`, `ports.ts`), is recorded in the registry first (ground truth), must answer
+ * servers equal to the desired count, one server at a time. A new server gets the next free id, a
+ * node and address (`LeaderContext.placement`: a multi-node runtime spreads a zone over its nodes)
+ * and the node's lowest free port (`placement.ts`, `ports.ts`), is recorded in the registry first (ground truth), must answer
  * its health check within the start timeout (else it is stopped, removed and a `StartFailed` event
  * recorded) and is then added to its zone's balancer; scale-in drains the newest server from the
  * balancer, stops it and removes it. Every step is a `scale-up`, `scale-down` or `replace` event, and
  * each action is reported to `onScaled` so the autoscaler's cooldown and step limits count it. It
  * does not decide how many: the zone autoscaler does.
  */
+import type { ContainerSpec } from '../../adapters/runtime.ts';
+import { DEFAULT_ADVERTISE_ADDRESS, httpUrl } from '../../shared/advertise.ts';
 import { rethrowFenced } from '../../shared/errors.ts';
 import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
 import type { ScaleDecision } from '../autoscale/scale-decision.ts';
 import type { LeaderContext } from './context.ts';
-import { balancerPort, freePorts, localUrl, newestApp, nextAppId, splitArgs } from './placement.ts';
+import { balancerPort, freePorts, newestApp, nextAppId, portsOnNode, splitArgs } from './placement.ts';
+
+/**
+ * The flags that make a started server listen on and advertise `address` (none for the default
+ * 127.0.0.1, so one-host clusters start exactly as before).
+ */
+export function addressArgs(address: string): string[] {
+  return address === DEFAULT_ADVERTISE_ADDRESS ? [] : ['--host', address, '--advertise-address', address];
+}
+
+/**
+ * `runtime.start(spec)` and the registry record of the started container answering on `url` (not
+ * yet stored); a refusal (e.g. the node lacks the image) is recorded as a `StartFailed` event
+ * before it is rethrown, so an operator sees why a zone does not grow. @throws what start throws
+ */
+export async function startOrReport(
+  ctx: LeaderContext,
+  spec: ContainerSpec,
+  url: string,
+  term: number,
+): Promise<ContainerRecord> {
+  try {
+    const started = await ctx.runtime.start(spec);
+    const { id, role, zone, port, node } = spec;
+    return {
+      id,
+      role,
+      zone,
+      url,
+      port,
+      runtimeId: started.runtimeId,
+      createdAt: ctx.now(),
+      ...(node ? { node } : {}),
+    };
+  } catch (err) {
+    rethrowFenced(err);
+    await ctx.event({
+      kind: 'reconcile',
+      zone: spec.zone,
+      reason: 'StartFailed',
+      message: `${spec.id} could not be started${spec.node ? ` on node ${spec.node}` : ''}: ${(err as Error).message}`,
+      serverId: spec.id,
+      term,
+    });
+    throw err;
+  }
+}
 
 /** Called after each server added (+1) or removed (−1) by a scaling step. */
 export type OnScaled = (zone: ZoneId, delta: number) => void;
@@ -30,11 +79,15 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
   // Ids named by recent events count as used too, so the event history never names two servers alike.
   const recent = (await registry.events(500)).map((e) => e.serverId ?? '');
   const id = nextAppId(zone, [...records.map((r) => r.id), ...held.map((c) => c.id), ...recent]);
-  const taken = new Set([...records.map((r) => r.port), ...held.map((c) => c.port)]);
+  const { node, address } = await ctx.placement(zone, term);
+  const taken = new Set([...portsOnNode(records, node), ...portsOnNode(held, node)]);
   for (const z of cfg.zones) taken.add(balancerPort(z, cfg.balancerPortBase));
-  const port = await ctx.ports.pick(freePorts(cfg.appPorts, taken));
-  if (port === null) throw new Error(`no free app port in ${cfg.appPorts[0]}-${cfg.appPorts[1]}`);
-  const url = localUrl(port);
+  const port = await ctx.ports.pick(freePorts(cfg.appPorts, taken), node, address);
+  if (port === null)
+    throw new Error(
+      `no free app port in ${cfg.appPorts[0]}-${cfg.appPorts[1]}${node ? ` on node ${node}` : ''}`,
+    );
+  const url = httpUrl(address, port);
   const args = [
     '--id',
     id,
@@ -42,20 +95,17 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
     zone,
     '--port',
     String(port),
+    ...addressArgs(address),
     '--collector',
     cfg.collector,
     ...splitArgs(cfg.appArgs),
   ];
-  const started = await runtime.start({ id, role: 'app', zone, port, args, env: ctx.env() });
-  const rec: ContainerRecord = {
-    id,
-    role: 'app',
-    zone,
+  const rec = await startOrReport(
+    ctx,
+    { id, role: 'app', zone, port, args, env: ctx.env(), node },
     url,
-    port,
-    runtimeId: started.runtimeId,
-    createdAt: ctx.now(),
-  };
+    term,
+  );
   try {
     await registry.putContainer(rec, term);
   } catch (err) {
@@ -64,7 +114,7 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
   }
   if (!(await ctx.waitHealthy(url, ctx.startTimeoutMs))) {
     await runtime.stop(id).catch(() => {});
-    ctx.ports.release(port);
+    ctx.ports.release(port, node);
     await registry.removeContainer(id, term);
     await ctx.event({
       kind: 'reconcile',
@@ -176,6 +226,6 @@ async function removeApp(
     ctx.log.warn({ err, zone }, 'could not drain the server from the balancer; the next push removes it');
   });
   await ctx.runtime.stop(victim.id);
-  ctx.ports.release(victim.port);
+  ctx.ports.release(victim.port, victim.node);
   await ctx.registry.removeContainer(victim.id, term);
 }

@@ -48,10 +48,13 @@ export function guardRegistry(r: Registry, mayWrite: () => boolean): Registry {
   };
 }
 
-/** The runtime with start/stop guarded. */
+/** The runtime with start/stop guarded (`place`, a read, passes through when the runtime has it). */
 export function guardRuntime(rt: ContainerRuntime, mayWrite: () => boolean): ContainerRuntime {
   return {
     list: () => rt.list(),
+    ...(rt.place
+      ? { place: (zone, role) => (rt.place as NonNullable<ContainerRuntime['place']>)(zone, role) }
+      : {}),
     async start(spec) {
       check(mayWrite, `start ${spec.id}`);
       return rt.start(spec);

@@ -1,0 +1,41 @@
+/**
+ * The in-process proxy of the forwarder suites: `startTestProxy(servers, fakeFetch, overrides)`
+ * builds the `Bun.serve`-side proxy (`createProxy`) of zone `zone1` over `servers` (all alive),
+ * round-robin, 3 tries of 1 s, a fixed clock and random source, sending through `fakeFetch` (the
+ * suite decides what each server does); `overrides` replace any dependency.
+ */
+import { createBalancerMetrics } from '../../server/balancer/metrics.ts';
+import { Pools } from '../../server/balancer/pools.ts';
+import { createRoundRobin } from '../../server/balancer/strategies/round-robin.ts';
+import { createProxy } from '../../server/proxy/fetch-proxy.ts';
+import type { ProxyDeps } from '../../server/proxy/forward-request.ts';
+import { silentLogger } from '../../server/shared/logger.ts';
+import { fetchClient } from './upstream-fetch.ts';
+
+/** Builds the proxy; returns it with its pools and metrics. */
+export function startTestProxy(
+  servers: readonly string[],
+  fakeFetch: typeof fetch,
+  overrides: Partial<ProxyDeps> = {},
+) {
+  const pools = new Pools(
+    { checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 },
+    [...servers],
+    0,
+  );
+  const metrics = createBalancerMetrics(pools, 'zone1');
+  const proxy = createProxy({
+    zone: 'zone1',
+    pools,
+    strategy: createRoundRobin(),
+    tries: 3,
+    tryTimeoutMs: 1_000,
+    metrics,
+    log: silentLogger,
+    now: () => 1_234,
+    rand: () => 0.5,
+    client: fetchClient(fakeFetch),
+    ...overrides,
+  });
+  return { pools, metrics, proxy };
+}
