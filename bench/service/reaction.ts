@@ -7,13 +7,22 @@
  * moment a new server is serving: in the balancer's alive pool (`GET /pools`) and answering its
  * health check (`GET <server>/healthz` → 200) directly. Also printed: when the leader recorded
  * the scale-up event (and its message, which names the metric). The load then stops and the next
- * repetition takes the next zone. Target ≤ 3 s.
+ * repetition takes the next zone. The steps start once the zones' servers are past the policy's
+ * initialization (`--initialization-ms`, 30 s: a just-started server's samples do not count, as
+ * HPA's CPU initialization period), i.e. against a steady zone. Target ≤ 3 s.
  */
-import { getJson, type Pools, secs, summary, until } from '../support/cluster-probe.ts';
+
+import type { ClusterEvent } from '../../server/shared/types.ts';
+import { containers, getJson, type Pools, secs, summary, until } from '../support/cluster-probe.ts';
 import { startLoad } from './load.ts';
 import { startServiceCluster } from './service-cluster.ts';
 
 const REPS = Number(process.env.REPS ?? 3);
+/**
+ * The target policy's `--initialization-ms` (its default, passed explicitly): a server's samples
+ * count only once it is this old, so the step waits for a steady zone, not one just started.
+ */
+const INITIALIZATION_MS = 30_000;
 /** The target, ms. */
 export const REACTION_TARGET_MS = 3_000;
 /** What the figure is compared with. */
@@ -45,7 +54,12 @@ export async function measureReaction(): Promise<ReactionFigure> {
   const sc = await startServiceCluster({
     name: 'rpsreact',
     zones,
-    monitorArgs: ['--policy=target', '--metrics=rps=50', '--max-replicas=4'],
+    monitorArgs: [
+      '--policy=target',
+      '--metrics=rps=50',
+      '--max-replicas=4',
+      `--initialization-ms=${INITIALIZATION_MS}`,
+    ],
   });
   const out: ReactionFigure = {
     samplesMs: [],
@@ -57,6 +71,12 @@ export async function measureReaction(): Promise<ReactionFigure> {
     messages: [],
   };
   try {
+    const created = (await containers(await sc.cluster.state())).filter((c) => c.role === 'app');
+    const steadyAt = Math.max(...created.map((c) => c.createdAt)) + INITIALIZATION_MS + 1_000;
+    console.log(
+      `  (rps) waiting ${secs(steadyAt - Date.now())} for the zones' servers to pass initialization`,
+    );
+    await Bun.sleep(Math.max(0, steadyAt - Date.now()));
     for (const zone of zones) {
       const s = await sc.cluster.state();
       const bal = s?.zones.find((z) => z.zone === zone)?.balancer?.url as string;
@@ -73,9 +93,18 @@ export async function measureReaction(): Promise<ReactionFigure> {
       }, 25_000);
       await load.stop();
       if (t1 === null) throw new Error(`${zone}: no new server serving 25 s after the load step`);
-      const ev = (await sc.cluster.state())?.events
-        .filter((e) => e.zone === zone && e.kind === 'scale-up' && e.ts >= t0)
-        .sort((a, b) => a.ts - b.ts)[0];
+      // The leader records the scale-up once the start returns: it may land just after the server serves.
+      let ev: ClusterEvent | undefined;
+      await until(
+        async () => {
+          ev = (await sc.cluster.state())?.events
+            .filter((e) => e.zone === zone && e.kind === 'scale-up' && e.ts >= t0)
+            .sort((a, b) => a.ts - b.ts)[0];
+          return ev !== undefined;
+        },
+        5_000,
+        100,
+      );
       out.samplesMs.push(t1 - t0);
       out.decidedMs.push(ev ? ev.ts - t0 : null);
       out.messages.push(ev?.message ?? '(no scale-up event seen)');
