@@ -14,10 +14,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { testBasePort } from '../server/dev/layout.ts';
 import type { ClusterState } from '../server/shared/types.ts';
 import type { ClusterInfo } from './cluster-info.ts';
 import { shot } from './cluster-info.ts';
-import { type SpawnedCluster, spawnCluster } from './global-setup.ts';
+import type { E2eClusterOptions } from './cluster-process.ts';
+import { type SpawnedCluster, spawnCluster } from './spawn-cluster.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let cluster: SpawnedCluster | null = null;
@@ -28,7 +30,7 @@ test.describe.configure({ timeout: 240_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(150_000);
-  cluster = await spawnCluster({
+  const options: E2eClusterOptions = {
     window: 'fencing-test',
     cluster: 'e2e-own-service',
     monitors: 1,
@@ -42,7 +44,10 @@ test.beforeAll(async () => {
       '--metrics=rps=6',
       '--max-replicas=4',
     ],
-  });
+  };
+  cluster = await spawnCluster('cluster-process.ts', testBasePort('fencing-test'), 120_000, [
+    JSON.stringify(options),
+  ]);
   info = JSON.parse(cluster.info);
 });
 

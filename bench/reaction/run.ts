@@ -8,7 +8,9 @@
  * exists (else the reason is printed). Prints median and max beside the targets (3 s, 2 s, 1 s), the
  * source design's defaults and Kubernetes', and what each tuned timing costs. Writes
  * `bench/results/reaction.json`; the last line holds the three process figures and the Docker ones.
- * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`).
+ * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`), `burst` runs
+ * (e) the burst, concurrency policy against the CPU target policy (`burst.ts`), `slow-start` runs (f)
+ * the p99 after a scale-out with slow start on and off (`slow-start.ts`).
  * Everything it starts is stopped on exit, also on failure.
  */
 import { randomBytes } from 'node:crypto';
@@ -246,6 +248,8 @@ async function main(): Promise<void> {
   );
 }
 
-// `bun bench/reaction/run.ts cold-start`: only (d), the first request to a zone at zero (`cold-start.ts`).
+// `bun bench/reaction/run.ts cold-start | burst | slow-start`: only (d), (e) or (f).
 if (process.argv.includes('cold-start')) await (await import('./cold-start.ts')).coldStart();
+else if (process.argv.includes('burst')) await (await import('./burst.ts')).burst();
+else if (process.argv.includes('slow-start')) await (await import('./slow-start.ts')).slowStart();
 else await main();
