@@ -14,9 +14,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { ClusterBusy } from '../server/dev/claim.ts';
-import { type Cluster, clusterReady, startCluster } from '../server/dev/cluster.ts';
-import { PORT_WINDOWS, testBasePort } from '../server/dev/layout.ts';
+import { clusterReady } from '../server/dev/cluster.ts';
+import type { PORT_WINDOWS } from '../server/dev/layout.ts';
+import { startInWindow, stopOnSignals } from './start-in-window.ts';
 
 /** What a spec may set for a cluster of its own (every field optional; defaults: the shared e2e cluster). */
 export interface E2eClusterOptions {
@@ -39,38 +39,17 @@ if (!infoPath || !basePort || !dataDir) {
 }
 const options: E2eClusterOptions = optionsJson ? JSON.parse(optionsJson) : {};
 const token = randomBytes(24).toString('hex');
-/** Starts the cluster; when another run holds the ports, tries the next base port of its window (8 in all). */
-async function start(): Promise<Cluster> {
-  const scenarioMode = process.env.E2E_SCENARIO_MODE === 'burn' ? 'burn' : 'simulate';
-  const window = options.window ?? 'e2e';
-  const first = (Number(basePort) - testBasePort(window, () => 0)) / 100;
-  for (let k = 0; ; k++) {
-    const base = testBasePort(window, () => ((first + k) % 8) / 8);
-    try {
-      return await startCluster({
-        basePort: base,
-        dataDir,
-        cluster: options.cluster ?? 'e2e',
-        token,
-        logLevel: 'warn',
-        scenarioMode,
-        monitors: options.monitors,
-        monitorArgs: options.monitorArgs,
-        agent: options.agent,
-      });
-    } catch (err) {
-      if (!(err instanceof ClusterBusy) || k >= 7) throw err;
-      console.error(`e2e: ${err.message.slice(0, 120)}…; trying the next base port of the window`);
-    }
-  }
-}
-const cluster = await start();
-const stop = async () => {
-  await cluster.stop();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const cluster = await startInWindow(options.window ?? 'e2e', Number(basePort), 'e2e', {
+  dataDir,
+  cluster: options.cluster ?? 'e2e',
+  token,
+  logLevel: 'warn',
+  scenarioMode: process.env.E2E_SCENARIO_MODE === 'burn' ? 'burn' : 'simulate',
+  monitors: options.monitors,
+  monitorArgs: options.monitorArgs,
+  agent: options.agent,
+});
+stopOnSignals(cluster);
 try {
   await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, options.zones ?? 3), 90_000);
 } catch (err) {

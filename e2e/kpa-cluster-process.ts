@@ -11,10 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { ClusterBusy } from '../server/dev/claim.ts';
-import { type Cluster, startCluster } from '../server/dev/cluster.ts';
-import { testBasePort } from '../server/dev/layout.ts';
 import type { ClusterState } from '../server/shared/types.ts';
+import { startInWindow, stopOnSignals } from './start-in-window.ts';
 
 const [infoPath, basePort, dataDir] = process.argv.slice(2);
 if (!infoPath || !basePort || !dataDir) {
@@ -33,35 +31,16 @@ const KPA_E2E_MONITOR_ARGS = [
   '--scale-to-zero-grace-ms=2000',
   '--period-ms=1000',
 ];
-const first = testBasePort('reaction-bench', () => 0);
-
-async function start(): Promise<Cluster> {
-  const k0 = (Number(basePort) - first) / 100;
-  for (let k = 0; ; k++) {
-    try {
-      return await startCluster({
-        basePort: first + ((k0 + k) % 8) * 100,
-        dataDir,
-        cluster: 'e2e-kpa',
-        token,
-        monitors: 1,
-        logLevel: 'warn',
-        scenarioMode: 'simulate',
-        monitorArgs: KPA_E2E_MONITOR_ARGS,
-      });
-    } catch (err) {
-      if (!(err instanceof ClusterBusy) || k >= 7) throw err;
-      console.error(`e2e-kpa: ${err.message.slice(0, 120)}…; trying the next base port of the window`);
-    }
-  }
-}
-const cluster = await start();
-const stop = async () => {
-  await cluster.stop();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const cluster = await startInWindow('reaction-bench', Number(basePort), 'e2e-kpa', {
+  dataDir,
+  cluster: 'e2e-kpa',
+  token,
+  monitors: 1,
+  logLevel: 'warn',
+  scenarioMode: 'simulate',
+  monitorArgs: KPA_E2E_MONITOR_ARGS,
+});
+stopOnSignals(cluster);
 const zone1 = (s: ClusterState) => s.zones.find((z) => z.zone === 'zone1');
 try {
   const s = await cluster.waitFor(
