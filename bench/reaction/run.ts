@@ -125,7 +125,7 @@ const swarmPass = async (): Promise<Pass> => {
 };
 
 const SWARM_NOTE =
-  'Swarm: balancers and app servers as one-task swarm services (host networking) of the two-node swarm of scripts/swarm.sh (zone1 on both nodes, zone2 on the manager; zone3 is not used), monitors, collector and gateway as processes; (c) is timed from the `docker kill` API call on the engine of the node holding the task';
+  'balancers and app servers as one-task swarm services (host networking) of the two-node swarm of scripts/swarm.sh (zone1 on both nodes, zone2 on the manager; zone3 is not used), monitors, collector and gateway as processes; (c) is timed from the `docker kill` API call on the engine of the node holding the task';
 
 const RESULTS = join(REPO_ROOT, 'bench', 'results');
 const line = (f: Figures, k: keyof typeof TARGETS, label: string) =>

@@ -3,8 +3,10 @@
  * one swarm service of one task (`service-spec.ts`), placed on a node of its zone (`nodes.ts`) that
  * `place` chose, so the leader knows the node and its address before the server starts (the URL it
  * registers and the per-node port). `start` resolves once the task runs, and throws the task's own
- * error (e.g. `No such image` on that node) after removing the service, and `place` then passes
- * that node over for `FAILED_NODE_BACKOFF_MS` while its zone has another; `list()` reads the services
+ * error (e.g. `No such image` on that node) after removing the service, or gives up early when
+ * the node's engine never acknowledges the task (`silentWorker` in `tasks.ts`: the swarm still lists
+ * a node ready for a while after its engine is gone), and `place` then passes that node over for
+ * `FAILED_NODE_BACKOFF_MS` while its zone has another; `list()` reads the services
  * back by label, so a new leader recovers every server and restarts nothing; a task whose node is
  * not ready counts as not running (the leader then replaces it on a live node of the zone); a
  * drained node's servers keep running until zonescale moves them.
@@ -24,6 +26,7 @@ import {
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer, RuntimeNode } from '../runtime.ts';
 import { nodeAddress, pickNode, type SwarmNodeInfo, unlabelledZones, zoneConstraint } from './nodes.ts';
 import { NODE_ID_LABEL, serviceSpec } from './service-spec.ts';
+import { ENDED, newest, silentWorker, type TaskInfo } from './tasks.ts';
 
 /** How long `start` waits for the task to run, ms (an image already on the node starts in ~1-3 s). */
 export const SWARM_START_TIMEOUT_MS = 30_000;
@@ -36,22 +39,12 @@ export const SWARM_START_TIMEOUT_MS = 30_000;
  */
 export const FAILED_NODE_BACKOFF_MS = 5 * 60_000;
 
-/** Task states after which a task never runs (Docker's `TaskState`). */
-const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
-
 /** Options of `SwarmRuntime`: the Docker runtime's (cluster, image every node must hold, a manager's socket, command, env) and the start wait. */
 export interface SwarmRuntimeOptions extends DockerRuntimeOptions {
   /** How long `start` waits for the task to run, ms (default `SWARM_START_TIMEOUT_MS`). */
   startTimeoutMs?: number;
-}
-
-/** The parts of a task listing the runtime reads. */
-interface TaskInfo {
-  ID: string;
-  ServiceID: string;
-  NodeID?: string;
-  CreatedAt?: string;
-  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+  /** How long a task may stay unacknowledged by its node before the node counts as not answering, ms (default `ASSIGNED_SILENCE_MS`). */
+  assignedSilenceMs?: number;
 }
 
 /** A `ContainerRuntime` of swarm services; see the module comment. */
@@ -114,8 +107,10 @@ export class SwarmRuntime implements ContainerRuntime {
    * Starts `spec` as a service on `spec.node` (else on the node `place` picks), first removing a
    * service already there for the same id; resolves once its task runs.
    * @throws ZonescaleError `bad_container_id` (400), NoSchedulableNode (503), `task_failed` (502,
-   *   with the task's error, e.g. no such image on the node) or `task_not_running` (504) after
-   *   `startTimeoutMs`; the service is removed then.
+   *   with the task's error, e.g. no such image on the node), `node_not_answering` (504, the task
+   *   stayed unacknowledged by its node for `assignedSilenceMs`: `silentWorker`) or
+   *   `task_not_running` (504) after `startTimeoutMs`; the service is removed then, and the last
+   *   three make `place` pass the node over.
    */
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
     assertContainerId(spec.id);
@@ -144,7 +139,7 @@ export class SwarmRuntime implements ContainerRuntime {
     try {
       await this.waitRunning(serviceId, spec.id);
     } catch (err) {
-      if (['task_failed', 'task_not_running'].includes((err as ZonescaleError).code))
+      if (['task_failed', 'task_not_running', 'node_not_answering'].includes((err as ZonescaleError).code))
         this.failedNodes.set(nodeId, Date.now() + FAILED_NODE_BACKOFF_MS);
       await this.stop(spec.id);
       throw err;
@@ -157,13 +152,20 @@ export class SwarmRuntime implements ContainerRuntime {
 
   /** Polls the service's tasks until one runs. @throws ZonescaleError task_failed / task_not_running */
   private async waitRunning(serviceId: string, id: string): Promise<void> {
-    const deadline = Date.now() + (this.opts.startTimeoutMs ?? SWARM_START_TIMEOUT_MS);
+    const since = Date.now();
+    const deadline = since + (this.opts.startTimeoutMs ?? SWARM_START_TIMEOUT_MS);
     let last = 'no task yet';
     while (Date.now() < deadline) {
       const tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } })) as TaskInfo[];
       const task = newest(tasks);
       const state = task?.Status?.State ?? '';
       if (state === 'running') return;
+      if (silentWorker(task, Date.now(), since, this.opts.assignedSilenceMs))
+        throw new ZonescaleError(
+          'node_not_answering',
+          `${id}: swarm node ${task?.NodeID} has not acknowledged its task (its engine does not answer)`,
+          504,
+        );
       if (task && ENDED.has(state))
         throw new ZonescaleError(
           'task_failed',
@@ -190,15 +192,19 @@ export class SwarmRuntime implements ContainerRuntime {
           if (err.statusCode !== 404) throw err;
         });
       // The tasks' containers stop after the service is removed; wait so the port is free again,
-      // except for tasks on a node that is not ready (a lost node: nothing there answers anyway).
+      // except for tasks on a node that is not ready or is passed over (a lost node: nothing there
+      // answers anyway).
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
         const tasks = (await this.docker
           .listTasks({ filters: { service: [s.ID] } })
           .catch(() => [])) as TaskInfo[];
         if (tasks.length === 0) break;
+        const now = Date.now();
         const ready = new Set(
-          (await this.nodes()).filter((n) => n.Status?.State === 'ready').map((n) => n.ID),
+          (await this.nodes())
+            .filter((n) => n.Status?.State === 'ready' && (this.failedNodes.get(n.ID) ?? 0) <= now)
+            .map((n) => n.ID),
         );
         if (tasks.every((t) => !t.NodeID || !ready.has(t.NodeID))) break;
         await Bun.sleep(200);
@@ -239,11 +245,4 @@ export class SwarmRuntime implements ContainerRuntime {
       })
       .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
   }
-}
-
-/** The newest task of a list (by creation time). */
-function newest(tasks: readonly TaskInfo[]): TaskInfo | undefined {
-  let best: TaskInfo | undefined;
-  for (const t of tasks) if (!best || (t.CreatedAt ?? '') > (best.CreatedAt ?? '')) best = t;
-  return best;
 }
