@@ -22,7 +22,9 @@ import { resolve } from 'node:path';
 import { exitOnMistake } from './config/cli.ts';
 import { DEV_COMMAND, DevConfig } from './config/dev.ts';
 import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
+import type { ResolvedService } from './config/service.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
+import { devService } from './dev/service-args.ts';
 import { describeTimings } from './dev/timings.ts';
 import { splitArgs } from './monitor/leader/placement.ts';
 import type { ClusterEvent } from './shared/types.ts';
@@ -57,8 +59,11 @@ if (wantsHelp(argv)) {
 }
 let values: DevConfig;
 let cluster: Cluster;
+let service: ResolvedService;
 try {
   values = parseConfig(DevConfig, argv, process.env, DEV_COMMAND);
+  const svc = devService(values, process.cwd(), values.stack ? 'docker' : 'process');
+  service = svc.service;
   const stack = values.stack ? await prepareStack(values.keep) : null;
   cluster = await startCluster({
     basePort: values.basePort,
@@ -66,7 +71,8 @@ try {
     token: values.token ?? randomBytes(24).toString('hex'),
     scenarioMode: values.simulate ? 'simulate' : 'burn',
     fresh: !values.keep,
-    monitorArgs: splitArgs(values.monitorArgs),
+    // The service flags first, so an explicit --monitor-args flag wins.
+    monitorArgs: [...svc.monitorArgs, ...splitArgs(values.monitorArgs)],
     ...stack,
   });
 } catch (err) {
@@ -114,8 +120,13 @@ line(
 );
 for (const z of state.zones) {
   line(`${z.zone} balancer`, z.balancer?.url ?? '(none)');
-  for (const s of z.servers) line(`${z.zone} app ${s.id}`, `${s.uiUrl}  (its UI: High CPU / Low CPU)`);
+  for (const s of z.servers)
+    line(
+      `${z.zone} app ${s.id}`,
+      service.source === 'demo' ? `${s.uiUrl}  (its UI: High CPU / Low CPU)` : `${s.url}  (your service)`,
+    );
 }
+line('service', service.source === 'demo' ? 'the demo app' : serviceLine(service));
 line('collector', cluster.collectorUrl);
 line(
   'agent',
@@ -154,3 +165,11 @@ setInterval(async () => {
     show(e);
   }
 }, 1_000);
+
+/** The user's service in one line: command or image, health path. */
+function serviceLine(s: ResolvedService): string {
+  const what = s.spec.image
+    ? `image ${s.spec.image}${s.spec.command ? ` (${s.spec.command})` : ''}`
+    : s.spec.command;
+  return `${what}; health check GET ${s.spec.healthPath} (from ${s.source})`;
+}

@@ -7,9 +7,14 @@
  */
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from './runtime.ts';
 
-/** Options: `now` gives `startedAt` (epoch ms; default `Date.now`). */
+/**
+ * Options: `now` gives `startedAt` (epoch ms; default `Date.now`); `onStart` plays the started
+ * process: it may throw (the runtime refuses the start, e.g. no such image) or return `running:
+ * false` (it exited at once) and the `log` it wrote.
+ */
 export interface MemoryRuntimeOptions {
   now?: () => number;
+  onStart?: (spec: ContainerSpec) => { running?: boolean; log?: string } | undefined;
 }
 
 /** A `ContainerRuntime` held in memory. `runtimeId`s are `mem-1`, `mem-2`, … */
@@ -21,20 +26,30 @@ export class MemoryRuntime implements ContainerRuntime {
   private readonly held = new Map<string, RuntimeContainer>();
   private seq = 0;
   private readonly now: () => number;
+  /** See `MemoryRuntimeOptions.onStart`; tests may set it at any time. */
+  onStart: MemoryRuntimeOptions['onStart'];
 
   constructor(opts: MemoryRuntimeOptions = {}) {
     this.now = opts.now ?? Date.now;
+    this.onStart = opts.onStart;
   }
 
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
-    this.specs.push({ ...spec, args: [...spec.args], env: { ...spec.env } });
+    this.specs.push({
+      ...spec,
+      args: [...spec.args],
+      env: { ...spec.env },
+      ...(spec.service ? { service: { ...spec.service, env: { ...spec.service.env } } } : {}),
+    });
+    const played = this.onStart?.(spec);
+    if (played?.log !== undefined) this.logs.set(spec.id, played.log);
     const c: RuntimeContainer = {
       id: spec.id,
       role: spec.role,
       zone: spec.zone,
       port: spec.port,
       runtimeId: `mem-${++this.seq}`,
-      running: true,
+      running: played?.running ?? true,
       startedAt: this.now(),
     };
     this.held.set(spec.id, c);
@@ -47,6 +62,13 @@ export class MemoryRuntime implements ContainerRuntime {
 
   async list(): Promise<RuntimeContainer[]> {
     return [...this.held.values()].map((c) => ({ ...c }));
+  }
+
+  /** Log text per id that `logTail` returns (tests set it). */
+  readonly logs = new Map<string, string>();
+
+  async logTail(id: string, lines: number): Promise<string> {
+    return (this.logs.get(id) ?? '').split('\n').filter(Boolean).slice(-lines).join('\n');
   }
 
   /** Marks a held container not running (it stays listed until stopped); unknown id = no-op. */

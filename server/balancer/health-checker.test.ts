@@ -1,7 +1,9 @@
 /** Active health checker: drives the status setter from due servers and probe results. */
 import { describe, expect, test } from 'bun:test';
+import { parseConfig } from '../config/parse.ts';
+import { BalancerConfig } from '../config/roles.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { startHealthChecker, tickFor } from './health-checker.ts';
+import { httpProbe, httpProbeAt, startHealthChecker, tickFor } from './health-checker.ts';
 
 describe('startHealthChecker', () => {
   test('each due server is probed and its result passed to the status setter', async () => {
@@ -55,4 +57,34 @@ describe('tickFor', () => {
       expect(tickFor(check, recheck)).toBe(tick);
     });
   }
+});
+
+describe('httpProbeAt (the service’s health path, --health-path)', () => {
+  test('probes the given path: a service with /healthz only is up there and down on /health_check', async () => {
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (req) => new Response('ok', { status: new URL(req.url).pathname === '/healthz' ? 200 : 404 }),
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      expect(await httpProbeAt('/healthz')(url, 1_000)).toEqual({ up: true, load: undefined });
+      expect(await httpProbeAt('/health_check')(url, 1_000)).toBe(false);
+      expect(await httpProbe(url, 1_000)).toBe(false);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test('the balancer’s --health-path defaults to the demo app’s /health_check and must be a path', () => {
+    const base = ['--zone', 'zone1'];
+    const env = { ZONESCALE_TOKEN: 'x'.repeat(16) };
+    expect(parseConfig(BalancerConfig, base, env).healthPath).toBe('/health_check');
+    expect(parseConfig(BalancerConfig, [...base, '--health-path', '/healthz'], env).healthPath).toBe(
+      '/healthz',
+    );
+    expect(() => parseConfig(BalancerConfig, [...base, '--health-path', 'healthz'], env)).toThrow(
+      'bad --health-path "healthz"',
+    );
+  });
 });

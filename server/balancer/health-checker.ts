@@ -1,7 +1,8 @@
 /**
  * Active health checks. The checker knows the pools only through two narrow functions (Traefik
  * style): `due()` lists the servers whose check is due and `setStatus(url, up)` reports a probe
- * result; the pools own every decision. A probe is `GET <server>/health_check` answered with a 2xx
+ * result; the pools own every decision. A probe is `GET <server>/health_check` (or the service's
+ * `--health-path`) answered with a 2xx
  * within `timeoutMs`; when the body carries the server's load (`{cpu, inFlight}`, the app's health
  * check, as heartbeats did in the PennCloud design) it is passed on for load-aware strategies. The checker ticks often (a fraction of the shortest interval) and the pools'
  * schedule decides who is probed, so each server keeps its own 10 s / 30 s rhythm.
@@ -35,9 +36,16 @@ export function loadFromBody(body: unknown): ServerLoad | undefined {
  * `GET <url>/health_check` → up on a 2xx within `timeoutMs` (with the load its JSON body reports);
  * down on error, timeout or another status.
  */
-export const httpProbe: Probe = async (url, timeoutMs) => {
+export const httpProbe: Probe = (url, timeoutMs) => probeAt('/health_check', url, timeoutMs);
+
+/** `httpProbe` on another path (`--health-path`, the service's health check). */
+export function httpProbeAt(path: string): Probe {
+  return path === '/health_check' ? httpProbe : (url, timeoutMs) => probeAt(path, url, timeoutMs);
+}
+
+async function probeAt(path: string, url: string, timeoutMs: number): ReturnType<Probe> {
   try {
-    const res = await fetch(`${url}/health_check`, {
+    const res = await fetch(`${url}${path}`, {
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
@@ -52,7 +60,7 @@ export const httpProbe: Probe = async (url, timeoutMs) => {
   } catch {
     return false;
   }
-};
+}
 
 /** Options of `startHealthChecker`. `tickMs` is how often `due()` is polled, ms. */
 export interface HealthCheckerOptions {

@@ -25,7 +25,7 @@ import { activateClient } from './activate-client.ts';
 import { Activator } from './activator.ts';
 import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { httpProbe, type Probe, tickFor } from './health-checker.ts';
+import { httpProbeAt, type Probe, tickFor } from './health-checker.ts';
 import { countTransitions, createBalancerMetrics } from './metrics.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 import { Pools } from './pools.ts';
@@ -42,7 +42,7 @@ export interface BalancerHooks {
   now?: () => number;
   /** Random source in [0, 1) (default `Math.random`). */
   rand?: () => number;
-  /** Health probe (default `GET <server>/health_check`). */
+  /** Health probe (default `GET <server><cfg.healthPath>`). */
   probe?: Probe;
   /** Consecutive failed live requests that eject a server (outlier detection; default 1). */
   outlierThreshold?: number;
@@ -117,7 +117,7 @@ export async function startBalancer(
     labelNames: ['step'],
     registers: [metrics.registry],
   });
-  const probe = hooks.probe ?? httpProbe;
+  const probe = hooks.probe ?? httpProbeAt(cfg.healthPath);
   const activator = new Activator({
     zone: cfg.zone,
     maxQueue: cfg.activationQueue,
@@ -216,7 +216,7 @@ export async function startBalancer(
               log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
           },
         },
-        probe: hooks.probe,
+        probe,
         timeoutMs: cfg.checkTimeoutMs,
         tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
       },

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { common } from './common.ts';
 import { boolish } from './parse.ts';
+import { serviceFlags } from './service.ts';
 
 /** `bun server/dev.ts [--base-port N] [--data-dir DIR] [--simulate] [--keep] [--stack] [--token T]` */
 export const DevConfig = z.object({
@@ -37,6 +38,7 @@ export const DevConfig = z.object({
     .describe(
       'Run on the real services (Redis, Kafka, InfluxDB, Docker): starts them with scripts/services.sh and builds the image',
     ),
+  ...serviceFlags,
 });
 export type DevConfig = z.infer<typeof DevConfig>;
 

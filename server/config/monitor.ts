@@ -10,6 +10,7 @@ import type { ScalingStep } from '../shared/types.ts';
 import { autoscaleFlags, POLICY_KINDS, zonePolicies } from './autoscale-flags.ts';
 import { common, upstreamAllow } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
+import { serviceFlags } from './service.ts';
 
 /** `Pods:4:15000,Percent:100:15000` (type, value, period ms) as scaling steps; an issue per bad entry. */
 const steps = () =>
@@ -267,6 +268,7 @@ export const MonitorConfig = z
       ),
     debugElection: boolish.default(false).describe('Verbose debugging of election messages.'),
     upstreamAllow,
+    ...serviceFlags,
   })
   .superRefine(crossFieldChecks);
 export type MonitorConfig = z.infer<typeof MonitorConfig>;

@@ -33,6 +33,21 @@ export const ms = () => z.coerce.number().int().positive();
 /** A TCP port. */
 export const port = () => z.coerce.number().int().min(1).max(65535);
 
+/** Schemas of options that may be given more than once (`repeatable()`). */
+const REPEATABLE = new WeakSet<z.ZodType>();
+
+/**
+ * An option that may be given more than once (`--service-env A=1 --service-env B=2`): the flags
+ * arrive as a list in order; its environment variable holds one entry a line. `item` checks each.
+ */
+export function repeatable(item: z.ZodString) {
+  const schema = z
+    .union([z.array(item), z.string().transform((s) => s.split('\n').filter(Boolean))])
+    .pipe(z.array(item));
+  REPEATABLE.add(schema);
+  return schema;
+}
+
 /** A comma-separated list of strings (empty entries dropped). */
 export const csv = () =>
   z.string().transform((s) =>
@@ -95,6 +110,8 @@ function commandOf(schema: z.ZodObject, info: CommandInfo): Command {
     ].filter(Boolean);
     const text = `${(field as z.ZodType).description ?? ''} (${extra.join('; ')})`.trim();
     const option = new Option(isBool ? `${flag} [bool]` : `${flag} <value>`, text);
+    if (REPEATABLE.has(inner))
+      option.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     cmd.addOption(isBool ? option.preset('true') : option);
   }
   return cmd;
@@ -136,7 +153,7 @@ function flagError(err: CommanderError, info: CommandInfo): BadConfig {
 /** One schema issue as text naming the flag, its environment names and the value given. */
 function issueText(
   issue: z.core.$ZodIssue,
-  raw: Record<string, string>,
+  raw: Record<string, string | string[]>,
   schema: z.ZodObject,
   info: CommandInfo,
 ): string {
@@ -147,7 +164,9 @@ function issueText(
   const what = (schema.shape[key] as z.ZodType | undefined)?.description?.replace(/\.$/, '');
   if (raw[key] === undefined && issue.code === 'invalid_type')
     return `missing ${flag} (or ${envs})${what ? `: ${what}` : ''}`;
-  const given = raw[key] === undefined ? '' : ` ${JSON.stringify(raw[key])}`;
+  const value = raw[key];
+  const entry = Array.isArray(value) && typeof issue.path[1] === 'number' ? value[issue.path[1]] : value;
+  const given = entry === undefined ? '' : ` ${JSON.stringify(entry)}`;
   const message = issue.message
     .replace(/^Invalid input: /, '')
     .replace(/expected (\w+), received NaN/, 'expected a $1');
@@ -173,8 +192,8 @@ export function parseConfig<S extends z.ZodObject>(
     if (err instanceof CommanderError) throw flagError(err, command);
     throw err;
   }
-  const values = cmd.opts<Record<string, string | undefined>>();
-  const raw: Record<string, string> = {};
+  const values = cmd.opts<Record<string, string | string[] | undefined>>();
+  const raw: Record<string, string | string[]> = {};
   for (const key of Object.keys(schema.shape)) {
     const fromEnv = envNames(key, command.aliases)
       .map((n) => env[n])

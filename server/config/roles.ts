@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { common, upstreamAllow, zone } from './common.ts';
 import { boolish, csv, ms, port } from './parse.ts';
+import { HealthPath } from './service.ts';
 
 export { ENV_ALIASES } from './common.ts';
 
@@ -59,6 +60,9 @@ export const BalancerConfig = z.object({
     .default(60_000)
     .describe('How often the dead pool is reported to the leader, ms (source design: 60 s).'),
   checkTimeoutMs: ms().default(2_000).describe('Timeout of one health check, ms.'),
+  healthPath: HealthPath.default('/health_check').describe(
+    "Path of the servers' health check (`GET`, a 2xx is up): the service's health path.",
+  ),
   tries: tries('Tries per user request, each on a different server when possible (source design: 3).'),
   tryTimeoutMs: ms().default(10_000).describe('Timeout of one proxied try, ms (connect + response headers).'),
   strategy: z

@@ -9,6 +9,8 @@
  */
 import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
+import { type ResolvedService, resolveService } from '../config/service.ts';
+import { loadServiceFile } from '../config/service-file.ts';
 import { advertisedHost, httpUrl } from '../shared/advertise.ts';
 import { StaleTerm } from '../shared/errors.ts';
 import { listening } from '../shared/listen.ts';
@@ -22,7 +24,8 @@ import { LoadController } from './api/load-controller.ts';
 import { dashboardKey } from './api/page-key.ts';
 import { fetchRequestsTotal, RequestRates } from './api/request-rate.ts';
 import { createMonitorApi } from './api/routes.ts';
-import { buildPolicies, type Policies } from './autoscale/policy-config.ts';
+import { buildPolicies, type Policies, policyOf } from './autoscale/policy-config.ts';
+import { applyServicePolicy } from './autoscale/service-policy.ts';
 import { httpBalancerClient } from './clients/balancer-client.ts';
 import { gatewayHealth } from './clients/gateway-client.ts';
 import { Elector } from './election/elector.ts';
@@ -38,8 +41,14 @@ export const STOP_RELEASE_MS = 500;
 export const STOP_IDLE_MS = 2_000;
 
 /** The leader duties' settings from the monitor's configuration. */
-function leaderConfig(cfg: MonitorConfig, selfUrl: string, policies: Policies): LeaderConfig {
+function leaderConfig(
+  cfg: MonitorConfig,
+  selfUrl: string,
+  policies: Policies,
+  service: ResolvedService,
+): LeaderConfig {
   return {
+    service: service.spec,
     selfUrl,
     zones: cfg.zones,
     policy: policies.default,
@@ -66,7 +75,8 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     httpUrl(advertisedHost(cfg.host, cfg.advertiseAddress), cfg.port);
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
-  const policies = buildPolicies(cfg);
+  const service = resolveService(cfg, loadServiceFile(cfg.serviceFile, process.cwd()), cfg.runtime);
+  const policies = applyServicePolicy(buildPolicies(cfg), service, cfg.zones, () => policyOf('target', cfg));
   const policy = policies.default;
 
   const registry = await openRegistry(cfg);
@@ -79,7 +89,7 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
 
   let elector: Elector | null = null;
   const onStaleTerm = (e: StaleTerm) => elector?.fenced(e.current);
-  const duties = new LeaderDuties(leaderConfig(cfg, selfUrl, policies), {
+  const duties = new LeaderDuties(leaderConfig(cfg, selfUrl, policies, service), {
     registry,
     runtime,
     metrics,
@@ -181,7 +191,14 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   }
   const url = `http://${cfg.host}:${server.port}`;
   log.info(
-    { url, self: selfUrl, peers: monitors.map((m) => `${m.id}=${m.url}`), zones: cfg.zones, policy },
+    {
+      url,
+      self: selfUrl,
+      peers: monitors.map((m) => `${m.id}=${m.url}`),
+      zones: cfg.zones,
+      policy,
+      service: service.source,
+    },
     'monitor listening',
   );
 

@@ -131,9 +131,9 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms: nu
 /** A unique suffix for keys, topics, databases and container ids of one test run. */
 export const RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-/** Builds the zonescale image (`docker build --network host -t <tag> .`) and returns its output. @throws Error on failure */
-export async function buildImage(tag = 'zonescale:local'): Promise<string> {
-  const proc = Bun.spawn(['/usr/bin/docker', 'build', '--network', 'host', '-t', tag, '.'], {
+/** Builds an image (`docker build --network host -t <tag> <context>`; default the zonescale image) and returns its output. @throws Error on failure */
+export async function buildImage(tag = 'zonescale:local', context = '.'): Promise<string> {
+  const proc = Bun.spawn(['/usr/bin/docker', 'build', '--network', 'host', '-t', tag, context], {
     cwd: REPO,
     stdout: 'pipe',
     stderr: 'pipe',

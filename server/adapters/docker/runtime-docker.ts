@@ -6,12 +6,21 @@
  * process), and labels `zonescale.role`, `zonescale.zone`, `zonescale.cluster`, `zonescale.id`,
  * `zonescale.port`: `list()` reads them back, so a new leader recovers the real state from Docker.
  * Env: the spec's, plus the monitor's own `KAFKA_BROKERS`, `INFLUX_*` and `REDIS_URL` when set (so
- * app servers publish to the same bus). `cpuPercent` reads one stats sample.
+ * app servers publish to the same bus). `cpuPercent` reads one stats sample. An app server whose
+ * spec carries a user's service runs that service's image instead (its own entry point and CMD, or
+ * `/bin/sh -c <command>` when a command is given, or `args` as CMD), with `PORT` set to the port
+ * zonescale chose and without the passed-through names; `logTail` reads the container's last log lines (for `ServiceFailedToStart`).
  */
 import Docker from 'dockerode';
 import { ZonescaleError } from '../../shared/errors.ts';
 import type { ContainerRole, ZoneId } from '../../shared/types.ts';
-import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from '../runtime.ts';
+import {
+  type ContainerRuntime,
+  type ContainerSpec,
+  isForeignService,
+  portEnv,
+  type RuntimeContainer,
+} from '../runtime.ts';
 
 /** The image the runtime starts unless told otherwise (built by `docker build -t zonescale:local .`). */
 export const DEFAULT_IMAGE = 'zonescale:local';
@@ -101,15 +110,18 @@ export class DockerRuntime implements ContainerRuntime {
     assertContainerId(spec.id);
     await this.stop(spec.id);
     const source = this.opts.env ?? process.env;
+    const service = spec.role === 'app' && isForeignService(spec.service) ? spec.service : undefined;
     const env: Record<string, string> = {};
-    for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
+    // The monitor's own service addresses go to zonescale's roles, not to the user's image.
+    if (!service) for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
     Object.assign(env, spec.env);
-    const command = this.opts.command?.(spec);
+    if (service) Object.assign(env, service.env, portEnv(service, spec.port));
+    const command = this.opts.command?.(spec) ?? (service ? serviceCommand(service) : undefined);
     const container = await this.docker.createContainer({
       name: containerName(this.opts.cluster, spec.id),
-      Image: this.image,
+      Image: service?.image ?? this.image,
       Entrypoint: command?.entrypoint,
-      Cmd: command?.cmd ?? [spec.role, ...spec.args],
+      Cmd: command ? command.cmd : [spec.role, ...spec.args],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: {
         [LABEL.role]: spec.role,
@@ -165,6 +177,20 @@ export class DockerRuntime implements ContainerRuntime {
       .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
   }
 
+  /** The last `lines` lines of the container's stdout and stderr ('' for an unknown id). */
+  async logTail(id: string, lines: number): Promise<string> {
+    const found = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.cluster}=${this.opts.cluster}`, `${LABEL.id}=${id}`] },
+    });
+    const c = found[0];
+    if (!c) return '';
+    const raw = (await this.docker
+      .getContainer(c.Id)
+      .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demuxLogs(Buffer.from(raw)).trimEnd();
+  }
+
   /** CPU % of one core the container `id` uses now (one stats sample), or null when it is not running. */
   async cpuPercent(id: string): Promise<number | null> {
     const c = (await this.list()).find((x) => x.id === id && x.running);
@@ -181,4 +207,31 @@ function ignoreGone(err: unknown): void {
   const code = (err as { statusCode?: number }).statusCode;
   if (code === 304 || code === 404 || code === 409) return;
   throw err;
+}
+
+/** A user's service as entry point + CMD: `/bin/sh -c <command>`, or `args` as CMD, or the image's own (undefined fields). */
+export function serviceCommand(s: {
+  command?: string;
+  args?: string[];
+}): { entrypoint?: string[]; cmd?: string[] } | undefined {
+  if (s.command !== undefined) return { entrypoint: ['/bin/sh', '-c'], cmd: [s.command] };
+  if (s.args !== undefined) return { cmd: s.args };
+  return { cmd: undefined };
+}
+
+/**
+ * The text of Docker's multiplexed log stream (no TTY): frames of an 8-byte header (stream type,
+ * 3 zero bytes, big-endian length) and the payload; a buffer that does not look framed is text.
+ */
+export function demuxLogs(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const type = buf[at];
+    if ((type !== 0 && type !== 1 && type !== 2) || buf[at + 1] !== 0) return buf.toString('utf8');
+    const len = buf.readUInt32BE(at + 4);
+    parts.push(buf.subarray(at + 8, at + 8 + len));
+    at += 8 + len;
+  }
+  return parts.length === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
 }

@@ -4,11 +4,15 @@
  * so it outlives the monitor that started it (a new leader takes over managing it). Each start
  * writes a record `<runDir>/containers/<id>.json` and appends the child's output to
  * `<runDir>/logs/<id>.log`; any runtime instance on the same `runDir` recovers the state from the
- * records. A record counts as running only when its pid is alive, `/proc/<pid>/cmdline` still
- * names the container (its id or port), AND `/proc/<pid>/environ` names this runtime as its owner
- * (`ZONESCALE_CLUSTER` and `ZONESCALE_RUN_DIR`, set on every child), so neither a reused pid nor a
- * process of another cluster (another data directory, same container ids and ports) is ever
- * signalled; `stop` also refuses a record that carries another cluster's id.
+ * records. A record counts as running only when its pid is alive, names the container (its id or
+ * port in `/proc/<pid>/cmdline`, or `ZONESCALE_CONTAINER_ID=<id>` in its environment, for a user's
+ * service whose command line names neither), AND `/proc/<pid>/environ` names this runtime as its
+ * owner (`ZONESCALE_CLUSTER` and `ZONESCALE_RUN_DIR`, set on every child), so neither a reused pid
+ * nor a process of another cluster (another data directory, same container ids and ports) is ever
+ * signalled; `stop` also refuses a record that carries another cluster's id. A user's service
+ * (`spec.service.command`) runs as `/bin/sh -c <command>` with `PORT` set and without the
+ * runtime's own `ZONESCALE_*` environment (no cluster token for the user's code); the group
+ * leader's pid is its `runtimeId`, and `stop` signals the whole group.
  */
 import {
   closeSync,
@@ -23,9 +27,16 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
-import { ZonescaleError } from '../../shared/errors.ts';
+import { BadConfig, ZonescaleError } from '../../shared/errors.ts';
 import type { ContainerRole, ZoneId } from '../../shared/types.ts';
-import type { ContainerRuntime, ContainerSpec, RuntimeContainer } from '../runtime.ts';
+import {
+  type ContainerRuntime,
+  type ContainerSpec,
+  isForeignService,
+  portEnv,
+  type RuntimeContainer,
+} from '../runtime.ts';
+import { tailOf } from './log-tail.ts';
 
 /** How long `stop` waits after SIGTERM before SIGKILL, ms. */
 export const STOP_GRACE_MS = 3_000;
@@ -55,7 +66,10 @@ export interface ProcessRuntimeOptions {
   repoRoot?: string;
   /** The bun binary (default `process.execPath`). */
   bunPath?: string;
-  /** Overrides the command line (tests); default `[bunPath, <repoRoot>/server/main.ts, role, ...args]`. */
+  /**
+   * Overrides the command line (tests); default `['/bin/sh', '-c', service.command]` for a user's
+   * service, else `[bunPath, <repoRoot>/server/main.ts, role, ...args]`.
+   */
   command?: (spec: ContainerSpec) => string[];
 }
 
@@ -68,14 +82,21 @@ export interface ContainerOwner {
 /** Environment variable naming the run directory of the runtime that started a container. */
 export const RUN_DIR_ENV = 'ZONESCALE_RUN_DIR';
 
-/** Whether `pid`'s initial environment names `owner` (unreadable environ = not ours). */
-function ownedBy(pid: number, owner: ContainerOwner): boolean {
-  let environ: string[];
+/** Environment variable naming the container id, set on every child (a service's command line may not name it). */
+export const CONTAINER_ID_ENV = 'ZONESCALE_CONTAINER_ID';
+
+/** `pid`'s initial environment as `NAME=value` entries; null when unreadable. */
+function environOf(pid: number): string[] | null {
   try {
-    environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   } catch {
-    return !existsSync('/proc/self/environ'); // no procfs: trust the command line
+    return null;
   }
+}
+
+/** Whether `pid`'s initial environment names `owner` (unreadable environ = not ours). */
+function ownedBy(environ: string[] | null, owner: ContainerOwner): boolean {
+  if (environ === null) return !existsSync('/proc/self/environ'); // no procfs: trust the command line
   return (
     environ.includes(`ZONESCALE_CLUSTER=${owner.cluster}`) &&
     environ.includes(`${RUN_DIR_ENV}=${owner.runDir}`)
@@ -102,8 +123,12 @@ export function isContainerProcess(pid: number, id: string, port: number, owner?
   // Whole tokens only, so `zone1-app-1` does not match `zone1-app-12`, nor port 900 match 9001.
   const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const token = new RegExp(`(^|[^\\w.-])(${esc}|${port})([^\\w.-]|$)`);
-  if (!cmdline.split('\0').some((arg) => token.test(arg))) return false;
-  return owner === undefined || ownedBy(pid, owner);
+  const environ = owner === undefined ? null : environOf(pid);
+  const named =
+    cmdline.split('\0').some((arg) => token.test(arg)) ||
+    (environ?.includes(`${CONTAINER_ID_ENV}=${id}`) ?? false);
+  if (!named) return false;
+  return owner === undefined || ownedBy(environ, owner);
 }
 
 /** Sends `signal` to the process group of `pid` (the child is a group leader), else to `pid`. */
@@ -131,13 +156,13 @@ export class ProcessRuntime implements ContainerRuntime {
     this.cluster = opts.cluster;
     this.repoRoot = resolve(opts.repoRoot ?? join(import.meta.dir, '../../..'));
     const bun = opts.bunPath ?? process.execPath;
-    this.command =
-      opts.command ?? ((spec) => [bun, join(this.repoRoot, 'server/main.ts'), spec.role, ...spec.args]);
+    this.command = opts.command ?? ((spec) => defaultCommand(spec, bun, this.repoRoot));
   }
 
   /**
    * Starts `spec`, first stopping a container already recorded under the same id.
-   * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a file name; spawn errors as thrown by Bun.
+   * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a file name; BadConfig for a
+   *   service with an image (the Docker runtime runs images); spawn errors as thrown by Bun.
    */
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
     await this.stop(spec.id);
@@ -148,7 +173,14 @@ export class ProcessRuntime implements ContainerRuntime {
     try {
       child = Bun.spawn(this.command(spec), {
         cwd: this.repoRoot,
-        env: { ...process.env, ...spec.env, ZONESCALE_CLUSTER: this.cluster, [RUN_DIR_ENV]: this.runDir },
+        env: {
+          ...(isForeignService(spec.service) ? withoutZonescaleEnv(process.env) : process.env),
+          ...spec.env,
+          ...(spec.service ? { ...spec.service.env, ...portEnv(spec.service, spec.port) } : {}),
+          ZONESCALE_CLUSTER: this.cluster,
+          [RUN_DIR_ENV]: this.runDir,
+          [CONTAINER_ID_ENV]: spec.id,
+        },
         stdin: 'ignore',
         stdout: log,
         stderr: log,
@@ -213,6 +245,12 @@ export class ProcessRuntime implements ContainerRuntime {
       .map((r) => this.view(r));
   }
 
+  /** The last `lines` lines of `<runDir>/logs/<id>.log` ('' when there is none). */
+  async logTail(id: string, lines: number): Promise<string> {
+    this.recordPath(id); // validates the id before it names a file
+    return tailOf(join(this.runDir, 'logs', `${id}.log`), lines);
+  }
+
   private recordPath(id: string): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
       throw new ZonescaleError(
@@ -243,4 +281,22 @@ export class ProcessRuntime implements ContainerRuntime {
       startedAt: r.startedAt,
     };
   }
+}
+
+/** The command line of `spec`: the user's service by a shell, else zonescale's own entry point. */
+function defaultCommand(spec: ContainerSpec, bun: string, repoRoot: string): string[] {
+  const service = spec.role === 'app' ? spec.service : undefined;
+  if (isForeignService(service)) {
+    if (service.image !== undefined || service.command === undefined)
+      throw new BadConfig(
+        `service image "${service.image}" needs the Docker runtime (RUNTIME=docker); the process runtime runs a command (--service)`,
+      );
+    return ['/bin/sh', '-c', service.command];
+  }
+  return [bun, join(repoRoot, 'server/main.ts'), spec.role, ...spec.args];
+}
+
+/** `env` without the `ZONESCALE_*` names (the cluster token, data directory, …), for a user's service. */
+function withoutZonescaleEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ZONESCALE_')));
 }

@@ -24,8 +24,8 @@ export interface BalancerPools {
 }
 
 export interface BalancerClient {
-  /** True when `GET <url>/health_check` answers 2xx within the client's timeout. */
-  health(url: string): Promise<boolean>;
+  /** True when `GET <url><path>` (default `/health_check`) answers 2xx within the client's timeout. */
+  health(url: string, path?: string): Promise<boolean>;
   /** `GET <balancer>/pools`, or null when it did not answer (500 ms timeout). */
   pools(url: string): Promise<BalancerPools | null>;
   /** `PUT <balancer>/servers {add, remove, ids, term}`. @throws StaleTerm on 409; Error on other failures. */
@@ -67,9 +67,12 @@ export function httpBalancerClient(token: string, opts: HttpClientOptions = {}):
   }
 
   return {
-    async health(url) {
+    async health(url, path = '/health_check') {
       try {
-        const res = await fetch(`${url}/health_check`, { signal: AbortSignal.timeout(healthMs) });
+        const res = await fetch(`${url}${path}`, {
+          signal: AbortSignal.timeout(healthMs),
+          redirect: 'manual',
+        });
         await res.body?.cancel().catch(() => {});
         return res.ok;
       } catch {

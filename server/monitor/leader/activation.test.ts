@@ -56,6 +56,8 @@ describe('scale from zero (leader)', () => {
     const reasons = (await w.registry.events(100)).filter((e) => e.zone === 'zone1').map((e) => e.reason);
     expect(reasons).toContain('ActivationTimeout');
     w.down.clear();
+    // The failed start backs the zone off (ServiceFailedToStart, 2 s first): the later call comes after it.
+    w.clock.now += 2_000;
     expect((await w.orch.activate('zone1', 1)).state).toBe('activating');
     await w.orch.idle();
     expect(await apps(w, 'zone1')).toHaveLength(1);

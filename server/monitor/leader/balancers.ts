@@ -6,7 +6,7 @@
  * `BalancerDown`, a `balancer-created` event); `pushZone` sends the leader's address and term and the
  * registry's membership as a diff, so every period heals any drift (idempotent).
  */
-
+import { DEMO_SERVICE, type ServiceSpec } from '../../adapters/runtime.ts';
 import { httpUrl } from '../../shared/advertise.ts';
 import { rethrowFenced } from '../../shared/errors.ts';
 import type { ZoneId } from '../../shared/types.ts';
@@ -29,6 +29,17 @@ export async function announce(ctx: LeaderContext, term: number): Promise<void> 
         .catch(rethrowFenced),
     ),
   );
+}
+
+/**
+ * The balancer flags of the service's health check: its path when not the demo app's
+ * `/health_check`, its interval when the service names one (after the cluster's own flags, so it wins).
+ */
+export function serviceCheckArgs(s: ServiceSpec): string[] {
+  const args: string[] = [];
+  if (s.healthPath !== DEMO_SERVICE.healthPath) args.push('--health-path', s.healthPath);
+  if (s.healthIntervalMs !== undefined) args.push('--check-interval-ms', String(s.healthIntervalMs));
+  return args;
 }
 
 /** Makes sure the zone's balancer is registered, running and answering; (re)starts it otherwise. */
@@ -61,7 +72,7 @@ export async function ensureBalancer(ctx: LeaderContext, zone: ZoneId, term: num
     cfg.collector,
   ];
   if (apps.length > 0) args.push('--servers', apps.join(','));
-  args.push(...splitArgs(cfg.balancerArgs));
+  args.push(...splitArgs(cfg.balancerArgs), ...serviceCheckArgs(ctx.service));
   const spec = { id, role: 'balancer' as const, zone, port, args, env: ctx.env(), node };
   await registry.putContainer(await startOrReport(ctx, spec, url, term), term);
   ctx.noteBalancer(zone, url);

@@ -10,7 +10,7 @@
  */
 import type { MetricsStore } from '../../adapters/metrics-store.ts';
 import type { Registry } from '../../adapters/registry.ts';
-import type { ContainerRuntime } from '../../adapters/runtime.ts';
+import { type ContainerRuntime, DEMO_SERVICE, type ServiceSpec } from '../../adapters/runtime.ts';
 import { DEFAULT_ADVERTISE_ADDRESS, httpUrl } from '../../shared/advertise.ts';
 import { StaleTerm, type ZonescaleError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -20,6 +20,7 @@ import { type NewEvent, recordEvent } from './events.ts';
 import { balancerPort } from './placement.ts';
 import { portBindable } from './port-probe.ts';
 import { PortBook } from './ports.ts';
+import { StartBackoff } from './start-backoff.ts';
 import { guardBalancers, guardRegistry, guardRuntime } from './write-guard.ts';
 
 /** What the leader's duties need of the monitor's configuration. */
@@ -44,11 +45,21 @@ export interface LeaderConfig {
   dataDir: string;
   /** How long a new container may take to answer its health check, ms (default 15 s). */
   startTimeoutMs?: number;
+  /** The service every app server runs (default `DEMO_SERVICE`, the demo app). */
+  service?: ServiceSpec;
+  /** Back-off after a failed app-server start: first delay and cap, ms (default 2 s, 60 s). */
+  startBackoff?: { baseMs: number; capMs: number };
   /**
    * The address of containers a one-host runtime (process, docker) starts: this monitor's host, as
    * `--advertise-address` names it (default 127.0.0.1). Multi-node runtimes give each node's own.
    */
   advertiseAddress?: string;
+}
+
+/** What the leader's health wait probes: `path` (default `/health_check`); gives up early once `alive()` is false. */
+export interface HealthWait {
+  path?: string;
+  alive?: () => Promise<boolean>;
 }
 
 /** Where a new container goes: the node a multi-node runtime chose (else none) and the address it answers on. */
@@ -69,8 +80,8 @@ export interface LeaderDeps {
   now?: () => number;
   /** Whether `port` can be bound on `address` (default 127.0.0.1); true for another host's address. */
   portBindable?: (port: number, address?: string) => Promise<boolean>;
-  /** Resolves true once `url` answers its health check, false after `timeoutMs`. */
-  waitHealthy?: (url: string, timeoutMs: number) => Promise<boolean>;
+  /** Resolves true once `url` answers its health check, false after `timeoutMs` (or once `wait.alive()` is false). */
+  waitHealthy?: (url: string, timeoutMs: number, wait?: HealthWait) => Promise<boolean>;
   /**
    * Whether this replica may write now (leader with a running lease). Every registry, runtime and
    * balancer write is refused with `LeaseLapsed` before it is sent while false. Default: always.
@@ -86,8 +97,12 @@ export class LeaderContext {
   readonly metrics: MetricsStore;
   readonly log: Logger;
   readonly now: () => number;
-  readonly waitHealthy: (url: string, timeoutMs: number) => Promise<boolean>;
+  readonly waitHealthy: (url: string, timeoutMs: number, wait?: HealthWait) => Promise<boolean>;
   readonly startTimeoutMs: number;
+  /** The service every app server runs. */
+  readonly service: ServiceSpec;
+  /** Per-zone back-off of app-server starts after a failure. */
+  readonly backoff: StartBackoff;
   /** App ports released by this leader, handed out last (see `QUARANTINE_MS`). */
   readonly ports: PortBook;
   private readonly onStaleTerm: (err: StaleTerm) => void;
@@ -111,12 +126,15 @@ export class LeaderContext {
     this.now = deps.now ?? Date.now;
     this.ports = new PortBook(this.now, deps.portBindable ?? ((p, a) => portBindable(p, a)));
     this.startTimeoutMs = cfg.startTimeoutMs ?? 15_000;
+    this.service = cfg.service ?? DEMO_SERVICE;
+    this.backoff = new StartBackoff(cfg.startBackoff?.baseMs, cfg.startBackoff?.capMs);
     this.waitHealthy =
       deps.waitHealthy ??
-      (async (url, timeoutMs) => {
+      (async (url, timeoutMs, wait = {}) => {
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
-          if (await balancers.health(url)) return true;
+          if (await balancers.health(url, wait.path)) return true;
+          if (wait.alive && !(await wait.alive())) return false;
           await Bun.sleep(200);
         }
         return false;

@@ -11,6 +11,7 @@ import type { ZoneId } from '../../shared/types.ts';
 import { normalizeUrl, pushZone } from './balancers.ts';
 import type { LeaderContext } from './context.ts';
 import { ensureMinReplicas, type OnScaled } from './replicas.ts';
+import { isStartFailure } from './service-start.ts';
 
 /**
  * Removes the reported dead `urls` of `zone` under `term` and refills the zone to `minReplicas`.
@@ -44,7 +45,11 @@ export async function removeReportedDead(
     });
   }
   if (removed.length > 0) {
-    await ensureMinReplicas(ctx, zone, minReplicas, term, 'replace', onScaled);
+    // A replacement that does not come up is its own event (ServiceFailedToStart); the removal stands.
+    await ensureMinReplicas(ctx, zone, minReplicas, term, 'replace', onScaled).catch((err) => {
+      if (!isStartFailure(err)) throw err;
+      ctx.log.warn({ zone }, err.message);
+    });
     await pushZone(ctx, zone, term).catch((err) => {
       rethrowFenced(err);
       ctx.log.warn({ err, zone }, 'push after report failed; the next period retries');

@@ -188,7 +188,7 @@ describe('leader duties', () => {
     const events = await w.registry.events(100);
     expect(
       events.some(
-        (e) => e.kind === 'reconcile' && e.reason === 'StartFailed' && e.serverId === 'zone1-app-1',
+        (e) => e.kind === 'reconcile' && e.reason === 'ServiceFailedToStart' && e.serverId === 'zone1-app-1',
       ),
     ).toBe(true);
     expect(w.runtime.stopped).toContain('zone1-app-1');

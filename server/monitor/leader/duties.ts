@@ -19,6 +19,7 @@ import { type LeaderConfig, LeaderContext, type LeaderDeps } from './context.ts'
 import { removeReportedDead } from './dead-servers.ts';
 import { reconcile } from './reconcile.ts';
 import { ensureMinReplicas, type OnScaled, scaleTo } from './replicas.ts';
+import { isStartFailure, ServiceFailedToStart, StartBackedOff } from './service-start.ts';
 
 /** What one zone's autoscaling step decided and did. */
 export interface ZoneOutcome {
@@ -112,20 +113,30 @@ export class LeaderDuties {
         try {
           await ensureBalancer(ctx, zone, term);
           // At --min-replicas 0 nothing is refilled here: a zone at zero stays there until its balancer
-          // activates it (POST /activate) or the autoscaler sees requests.
-          await ensureMinReplicas(
+          // activates it (POST /activate) or the autoscaler sees requests. A start that failed or backs
+          // off still lets the zone's other servers be pushed.
+          const startErr = await ensureMinReplicas(
             ctx,
             zone,
             this.policyOf(zone).minReplicas,
             term,
             'scale-up',
             this.onScaled,
+          ).then(
+            () => null,
+            (e) => {
+              if (isStartFailure(e)) return e;
+              throw e;
+            },
           );
           await pushZone(ctx, zone, term);
+          if (startErr) throw startErr;
           out.push(await this.autoscale(zone, term));
         } catch (err) {
           if (err instanceof Fenced) ctx.fenced(err);
-          ctx.log.error({ err, zone }, 'leader duties failed for the zone');
+          if (err instanceof StartBackedOff) ctx.log.debug({ zone, waitMs: err.remainingMs }, err.message);
+          else if (err instanceof ServiceFailedToStart) ctx.log.warn({ zone, id: err.serverId }, err.message);
+          else ctx.log.error({ err, zone }, 'leader duties failed for the zone');
           out.push({ zone, decision: null, acted: false, error: String((err as Error)?.message ?? err) });
         }
       }

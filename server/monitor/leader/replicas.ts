@@ -2,9 +2,11 @@
  * Replicas convergence, the job of Kubernetes' `replicaset` controller: makes a zone's actual app
  * servers equal to the desired count, one server at a time. A new server gets the next free id, a
  * node and address (`LeaderContext.placement`: a multi-node runtime spreads a zone over its nodes)
- * and the node's lowest free port (`placement.ts`, `ports.ts`), is recorded in the registry first (ground truth), must answer
- * its health check within the start timeout (else it is stopped, removed and a `StartFailed` event
- * recorded) and is then added to its zone's balancer; scale-in drains the newest server from the
+ * and the node's lowest free port (`placement.ts`, `ports.ts`), runs the cluster's service (the demo
+ * app, or the user's command or image), is recorded in the registry first (ground truth), must
+ * answer its health check within the start timeout (else it is stopped, removed, a
+ * `ServiceFailedToStart` event recorded and the zone backs off: `service-start.ts`) and is then
+ * added to its zone's balancer; scale-in drains the newest server from the
  * balancer, stops it and removes it. Every step is a `scale-up`, `scale-down` or `replace` event, and
  * each action is reported to `onScaled` so the autoscaler's cooldown and step limits count it. It
  * does not decide how many: the zone autoscaler does.
@@ -16,6 +18,8 @@ import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
 import type { ScaleDecision } from '../autoscale/scale-decision.ts';
 import type { LeaderContext } from './context.ts';
 import { balancerPort, freePorts, newestApp, nextAppId, portsOnNode, splitArgs } from './placement.ts';
+import { appLaunch, awaitReady, checkBackoff, failStart, type Starting } from './service-start.ts';
+import { failuresInARow } from './start-backoff.ts';
 
 /**
  * The flags that make a started server listen on and advertise `address` (none for the default
@@ -70,14 +74,18 @@ export type OnScaled = (zone: ZoneId, delta: number) => void;
  * Starts a new app server of `zone`: next id (never one in the registry, the runtime or recent
  * events), lowest free bindable port (recently released ports last), registry first (ground
  * truth), then waits for its health check and adds it to the balancer.
- * @throws Error when no port is free or it never answers (it is then stopped and removed).
+ * @throws StartBackedOff while the zone backs off; ServiceFailedToStart when it does not come up
+ *   (it is then stopped and removed); Error when no port is free.
  */
 export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number): Promise<ContainerRecord> {
-  const { registry, runtime, balancers, cfg } = ctx;
+  const { registry, runtime, balancers, cfg, service } = ctx;
+  const events = await registry.events(500);
+  ctx.backoff.restoreOnce(zone, failuresInARow(events, zone));
+  checkBackoff(ctx, zone);
   const records = await registry.containers();
   const held = await runtime.list();
   // Ids named by recent events count as used too, so the event history never names two servers alike.
-  const recent = (await registry.events(500)).map((e) => e.serverId ?? '');
+  const recent = events.map((e) => e.serverId ?? '');
   const id = nextAppId(zone, [...records.map((r) => r.id), ...held.map((c) => c.id), ...recent]);
   const { node, address } = await ctx.placement(zone, term);
   const taken = new Set([...portsOnNode(records, node), ...portsOnNode(held, node)]);
@@ -88,7 +96,7 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
       `no free app port in ${cfg.appPorts[0]}-${cfg.appPorts[1]}${node ? ` on node ${node}` : ''}`,
     );
   const url = httpUrl(address, port);
-  const args = [
+  const { args, env } = appLaunch(ctx, service, { id, zone }, () => [
     '--id',
     id,
     '--zone',
@@ -99,33 +107,39 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
     '--collector',
     cfg.collector,
     ...splitArgs(cfg.appArgs),
-  ];
-  const rec = await startOrReport(
-    ctx,
-    { id, role: 'app', zone, port, args, env: ctx.env(), node },
+  ]);
+  const starting: Starting = { id, zone, url, port, term, ...(node ? { node } : {}) };
+  let started: Awaited<ReturnType<typeof runtime.start>>;
+  try {
+    started = await runtime.start({ id, role: 'app', zone, port, args, env, service, node });
+  } catch (err) {
+    rethrowFenced(err);
+    const where = node ? ` on node ${node}` : '';
+    return failStart(
+      ctx,
+      starting,
+      `could not be started${where}: ${String((err as Error)?.message ?? err)}`,
+    );
+  }
+  const rec: ContainerRecord = {
+    id,
+    role: 'app',
+    zone,
     url,
-    term,
-  );
+    port,
+    runtimeId: started.runtimeId,
+    createdAt: ctx.now(),
+    ...(node ? { node } : {}),
+  };
   try {
     await registry.putContainer(rec, term);
   } catch (err) {
     await runtime.stop(id).catch(() => {});
     throw err;
   }
-  if (!(await ctx.waitHealthy(url, ctx.startTimeoutMs))) {
-    await runtime.stop(id).catch(() => {});
-    ctx.ports.release(port, node);
-    await registry.removeContainer(id, term);
-    await ctx.event({
-      kind: 'reconcile',
-      zone,
-      reason: 'StartFailed',
-      message: `${id} did not answer its health check on ${url} within ${ctx.startTimeoutMs} ms: stopped and removed`,
-      serverId: id,
-      term,
-    });
-    throw new Error(`${id} did not answer its health check within ${ctx.startTimeoutMs} ms`);
-  }
+  const problem = await awaitReady(ctx, starting, service);
+  if (problem !== null) return failStart(ctx, starting, problem);
+  ctx.backoff.succeeded(zone);
   await balancers.putServers(ctx.balancerUrl(zone), { add: [url], ids: { [url]: id }, term }).catch((err) => {
     rethrowFenced(err);
     ctx.log.warn({ err, zone, id }, 'could not add the new server to the balancer; the next push retries');

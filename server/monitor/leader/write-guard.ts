@@ -52,6 +52,7 @@ export function guardRegistry(r: Registry, mayWrite: () => boolean): Registry {
 export function guardRuntime(rt: ContainerRuntime, mayWrite: () => boolean): ContainerRuntime {
   return {
     list: () => rt.list(),
+    logTail: (id, lines) => rt.logTail?.(id, lines) ?? Promise.resolve(''),
     ...(rt.place
       ? { place: (zone, role) => (rt.place as NonNullable<ContainerRuntime['place']>)(zone, role) }
       : {}),
@@ -69,7 +70,7 @@ export function guardRuntime(rt: ContainerRuntime, mayWrite: () => boolean): Con
 /** The balancer client with its pushes guarded. */
 export function guardBalancers(b: BalancerClient, mayWrite: () => boolean): BalancerClient {
   return {
-    health: (url) => b.health(url),
+    health: (url, path) => b.health(url, path),
     pools: (url) => b.pools(url),
     async putServers(url, body) {
       check(mayWrite, `PUT ${url}/servers`);
