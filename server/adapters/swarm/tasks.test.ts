@@ -1,6 +1,6 @@
 /** `silentWorker` and `newest` of `tasks.ts`, table-driven: when a task's node counts as not answering. */
 import { describe, expect, test } from 'bun:test';
-import { newest, silentWorker, type TaskInfo } from './tasks.ts';
+import { newest, ranAndExited, silentWorker, type TaskInfo } from './tasks.ts';
 
 const T0 = Date.parse('2026-12-01T20:00:00.000Z');
 const task = (state: string, atMs: number | null, nodeId: string | undefined = 'n2'): TaskInfo => ({
@@ -63,4 +63,22 @@ describe('newest', () => {
     ).toBe('b');
     expect(newest([])).toBeUndefined();
   });
+});
+
+describe('ranAndExited', () => {
+  const ended = (State: string, Err?: string): TaskInfo => ({
+    ID: 't',
+    ServiceID: 's',
+    Status: { State, Err },
+  });
+  test.each([
+    ['complete', undefined, true],
+    ['failed', 'task: non-zero exit (3)', true],
+    ['rejected', 'No such image: acme/shop:1', false],
+    ['failed', 'starting container failed: exec: "serve": executable file not found in $PATH', false],
+    ['running', undefined, false],
+  ])('%s %p: %p', (state, err, want) => {
+    expect(ranAndExited(ended(state, err))).toBe(want);
+  });
+  test('no task', () => expect(ranAndExited(undefined)).toBe(false));
 });
