@@ -57,6 +57,13 @@ if (wantsHelp(argv)) {
   process.stdout.write(configHelp(DevConfig, DEV_COMMAND));
   process.exit(0);
 }
+/** Whether the monitors get `--min-replicas 0` (from `--monitor-args`, else `ZONESCALE_MIN_REPLICAS`). */
+function minReplicasZero(args: string[], env: Record<string, string | undefined>): boolean {
+  const i = args.findLastIndex((a) => a === '--min-replicas' || a.startsWith('--min-replicas='));
+  if (i < 0) return env.ZONESCALE_MIN_REPLICAS?.trim() === '0';
+  const a = args[i]!;
+  return (a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1]) === '0';
+}
 let values: DevConfig;
 let cluster: Cluster;
 let service: ResolvedService;
@@ -99,9 +106,11 @@ console.log(
 );
 let state;
 try {
+  // With `--min-replicas 0` the zones start at zero: a balancer each is enough (the first request wakes a zone).
+  const atZero = minReplicasZero(splitArgs(values.monitorArgs), process.env);
   state = await cluster.waitFor(
-    'every zone to have a balancer and an alive app server',
-    (s) => clusterReady(s, 3),
+    atZero ? 'every zone to have a balancer' : 'every zone to have a balancer and an alive app server',
+    (s) => clusterReady(s, 3, { atZero }),
     90_000,
   );
 } catch (err) {
@@ -125,6 +134,7 @@ for (const z of state.zones) {
       `${z.zone} app ${s.id}`,
       service.source === 'demo' ? `${s.uiUrl}  (its UI: High CPU / Low CPU)` : `${s.url}  (your service)`,
     );
+  if (z.servers.length === 0) line(`${z.zone} app`, '(none: at zero, a request to its balancer wakes it)');
 }
 line('service', service.source === 'demo' ? 'the demo app' : serviceLine(service));
 line('collector', cluster.collectorUrl);

@@ -8,7 +8,10 @@
  * exists (else the reason is printed). Prints median and max beside the targets (3 s, 2 s, 1 s), the
  * source design's defaults and Kubernetes', and what each tuned timing costs. Writes
  * `bench/results/reaction.json`; the last line holds the three process figures and the Docker ones.
- * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`).
+ * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`), `burst` runs
+ * (e) the burst, concurrency policy against the CPU target policy (`burst.ts`), `slow-start` runs (f)
+ * the p99 after a scale-out with slow start on and off (`slow-start.ts`), `swarm` runs the swarm pass
+ * and (g) node loss (`swarm.ts`).
  * Everything it starts is stopped on exit, also on failure.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * `bun bench/reaction/run.ts swarm`: the swarm pass and (e) node loss only (`swarm.ts`); the swarm
+ * `bun bench/reaction/run.ts swarm`: the swarm pass and (g) node loss only (`swarm.ts`); the swarm
  * figures replace `swarm` in reaction.json (the process and Docker figures of the last full run
  * stay), node loss goes to node-loss.json. `NODE_LOSS_REPS` losses (default 1).
  */
@@ -205,8 +208,10 @@ async function swarmOnly(): Promise<void> {
   );
 }
 
-// `bun bench/reaction/run.ts cold-start`: only (d), the first request to a zone at zero (`cold-start.ts`).
-// `bun bench/reaction/run.ts swarm`: only the swarm pass and node loss.
+// `bun bench/reaction/run.ts cold-start | burst | slow-start | swarm`: only (d), (e), (f), or the
+// swarm pass and (g) node loss.
 if (process.argv.includes('cold-start')) await (await import('./cold-start.ts')).coldStart();
+else if (process.argv.includes('burst')) await (await import('./burst.ts')).burst();
+else if (process.argv.includes('slow-start')) await (await import('./slow-start.ts')).slowStart();
 else if (process.argv.includes('swarm')) await swarmOnly();
 else await main();

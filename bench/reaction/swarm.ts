@@ -1,7 +1,7 @@
 /**
  * The swarm side of the reaction bench: the swarm of scripts/swarm.sh brought up when it is not
  * there (and taken down again at the end only then: `withSwarm`), the image copied to the second
- * node when it lacks it, and (e) node loss: a cluster with two app servers a zone (zone1 spread over
+ * node when it lacks it, and (g) node loss: a cluster with two app servers a zone (zone1 spread over
  * both nodes) whose second engine is stopped with SIGTERM under one request loop through zone1's
  * balancer (`nodeLoss` of test/support/swarm-world.ts, shared with the swarm cluster test); counted
  * are requests that failed or were not answered 200 (target 0: the balancer retries a failed
@@ -84,7 +84,7 @@ export async function measureNodeLoss(reps: number, image: string): Promise<Node
       const failed = t.errors.length + (t.sent - t.errors.length - (t.statuses[200] ?? 0));
       out.push({ sent: t.sent, failed, backMs: loss.backMs, lost: loss.lost });
       console.log(
-        `  [swarm] (e) node loss: ${failed} of ${t.sent} requests failed, zone1 back at 2 replicas in ${loss.backMs === null ? 'never' : `${(loss.backMs / 1000).toFixed(1)} s`} (lost ${loss.lost.join(', ')})`,
+        `  [swarm] (g) node loss: ${failed} of ${t.sent} requests failed, zone1 back at 2 replicas in ${loss.backMs === null ? 'never' : `${(loss.backMs / 1000).toFixed(1)} s`} (lost ${loss.lost.join(', ')})`,
       );
     } finally {
       await cluster?.stop().catch(() => {});

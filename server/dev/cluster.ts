@@ -15,6 +15,9 @@ import { checkPorts, lockDataDir } from './claim.ts';
 import { type ClusterLayout, clusterLayout } from './layout.ts';
 import { DEV_TIMINGS, devBalancerArgs } from './timings.ts';
 
+/** The monitor flag whose value `startCluster` merges with the dev balancer timings. */
+const BALANCER_ARGS = '--balancer-args=';
+
 /** Repository root (this file is server/dev/cluster.ts). */
 export const REPO_ROOT = resolve(import.meta.dir, '../..');
 
@@ -35,7 +38,7 @@ export interface ClusterOptions {
    */
   agent?: boolean;
   timings?: typeof DEV_TIMINGS;
-  /** Extra monitor flags, e.g. `['--high-cpu=50']`. */
+  /** Extra monitor flags, e.g. `['--high-cpu=50']`; a `--balancer-args=…` is appended to the dev balancer timings rather than replacing them. */
   monitorArgs?: string[];
   /** Remove state left by an earlier run of the same cluster id first (default true). */
   fresh?: boolean;
@@ -162,6 +165,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     url: `http://127.0.0.1:${p}`,
     proc: null,
   }));
+  const userBalancerArgs = (opts.monitorArgs ?? [])
+    .filter((a) => a.startsWith(BALANCER_ARGS))
+    .map((a) => a.slice(BALANCER_ARGS.length));
   const monitorArgs = (m: MonitorProc) => [
     'monitor',
     `--id=${m.id}`,
@@ -177,9 +183,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     `--period-ms=${t.periodMs}`,
     `--window-ms=${t.windowMs}`,
     `--scale-down-stabilization-ms=${t.scaleDownStabilizationMs}`,
-    `--balancer-args=${devBalancerArgs(t)}`,
+    // A caller's `--balancer-args=…` adds to the dev balancer timings (its flags come later and win).
+    `--balancer-args=${[devBalancerArgs(t), ...userBalancerArgs].join(' ')}`,
     `--app-args=--scenario-mode ${opts.scenarioMode ?? 'burn'}`,
-    ...(opts.monitorArgs ?? []),
+    ...(opts.monitorArgs ?? []).filter((a) => !a.startsWith(BALANCER_ARGS)),
   ];
   const startMonitorProc = (m: MonitorProc) => {
     m.proc = spawnRole(`monitor-${m.id}`, monitorArgs(m));
@@ -261,13 +268,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
 /**
  * True when a leader exists, every zone has an answering balancer with at least one alive server, and
- * the gateway (when the state lists one) routes to every zone.
+ * the gateway (when the state lists one) routes to every zone. With `atZero` (a cluster started with
+ * `--min-replicas 0`, whose zones start at zero) a zone with no replicas also counts, and the gateway
+ * need only route to the zones that have servers (it skips an idle zone at zero).
  */
-export function clusterReady(s: ClusterState, zones: number): boolean {
+export function clusterReady(s: ClusterState, zones: number, opts: { atZero?: boolean } = {}): boolean {
+  const atZero = (z: ClusterState['zones'][number]) => opts.atZero === true && z.replicas === 0;
+  const zeros = s.zones.filter(atZero).length;
   return (
     s.leader !== null &&
     s.zones.length >= zones &&
-    s.zones.every((z) => z.balancer?.status === 'up' && z.servers.some((srv) => srv.state === 'alive')) &&
-    (!s.gateway || (s.gateway.status === 'up' && (s.gateway.availableZones?.length ?? 0) >= zones))
+    s.zones.every(
+      (z) => z.balancer?.status === 'up' && (atZero(z) || z.servers.some((srv) => srv.state === 'alive')),
+    ) &&
+    (!s.gateway || (s.gateway.status === 'up' && (s.gateway.availableZones?.length ?? 0) >= zones - zeros))
   );
 }

@@ -16,6 +16,7 @@ import { type Cluster, startCluster } from '../../server/dev/cluster.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
 import { devBalancerArgs } from '../../server/dev/timings.ts';
 import type { ClusterEvent, ClusterState, ContainerRecord } from '../../server/shared/types.ts';
+import { waitForBalancersToKnowLeader } from '../support/balancer-leader.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-activation-'));
 // Shares the monitor suite's port window: files of one `bun test` run one after another.
@@ -57,12 +58,7 @@ beforeAll(async () => {
   );
   // Each balancer must know its leader (pushed with PUT /monitor) before it can ask it for a server.
   const s = (await cluster.state()) as ClusterState;
-  const deadline = Date.now() + 15_000;
-  for (const z of ['zone1', 'zone2'])
-    while ((await getJson<{ address: string }>(`${balancerOf(s, z)}/monitor`)).address === '') {
-      if (Date.now() > deadline) throw new Error(`${z}'s balancer never learnt its leader`);
-      await Bun.sleep(200);
-    }
+  await waitForBalancersToKnowLeader(['zone1', 'zone2'].map((z) => balancerOf(s, z)));
 }, 120_000);
 
 afterAll(async () => {

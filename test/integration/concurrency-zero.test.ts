@@ -15,13 +15,12 @@ import { join } from 'node:path';
 import { type Cluster, startCluster } from '../../server/dev/cluster.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
 import type { ClusterState } from '../../server/shared/types.ts';
+import { waitForBalancersToKnowLeader } from '../support/balancer-leader.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-kpa-zero-'));
 let cluster: Cluster;
 
 const zone1 = (s: ClusterState) => s.zones.find((z) => z.zone === 'zone1');
-const getJson = async <T>(url: string): Promise<T> =>
-  (await fetch(url, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
 
 beforeAll(async () => {
   cluster = await startCluster({
@@ -47,11 +46,7 @@ beforeAll(async () => {
     (st) => st.leader !== null && zone1(st)?.balancer?.status === 'up' && zone1(st)?.replicas === 0,
     90_000,
   );
-  const deadline = Date.now() + 15_000;
-  while ((await getJson<{ address: string }>(`${zone1(s)!.balancer!.url}/monitor`)).address === '') {
-    if (Date.now() > deadline) throw new Error("zone1's balancer never learnt its leader");
-    await Bun.sleep(200);
-  }
+  await waitForBalancersToKnowLeader([zone1(s)!.balancer!.url]);
 }, 120_000);
 
 afterAll(async () => {

@@ -97,6 +97,11 @@ describe('leader duties with the concurrency policy', () => {
       'PanicScaleUp',
       'PanicScaleUp',
     ]);
+    // One decision added the three servers: each event names its own step, so the log does not
+    // read as the same scale-up three times.
+    expect(z1.filter((e) => e.kind === 'scale-up').map((e) => e.message.replace(/^.*\(added /, '('))).toEqual(
+      ['(zone1-app-1, 1 of 3)', '(zone1-app-2, 2 of 3)', '(zone1-app-3, 3 of 3)'],
+    );
     expect(z1.some((e) => e.kind === 'scale-down' && e.reason === 'ScaledToZero')).toBe(true);
   });
 

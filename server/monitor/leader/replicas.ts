@@ -198,7 +198,9 @@ export async function scaleTo(
         kind: 'scale-up',
         zone,
         reason: d.reason,
-        message: d.message,
+        // A decision that adds several servers records one event each; say which step this is.
+        message:
+          d.desired - n > 1 ? `${d.message} (added ${rec.id}, ${count + 1} of ${d.desired})` : d.message,
         from: count,
         to: count + 1,
         serverId: rec.id,
