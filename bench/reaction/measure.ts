@@ -23,6 +23,9 @@ export interface Bench {
   kill(c: RuntimeContainer): Promise<void>;
 }
 
+/** The URL a balancer reaches a server on: its node's address on a multi-node runtime, else loopback. */
+const urlOf = (c: RuntimeContainer) => `http://${c.address ?? '127.0.0.1'}:${c.port}`;
+
 const balancerOf = async (b: Bench, zone: string) =>
   (await b.cluster.state())?.zones.find((z) => z.zone === zone)?.balancer?.url ?? null;
 
@@ -117,14 +120,14 @@ export async function deadServer(b: Bench, zone: string): Promise<number> {
     async () => {
       const pools = await getJson<Pools>(`${balancer}/pools`);
       const held = (await b.runtime.list()).filter((c) => c.role === 'app' && c.zone === zone && c.running);
-      victim = held.find((c) => pools?.alive.some((a) => a.url === `http://127.0.0.1:${c.port}`));
+      victim = held.find((c) => pools?.alive.some((a) => a.url === urlOf(c)));
       return victim !== undefined;
     },
     15_000,
     100,
   );
   if (!victim) throw new Error(`${zone} has no alive app server`);
-  const url = `http://127.0.0.1:${victim.port}`;
+  const url = urlOf(victim);
   const traffic = paceTraffic(balancer, { everyMs: 20, loops: 2 });
   try {
     await Bun.sleep(300);

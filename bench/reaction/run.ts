@@ -10,23 +10,17 @@
  * `bench/results/reaction.json`; the last line holds the three process figures and the Docker ones.
  * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`), `burst` runs
  * (e) the burst, concurrency policy against the CPU target policy (`burst.ts`), `slow-start` runs (f)
- * the p99 after a scale-out with slow start on and off (`slow-start.ts`).
+ * the p99 after a scale-out with slow start on and off (`slow-start.ts`), `swarm` runs the swarm pass
+ * and (g) node loss (`swarm.ts`).
  * Everything it starts is stopped on exit, also on failure.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerRuntime, RuntimeContainer } from '../../server/adapters/runtime.ts';
-import { openRuntime } from '../../server/adapters/select.ts';
-import { SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
-import { type Cluster, clusterReady, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
-import { testBasePort } from '../../server/dev/layout.ts';
+import { REPO_ROOT } from '../../server/dev/cluster.ts';
 import { BENCH_MONITOR_ARGS, secs, summary } from '../support/cluster-probe.ts';
-import { type Bench, deadServer, failover, scaleOut } from './measure.ts';
+import { measureOn, type RuntimeName } from './pass.ts';
 
 const REPS = Number(process.env.REPS ?? 5);
-const ZONES = ['zone1', 'zone2', 'zone3'];
 const TARGETS = { scaleOut: 3_000, failover: 2_000, deadServer: 1_000 };
 
 /** What each figure is compared with (ms), and why. */
@@ -75,98 +69,11 @@ async function dockerSkipReason(): Promise<string | null> {
   }
 }
 
-/** SIGKILL of an app server on `runtime`: its pid on processes, `docker kill` of its container on Docker. */
-async function killer(runtimeName: RuntimeName, runtime: ContainerRuntime) {
-  if (runtimeName === 'process')
-    return async (c: RuntimeContainer) => void process.kill(Number(c.runtimeId), 'SIGKILL');
-  const { DockerRuntime } = await import('../../server/adapters/docker/runtime-docker.ts');
-  if (!(runtime instanceof DockerRuntime)) throw new Error('the docker pass needs the Docker runtime');
-  return async (c: RuntimeContainer) => {
-    await runtime.docker.getContainer(c.runtimeId).kill({ signal: 'SIGKILL' });
-  };
-}
-
-type RuntimeName = 'process' | 'docker';
-
-async function measureOn(runtimeName: RuntimeName): Promise<Record<string, number[]>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-reaction-'));
-  const basePort = testBasePort('reaction-bench');
-  // A fresh cluster id per Docker pass, so containers of an earlier run cannot be mistaken for ours.
-  const clusterId =
-    runtimeName === 'docker' ? `reaction-docker-${Math.floor(Date.now() / 1000)}` : 'reaction';
-  let cluster: Cluster | null = null;
-  const stop = async () => {
-    await cluster?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  const onSigint = () => void stop().then(() => process.exit(130));
-  process.once('SIGINT', onSigint);
-  try {
-    cluster = await startCluster({
-      basePort,
-      dataDir,
-      cluster: clusterId,
-      token: randomBytes(24).toString('hex'),
-      scenarioMode: 'simulate',
-      logLevel: 'warn',
-      monitorArgs: BENCH_MONITOR_ARGS,
-      runtime: runtimeName,
-      ...(runtimeName === 'docker' ? { env: { ZONESCALE_IMAGE: DOCKER_IMAGE } } : {}),
-    });
-    await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, 3), 90_000);
-    const runtime = openRuntime({ runtime: runtimeName, dataDir, cluster: clusterId });
-    const b: Bench = {
-      cluster,
-      metrics: new SqliteMetricsStore(join(dataDir, clusterId, 'metrics.sqlite')),
-      runtime,
-      highCpu: 60,
-      windowMs: 1_500,
-      kill: await killer(runtimeName, runtime),
-    };
-    const out: Record<string, number[]> = { scaleOut: [], failover: [], deadServer: [] };
-    const ready = (zone: string, replicas?: number) =>
-      cluster!.waitFor(
-        `${zone} ready${replicas ? ` with ${replicas} server` : ''}`,
-        (s) =>
-          clusterReady(s, 3) &&
-          s.zones.every((z) => z.servers.every((v) => v.state === 'alive')) &&
-          (replicas === undefined || s.zones.find((z) => z.zone === zone)?.replicas === replicas),
-        60_000,
-      );
-    for (let i = 0; i < REPS; i++) {
-      const zone = ZONES[i % ZONES.length]!;
-      await ready(zone, 1);
-      const ms = await scaleOut(b, zone);
-      out.scaleOut!.push(ms);
-      console.log(`  [${runtimeName}] (a) scale-out ${zone}: ${secs(ms)}`);
-    }
-    for (let i = 0; i < REPS; i++) {
-      await ready('zone1');
-      await Bun.sleep(1_500); // the restarted monitor boots and follows
-      const ms = await failover(b);
-      out.failover!.push(ms);
-      console.log(`  [${runtimeName}] (b) failover: ${secs(ms)}`);
-    }
-    for (let i = 0; i < REPS; i++) {
-      const zone = ZONES[i % ZONES.length]!;
-      await ready(zone);
-      const ms = await deadServer(b, zone);
-      out.deadServer!.push(ms);
-      console.log(`  [${runtimeName}] (c) dead server ${zone}: ${secs(ms)}`);
-    }
-    await b.metrics.close();
-    return out;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await stop();
-  }
-}
-
 type Figure = ReturnType<typeof summary> & { samplesMs: number[]; targetMs: number; met: boolean };
-type Figures = Record<keyof typeof TARGETS, Figure>;
+export type Figures = Record<keyof typeof TARGETS, Figure>;
 
 /** Median, max and target check of each measure from the raw samples (ms). */
-function figuresOf(raw: Record<string, number[]>): Figures {
+export function figuresOf(raw: Record<string, number[]>): Figures {
   const figure = (k: keyof typeof TARGETS): Figure => {
     const s = summary(raw[k] ?? []);
     return {
@@ -186,7 +93,7 @@ const LABELS = [
 ] as const;
 
 /** Prints one runtime's table beside the targets and the peers. */
-function printTable(runtimeName: RuntimeName, figures: Figures): void {
+export function printTable(runtimeName: RuntimeName, figures: Figures): void {
   console.log(
     `\n ${`measure (${runtimeName})`.padEnd(24)}median    max       target   source design        Kubernetes`,
   );
@@ -199,57 +106,112 @@ function printTable(runtimeName: RuntimeName, figures: Figures): void {
   }
 }
 
+/** A container pass's outcome: skipped (with why), failed (with the error) or its figures. */
+type Pass = { skipped: string } | { failed: string } | { image: string; figures: Figures };
+
+/** Runs `measure` unless `skip` names a reason; a thrown error becomes `{failed}`. */
+async function pass(skip: string | null, measure: () => Promise<Record<string, number[]>>): Promise<Pass> {
+  if (skip) return { skipped: skip };
+  try {
+    return { image: DOCKER_IMAGE, figures: figuresOf(await measure()) };
+  } catch (err) {
+    return { failed: (err as Error).message.slice(0, 500) };
+  }
+}
+
+/** The swarm pass: (a)-(c) on the two-node swarm (brought up and down by `withSwarm` when absent). */
+const swarmPass = async (): Promise<Pass> => {
+  const { withSwarm } = await import('./swarm.ts');
+  return pass(await dockerSkipReason(), () =>
+    withSwarm(DOCKER_IMAGE, () => measureOn('swarm', REPS, DOCKER_IMAGE)),
+  );
+};
+
+const SWARM_NOTE =
+  'balancers and app servers as one-task swarm services (host networking) of the two-node swarm of scripts/swarm.sh (zone1 on both nodes, zone2 on the manager; zone3 is not used), monitors, collector and gateway as processes; (c) is timed from the `docker kill` API call on the engine of the node holding the task';
+
+const RESULTS = join(REPO_ROOT, 'bench', 'results');
+const line = (f: Figures, k: keyof typeof TARGETS, label: string) =>
+  `${label} ${secs(f[k].median)} median / ${secs(f[k].max)} max (≤ ${secs(TARGETS[k])} ${f[k].met ? 'met' : 'MISSED'})`;
+const short = (f: Figures) =>
+  LABELS.map(([k]) => `${secs(f[k].median)}/${secs(f[k].max)}${f[k].met ? '' : ' MISSED'}`).join(', ');
+const passPart = (name: string, p: Pass) =>
+  'figures' in p
+    ? ` | ${name} (a, b, c median/max): ${short(p.figures)}`
+    : ` | ${name}: ${'skipped' in p ? 'skipped' : 'FAILED'}`;
+const printPass = (name: string, p: Pass, note: string) => {
+  if ('skipped' in p) console.log(`\n ${name}: skipped — ${p.skipped}`);
+  else if ('failed' in p) console.log(`\n ${name}: FAILED — ${p.failed}`);
+  else console.log(`\n ${name} (${p.image}): ${note}`);
+};
+
 async function main(): Promise<void> {
   console.log(
-    `reaction bench: ${REPS} repetitions each, process runtime then Docker, simulated CPU, monitor flags:`,
+    `reaction bench: ${REPS} repetitions each, process runtime, then Docker, then Swarm, simulated CPU, monitor flags:`,
   );
   for (const a of BENCH_MONITOR_ARGS) console.log(`  ${a}`);
-  const figures = figuresOf(await measureOn('process'));
-  // The Docker pass: same cluster and measures, balancers and app servers as containers.
-  const dockerSkip = await dockerSkipReason();
-  let docker: { skipped: string } | { failed: string } | { image: string; figures: Figures };
-  if (dockerSkip) docker = { skipped: dockerSkip };
-  else {
-    try {
-      docker = { image: DOCKER_IMAGE, figures: figuresOf(await measureOn('docker')) };
-    } catch (err) {
-      docker = { failed: (err as Error).message.slice(0, 500) };
-    }
-  }
+  const figures = figuresOf(await measureOn('process', REPS, DOCKER_IMAGE));
+  // The container passes: same cluster and measures, balancers and app servers as containers / services.
+  const docker = await pass(await dockerSkipReason(), () => measureOn('docker', REPS, DOCKER_IMAGE));
+  const swarm = await swarmPass();
 
   printTable('process', figures);
   if ('figures' in docker) printTable('docker', docker.figures);
+  if ('figures' in swarm) printTable('swarm', swarm.figures);
   for (const k of Object.keys(PEERS) as (keyof typeof PEERS)[])
     console.log(`  ${k}: source = ${PEERS[k].source.note}; Kubernetes = ${PEERS[k].kubernetes.note}`);
-  if ('skipped' in docker) console.log(`\n Docker: skipped — ${docker.skipped}`);
-  else if ('failed' in docker) console.log(`\n Docker: FAILED — ${docker.failed}`);
-  else
-    console.log(
-      `\n Docker (${docker.image}): balancers and app servers as containers (host networking), monitors, collector and gateway as processes; (c) is timed from the \`docker kill\` API call`,
-    );
+  printPass(
+    'Docker',
+    docker,
+    'balancers and app servers as containers (host networking), monitors, collector and gateway as processes; (c) is timed from the `docker kill` API call',
+  );
+  printPass('Swarm', swarm, SWARM_NOTE);
   console.log('\n What the bench timings cost:');
   for (const c of COSTS) console.log(`  - ${c}`);
 
-  mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  mkdirSync(RESULTS, { recursive: true });
   writeFileSync(
-    join(REPO_ROOT, 'bench', 'results', 'reaction.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), reps: REPS, runtime: 'process', monitorArgs: BENCH_MONITOR_ARGS, figures, peers: PEERS, docker, costs: COSTS }, null, 2)}\n`,
+    join(RESULTS, 'reaction.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), reps: REPS, runtime: 'process', monitorArgs: BENCH_MONITOR_ARGS, figures, peers: PEERS, docker, swarm, costs: COSTS }, null, 2)}\n`,
   );
-  const line = (f: Figures, k: keyof typeof TARGETS, label: string) =>
-    `${label} ${secs(f[k].median)} median / ${secs(f[k].max)} max (≤ ${secs(TARGETS[k])} ${f[k].met ? 'met' : 'MISSED'})`;
-  const short = (f: Figures) =>
-    LABELS.map(([k]) => `${secs(f[k].median)}/${secs(f[k].max)}${f[k].met ? '' : ' MISSED'}`).join(', ');
-  const dockerPart =
-    'figures' in docker
-      ? ` | docker (a, b, c median/max): ${short(docker.figures)}`
-      : ` | docker: ${'skipped' in docker ? 'skipped' : 'FAILED'}`;
   console.log(
-    `reaction (process): ${line(figures, 'scaleOut', 'scale-out')} · ${line(figures, 'failover', 'failover')} · ${line(figures, 'deadServer', 'dead-server')}${dockerPart}`,
+    `reaction (process): ${line(figures, 'scaleOut', 'scale-out')} · ${line(figures, 'failover', 'failover')} · ${line(figures, 'deadServer', 'dead-server')}${passPart('docker', docker)}${passPart('swarm', swarm)}`,
   );
 }
 
-// `bun bench/reaction/run.ts cold-start | burst | slow-start`: only (d), (e) or (f).
+/**
+ * `bun bench/reaction/run.ts swarm`: the swarm pass and (g) node loss only (`swarm.ts`); the swarm
+ * figures replace `swarm` in reaction.json (the process and Docker figures of the last full run
+ * stay), node loss goes to node-loss.json. `NODE_LOSS_REPS` losses (default 1).
+ */
+async function swarmOnly(): Promise<void> {
+  const reps = Number(process.env.NODE_LOSS_REPS ?? 1);
+  console.log(`reaction bench, swarm only: ${REPS} repetitions of (a)-(c), ${reps} node loss(es)`);
+  const swarm = await swarmPass();
+  const { measureNodeLoss, withSwarm } = await import('./swarm.ts');
+  const losses = await withSwarm(DOCKER_IMAGE, () => measureNodeLoss(reps, DOCKER_IMAGE));
+  if ('figures' in swarm) printTable('swarm', swarm.figures);
+  printPass('Swarm', swarm, SWARM_NOTE);
+  const file = join(RESULTS, 'reaction.json');
+  const old = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...old, swarm, swarmDate: new Date().toISOString() }, null, 2)}\n`);
+  const failed = losses.reduce((n, l) => n + l.failed, 0);
+  const sent = losses.reduce((n, l) => n + l.sent, 0);
+  const back = summary(losses.map((l) => l.backMs).filter((ms): ms is number => ms !== null));
+  writeFileSync(
+    join(RESULTS, 'node-loss.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), image: DOCKER_IMAGE, targetFailed: 0, losses, failed, sent, backMs: back }, null, 2)}\n`,
+  );
+  console.log(
+    `reaction (swarm): ${'figures' in swarm ? `${line(swarm.figures, 'scaleOut', 'scale-out')} · ${line(swarm.figures, 'failover', 'failover')} · ${line(swarm.figures, 'deadServer', 'dead-server')}` : 'skipped' in swarm ? 'skipped' : 'FAILED'} | node loss: ${failed} of ${sent} requests failed (target 0), zone1 back at 2 replicas in ${secs(back.median)} median / ${secs(back.max)} max over ${back.n} of ${losses.length}`,
+  );
+}
+
+// `bun bench/reaction/run.ts cold-start | burst | slow-start | swarm`: only (d), (e), (f), or the
+// swarm pass and (g) node loss.
 if (process.argv.includes('cold-start')) await (await import('./cold-start.ts')).coldStart();
 else if (process.argv.includes('burst')) await (await import('./burst.ts')).burst();
 else if (process.argv.includes('slow-start')) await (await import('./slow-start.ts')).slowStart();
+else if (process.argv.includes('swarm')) await swarmOnly();
 else await main();

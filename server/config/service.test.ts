@@ -91,10 +91,21 @@ describe('service flags', () => {
   });
 
   test.each([
-    [['--service-image', 'me/api:1'], 'process', '--service-image "me/api:1" needs the Docker runtime'],
+    [
+      ['--service-image', 'me/api:1'],
+      'process',
+      '--service-image "me/api:1" needs the Docker or swarm runtime',
+    ],
     [['--service', './srv'], 'docker', '--service: with RUNTIME=docker a service is an image'],
+    [['--service', './srv'], 'swarm', '--service: with RUNTIME=swarm a service is an image'],
   ] as const)('%p with the %s runtime is refused', (argv, runtime, message) => {
     expect(() => resolveService(flags([...argv]), null, runtime)).toThrow(message);
+  });
+
+  test.each(['docker', 'swarm'] as const)('an image runs on the %s runtime', (runtime) => {
+    expect(resolveService(flags(['--service-image', 'me/api:1']), null, runtime).spec).toMatchObject({
+      image: 'me/api:1',
+    });
   });
 
   test('the monitor takes the same flags', () => {

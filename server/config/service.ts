@@ -118,8 +118,8 @@ export interface ResolvedService {
 
 /**
  * Merges the service file `file` (may be null) and `flags` (a flag wins) into one service, checked
- * against `runtime`: an image needs Docker, a command alone cannot run in Docker's zonescale image,
- * and the swarm runtime runs the demo app only.
+ * against `runtime`: an image needs Docker or the swarm (every node of the zone must hold it), and
+ * a command alone cannot run in Docker's zonescale image (on Docker or the swarm).
  * @throws BadConfig naming the flag or field.
  */
 export function resolveService(
@@ -141,17 +141,13 @@ export function resolveService(
     flags[flag as keyof ServiceFlags] !== undefined || !file
       ? `--${flagName(flag)}`
       : `${file.path}: ${field}`;
-  if ((command !== undefined || image !== undefined) && runtime === 'swarm')
+  if (image !== undefined && runtime === 'process')
     throw new BadConfig(
-      `${where(image !== undefined ? 'serviceImage' : 'service', image !== undefined ? 'image' : 'command')}: a user's service runs on the process or docker runtime; RUNTIME=swarm runs the demo app only (for now)`,
+      `${where('serviceImage', 'image')} "${image}" needs the Docker or swarm runtime (RUNTIME=docker|swarm); the process runtime runs a command (--service 'CMD')`,
     );
-  if (image !== undefined && runtime !== 'docker')
+  if (image === undefined && command !== undefined && runtime !== 'process')
     throw new BadConfig(
-      `${where('serviceImage', 'image')} "${image}" needs the Docker runtime (RUNTIME=docker); the process runtime runs a command (--service 'CMD')`,
-    );
-  if (image === undefined && command !== undefined && runtime === 'docker')
-    throw new BadConfig(
-      `${where('service', 'command')}: with RUNTIME=docker a service is an image: give --service-image IMAGE (--service then replaces its command)`,
+      `${where('service', 'command')}: with RUNTIME=${runtime} a service is an image: give --service-image IMAGE (--service then replaces its command)`,
     );
   if (f.args !== undefined && image === undefined)
     throw new BadConfig(`${file?.path}: args: only an image takes args (give image, or put them in command)`);

@@ -9,13 +9,14 @@
  * Every service is removed after each test, also on failure. Two-node tests skip on a one-node
  * swarm. Fails with CI=true when the swarm is absent.
  */
-import { afterAll, afterEach, describe, expect, test } from 'bun:test';
-import { runtimeContract } from '../../server/adapters/runtime.contract.ts';
-import type { ContainerSpec } from '../../server/adapters/runtime.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { runtimeContract, serviceContract } from '../../server/adapters/runtime.contract.ts';
+import type { ContainerSpec, ServiceSpec } from '../../server/adapters/runtime.ts';
 import { NoSchedulableNode, nodeAddress } from '../../server/adapters/swarm/nodes.ts';
 import { SwarmRuntime } from '../../server/adapters/swarm/runtime-swarm.ts';
 import { freePort } from '../support/ports.ts';
-import { eventually, RUN_ID, requireService, SERVICES } from './services.ts';
+import { copyImage } from '../support/swarm-world.ts';
+import { buildImage, eventually, RUN_ID, requireService, SERVICES } from './services.ts';
 
 const ok = await requireService('docker', 'swarm');
 const BASE = 'zonescale/bun-base:local';
@@ -34,7 +35,7 @@ function runtime(cluster = `sw${RUN_ID}${++clusters}`, image = BASE): SwarmRunti
     command: (spec) => ({
       entrypoint: ['/usr/local/bin/bun', '-e'],
       cmd: [
-        `Bun.serve({ hostname: '${addresses.get(spec.node ?? '') ?? '0.0.0.0'}', port: ${spec.port}, fetch: () => new Response('ok ' + (process.env.GREETING ?? '')) }); setInterval(() => {}, 1000);`,
+        `Bun.serve({ hostname: '${addresses.get(spec.node ?? '') ?? '0.0.0.0'}', port: ${spec.port}, fetch: () => new Response('ok ' + (process.env.GREETING ?? '')) }); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);`,
       ],
     }),
   });
@@ -71,6 +72,42 @@ async function engineOf(nodeId: string): Promise<string> {
 }
 
 afterAll(cleanup, 120_000);
+
+/** The Bun example as a user's image (built here, copied to the second node), and one that exits at once. */
+const BUN_HTTP_IMAGE = 'zonescale-example/bun-http:local';
+const bunHttp: ServiceSpec = { image: BUN_HTTP_IMAGE, env: {}, healthPath: '/healthz', readinessDelayMs: 0 };
+const exiting: ServiceSpec = {
+  image: BASE,
+  args: ['/usr/local/bin/bun', '-e', 'console.log("boom " + process.env.GREETING); process.exit(3)'],
+  env: {},
+  healthPath: '/',
+  readinessDelayMs: 0,
+};
+
+/** A swarm runtime running specs as given (no test command), on the manager unless a spec names a node. */
+function serviceRuntime(): SwarmRuntime {
+  const rt = new SwarmRuntime({ cluster: `swsvc${RUN_ID}${++clusters}`, startTimeoutMs: 30_000 });
+  const start = rt.start.bind(rt);
+  // The shared contract reaches a service on 127.0.0.1: the manager's address here.
+  rt.start = async (s) =>
+    start({ ...s, node: s.node ?? (await rt.nodes()).find((n) => n.Spec?.Role === 'manager')?.ID });
+  runtimes.push(rt);
+  return rt;
+}
+
+beforeAll(async () => {
+  if (!ok) return;
+  await buildImage(BUN_HTTP_IMAGE, 'examples/bun-http');
+  if (twoNodes) await copyImage(BUN_HTTP_IMAGE, SERVICES.swarmNode2Socket);
+}, 180_000);
+
+if (ok)
+  serviceContract('swarm', () => ({
+    runtime: serviceRuntime(),
+    answering: () => bunHttp,
+    exiting: () => exiting,
+    port: freePort,
+  }));
 
 if (ok) {
   runtimeContract('swarm', () => {
@@ -125,6 +162,29 @@ describe.skipIf(!ok)('Swarm runtime on a real swarm', () => {
       expect([a.node, b.node]).toContain(c.node);
     },
     90_000,
+  );
+
+  test.skipIf(!twoNodes)(
+    'a user’s image with its own CMD on the second node listens on that node’s address (HOST) and PORT',
+    async () => {
+      const rt = serviceRuntime();
+      const worker = (await rt.nodes()).find((n) => n.Spec?.Role === 'worker')?.ID as string;
+      const port = freePort();
+      const started = await rt.start({
+        id: 'zone1-app-1',
+        role: 'app',
+        zone: 'zone1',
+        port,
+        args: ['ignored'],
+        env: {},
+        node: worker,
+        service: bunHttp,
+      });
+      expect([started.node, started.address, started.running]).toEqual([worker, '127.0.0.2', true]);
+      expect(await eventually(async () => (await fetch(`http://127.0.0.2:${port}/`)).ok, 15_000)).toBe(true);
+      expect(await (await fetch(`http://127.0.0.2:${port}/`)).json()).toMatchObject({ service: 'bun-http' });
+    },
+    60_000,
   );
 
   test('a zone labelled on one node only is placed there', async () => {

@@ -109,20 +109,17 @@ export class DockerRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
     assertContainerId(spec.id);
     await this.stop(spec.id);
-    const source = this.opts.env ?? process.env;
-    const service = spec.role === 'app' && isForeignService(spec.service) ? spec.service : undefined;
-    const env: Record<string, string> = {};
-    // The monitor's own service addresses go to zonescale's roles, not to the user's image.
-    if (!service) for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
-    Object.assign(env, spec.env);
-    if (service) Object.assign(env, service.env, portEnv(service, spec.port));
-    const command = this.opts.command?.(spec) ?? (service ? serviceCommand(service) : undefined);
+    const run = containerRun(spec, {
+      image: this.image,
+      source: this.opts.env ?? process.env,
+      command: this.opts.command?.(spec),
+    });
     const container = await this.docker.createContainer({
       name: containerName(this.opts.cluster, spec.id),
-      Image: service?.image ?? this.image,
-      Entrypoint: command?.entrypoint,
-      Cmd: command ? command.cmd : [spec.role, ...spec.args],
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Image: run.image,
+      Entrypoint: run.entrypoint,
+      Cmd: run.cmd,
+      Env: Object.entries(run.env).map(([k, v]) => `${k}=${v}`),
       Labels: {
         [LABEL.role]: spec.role,
         [LABEL.zone]: spec.zone,
@@ -207,6 +204,46 @@ function ignoreGone(err: unknown): void {
   const code = (err as { statusCode?: number }).statusCode;
   if (code === 304 || code === 404 || code === 409) return;
   throw err;
+}
+
+/** What a container runs: image, entry point and CMD (undefined = the image's own), environment. */
+export interface ContainerRun {
+  image: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * What the Docker and swarm runtimes run for `spec`: zonescale's `image` with `<role> <args>` as
+ * CMD and the monitor's `PASS_ENV` names (read from `source`) plus the spec's env; or, for an app
+ * server whose spec carries a user's service (`isForeignService`), that service's image, its
+ * command or args (`serviceCommand`), the spec's env, `serviceEnv` (e.g. the swarm's `HOST`), the
+ * service's env and its port (`portEnv`, last: zonescale chose it), without the passed-through
+ * names. `command` (tests run tiny servers) replaces entry point and CMD.
+ */
+export function containerRun(
+  spec: ContainerSpec,
+  o: {
+    image: string;
+    source: Record<string, string | undefined>;
+    command?: { entrypoint?: string[]; cmd: string[] };
+    serviceEnv?: Record<string, string>;
+  },
+): ContainerRun {
+  const service = spec.role === 'app' && isForeignService(spec.service) ? spec.service : undefined;
+  const env: Record<string, string> = {};
+  // The monitor's own service addresses go to zonescale's roles, not to the user's image.
+  if (!service) for (const k of PASS_ENV) if (o.source[k]) env[k] = o.source[k] as string;
+  Object.assign(env, spec.env);
+  if (service) Object.assign(env, o.serviceEnv, service.env, portEnv(service, spec.port));
+  const command = o.command ?? (service ? serviceCommand(service) : undefined);
+  return {
+    image: service?.image ?? o.image,
+    entrypoint: command?.entrypoint,
+    cmd: command ? command.cmd : [spec.role, ...spec.args],
+    env,
+  };
 }
 
 /** A user's service as entry point + CMD: `/bin/sh -c <command>`, or `args` as CMD, or the image's own (undefined fields). */

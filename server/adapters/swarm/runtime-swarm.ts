@@ -3,8 +3,10 @@
  * one swarm service of one task (`service-spec.ts`), placed on a node of its zone (`nodes.ts`) that
  * `place` chose, so the leader knows the node and its address before the server starts (the URL it
  * registers and the per-node port). `start` resolves once the task runs, and throws the task's own
- * error (e.g. `No such image` on that node) after removing the service, and `place` then passes
- * that node over for `FAILED_NODE_BACKOFF_MS` while its zone has another; `list()` reads the services
+ * error (e.g. `No such image` on that node) after removing the service, or gives up early when
+ * the node's engine never acknowledges the task (`silentWorker` in `tasks.ts`: the swarm still lists
+ * a node ready for a while after its engine is gone), and `place` then passes that node over for
+ * `FAILED_NODE_BACKOFF_MS` while its zone has another; `list()` reads the services
  * back by label, so a new leader recovers every server and restarts nothing; a task whose node is
  * not ready counts as not running (the leader then replaces it on a live node of the zone); a
  * drained node's servers keep running until zonescale moves them.
@@ -15,15 +17,17 @@ import { BadConfig, ZonescaleError } from '../../shared/errors.ts';
 import type { ContainerRole, ZoneId } from '../../shared/types.ts';
 import {
   assertContainerId,
+  containerRun,
   DEFAULT_IMAGE,
   type DockerRuntimeOptions,
+  demuxLogs,
   engineClient,
   LABEL,
-  PASS_ENV,
 } from '../docker/runtime-docker.ts';
 import type { ContainerRuntime, ContainerSpec, RuntimeContainer, RuntimeNode } from '../runtime.ts';
 import { nodeAddress, pickNode, type SwarmNodeInfo, unlabelledZones, zoneConstraint } from './nodes.ts';
 import { NODE_ID_LABEL, serviceSpec } from './service-spec.ts';
+import { newest, portAnswers, type TaskInfo, waitRunning } from './tasks.ts';
 
 /** How long `start` waits for the task to run, ms (an image already on the node starts in ~1-3 s). */
 export const SWARM_START_TIMEOUT_MS = 30_000;
@@ -36,22 +40,12 @@ export const SWARM_START_TIMEOUT_MS = 30_000;
  */
 export const FAILED_NODE_BACKOFF_MS = 5 * 60_000;
 
-/** Task states after which a task never runs (Docker's `TaskState`). */
-const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove']);
-
 /** Options of `SwarmRuntime`: the Docker runtime's (cluster, image every node must hold, a manager's socket, command, env) and the start wait. */
 export interface SwarmRuntimeOptions extends DockerRuntimeOptions {
   /** How long `start` waits for the task to run, ms (default `SWARM_START_TIMEOUT_MS`). */
   startTimeoutMs?: number;
-}
-
-/** The parts of a task listing the runtime reads. */
-interface TaskInfo {
-  ID: string;
-  ServiceID: string;
-  NodeID?: string;
-  CreatedAt?: string;
-  Status?: { State?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+  /** How long a task may stay unacknowledged by its node before the node counts as not answering, ms (default `ASSIGNED_SILENCE_MS`). */
+  assignedSilenceMs?: number;
 }
 
 /** A `ContainerRuntime` of swarm services; see the module comment. */
@@ -114,8 +108,10 @@ export class SwarmRuntime implements ContainerRuntime {
    * Starts `spec` as a service on `spec.node` (else on the node `place` picks), first removing a
    * service already there for the same id; resolves once its task runs.
    * @throws ZonescaleError `bad_container_id` (400), NoSchedulableNode (503), `task_failed` (502,
-   *   with the task's error, e.g. no such image on the node) or `task_not_running` (504) after
-   *   `startTimeoutMs`; the service is removed then.
+   *   with the task's error, e.g. no such image on the node), `node_not_answering` (504, the task
+   *   stayed unacknowledged by its node for `assignedSilenceMs`: `silentWorker`) or
+   *   `task_not_running` (504) after `startTimeoutMs`; the service is removed then, and the last
+   *   three make `place` pass the node over.
    */
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
     assertContainerId(spec.id);
@@ -124,27 +120,31 @@ export class SwarmRuntime implements ContainerRuntime {
     const nodeId = spec.node ?? (await this.pick(nodes, spec.zone, spec.role)).id;
     const node = nodes.find((n) => n.ID === nodeId);
     if (!node) throw new ZonescaleError('unknown_node', `swarm node ${nodeId} does not exist`, 400);
-    const source = this.opts.env ?? process.env;
-    const env: Record<string, string> = {};
-    for (const k of PASS_ENV) if (source[k]) env[k] = source[k] as string;
-    Object.assign(env, spec.env);
+    const run = containerRun(spec, {
+      image: this.image,
+      source: this.opts.env ?? process.env,
+      command: this.opts.command?.(spec),
+      // A user's service listens where the registry will reach it: its node's address.
+      serviceEnv: { HOST: nodeAddress(node) },
+    });
     const created = await this.docker.createService(
       serviceSpec(
         { ...spec, node: nodeId },
         {
           cluster: this.opts.cluster,
-          image: this.image,
-          env,
+          run,
           constraints: [zoneConstraint(node, spec.zone), `node.id==${nodeId}`],
-          command: this.opts.command?.(spec),
         },
       ),
     );
     const serviceId = (created as unknown as { id: string }).id;
     try {
-      await this.waitRunning(serviceId, spec.id);
+      await waitRunning(this.docker, serviceId, spec.id, {
+        startTimeoutMs: this.opts.startTimeoutMs ?? SWARM_START_TIMEOUT_MS,
+        assignedSilenceMs: this.opts.assignedSilenceMs,
+      });
     } catch (err) {
-      if (['task_failed', 'task_not_running'].includes((err as ZonescaleError).code))
+      if (['task_failed', 'task_not_running', 'node_not_answering'].includes((err as ZonescaleError).code))
         this.failedNodes.set(nodeId, Date.now() + FAILED_NODE_BACKOFF_MS);
       await this.stop(spec.id);
       throw err;
@@ -155,32 +155,13 @@ export class SwarmRuntime implements ContainerRuntime {
     return held;
   }
 
-  /** Polls the service's tasks until one runs. @throws ZonescaleError task_failed / task_not_running */
-  private async waitRunning(serviceId: string, id: string): Promise<void> {
-    const deadline = Date.now() + (this.opts.startTimeoutMs ?? SWARM_START_TIMEOUT_MS);
-    let last = 'no task yet';
-    while (Date.now() < deadline) {
-      const tasks = (await this.docker.listTasks({ filters: { service: [serviceId] } })) as TaskInfo[];
-      const task = newest(tasks);
-      const state = task?.Status?.State ?? '';
-      if (state === 'running') return;
-      if (task && ENDED.has(state))
-        throw new ZonescaleError(
-          'task_failed',
-          `${id}: the swarm task ${state}${task.Status?.Err ? `: ${task.Status.Err}` : ''}`,
-          502,
-        );
-      if (task) last = `${state}${task.Status?.Err ? ` (${task.Status.Err})` : ''}`;
-      await Bun.sleep(200);
-    }
-    throw new ZonescaleError('task_not_running', `${id}: the swarm task is not running yet (${last})`, 504);
-  }
-
   /** Removes every service of this id and resolves once its tasks are gone; unknown id = no-op. */
   async stop(id: string): Promise<void> {
     const found = await this.docker.listServices({
       filters: { label: [`${LABEL.cluster}=${this.opts.cluster}`, `${LABEL.id}=${id}`] },
     });
+    if (found.length === 0) return;
+    const held = (await this.list()).find((c) => c.id === id);
     for (const s of found) {
       if (!s.ID) continue;
       await this.docker
@@ -189,21 +170,34 @@ export class SwarmRuntime implements ContainerRuntime {
         .catch((err: { statusCode?: number }) => {
           if (err.statusCode !== 404) throw err;
         });
-      // The tasks' containers stop after the service is removed; wait so the port is free again,
-      // except for tasks on a node that is not ready (a lost node: nothing there answers anyway).
+      // The tasks' containers stop after the service is removed (the manager may drop the tasks
+      // first); wait until they are gone and the port no longer answers, so it is free again, except
+      // on a node that is not ready or is passed over (a lost node: nothing there answers anyway).
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
+        const now = Date.now();
+        const node = (await this.nodes()).find((n) => n.ID === held?.node);
+        if (node?.Status?.State !== 'ready' || (this.failedNodes.get(node.ID) ?? 0) > now) break;
         const tasks = (await this.docker
           .listTasks({ filters: { service: [s.ID] } })
           .catch(() => [])) as TaskInfo[];
-        if (tasks.length === 0) break;
-        const ready = new Set(
-          (await this.nodes()).filter((n) => n.Status?.State === 'ready').map((n) => n.ID),
-        );
-        if (tasks.every((t) => !t.NodeID || !ready.has(t.NodeID))) break;
+        if (tasks.length === 0 && !(held?.address && (await portAnswers(held.address, held.port)))) break;
         await Bun.sleep(200);
       }
     }
+  }
+
+  /** The last `lines` lines of the service's output (`docker service logs`; '' for an unknown id). */
+  async logTail(id: string, lines: number): Promise<string> {
+    const found = await this.docker.listServices({
+      filters: { label: [`${LABEL.cluster}=${this.opts.cluster}`, `${LABEL.id}=${id}`] },
+    });
+    const s = found[0];
+    if (!s?.ID) return '';
+    const raw = (await this.docker
+      .getService(s.ID)
+      .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demuxLogs(Buffer.from(raw)).trimEnd();
   }
 
   /** Every service of this cluster, from its labels and its newest task, oldest first. */
@@ -239,11 +233,4 @@ export class SwarmRuntime implements ContainerRuntime {
       })
       .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1));
   }
-}
-
-/** The newest task of a list (by creation time). */
-function newest(tasks: readonly TaskInfo[]): TaskInfo | undefined {
-  let best: TaskInfo | undefined;
-  for (const t of tasks) if (!best || (t.CreatedAt ?? '') > (best.CreatedAt ?? '')) best = t;
-  return best;
 }

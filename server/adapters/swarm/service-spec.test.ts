@@ -15,8 +15,7 @@ test('an app spec becomes one replica on the host network, never restarted by sw
     },
     {
       cluster: 'prod',
-      image: 'zonescale:local',
-      env: { ZONESCALE_CLUSTER: 'prod' },
+      run: { image: 'zonescale:local', cmd: ['app', '--port', '9103'], env: { ZONESCALE_CLUSTER: 'prod' } },
       constraints: ['node.labels.zonescale.zone==zone1', 'node.id==n1'],
     },
   );
@@ -44,5 +43,28 @@ test('an app spec becomes one replica on the host network, never restarted by sw
         Preferences: [{ Spread: { SpreadDescriptor: 'node.id' } }],
       },
     },
+  });
+});
+
+test('a user’s image keeps its own CMD when the run gives none, and its entry point when a command replaces it', () => {
+  const spec = { id: 'zone1-app-1', role: 'app' as const, zone: 'zone1', port: 9001, args: [], env: {} };
+  const inputs = { cluster: 'prod', constraints: [] };
+  const container = (o: ReturnType<typeof serviceSpec>) =>
+    (o.TaskTemplate as { ContainerSpec: Record<string, unknown> }).ContainerSpec;
+  const own = container(
+    serviceSpec(spec, { ...inputs, run: { image: 'acme/shop:1', env: { PORT: '9001' } } }),
+  );
+  expect(own).toMatchObject({ Image: 'acme/shop:1', Env: ['PORT=9001'] });
+  expect(own.Args).toBeUndefined();
+  expect(own.Command).toBeUndefined();
+  const cmd = container(
+    serviceSpec(spec, {
+      ...inputs,
+      run: { image: 'acme/shop:1', entrypoint: ['/bin/sh', '-c'], cmd: ['serve --port $PORT'], env: {} },
+    }),
+  );
+  expect(cmd).toMatchObject({
+    Command: ['/bin/sh', '-c'],
+    Args: ['serve --port $PORT'],
   });
 });

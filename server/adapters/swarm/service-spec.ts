@@ -5,10 +5,11 @@
  * zonescale's own healing is the single owner of replacement), the Docker runtime's labels (role,
  * zone, cluster, id, port) on the service plus `zonescale.node`, placed by two constraints — the
  * zone's node label and the node `place` chose — with the spread preference over `node.id` kept for
- * a spec that names no node.
+ * a spec that names no node. What the task runs (zonescale's image and role, or a user's image with
+ * its command, env and port) is the Docker runtime's `containerRun`, so both runtimes run the same.
  */
 import type Docker from 'dockerode';
-import { containerName, LABEL } from '../docker/runtime-docker.ts';
+import { type ContainerRun, containerName, LABEL } from '../docker/runtime-docker.ts';
 import type { ContainerSpec } from '../runtime.ts';
 
 /** Service label with the node id the service is pinned to. */
@@ -20,13 +21,10 @@ export const SWARM_STOP_GRACE_S = 3;
 /** What `serviceSpec` needs beside the container spec. */
 export interface ServiceInputs {
   cluster: string;
-  image: string;
-  /** Environment of the task (`KEY=value`). */
-  env: Record<string, string>;
+  /** What the task runs (`containerRun` of the Docker runtime: image, entry point, CMD, env). */
+  run: ContainerRun;
   /** Constraints placing it (zone label, node id). */
   constraints: string[];
-  /** Overrides the image's entry point and command (tests run tiny servers). */
-  command?: { entrypoint?: string[]; cmd: string[] };
 }
 
 /** The `POST /services/create` body of `spec`; see the module comment. */
@@ -44,10 +42,10 @@ export function serviceSpec(spec: ContainerSpec, o: ServiceInputs): Docker.Creat
     Labels: labels,
     TaskTemplate: {
       ContainerSpec: {
-        Image: o.image,
-        Command: o.command?.entrypoint,
-        Args: o.command?.cmd ?? [spec.role, ...spec.args],
-        Env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
+        Image: o.run.image,
+        Command: o.run.entrypoint,
+        Args: o.run.cmd,
+        Env: Object.entries(o.run.env).map(([k, v]) => `${k}=${v}`),
         Labels: labels,
         StopGracePeriod: SWARM_STOP_GRACE_S * 1e9,
       },
