@@ -61,6 +61,12 @@ node2_stop() {
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$N2/pid"
+  # The engine leaves its network-namespace bind mounts under its exec root (netns/): unmount them,
+  # so the checkout can be deleted once the run is over.
+  local m
+  for m in $(awk -v root="$N2/exec/" 'index($2, root) == 1 { print $2 }' /proc/self/mounts 2>/dev/null | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
 }
 
 # Copies the zonescale images the second engine lacks.
