@@ -9,13 +9,12 @@
  * when the engine answers and the image exists. Targets: ≤ 1 s (process), ≤ 2 s (Docker). Writes
  * `bench/results/cold-start.json`; the last line holds the figures. Stops all it started, also on failure.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Cluster, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
+import { REPO_ROOT } from '../../server/dev/cluster.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
 import { devBalancerArgs } from '../../server/dev/timings.ts';
+import { type BenchClusterOptions, withBenchCluster } from '../support/bench-cluster.ts';
 import { getJson, secs, summary } from '../support/cluster-probe.ts';
 
 const REPS = Number(process.env.REPS ?? 5);
@@ -39,33 +38,23 @@ async function timed(url: string): Promise<{ ms: number; status: number }> {
 }
 
 async function measureOn(runtimeName: RuntimeName): Promise<{ coldMs: number[]; warmMs: number[] }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-cold-start-'));
   const clusterId = runtimeName === 'docker' ? `cold-docker-${Math.floor(Date.now() / 1000)}` : 'cold-start';
-  let cluster: Cluster | null = null;
-  const stop = async () => {
-    await cluster?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  const options: BenchClusterOptions = {
+    basePort: testBasePort('reaction-bench'),
+    cluster: clusterId,
+    monitors: 1,
+    scenarioMode: 'simulate',
+    logLevel: 'warn',
+    monitorArgs: [
+      `--zones=${ZONES.join(',')}`,
+      '--policy=target',
+      '--min-replicas=0',
+      `--balancer-args=${devBalancerArgs()}`,
+    ],
+    runtime: runtimeName,
+    ...(runtimeName === 'docker' ? { env: { ZONESCALE_IMAGE: DOCKER_IMAGE } } : {}),
   };
-  const onSigint = () => void stop().then(() => process.exit(130));
-  process.once('SIGINT', onSigint);
-  try {
-    cluster = await startCluster({
-      basePort: testBasePort('reaction-bench'),
-      dataDir,
-      cluster: clusterId,
-      token: randomBytes(24).toString('hex'),
-      monitors: 1,
-      scenarioMode: 'simulate',
-      logLevel: 'warn',
-      monitorArgs: [
-        `--zones=${ZONES.join(',')}`,
-        '--policy=target',
-        '--min-replicas=0',
-        `--balancer-args=${devBalancerArgs()}`,
-      ],
-      runtime: runtimeName,
-      ...(runtimeName === 'docker' ? { env: { ZONESCALE_IMAGE: DOCKER_IMAGE } } : {}),
-    });
+  return withBenchCluster('zonescale-cold-start-', options, async (cluster) => {
     const s = await cluster.waitFor(
       'every zone balancer up, at zero',
       (st) =>
@@ -90,10 +79,7 @@ async function measureOn(runtimeName: RuntimeName): Promise<{ coldMs: number[]; 
       console.log(`  [${runtimeName}] (d) cold start ${zone}: ${secs(cold.ms)} (warm ${w.toFixed(1)} ms)`);
     }
     return out;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await stop();
-  }
+  });
 }
 
 async function dockerSkipReason(): Promise<string | null> {

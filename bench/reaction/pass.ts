@@ -8,17 +8,15 @@
  * stopped on exit, also on failure.
  */
 
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import type { ContainerRuntime, RuntimeContainer } from '../../server/adapters/runtime.ts';
 import { openRuntime } from '../../server/adapters/select.ts';
 import { SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
-import { type Cluster, clusterReady, startCluster } from '../../server/dev/cluster.ts';
+import { clusterReady } from '../../server/dev/cluster.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
 import { NODE2_SOCKET } from '../../test/support/swarm-world.ts';
+import { type BenchClusterOptions, withBenchCluster } from '../support/bench-cluster.ts';
 import { BENCH_MONITOR_ARGS, secs } from '../support/cluster-probe.ts';
 import { type Bench, deadServer, failover, scaleOut } from './measure.ts';
 
@@ -63,31 +61,21 @@ export async function measureOn(
   image: string,
 ): Promise<Record<string, number[]>> {
   const zones = PASS_ZONES[runtimeName];
-  const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-reaction-'));
   const basePort = testBasePort('reaction-bench');
   // A fresh cluster id per container pass, so containers of an earlier run cannot be mistaken for ours.
   const clusterId =
     runtimeName === 'process' ? 'reaction' : `reaction-${runtimeName}-${Math.floor(Date.now() / 1000)}`;
-  let cluster: Cluster | null = null;
-  const stop = async () => {
-    await cluster?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  const options: BenchClusterOptions = {
+    basePort,
+    cluster: clusterId,
+    scenarioMode: 'simulate',
+    logLevel: 'warn',
+    monitorArgs:
+      runtimeName === 'swarm' ? [...BENCH_MONITOR_ARGS, `--zones=${zones.join(',')}`] : BENCH_MONITOR_ARGS,
+    runtime: runtimeName,
+    ...(runtimeName === 'process' ? {} : { env: { ZONESCALE_IMAGE: image } }),
   };
-  const onSigint = () => void stop().then(() => process.exit(130));
-  process.once('SIGINT', onSigint);
-  try {
-    cluster = await startCluster({
-      basePort,
-      dataDir,
-      cluster: clusterId,
-      token: randomBytes(24).toString('hex'),
-      scenarioMode: 'simulate',
-      logLevel: 'warn',
-      monitorArgs:
-        runtimeName === 'swarm' ? [...BENCH_MONITOR_ARGS, `--zones=${zones.join(',')}`] : BENCH_MONITOR_ARGS,
-      runtime: runtimeName,
-      ...(runtimeName === 'process' ? {} : { env: { ZONESCALE_IMAGE: image } }),
-    });
+  return withBenchCluster('zonescale-reaction-', options, async (cluster, dataDir) => {
     await cluster.waitFor('the cluster to be ready', (s) => clusterReady(s, zones.length), 180_000);
     const runtime = openRuntime({ runtime: runtimeName, dataDir, cluster: clusterId });
     const b: Bench = {
@@ -100,7 +88,7 @@ export async function measureOn(
     };
     const out: Record<string, number[]> = { scaleOut: [], failover: [], deadServer: [] };
     const ready = (zone: string, replicas?: number) =>
-      cluster!.waitFor(
+      cluster.waitFor(
         `${zone} ready${replicas ? ` with ${replicas} server` : ''}`,
         (s) =>
           clusterReady(s, zones.length) &&
@@ -131,8 +119,5 @@ export async function measureOn(
     }
     await b.metrics.close();
     return out;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await stop();
-  }
+  });
 }
