@@ -209,9 +209,24 @@ async function swarmOnly(): Promise<void> {
 }
 
 // `bun bench/reaction/run.ts cold-start | burst | slow-start | swarm`: only (d), (e), (f), or the
-// swarm pass and (g) node loss.
-if (process.argv.includes('cold-start')) await (await import('./cold-start.ts')).coldStart();
-else if (process.argv.includes('burst')) await (await import('./burst.ts')).burst();
-else if (process.argv.includes('slow-start')) await (await import('./slow-start.ts')).slowStart();
-else if (process.argv.includes('swarm')) await swarmOnly();
+// swarm pass and (g) node loss. `--help` prints the cases; anything else is refused (exit 2) rather
+// than taken for a full run.
+const CASES = ['cold-start', 'burst', 'slow-start', 'swarm'];
+const USAGE = `usage: bun bench/reaction/run.ts [${CASES.join(' | ')}]   (REPS=5; no case: (a)-(c) on every runtime)`;
+const args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !CASES.includes(a));
+if (unknown.length > 0 || args.length > 1) {
+  console.error(
+    `bench:reaction: ${unknown.length > 0 ? `unknown case ${unknown[0]}` : 'one case at a time'}; ${USAGE}`,
+  );
+  process.exit(2);
+}
+if (args[0] === 'cold-start') await (await import('./cold-start.ts')).coldStart();
+else if (args[0] === 'burst') await (await import('./burst.ts')).burst();
+else if (args[0] === 'slow-start') await (await import('./slow-start.ts')).slowStart();
+else if (args[0] === 'swarm') await swarmOnly();
 else await main();
