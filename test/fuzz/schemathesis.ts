@@ -91,6 +91,7 @@ export async function runPass(o: PassOptions): Promise<FuzzPass> {
   const junit = join(o.workDir, `${o.label.replace(/[^a-z0-9]+/gi, '-')}.xml`);
   const args = [
     o.st,
+    `--config-file=${join(import.meta.dir, 'schemathesis.toml')}`,
     'run',
     `${o.url}/openapi.json`,
     `--checks=${CHECKS.join(',')}`,
