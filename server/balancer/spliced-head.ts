@@ -6,6 +6,7 @@
  * naming other headers decode the header names.
  */
 
+import { copyBytes, decimalLength, writeDecimal } from '../http1/bytes.ts';
 import { headParts } from './head-parts.ts';
 import { connectionNamed, namesOtherHeaders, SKIP_UPSTREAM } from './headers.ts';
 import { headerFields, type RequestHead } from './request-head.ts';
@@ -67,6 +68,9 @@ function lineEnd(head: RequestHead, i: number): number {
   return i * 4 + 4 < f.length ? (f[i * 4 + 4] as number) : head.headEnd;
 }
 
+/** `content-length: ` as latin1 bytes (the framing line of a buffered body). */
+const CONTENT_LENGTH = Buffer.from('content-length: ', 'latin1');
+
 /** `splicedRequestHead` without decoding: the head less its dropped lines, then ours (see there). */
 function fastSplice(buf: Uint8Array, head: RequestHead, prefix: Uint8Array, bodyBytes: number): Uint8Array {
   const f = head.fields;
@@ -76,25 +80,26 @@ function fastSplice(buf: Uint8Array, head: RequestHead, prefix: Uint8Array, body
   const hs = head.host * 4;
   const hostStart = f[hs + 2] as number;
   const hostEnd = f[hs + 3] as number;
-  const framing = bodyBytes > 0 ? `content-length: ${bodyBytes}\r\n` : '';
-  const headBytes = kept + prefix.byteLength + (hostEnd - hostStart) + 2 + framing.length + 2;
+  const framing = bodyBytes > 0 ? CONTENT_LENGTH.byteLength + decimalLength(bodyBytes) + 2 : 0;
+  const headBytes = kept + prefix.byteLength + (hostEnd - hostStart) + 2 + framing + 2;
   const out = Buffer.allocUnsafe(headBytes + bodyBytes);
   let at = 0;
   let from = 0;
   for (const i of dropped) {
-    const s = f[i * 4] as number;
-    if (s > from) out.set(buf.subarray(from, s), at);
-    at += s - from;
+    at = copyBytes(buf, from, f[i * 4] as number, out, at);
     from = lineEnd(head, i);
   }
-  if (head.headEnd > from) out.set(buf.subarray(from, head.headEnd), at);
-  at += head.headEnd - from;
-  out.set(prefix, at);
-  at += prefix.byteLength;
-  for (let i = hostStart; i < hostEnd; i++) out[at++] = buf[i] as number;
+  at = copyBytes(buf, from, head.headEnd, out, at);
+  at = copyBytes(prefix, 0, prefix.byteLength, out, at);
+  at = copyBytes(buf, hostStart, hostEnd, out, at);
   out[at++] = 13;
   out[at++] = 10;
-  if (framing) at += out.write(framing, at, 'latin1');
+  if (framing > 0) {
+    at = copyBytes(CONTENT_LENGTH, 0, CONTENT_LENGTH.byteLength, out, at);
+    at = writeDecimal(bodyBytes, out, at);
+    out[at++] = 13;
+    out[at++] = 10;
+  }
   out[at++] = 13;
   out[at] = 10;
   return out;

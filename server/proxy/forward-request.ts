@@ -76,6 +76,8 @@ export interface ForwardRequest {
   hasHost: boolean;
   /** The whole upstream request head as bytes (`splicedRequestHead`), for a bodiless request. */
   rawHead?: Uint8Array;
+  /** The whole upstream request, head and buffered body, in one buffer (see `UpstreamRequest`). */
+  rawRequest?: Uint8Array;
   /** Buffered (replayable) body, a stream (sent once) or none. */
   body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   clientIp: string;

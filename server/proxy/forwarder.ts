@@ -66,6 +66,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
   head = '';
   hasHost = false;
   rawHead: Uint8Array | undefined = undefined;
+  rawRequest: Uint8Array | undefined = undefined;
   body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
   timeoutMs = 0;
   contentLength: number | undefined = undefined;
@@ -98,6 +99,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.r = null;
     this.done = null;
     this.rawHead = undefined;
+    this.rawRequest = undefined;
     this.body = undefined;
     this.contentLength = undefined;
     this.head = '';
@@ -123,6 +125,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.head = r.head;
     this.hasHost = r.hasHost;
     this.rawHead = r.rawHead;
+    this.rawRequest = r.rawRequest;
     this.body = r.body;
     this.contentLength = r.contentLength;
     this.relayChunked = r.relayChunked === true;

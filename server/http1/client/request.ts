@@ -15,6 +15,11 @@ const SMALL_BODY_BYTES = 16 * 1024;
 /** Starts writing `ex`'s request on `c`; a buffered request is written (queued) before it returns. */
 export function writeRequest(c: Conn, ex: Exchange): void {
   const req = ex.req;
+  if (req.rawRequest) {
+    c.write(req.rawRequest);
+    ex.requestSent();
+    return;
+  }
   const b = req.body;
   const length = req.contentLength ?? -1;
   let head: Uint8Array;
@@ -29,9 +34,7 @@ export function writeRequest(c: Conn, ex: Exchange): void {
     head = Buffer.from(`${start}${framing}\r\n`, 'latin1');
   }
   if (b instanceof Uint8Array) {
-    if (b.buffer === head.buffer && head.byteOffset + head.byteLength === b.byteOffset)
-      c.write(new Uint8Array(b.buffer, head.byteOffset, head.byteLength + b.byteLength)); // one buffer already
-    else if (b.byteLength <= SMALL_BODY_BYTES) c.write(concat(head, b));
+    if (b.byteLength <= SMALL_BODY_BYTES) c.write(concat(head, b));
     else {
       c.write(head);
       c.write(b);

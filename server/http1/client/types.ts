@@ -25,6 +25,12 @@ export interface UpstreamRequest {
    */
   rawHead?: Uint8Array;
   /**
+   * The whole request, head and buffered body, in one buffer (the raw front end builds it so for a
+   * `Content-Length` body that came with its head): written as it is, in one write, instead of
+   * `rawHead` and `body` (which still describe its parts). The client keeps no copy of it.
+   */
+  rawRequest?: Uint8Array;
+  /**
    * Buffered body (replayable), a stream (sent once) or none. A stream is the client's pace: the
    * upstream client reads it as the socket drains and, as for every body, starts the try's
    * deadline only once its last byte is written. When the stream errors (the client went away or

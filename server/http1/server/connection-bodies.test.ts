@@ -20,6 +20,8 @@ interface Seen {
   /** How the body came: buffered bytes, a stream or none. */
   kind: 'bytes' | 'stream' | 'none';
   body: string;
+  /** The whole upstream request when the front end built it as one buffer (`rawRequest`). */
+  raw?: string;
 }
 
 let front: FrontEnd | null = null;
@@ -57,6 +59,7 @@ function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: nu
       const method = r.method;
       const target = r.target;
       const kind = r.body instanceof ReadableStream ? 'stream' : r.body ? 'bytes' : 'none';
+      const raw = r.rawRequest ? new TextDecoder().decode(r.rawRequest) : undefined;
       const answer = (body: string): ForwardAnswer => ({
         status: 200,
         statusText: 'OK',
@@ -65,7 +68,7 @@ function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: nu
       });
       bodyText(r.body).then(
         (body) => {
-          seen.push({ method, target, kind, body });
+          seen.push({ method, target, kind, body, ...(raw === undefined ? {} : { raw }) });
           const a = answer(`${method} ${target} ${body}`);
           if (opts.delayMs) setTimeout(() => done(a), opts.delayMs);
           else done(a);
@@ -136,6 +139,28 @@ describe('request bodies on the raw path', () => {
     c.end();
     await secondClientOk(port);
   });
+
+  test.each([
+    ['with its head', ['POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello']],
+    ['after its head', ['POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhe', 'llo']],
+  ])(
+    'a buffered Content-Length body that comes %s goes upstream in one buffer with its head',
+    async (_n, parts) => {
+      const { port, seen } = setup();
+      const c = await RawClient.connect(port);
+      for (const p of parts) {
+        c.write(p);
+        await Bun.sleep(20);
+      }
+      expect((await c.read())?.body).toBe('POST /one hello');
+      const raw = seen[0]?.raw ?? '';
+      expect(raw.startsWith('POST /one HTTP/1.1\r\nHost: x\r\n')).toBe(true);
+      expect(raw.endsWith('\r\ncontent-length: 5\r\n\r\nhello')).toBe(true);
+      expect(raw.toLowerCase().split('content-length').length).toBe(2); // the client's line is replaced, not kept
+      c.end();
+      await secondClientOk(port);
+    },
+  );
 
   test.each([
     [

@@ -171,11 +171,20 @@ export class Connection extends ClientSocket {
       this.dispatch();
       return;
     }
-    const room = ex.withBody(buf, h, this.sh.maxBody);
+    ex.withBody(buf, h, this.sh.maxBody);
+    const n = h.contentLength;
+    if (!h.transferEncoding && n <= this.sh.maxBody && buf.byteLength - h.bodyStart >= n) {
+      // The whole body came with its head (the common case): no body reader, no client-body timer.
+      const end = h.bodyStart + n;
+      ex.bodyFrom(buf, h.bodyStart, end);
+      this.input.set(end < buf.byteLength ? buf.subarray(end) : null);
+      this.dispatch();
+      return;
+    }
     this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
     const length = h.transferEncoding ? -1 : h.contentLength;
-    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, room);
+    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, ex.bodyRoom(length));
     ex.reqBody = body;
     this.bodyAt = performance.now();
     this.idle(false); // the client-body timeout watches the body instead
@@ -218,7 +227,7 @@ export class Connection extends ClientSocket {
       this.sh.reading.delete(this);
       this.idle(true);
       if (!this.ex.dispatched) {
-        this.ex.body = b.bytes();
+        this.ex.bodyRead(b.bytes());
         this.dispatch();
       }
     }

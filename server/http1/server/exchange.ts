@@ -9,6 +9,7 @@ import { forwardedHead } from '../../balancer/headers.ts';
 import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
 import { splicedRequestHead } from '../../balancer/spliced-head.ts';
 import type { ForwardRequest } from '../../proxy/forward-request.ts';
+import { copyBytes } from '../bytes.ts';
 import type { ClientFault, RequestBody } from './request-body.ts';
 
 /** The request being answered on one connection. */
@@ -18,6 +19,7 @@ export class Exchange implements ForwardRequest {
   head = '';
   hasHost = false;
   rawHead: Uint8Array | undefined = undefined;
+  rawRequest: Uint8Array | undefined = undefined;
   body: Uint8Array | ReadableStream<Uint8Array> | undefined = undefined;
   contentLength: number | undefined = undefined;
   /** An HTTP/1.1 client takes a chunked answer as the upstream framed it. */
@@ -34,6 +36,8 @@ export class Exchange implements ForwardRequest {
   fault: ClientFault | null = null;
   /** The bytes `h` was parsed from while `forward` runs (a copy of the head for a body read later). */
   headBytes: Uint8Array | null = null;
+  /** `withBody`'s spliced head with room for the body, until the body is in it. */
+  private whole: Uint8Array | null = null;
 
   constructor(
     readonly clientIp: string,
@@ -70,24 +74,47 @@ export class Exchange implements ForwardRequest {
 
   /**
    * Upstream head of a request with a body. A `Content-Length` body of up to `maxBuffered` bytes
-   * gets a spliced head with room for the body after it, returned for the body to be read into
-   * (head and body then go upstream in one write); otherwise header lines (the upstream client
-   * adds the framing) and null. `buf` stays `headBytes` while the caller's `onData` runs
-   * (`keepHead` copies it when the body arrives later).
+   * gets a spliced head with room for the body after it (`bodyFrom`, `bodyRoom`: head and body then
+   * go upstream as one buffer, `rawRequest`); otherwise header lines (the upstream client adds the
+   * framing). `buf` stays `headBytes` while the caller's `onData` runs (`keepHead` copies it when
+   * the body arrives later).
    */
-  withBody(buf: Uint8Array, h: RequestHead, maxBuffered: number): Uint8Array | null {
+  withBody(buf: Uint8Array, h: RequestHead, maxBuffered: number): void {
     this.headBytes = buf;
     const n = h.transferEncoding ? -1 : h.contentLength;
-    const whole =
+    this.whole =
       n > 0 && n <= maxBuffered ? splicedRequestHead(buf, h, this.clientIp, 'http', this.prefix, n) : null;
-    if (whole) {
-      this.rawHead = whole.subarray(0, whole.byteLength - n);
-      this.head = '';
-      return whole.subarray(whole.byteLength - n);
-    }
     this.rawHead = undefined;
-    this.head = forwardedHead(headerFields(buf, h), this.clientIp, 'http');
-    return null;
+    this.head = this.whole ? '' : forwardedHead(headerFields(buf, h), this.clientIp, 'http');
+  }
+
+  /** The room for a body of `n` bytes read later (`bodyRead` then takes it), or null (see `withBody`). */
+  bodyRoom(n: number): Uint8Array | null {
+    return this.whole ? this.whole.subarray(this.whole.byteLength - n) : null;
+  }
+
+  /** The whole body is `buf[from..to)`, here with its head: copied after the spliced head, or alone. */
+  bodyFrom(buf: Uint8Array, from: number, to: number): void {
+    const w = this.whole;
+    this.whole = null;
+    if (!w) {
+      this.body = buf.slice(from, to);
+      return;
+    }
+    const at = w.byteLength - (to - from);
+    copyBytes(buf, from, to, w, at);
+    this.rawRequest = w;
+    this.body = w.subarray(at);
+  }
+
+  /**
+   * The buffered body is whole: `bytes`. When it was read into `bodyRoom`, head and body are one
+   * buffer, sent upstream as it is (`rawRequest`).
+   */
+  bodyRead(bytes: Uint8Array | undefined): void {
+    this.body = bytes;
+    if (this.whole && bytes) this.rawRequest = this.whole;
+    this.whole = null;
   }
 
   /** Keeps a copy of the head for `header` once the body is complete (the received bytes go away). */
@@ -102,6 +129,8 @@ export class Exchange implements ForwardRequest {
     this.reqBody = null;
     this.headBytes = null;
     this.rawHead = undefined;
+    this.rawRequest = undefined;
+    this.whole = null;
     this.body = undefined;
     this.contentLength = undefined;
   }

@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'bun:test';
+import { copyBytes, decimalLength, writeDecimal } from './bytes.ts';
+
+describe('copyBytes', () => {
+  test.each([
+    ['a middle part', 2, 5, 1, [0, 3, 4, 5, 0, 0]],
+    ['nothing', 3, 3, 0, [0, 0, 0, 0, 0, 0]],
+    ['to the end of the target', 0, 6, 4, [0, 0, 0, 0, 1, 2]],
+  ])('copies %s and returns the offset after it', (_name, from, to, at, want) => {
+    const src = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    const dst = new Uint8Array(6);
+    const end = copyBytes(src, from, to, dst, at);
+    expect([...dst]).toEqual(want);
+    expect(end).toBe(at + Math.min(to - from, 6 - at));
+  });
+
+  test('takes a view of a larger buffer as source', () => {
+    const src = new Uint8Array([9, 9, 1, 2, 3]).subarray(2);
+    const dst = new Uint8Array(3);
+    expect(copyBytes(src, 0, 3, dst, 0)).toBe(3);
+    expect([...dst]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('writeDecimal', () => {
+  test.each([0, 7, 10, 99, 1024, 1048576, 9007199254740991])('writes %d as ASCII digits', (n) => {
+    const dst = new Uint8Array(20);
+    const end = writeDecimal(n, dst, 1);
+    expect(new TextDecoder().decode(dst.subarray(1, end))).toBe(String(n));
+    expect(decimalLength(n)).toBe(String(n).length);
+  });
+});
