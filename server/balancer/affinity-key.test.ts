@@ -33,6 +33,6 @@ describe('affinity key', () => {
     { spec: 'client', headers: {}, ip: '', key: undefined },
   ])('with $spec and headers $headers the key is $key', ({ spec, headers, ip, key }) => {
     const h = headers as Record<string, string>;
-    expect(affinityKey(parseHashKey(spec), (n) => h[n], ip)).toBe(key as string);
+    expect(affinityKey(parseHashKey(spec), { header: (n) => h[n] }, ip)).toBe(key as string);
   });
 });

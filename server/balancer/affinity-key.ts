@@ -41,12 +41,12 @@ export function cookieValue(cookieHeader: string | null | undefined, name: strin
  */
 export function affinityKey(
   src: HashKeySource,
-  header: (name: string) => string | null | undefined,
+  req: { header(name: string): string | null | undefined },
   clientAddress: string,
 ): string | undefined {
   let v: string | null | undefined;
-  if (src.kind === 'header') v = header(src.name);
-  else if (src.kind === 'cookie') v = cookieValue(header('cookie'), src.name);
+  if (src.kind === 'header') v = req.header(src.name);
+  else if (src.kind === 'cookie') v = cookieValue(req.header('cookie'), src.name);
   if (v) return v;
   return clientAddress || undefined;
 }

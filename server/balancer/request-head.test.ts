@@ -102,6 +102,12 @@ describe('parseRequestHead', () => {
     ['GET / HTTP/1.0\r\n\r\n', false, false],
     ['GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n', false, true],
     ['GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n', true, true],
+    ['GET / HTTP/1.1\r\nConnection: CLOSE\r\n\r\n', true, false],
+    ['GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n', true, false],
+    ['GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n', true, false],
+    ['GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', false, true],
+    ['GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n', false, false],
+    ['GET / HTTP/1.1\r\nConnection: closed\r\n\r\n', true, true],
   ])('%j: HTTP/1.1 %p, keep-alive %p', (raw, http11, keepAlive) => {
     const h = parseRequestHead(bytes(raw));
     expect(h?.http11).toBe(http11);

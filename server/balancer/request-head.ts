@@ -166,6 +166,8 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead, from = 0):
   let rewrite = h.authority !== '';
   let host = -1;
   let connection = '';
+  let closeToken = false;
+  let keepToken = false;
   let at = eol + 2;
   const stop = end + 2;
   while (at < stop) {
@@ -216,8 +218,13 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead, from = 0):
         break;
       case Known.Connection: {
         rewrite = true;
-        const value = latin1.decode(buf.subarray(vs, ve));
-        connection = connection ? `${connection},${value}` : value;
+        // The usual single token is read in place; any other value is decoded and split below.
+        if (nameIs(buf, vs, ve - vs, 'close')) closeToken = true;
+        else if (nameIs(buf, vs, ve - vs, 'keep-alive')) keepToken = true;
+        else {
+          const value = latin1.decode(buf.subarray(vs, ve));
+          connection = connection ? `${connection},${value}` : value;
+        }
         break;
       }
       case Known.Upgrade:
@@ -238,18 +245,17 @@ export function parseRequestHead(buf: Uint8Array, into?: RequestHead, from = 0):
     at = lineEnd + 2;
   }
   let keepAlive = http11;
-  if (connection) {
-    let close = false;
-    let keep = false;
+  let close = closeToken;
+  let keep = keepToken;
+  if (connection)
     for (const t of connection.toLowerCase().split(',')) {
       const token = t.trim();
       if (token === 'close') close = true;
       else if (token === 'keep-alive') keep = true;
       else if (token !== '' && token !== 'host') decode = true; // names a header to remove
     }
-    if (close) keepAlive = false;
-    else if (!http11 && keep) keepAlive = true;
-  }
+  if (close) keepAlive = false;
+  else if (!http11 && keep) keepAlive = true;
   h.decode = decode;
   h.headEnd = Math.min(at, stop);
   h.host = host;

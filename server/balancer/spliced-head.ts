@@ -11,14 +11,25 @@ import { headParts } from './head-parts.ts';
 import { connectionNamed, namesOtherHeaders, SKIP_UPSTREAM } from './headers.ts';
 import { headerFields, type RequestHead } from './request-head.ts';
 
+/** `forwardedPrefix` results by protocol and client address; emptied when it reaches `PREFIX_CACHE_SIZE`. */
+const prefixCache = new Map<string, Uint8Array>();
+const PREFIX_CACHE_SIZE = 4096;
+
 /**
  * The X-Forwarded-* lines a client connection's requests get before their `x-forwarded-host`
  * value: `x-forwarded-for: <clientIp>\r\nx-forwarded-proto: <proto>\r\nx-forwarded-host: `, as
- * latin1 bytes. Made once per connection for `splicedRequestHead`.
+ * latin1 bytes, for `splicedRequestHead`. Cached by address (a returning client's new connection
+ * makes no new buffer): the bytes are shared and must not be written to.
  */
 export function forwardedPrefix(clientIp: string, proto: 'http' | 'https'): Uint8Array {
+  const key = proto === 'http' ? clientIp : `https ${clientIp}`;
+  const hit = prefixCache.get(key);
+  if (hit) return hit;
   const xff = clientIp ? `x-forwarded-for: ${clientIp}\r\n` : '';
-  return Buffer.from(`${xff}x-forwarded-proto: ${proto}\r\nx-forwarded-host: `, 'latin1');
+  const made = Buffer.from(`${xff}x-forwarded-proto: ${proto}\r\nx-forwarded-host: `, 'latin1');
+  if (prefixCache.size >= PREFIX_CACHE_SIZE) prefixCache.clear();
+  prefixCache.set(key, made);
+  return made;
 }
 
 /**

@@ -133,7 +133,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.now0 = this.x.d.now();
     this.tries = r.body instanceof ReadableStream ? 1 : this.x.d.tries;
     this.ctx = this.x.needsKey
-      ? { ...this.x.sharedCtx, key: affinityKey(this.x.hashKey, r.header, r.clientIp) }
+      ? { ...this.x.sharedCtx, key: affinityKey(this.x.hashKey, r, r.clientIp) }
       : this.x.sharedCtx;
     this.pin = this.x.d.pinned ? r.header(UPSTREAM_PIN_HEADER) || null : null;
     this.x.budget.recordRequest(this.now0);

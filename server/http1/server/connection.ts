@@ -52,12 +52,7 @@ export class Connection extends ClientSocket {
     private readonly sh: Shared,
   ) {
     super(socket as Socket<unknown>, sh.d.idleTimeoutS);
-    this.ex = new Exchange(
-      this.ip,
-      forwardedPrefix(this.ip, 'http'),
-      () => this.closed,
-      (head) => this.send(head, true),
-    );
+    this.ex = new Exchange(this, forwardedPrefix(this.ip, 'http'));
   }
 
   onData(data: Uint8Array): void {

@@ -12,6 +12,15 @@ import type { ForwardRequest } from '../../proxy/forward-request.ts';
 import { copyBytes } from '../bytes.ts';
 import type { ClientFault, RequestBody } from './request-body.ts';
 
+/** What an `Exchange` needs of its client connection. */
+export interface ExchangeConnection {
+  /** The client's address. */
+  readonly ip: string;
+  readonly closed: boolean;
+  /** Writes bytes to the client (`copy`: they are a view of a buffer that will be reused). */
+  send(data: Uint8Array, copy: boolean): boolean;
+}
+
 /** The request being answered on one connection. */
 export class Exchange implements ForwardRequest {
   method = '';
@@ -39,19 +48,21 @@ export class Exchange implements ForwardRequest {
   /** `withBody`'s spliced head with room for the body, until the body is in it. */
   private whole: Uint8Array | null = null;
 
+  readonly clientIp: string;
+
   constructor(
-    readonly clientIp: string,
+    /** The client connection it belongs to: whether it closed, and where interim 1xx heads go. */
+    private readonly conn: ExchangeConnection,
     /** X-Forwarded-* prefix of the connection (`forwardedPrefix`). */
     private readonly prefix: Uint8Array,
-    private readonly closed: () => boolean,
-    /** Writes an interim 1xx head to the client. */
-    private readonly interim: (head: Uint8Array) => void,
-  ) {}
+  ) {
+    this.clientIp = conn.ip;
+  }
 
   /** Interim 1xx answers go on to HTTP/1.1 clients only (RFC 9110 §15.2), before the final one. */
-  readonly onInformational = (head: Uint8Array): void => {
-    if (this.h?.http11) this.interim(head);
-  };
+  onInformational(head: Uint8Array): void {
+    if (this.h?.http11) this.conn.send(head, true);
+  }
 
   /** Starts request `h` (parsed from `buf`); `keepAlive` unless the front end is stopping. */
   start(h: RequestHead, stopping: boolean): void {
@@ -135,12 +146,13 @@ export class Exchange implements ForwardRequest {
     this.contentLength = undefined;
   }
 
-  /** A request header by lower-case name (an arrow: the forwarder passes it on unbound). */
-  readonly header = (name: string): string | undefined =>
-    this.h && this.headBytes ? headerValue(this.headBytes, this.h, name) : undefined;
+  /** A request header by lower-case name (while `forward` runs, or once the head was kept). */
+  header(name: string): string | undefined {
+    return this.h && this.headBytes ? headerValue(this.headBytes, this.h, name) : undefined;
+  }
 
   aborted(): boolean {
-    return this.closed();
+    return this.conn.closed;
   }
 
   clientFault(): ClientFault | null {

@@ -4,10 +4,12 @@
  * HTTP/1.0), the `connection` line the client's keep-alive state asks for, chunk frames, and a raw
  * upstream answer passed through with only a `connection` line added. Pure byte work, no I/O.
  */
+
 import { STATUS_CODES } from 'node:http';
 import { findHeadEnd } from '../../balancer/http1.ts';
 import { detach } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer } from '../../proxy/forwarder.ts';
+import { copyBytes } from '../bytes.ts';
 
 /** Answers up to this size (bytes) go out as one buffer, head and body together. */
 export const SMALL_RESPONSE_BYTES = 64 * 1024;
@@ -108,9 +110,9 @@ export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Arr
   const line = keepAlive ? KEEP_ALIVE_LINE : CLOSE_LINE;
   const cut = end + 2; // after the last header line's CRLF
   const out = Buffer.allocUnsafe(raw.byteLength + line.byteLength);
-  out.set(raw.subarray(0, cut), 0);
+  copyBytes(raw, 0, cut, out, 0);
   out.set(line, cut);
-  out.set(raw.subarray(cut), cut + line.byteLength);
+  copyBytes(raw, cut, raw.byteLength, out, cut + line.byteLength);
   return out;
 }
 
