@@ -145,26 +145,22 @@ export class Connection extends ClientSocket {
 
   /** Starts answering request `h` parsed from `buf`: forwards it now, or once its body is read. */
   private begin(buf: Uint8Array, h: RequestHead): void {
-    const d = this.sh.d;
     const ex = this.ex;
     this.busy = true;
     ex.start(h, this.sh.stopping);
     ex.fault = null;
-    // Bun's socket timeout is a deadline: restarted per exchange.
-    this.idle(true);
+    this.idle(true); // Bun's socket timeout is a deadline: restarted per exchange
     const hasBody = h.transferEncoding || h.contentLength > 0;
     const problem = hasBody ? bodyProblem(buf, h) : null;
-    if (hasBody) ex.keepAlive &&= problem === null && !d.draining(); // an unread body cannot be skipped
+    const draining = this.sh.d.draining();
+    if (hasBody)
+      ex.keepAlive &&= problem === null && !draining; // an unread body cannot be skipped
+    else this.input.rest(buf, h.bodyStart);
     if (problem) return this.refuse(problem.status, problem.error, problem.message);
-    if (d.draining()) {
-      if (!hasBody) this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
-      return this.refuse(503, 'shutting_down', 'the balancer is stopping');
-    }
+    if (draining) return this.refuse(503, 'shutting_down', 'the balancer is stopping');
     if (!hasBody) {
-      this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
       ex.bodiless(buf, h);
-      this.dispatch();
-      return;
+      return this.dispatch();
     }
     ex.withBody(buf, h, this.sh.maxBody);
     const n = h.contentLength;
@@ -172,11 +168,10 @@ export class Connection extends ClientSocket {
       // The whole body came with its head (the common case): no body reader, no client-body timer.
       const end = h.bodyStart + n;
       ex.bodyFrom(buf, h.bodyStart, end);
-      this.input.set(end < buf.byteLength ? buf.subarray(end) : null);
-      this.dispatch();
-      return;
+      this.input.rest(buf, end);
+      return this.dispatch();
     }
-    this.input.set(h.bodyStart < buf.byteLength ? buf.subarray(h.bodyStart) : null);
+    this.input.rest(buf, h.bodyStart);
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
     const length = h.transferEncoding ? -1 : h.contentLength;
     const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, ex.bodyRoom(length));
@@ -213,7 +208,7 @@ export class Connection extends ClientSocket {
       this.bodyFault({ status: 400, error: 'bad_request', message: (err as Error).message });
       return;
     }
-    this.input.set(used < data.byteLength ? data.subarray(used) : null);
+    this.input.rest(data, used);
     if (b.stream && !this.ex.dispatched) {
       this.ex.body = b.stream;
       this.dispatch();

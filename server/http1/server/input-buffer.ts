@@ -57,6 +57,11 @@ export class InputBuffer {
     }
   }
 
+  /** Keeps `from[at..]` as the input (none when `at` is its end): what follows a handled part. */
+  rest(from: Uint8Array, at: number): void {
+    this.set(at < from.byteLength ? from.subarray(at) : null);
+  }
+
   /** Copies the input when it may still be a view of the receive buffer (call before the data callback returns). */
   own(): void {
     if (!this.borrowed) return;
