@@ -7,7 +7,8 @@
  * zonescale balancer (round-robin; the small GET also with the other strategies), in interleaved
  * rounds (`BENCH_ROUNDS`, default 3: every target once per workload per round, all started afresh
  * each round); each figure is the median over the rounds, because this shared 2-core VM drifts by
- * ±15 %. Beside req/s, p50 and p99 it reports the CPU time (user + system) the proxy spent per
+ * ±15 %; a second line per workload gives the median of the per-round ratios to HAProxy (each round
+ * runs the targets back to back, so the drift cancels out of each pair). Beside req/s, p50 and p99 it reports the CPU time (user + system) the proxy spent per
  * request, from `/proc`, and the upstream connections it opened per request, counted by the backend
  * itself (the same method for all three proxies). Then: 10,000 keep-alive connections held on the
  * balancer (socket errors), one of three backends SIGKILLed under load (failed requests), and the
@@ -35,7 +36,16 @@ import {
   stop,
 } from './procs.ts';
 import { abuse, backendKilled, manyConnections } from './sections.ts';
-import { failures, headline, type Measured, medianOf, ratio, tableHeader, tableRow } from './stats.ts';
+import {
+  failures,
+  headline,
+  type Measured,
+  medianOf,
+  pairedRatio,
+  ratio,
+  tableHeader,
+  tableRow,
+} from './stats.ts';
 import { type Workload, workloads, wrkExtra } from './workloads.ts';
 import { runWrk } from './wrk.ts';
 
@@ -135,7 +145,7 @@ async function main(): Promise<void> {
       wrk: { threads: 1, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
       rounds: ROUNDS,
       figures:
-        'median over the rounds (each figure separately); upstreamConnsPerReq = TCP connections the backend accepted during the run / requests',
+        'median over the rounds (each figure separately); pairedWithHaproxy: the median of the per-round ratios; upstreamConnsPerReq = TCP connections the backend accepted during the run / requests',
       haproxy: 'nbthread 1, http-reuse always, option forwardfor, X-Forwarded-Proto/-Host set',
       nginx: 'worker_processes 1, upstream keepalive 256, Host passed, X-Forwarded-For/-Proto/-Host set',
       balancer: 'one Bun process',
@@ -156,10 +166,16 @@ async function main(): Promise<void> {
       for (const [n, r] of med) console.log(tableRow(n, r, base));
       const rr = med.get('zonescale round-robin');
       if (rr && base) ratios.push({ name: w.name, rpsVsHaproxy: ratio(rr.rps, base.rps) });
+      const paired = pairedFigures(byTarget);
+      if (paired)
+        console.log(
+          `round-robin / HAProxy per round, median: req/s ${paired.rpsVsHaproxy}x, p99 ${paired.p99VsHaproxy}x, cpu ${paired.cpuVsHaproxy}x`,
+        );
       out[w.key] = {
         name: w.name,
         connections: w.connections,
         targets: Object.fromEntries([...med].map(([n, r]) => [n, figures(r, byTarget.get(n) ?? [], base)])),
+        ...(paired ? { pairedWithHaproxy: paired } : {}),
       };
     }
     console.log(
@@ -175,6 +191,18 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench', 'results', 'balancer.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nwrote bench/results/balancer.json');
   if (ratios.length > 0) console.log(headline(ratios, ROUNDS));
+}
+
+/** The round-robin balancer over HAProxy, per round then the median (`pairedRatio`); null without both. */
+function pairedFigures(byTarget: Map<string, Measured[]>) {
+  const rr = byTarget.get('zonescale round-robin');
+  const ha = byTarget.get('haproxy');
+  if (!rr || !ha) return null;
+  return {
+    rpsVsHaproxy: pairedRatio(rr, ha, (m) => m.rps),
+    p99VsHaproxy: pairedRatio(rr, ha, (m) => m.p99Ms),
+    cpuVsHaproxy: pairedRatio(rr, ha, (m) => m.cpuUsPerReq),
+  };
 }
 
 /** Issue 10's targets for the round-robin balancer per workload: req/s ≥ 1.0x HAProxy, p99 ≤ 1.2x, ≤ 0.02 upstream connections a request at 1,000 clients. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { headline, type Measured, median, medianOf, ratio, tableRow } from './stats.ts';
+import { headline, type Measured, median, medianOf, pairedRatio, ratio, tableRow } from './stats.ts';
 
 const m = (rps: number, extra: Partial<Measured> = {}): Measured => ({
   rps,
@@ -28,6 +28,16 @@ describe('benchmark figures', () => {
       m(200, { p99Ms: 5 }),
     ]);
     expect([r.rps, r.p99Ms, r.requests, r.non2xx, r.socketErrors.connect]).toEqual([200, 5, 300, 2, 1]);
+  });
+
+  test('pairedRatio is the median of the per-round ratios, not the ratio of the medians', () => {
+    // Round 2 is slow for both: the medians alone would give 200/150 = 1.33x.
+    const a = [m(200), m(100), m(300)];
+    const b = [m(190), m(90), m(150)];
+    expect(ratio(medianOf(a).rps, medianOf(b).rps)).toBe(1.33);
+    expect(pairedRatio(a, b, (x) => x.rps)).toBe(1.11); // 1.05, 1.11, 2.0
+    expect(pairedRatio(a, [m(0)], (x) => x.rps)).toBeNaN();
+    expect(pairedRatio(a.slice(0, 2), b, (x) => x.rps)).toBe(1.08); // only complete pairs: 1.05, 1.11
   });
 
   test('ratio rounds to two decimals and is NaN against zero', () => {

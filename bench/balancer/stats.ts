@@ -36,6 +36,26 @@ export function medianOf(rs: readonly Measured[]): Measured {
   };
 }
 
+/**
+ * The median over rounds of `f(a[i]) / f(b[i])`: two targets measured back to back in each round,
+ * so a drift of the shared machine between rounds (±15 % here) cancels out of each pair. NaN
+ * without a complete pair.
+ */
+export function pairedRatio(
+  a: readonly Measured[],
+  b: readonly Measured[],
+  f: (m: Measured) => number,
+): number {
+  const rs: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = f(a[i] as Measured);
+    const y = f(b[i] as Measured);
+    if (y > 0) rs.push(x / y);
+  }
+  const m = median(rs);
+  return Number.isNaN(m) ? m : Math.round(m * 100) / 100;
+}
+
 /** `a / b` to two decimals; NaN when `b` is not positive. */
 export const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
 
