@@ -1,5 +1,5 @@
 /**
- * HTTP/1.1 wire helpers, moved to `server/http1/` (`fields.ts`, `response-head.ts`, `chunked.ts`);
+ * HTTP/1.1 wire helpers, moved to `server/http1/` (`fields.ts`, `response-head.ts`, `response-text.ts`, `chunked.ts`);
  * re-exported here for the balancer modules that import them from this path.
  */
 export { BadChunkedBody, ChunkedDecoder } from '../http1/chunked.ts';
@@ -8,8 +8,8 @@ export {
   BadResponse,
   type BodyFraming,
   bodyFraming,
-  parseResponseHead,
   type ResponseHead,
   type ResponseScan,
   scanResponseHead,
 } from '../http1/response-head.ts';
+export { parseResponseHead } from '../http1/response-text.ts';

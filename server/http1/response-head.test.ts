@@ -1,11 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import {
-  BadResponse,
-  bodyFraming,
-  MAX_RESPONSE_HEAD_BYTES,
-  parseResponseHead,
-  scanResponseHead,
-} from './response-head.ts';
+import { BadResponse, bodyFraming, MAX_RESPONSE_HEAD_BYTES, scanResponseHead } from './response-head.ts';
+import { parseResponseHead } from './response-text.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -16,11 +16,11 @@ import {
   bodyFraming,
   MAX_RESPONSE_HEAD_BYTES,
   newResponseScan,
-  parseResponseHead,
   type ResponseHead,
   type ResponseScan,
   scanResponseHead,
 } from '../response-head.ts';
+import { parseResponseHead } from '../response-text.ts';
 import { BodyStream } from './body-stream.ts';
 import type { Conn } from './connection.ts';
 import type { Deadlines, Timed } from './deadlines.ts';

@@ -5,7 +5,8 @@
  * build raw answers (`cut`, `joinAll`).
  */
 import { ChunkedDecoder } from '../chunked.ts';
-import { parseResponseHead, type ResponseHead } from '../response-head.ts';
+import type { ResponseHead } from '../response-head.ts';
+import { parseResponseHead } from '../response-text.ts';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './types.ts';
 
 /**
