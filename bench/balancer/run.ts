@@ -8,7 +8,8 @@
  * rounds (`BENCH_ROUNDS`, default 3: every target once per workload per round, all started afresh
  * each round); each figure is the median over the rounds, because this shared 2-core VM drifts by
  * ±15 %; a second line per workload gives the median of the per-round ratios to HAProxy (each round
- * runs the targets back to back, so the drift cancels out of each pair). Beside req/s, p50 and p99 it reports the CPU time (user + system) the proxy spent per
+ * runs the targets back to back, so the drift cancels out of each pair), and each run's row the
+ * machine's steal time (a round with much of it is a noisy one). Beside req/s, p50 and p99 it reports the CPU time (user + system) the proxy spent per
  * request, from `/proc`, and the upstream connections it opened per request, counted by the backend
  * itself (the same method for all three proxies). Then: 10,000 keep-alive connections held on the
  * balancer (socket errors), one of three backends SIGKILLed under load (failed requests), and the
@@ -22,7 +23,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH } from './config.ts';
-import { processCpuMs } from './cpu.ts';
+import { machineTicksNow, processCpuMs, stealPct } from './cpu.ts';
 import {
   backendStats,
   cleanup,
@@ -63,12 +64,15 @@ async function measure(w: Workload, url: string, pid: number, backendUrl: string
   if (WARMUP_SECONDS > 0) await runWrk(`${url}${w.path}`, { ...o, seconds: WARMUP_SECONDS });
   const s0 = await backendStats(backendUrl);
   const cpu0 = processCpuMs(pid);
+  const m0 = machineTicksNow();
   const r = await runWrk(`${url}${w.path}`, { ...o, seconds: SECONDS });
+  const steal = stealPct(m0, machineTicksNow());
   const cpuUsPerReq = r.requests > 0 ? ((processCpuMs(pid) - cpu0) * 1000) / r.requests : Number.NaN;
   const s1 = await backendStats(backendUrl);
   // Each stats call is one connection of its own: the second one is not the proxy's.
   const opened = s1.connections - s0.connections - 1;
-  return { ...r, cpuUsPerReq, upstreamConnsPerReq: r.requests > 0 ? opened / r.requests : Number.NaN };
+  const upstreamConnsPerReq = r.requests > 0 ? opened / r.requests : Number.NaN;
+  return { ...r, cpuUsPerReq, upstreamConnsPerReq, stealPct: steal };
 }
 
 type Runs = Map<string, Map<string, Measured[]>>;
@@ -97,7 +101,7 @@ async function throughput(ws: Workload[], be: Started & { hostPort: string }): P
         const r = await measure(w, t.url, t.proc.pid, be.url);
         const byTarget = runs.get(w.key) as Map<string, Measured[]>;
         byTarget.set(name, [...(byTarget.get(name) ?? []), r]);
-        console.log(`    ${tableRow(name, r, undefined)}`);
+        console.log(`    ${tableRow(name, r, undefined)}  steal ${r.stealPct}%`);
       }
     }
     for (const p of [haproxy, ...(nginx ? [nginx] : []), ...zs.values()]) await stop(p.proc);
@@ -124,6 +128,7 @@ function figures(r: Measured, rounds: Measured[], base: Measured | undefined) {
       p99Ms: x.p99Ms,
       cpuUsPerReq: round1(x.cpuUsPerReq),
       upstreamConnsPerReq: Math.round(x.upstreamConnsPerReq * 10_000) / 10_000,
+      stealPct: x.stealPct,
     })),
   };
 }

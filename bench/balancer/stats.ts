@@ -6,7 +6,12 @@
 import type { WrkResult } from './wrk.ts';
 
 /** A wrk result plus CPU (µs, user + system, of the measured process) and upstream connections opened, per request. */
-export type Measured = WrkResult & { cpuUsPerReq: number; upstreamConnsPerReq: number };
+export type Measured = WrkResult & {
+  cpuUsPerReq: number;
+  upstreamConnsPerReq: number;
+  /** The machine's steal time during the run, % of all CPU time (`cpu.ts stealPct`), when measured. */
+  stealPct?: number;
+};
 
 /** Median of `xs` (mean of the middle two for an even count); NaN for none. */
 export function median(xs: readonly number[]): number {
