@@ -29,6 +29,17 @@ export function addressArgs(address: string): string[] {
   return address === DEFAULT_ADVERTISE_ADDRESS ? [] : ['--host', address, '--advertise-address', address];
 }
 
+/** The registry record of container `spec`, started as `runtimeId`, answering on `url`, created at `createdAt` (ms). */
+function containerRecord(
+  spec: Pick<ContainerSpec, 'id' | 'role' | 'zone' | 'port' | 'node'>,
+  url: string,
+  runtimeId: string,
+  createdAt: number,
+): ContainerRecord {
+  const { id, role, zone, port, node } = spec;
+  return { id, role, zone, url, port, runtimeId, createdAt, ...(node ? { node } : {}) };
+}
+
 /**
  * `runtime.start(spec)` and the registry record of the started container answering on `url` (not
  * yet stored); a refusal (e.g. the node lacks the image) is recorded as a `StartFailed` event
@@ -42,17 +53,7 @@ export async function startOrReport(
 ): Promise<ContainerRecord> {
   try {
     const started = await ctx.runtime.start(spec);
-    const { id, role, zone, port, node } = spec;
-    return {
-      id,
-      role,
-      zone,
-      url,
-      port,
-      runtimeId: started.runtimeId,
-      createdAt: ctx.now(),
-      ...(node ? { node } : {}),
-    };
+    return containerRecord(spec, url, started.runtimeId, ctx.now());
   } catch (err) {
     rethrowFenced(err);
     await ctx.event({
@@ -121,16 +122,7 @@ export async function createApp(ctx: LeaderContext, zone: ZoneId, term: number):
       `could not be started${where}: ${String((err as Error)?.message ?? err)}`,
     );
   }
-  const rec: ContainerRecord = {
-    id,
-    role: 'app',
-    zone,
-    url,
-    port,
-    runtimeId: started.runtimeId,
-    createdAt: ctx.now(),
-    ...(node ? { node } : {}),
-  };
+  const rec = containerRecord({ id, role: 'app', zone, port, node }, url, started.runtimeId, ctx.now());
   try {
     await registry.putContainer(rec, term);
   } catch (err) {
