@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { openRuntime } from '../../server/adapters/select.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from '../../server/dev/cluster.ts';
 import { testBasePort } from '../../server/dev/layout.ts';
+import { alive } from '../support/pids.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-claim-'));
 const otherDir = mkdtempSync(join(tmpdir(), 'zonescale-claim-other-'));
@@ -48,15 +49,6 @@ async function firstClusterPids(): Promise<number[]> {
     ...containers.map((c) => Number(c.runtimeId)),
   ];
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a second bun run dev beside a running cluster', () => {
   test.each([

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from '../../../test/support/pids.ts';
 import { freePort } from '../../../test/support/ports.ts';
 import { serviceContract } from '../runtime.contract.ts';
 import type { ContainerSpec, ServiceSpec } from '../runtime.ts';
@@ -58,16 +59,6 @@ const app = (id: string, service: ServiceSpec): ContainerSpec => ({
   env: {},
   service,
 });
-
-/** Whether `pid` is alive. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('ProcessRuntime with a user’s service', () => {
   test('the command gets PORT and its port variable, never the cluster token', async () => {
