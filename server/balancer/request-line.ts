@@ -12,6 +12,7 @@
  * accepts a bare LF, merges identical duplicate Hosts, forwards a request without Host, and answers
  * 400 to an absolute-form target whose authority differs from Host, where we use the authority.
  */
+import { latin1Of } from '../http1/bytes.ts';
 
 /** A request the front end cannot take: it answers `status` (JSON `{error: code}`) and closes. */
 export class BadRequestHead extends Error {
@@ -47,8 +48,6 @@ for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 export const AUTHORITY_CHAR = new Uint8Array(256);
 for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=%:[]")
   AUTHORITY_CHAR[ch.charCodeAt(0)] = 1;
-
-const latin1 = new TextDecoder('latin1');
 
 /**
  * Offset of the `\r\n\r\n` ending the request head at the start of `buf`, or -1 when it is not
@@ -119,7 +118,7 @@ export function parseRequestLine(buf: Uint8Array, eol: number, into: RequestLine
     ]);
   const t0 = buf[sp1 + 1];
   into.authority = '';
-  if (t0 === 47) into.target = latin1.decode(buf.subarray(sp1 + 1, sp2));
+  if (t0 === 47) into.target = latin1Of(buf, sp1 + 1, sp2);
   else if (t0 === 42 && sp2 === sp1 + 2 && into.method === 'OPTIONS') into.target = '*';
   else absoluteForm(buf, sp1 + 1, sp2, into);
 }
@@ -136,7 +135,7 @@ function version(buf: Uint8Array, v: number, eol: number): boolean {
   if (sp >= 0 && sp < eol) throw bad('malformed request line');
   throw new BadRequestHead(
     505,
-    `unsupported version ${latin1.decode(buf.subarray(v, Math.min(eol, v + 20)))}`,
+    `unsupported version ${latin1Of(buf, v, Math.min(eol, v + 20))}`,
     'version_not_supported',
   );
 }
@@ -145,7 +144,7 @@ function version(buf: Uint8Array, v: number, eol: number): boolean {
 function methodOf(buf: Uint8Array, len: number): string {
   if (len === 3 && buf[0] === 71 && buf[1] === 69 && buf[2] === 84) return 'GET';
   if (len === 4 && buf[0] === 72 && buf[1] === 69 && buf[2] === 65 && buf[3] === 68) return 'HEAD';
-  return latin1.decode(buf.subarray(0, len));
+  return latin1Of(buf, 0, len);
 }
 
 /**
@@ -169,7 +168,7 @@ function absoluteForm(buf: Uint8Array, from: number, to: number, into: RequestLi
     at++;
   }
   if (at === hostStart || buf[hostStart] === 58) throw bad('empty host in the request target');
-  into.authority = latin1.decode(buf.subarray(hostStart, at));
-  const rest = latin1.decode(buf.subarray(at, to));
+  into.authority = latin1Of(buf, hostStart, at);
+  const rest = latin1Of(buf, at, to);
   into.target = rest === '' ? '/' : rest.charCodeAt(0) === 63 ? `/${rest}` : rest;
 }

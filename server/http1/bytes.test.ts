@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { copyBytes, decimalLength, writeDecimal } from './bytes.ts';
+import { copyBytes, decimalLength, latin1Of, writeDecimal } from './bytes.ts';
 
 describe('copyBytes', () => {
   test.each([
@@ -19,6 +19,17 @@ describe('copyBytes', () => {
     const dst = new Uint8Array(3);
     expect(copyBytes(src, 0, 3, dst, 0)).toBe(3);
     expect([...dst]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('latin1Of', () => {
+  test.each([
+    ['a middle part', 4, 9, '/a?b='],
+    ['nothing', 3, 3, ''],
+    ['bytes over 0x7f', 11, 13, '\u00e9\u0080'],
+  ])('reads %s as one character a byte', (_name, from, to, want) => {
+    const buf = Buffer.from([...Buffer.from('GET /a?b=1 ', 'latin1'), 0xe9, 0x80]);
+    expect(latin1Of(new Uint8Array(buf), from, to)).toBe(want);
   });
 });
 

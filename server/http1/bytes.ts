@@ -1,11 +1,16 @@
 /**
- * Byte copies of the data path without a view per copy: `TypedArray.set` needs its source as an
- * array, so copying part of a buffer with it costs a `subarray` object each time, while Node's
- * `Buffer#copy` (which Bun implements natively and accepts any `Uint8Array` as source and target)
- * takes offsets. On the proxy's hot path that is several objects fewer per request.
+ * Byte helpers of the data path that take offsets instead of a view (`subarray`). A view costs more
+ * than its object: a buffer Bun hands to a socket's `data` callback, or one from
+ * `Buffer.allocUnsafe`, has no `ArrayBuffer` of its own yet, and the first view of it makes JSC give
+ * it one, in the collected heap, as large as the buffer. Under load that turned every received
+ * answer into collector work: a 2 KiB chunked answer checked through a view doubled the
+ * balancer's eden-collection pause time. So on the hot path bytes are copied (`copyBytes`, Node's
+ * `Buffer#copy`, which Bun implements natively and which takes any `Uint8Array`) and read as text
+ * (`latin1Of`, `Buffer#toString` with offsets) by offset, and parsers take a start offset.
  */
 
 const bufferCopy = Buffer.prototype.copy;
+const bufferToString = Buffer.prototype.toString;
 
 /**
  * Copies `src[from..to)` into `dst` at `at`; returns `at` plus the bytes copied. The caller sizes
@@ -13,6 +18,14 @@ const bufferCopy = Buffer.prototype.copy;
  */
 export function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
   return at + (bufferCopy.call(src, dst, at, from, to) as number);
+}
+
+/**
+ * `buf[from..to)` as a string, one character a byte (Latin-1: byte n is U+00nn), without a view.
+ * For the request line's method and target, which are ASCII once checked (`request-line.ts`).
+ */
+export function latin1Of(buf: Uint8Array, from: number, to: number): string {
+  return bufferToString.call(buf, 'latin1', from, to);
 }
 
 /** Writes `n` (an integer ≥ 0) in decimal ASCII into `dst` at `at`; returns the offset after it. */

@@ -45,6 +45,16 @@ describe('ChunkedDecoder', () => {
     expect(d.push(bytes('2\r\nok\r\n'))).toBe(-1);
   });
 
+  test('from an offset it reads only the bytes after it and returns an offset in the whole buffer', () => {
+    const d = new ChunkedDecoder();
+    const raw = bytes('HTTP/1.1 200 OK\r\n\r\n2\r\nok\r\n0\r\n\r\nnext');
+    expect(d.push(raw, undefined, 19)).toBe(31);
+    d.reset();
+    const parts: string[] = [];
+    expect(d.push(raw, (p) => parts.push(new TextDecoder().decode(p)), 19)).toBe(31);
+    expect(parts).toEqual(['ok']);
+  });
+
   test.each([
     ['a non-hex size', 'zz\r\nhello\r\n0\r\n\r\n'],
     ['a 0x size', '0x5\r\nhello\r\n0\r\n\r\n'],

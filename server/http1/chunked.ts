@@ -45,9 +45,11 @@ const END_LF = 11; // LF of the final CRLF
 const DONE = 12;
 
 /**
- * Incremental chunked-body decoder. `push(bytes, onData)` feeds received bytes, calls `onData` (when
- * given) with each piece of payload as a subarray of `bytes`, and returns the offset just past the
- * final chunk and trailers once the body is complete, or -1 when more bytes are needed.
+ * Incremental chunked-body decoder. `push(bytes, onData, from)` feeds the received bytes
+ * `bytes[from..]` (default from 0), calls `onData` (when given) with each piece of payload as a
+ * subarray of `bytes`, and returns the offset in `bytes` just past the final chunk and trailers once
+ * the body is complete, or -1 when more bytes are needed. Without `onData` it makes no view of
+ * `bytes` (see `bytes.ts` for why that matters on a received buffer).
  * @throws BadChunkedBody on malformed framing.
  */
 export class ChunkedDecoder {
@@ -72,9 +74,9 @@ export class ChunkedDecoder {
     this.trailerBytes = 0;
   }
 
-  push(bytes: Uint8Array, onData?: (payload: Uint8Array) => void): number {
+  push(bytes: Uint8Array, onData?: (payload: Uint8Array) => void, from = 0): number {
     const n = bytes.length;
-    let i = 0;
+    let i = from;
     while (i < n) {
       if (this.state === DATA) {
         const take = this.remaining < n - i ? this.remaining : n - i;

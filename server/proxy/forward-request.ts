@@ -76,9 +76,12 @@ export interface ForwardRequest {
   hasHost: boolean;
   /** The whole upstream request head as bytes (`splicedRequestHead`), for a bodiless request. */
   rawHead?: Uint8Array;
-  /** The whole upstream request, head and buffered body, in one buffer (see `UpstreamRequest`). */
+  /**
+   * The whole upstream request, head and buffered body, in one buffer (see `UpstreamRequest`):
+   * `body` and `rawHead` are then unset, the body being the bytes after the head's blank line.
+   */
   rawRequest?: Uint8Array;
-  /** Buffered (replayable) body, a stream (sent once) or none. */
+  /** Buffered (replayable) body, a stream (sent once) or none (see `rawRequest`). */
   body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   clientIp: string;
   /** A request header by lower-case name (for the affinity key). */

@@ -19,14 +19,21 @@ export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {
     let method = r.method;
     let target = r.target;
     let lines = r.head.split('\r\n');
-    if (r.rawHead) {
-      lines = new TextDecoder('latin1').decode(r.rawHead).split('\r\n');
+    let reqBody = r.body;
+    const raw = r.rawRequest ?? r.rawHead;
+    if (raw) {
+      const text = new TextDecoder('latin1').decode(raw);
+      const end = text.indexOf('\r\n\r\n');
+      lines = text.slice(0, end).split('\r\n');
       [method = 'GET', target = '/'] = (lines.shift() ?? '').split(' ');
+      if (r.rawRequest) reqBody = r.rawRequest.slice(end + 4);
     }
     const headers = new Headers();
     for (const line of lines) {
       const c = line.indexOf(':');
-      if (c > 0 && line.slice(0, c).toLowerCase() !== 'host')
+      const name = line.slice(0, c).toLowerCase();
+      // fetch sets Host and the body's framing itself
+      if (c > 0 && name !== 'host' && name !== 'content-length' && name !== 'transfer-encoding')
         headers.append(line.slice(0, c), line.slice(c + 1).trim());
     }
     const ac = new AbortController();
@@ -40,7 +47,7 @@ export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {
       res = await doFetch(origin + target, {
         method,
         headers,
-        body: r.body as BodyInit | undefined,
+        body: reqBody as BodyInit | undefined,
         redirect: 'manual',
         decompress: false,
         signal: ac.signal,

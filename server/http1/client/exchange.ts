@@ -244,13 +244,13 @@ export class Exchange implements Timed {
       checker.reset();
       let end: number;
       try {
-        end = checker.push(buf.subarray(total));
+        end = checker.push(buf, undefined, total);
       } catch (err) {
         this.bad(err);
         return true;
       }
       if (end < 0) return false;
-      total += end;
+      total = end;
     } else if (framing === 'close') return false;
     if (buf.byteLength < total) return false;
     // One response object serves every raw answer: it is valid only during the callback anyway.

@@ -26,8 +26,9 @@ export interface UpstreamRequest {
   rawHead?: Uint8Array;
   /**
    * The whole request, head and buffered body, in one buffer (the raw front end builds it so for a
-   * `Content-Length` body that came with its head): written as it is, in one write, instead of
-   * `rawHead` and `body` (which still describe its parts). The client keeps no copy of it.
+   * buffered `Content-Length` body): written as it is, in one write; `rawHead` and `body` are then
+   * unset (the body is the bytes after the head's blank line: no view of it is made on the hot
+   * path, see `http1/bytes.ts`). The client keeps no copy of it.
    */
   rawRequest?: Uint8Array;
   /**

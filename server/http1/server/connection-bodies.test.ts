@@ -58,15 +58,15 @@ function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: nu
       forwards++;
       const method = r.method;
       const target = r.target;
-      const kind = r.body instanceof ReadableStream ? 'stream' : r.body ? 'bytes' : 'none';
       const raw = r.rawRequest ? new TextDecoder().decode(r.rawRequest) : undefined;
+      const kind = r.body instanceof ReadableStream ? 'stream' : r.body || raw ? 'bytes' : 'none';
       const answer = (body: string): ForwardAnswer => ({
         status: 200,
         statusText: 'OK',
         headers: [],
         body: enc.encode(opts.size ? body.padEnd(opts.size, '.') : body),
       });
-      bodyText(r.body).then(
+      (raw === undefined ? bodyText(r.body) : Promise.resolve(raw.slice(raw.indexOf('\r\n\r\n') + 4))).then(
         (body) => {
           seen.push({ method, target, kind, body, ...(raw === undefined ? {} : { raw }) });
           const a = answer(`${method} ${target} ${body}`);

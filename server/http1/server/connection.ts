@@ -174,7 +174,7 @@ export class Connection extends ClientSocket {
     this.input.rest(buf, h.bodyStart);
     if (h.special && h.http11 && !this.buf) this.send(CONTINUE, false); // Expect: 100-continue
     const length = h.transferEncoding ? -1 : h.contentLength;
-    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, ex.bodyRoom(length));
+    const body = new RequestBody(length, this.sh.maxBody, this.onBodyPull, ex.bodyRoom);
     ex.reqBody = body;
     this.bodyAt = performance.now();
     this.idle(false); // the client-body timeout watches the body instead

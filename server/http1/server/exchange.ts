@@ -99,12 +99,18 @@ export class Exchange implements ForwardRequest {
     this.head = this.whole ? '' : forwardedHead(headerFields(buf, h), this.clientIp, 'http');
   }
 
-  /** The room for a body of `n` bytes read later (`bodyRead` then takes it), or null (see `withBody`). */
-  bodyRoom(n: number): Uint8Array | null {
-    return this.whole ? this.whole.subarray(this.whole.byteLength - n) : null;
+  /**
+   * The buffer whose last bytes take a body read later (`RequestBody`'s `into`; `bodyRead` then
+   * takes it), or null (see `withBody`).
+   */
+  get bodyRoom(): Uint8Array | null {
+    return this.whole;
   }
 
-  /** The whole body is `buf[from..to)`, here with its head: copied after the spliced head, or alone. */
+  /**
+   * The whole body is `buf[from..to)`, here with its head: copied after the spliced head (then
+   * `rawRequest`, with `body` unset), or alone (`body`).
+   */
   bodyFrom(buf: Uint8Array, from: number, to: number): void {
     const w = this.whole;
     this.whole = null;
@@ -112,19 +118,17 @@ export class Exchange implements ForwardRequest {
       this.body = buf.slice(from, to);
       return;
     }
-    const at = w.byteLength - (to - from);
-    copyBytes(buf, from, to, w, at);
+    copyBytes(buf, from, to, w, w.byteLength - (to - from));
     this.rawRequest = w;
-    this.body = w.subarray(at);
   }
 
   /**
-   * The buffered body is whole: `bytes`. When it was read into `bodyRoom`, head and body are one
-   * buffer, sent upstream as it is (`rawRequest`).
+   * The buffered body is whole: `bytes`, or, when it was read into `bodyRoom`, the end of that
+   * buffer: head and body are then one buffer, sent upstream as it is (`rawRequest`).
    */
   bodyRead(bytes: Uint8Array | undefined): void {
-    this.body = bytes;
-    if (this.whole && bytes) this.rawRequest = this.whole;
+    if (this.whole) this.rawRequest = this.whole;
+    else this.body = bytes;
     this.whole = null;
   }
 

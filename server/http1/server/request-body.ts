@@ -10,6 +10,7 @@
  */
 import { ChunkedDecoder } from '../../balancer/http1.ts';
 import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
+import { copyBytes } from '../bytes.ts';
 
 /** Why a request body failed: the client's fault, answered with `status` (never a server failure). */
 export interface ClientFault {
@@ -35,13 +36,16 @@ export class RequestBody {
   private parts: Uint8Array[] = [];
   private remaining: number;
   private readonly chunked: ChunkedDecoder | null;
-  private readonly onPart = (p: Uint8Array) => this.take(p);
+  /** Where the body starts in `into`. */
+  private readonly intoAt: number;
+  private readonly onPart = (p: Uint8Array) => this.take(p.slice());
 
   /**
    * @param length the `Content-Length`, or -1 for a chunked body
    * @param maxBuffered bytes buffered before the body streams (the retry buffer)
    * @param onPull the stream's reader wants more (resume reading the connection)
-   * @param into where a buffered `Content-Length` body goes (exactly `length` bytes), else null
+   * @param into a buffer whose last `length` bytes take a buffered `Content-Length` body, else
+   *   null; `bytes()` is then undefined (the body is in `into`)
    */
   constructor(
     length: number,
@@ -49,6 +53,7 @@ export class RequestBody {
     private readonly onPull: () => void,
     private readonly into: Uint8Array | null = null,
   ) {
+    this.intoAt = into ? into.byteLength - length : 0;
     this.remaining = length;
     this.chunked = length < 0 ? new ChunkedDecoder() : null;
     if (length > maxBuffered) this.startStream();
@@ -68,9 +73,9 @@ export class RequestBody {
     } else {
       used = Math.min(this.remaining, data.byteLength);
       if (used > 0 && this.into) {
-        this.into.set(used === data.byteLength ? data : data.subarray(0, used), this.received);
+        copyBytes(data, 0, used, this.into, this.intoAt + this.received);
         this.received += used;
-      } else if (used > 0) this.take(data.subarray(0, used));
+      } else if (used > 0) this.take(data.slice(0, used));
       this.remaining -= used;
       if (this.remaining === 0) this.done = true;
     }
@@ -79,11 +84,10 @@ export class RequestBody {
     return used;
   }
 
-  /** The buffered body (undefined when empty); only while not streaming. */
+  /** The buffered body (undefined when empty or read `into` the caller's buffer); only while not streaming. */
   bytes(): Uint8Array | undefined {
     const p = this.parts;
-    if (this.received === 0) return undefined;
-    if (this.into) return this.into;
+    if (this.received === 0 || this.into) return undefined;
     if (p.length === 1) return p[0];
     const out = new Uint8Array(this.received);
     let at = 0;
@@ -109,9 +113,9 @@ export class RequestBody {
     } catch {}
   }
 
-  private take(p: Uint8Array): void {
-    this.received += p.byteLength;
-    const copy = p.slice();
+  /** Takes a piece of payload, `copy` (the caller's own copy, not a view of received bytes). */
+  private take(copy: Uint8Array): void {
+    this.received += copy.byteLength;
     if (this.ctrl) this.ctrl.enqueue(copy);
     else this.parts.push(copy);
   }
