@@ -9,6 +9,7 @@
 
 import { Counter } from 'prom-client';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
+import { REQUESTS_TOPIC } from '../adapters/kafka/topics.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
 import type { BalancerConfig } from '../config/roles.ts';
@@ -53,7 +54,6 @@ export interface BalancerHooks {
 /** The request samples' bus from the config: Kafka when brokers are set, HTTP when a collector is, else none. */
 async function requestPublisher(cfg: BalancerConfig, log: Logger): Promise<MetricsPublisher | null> {
   const id = cfg.id || `${cfg.zone}-balancer`;
-  const { REQUESTS_TOPIC } = await import('../adapters/kafka/kafka.ts');
   const kafka = await openKafkaPublisher({
     kafkaBrokers: cfg.kafkaBrokers,
     id,

@@ -6,12 +6,9 @@
  */
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from '../../shared/logger.ts';
+import { SAMPLES_TOPIC } from './topics.ts';
 
-/** The samples topic of the `app` and `agent` sources (every metric of a sample travels together). */
-export const SAMPLES_TOPIC = 'zonescale.samples';
-
-/** The topic of the balancers' request samples (source `balancer`), beside the samples topic. */
-export const REQUESTS_TOPIC = 'zonescale.requests';
+export { REQUESTS_TOPIC, SAMPLES_TOPIC } from './topics.ts';
 
 /** Partitions of the samples topic: 3, one per default zone, so three collectors could share the load. */
 export const SAMPLES_PARTITIONS = 3;
