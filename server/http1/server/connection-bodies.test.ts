@@ -30,7 +30,13 @@ afterEach(() => {
   front = null;
 });
 
-async function bodyText(b: ForwardRequest['body']): Promise<string> {
+/** The request body as text: the bytes after the head of a `rawRequest`, else `body`. */
+async function bodyText(r: ForwardRequest): Promise<string> {
+  if (r.rawRequest) {
+    const whole = new TextDecoder().decode(r.rawRequest);
+    return whole.slice(whole.indexOf('\r\n\r\n') + 4);
+  }
+  const b = r.body;
   if (!b) return '';
   if (b instanceof Uint8Array) return new TextDecoder().decode(b);
   return new Response(b).text();
@@ -66,7 +72,7 @@ function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: nu
         headers: [],
         body: enc.encode(opts.size ? body.padEnd(opts.size, '.') : body),
       });
-      (raw === undefined ? bodyText(r.body) : Promise.resolve(raw.slice(raw.indexOf('\r\n\r\n') + 4))).then(
+      bodyText(r).then(
         (body) => {
           seen.push({ method, target, kind, body, ...(raw === undefined ? {} : { raw }) });
           const a = answer(`${method} ${target} ${body}`);
