@@ -23,8 +23,9 @@ export class OutQueue {
     }
     const n = s.write(data);
     if (n >= data.byteLength) return true;
-    const rest = data.subarray(Math.max(0, n));
-    this.push(copy ? rest.slice() : rest);
+    const at = Math.max(0, n);
+    // A copy is sliced straight from `data`: a view first would cost a copy of its own (bytes.ts).
+    this.push(copy ? data.slice(at) : data.subarray(at));
     return false;
   }
 
