@@ -4,6 +4,7 @@
  * chunked one decoded) — and `requestUpstream` is `send` as a promise. Plus the byte helpers that
  * build raw answers (`cut`, `joinAll`).
  */
+import { copyBytes } from '../bytes.ts';
 import { ChunkedDecoder } from '../chunked.ts';
 import type { ResponseHead } from '../response-head.ts';
 import { parseResponseHead } from '../response-text.ts';
@@ -70,8 +71,7 @@ export function cut(buf: Uint8Array, total: number, drop: number[]): Uint8Array 
   let at = 0;
   for (let i = 0; i <= drop.length; i += 2) {
     const to = i < drop.length ? (drop[i] as number) : total;
-    out.set(buf.subarray(from, to), at);
-    at += to - from;
+    at = copyBytes(buf, from, to, out, at);
     from = i < drop.length ? (drop[i + 1] as number) : total;
   }
   return out;
