@@ -29,6 +29,21 @@ export class OutQueue {
     return false;
   }
 
+  /**
+   * Writes `data[from..to)` behind unsent bytes, by offset (no view of `data`, see `http1/bytes.ts`);
+   * false when some of it had to be queued. `data` will be reused, so a queued rest is copied.
+   */
+  writeRange<T>(s: Socket<T>, data: Uint8Array, from: number, to: number): boolean {
+    if (this.pending.length > 0) {
+      this.push(data.slice(from, to));
+      return false;
+    }
+    const n = s.write(data, from, to - from);
+    if (n >= to - from) return true;
+    this.push(data.slice(from + Math.max(0, n), to));
+    return false;
+  }
+
   /** Writes queued bytes (on `drain`); true once the queue is empty. */
   flush<T>(s: Socket<T>): boolean {
     const p = this.pending;

@@ -211,6 +211,60 @@ describe('answers relayed as they came', () => {
   });
 });
 
+describe('a large answer whose head has hop-by-hop lines (as Node sends Connection: keep-alive)', () => {
+  const body = 'z'.repeat(40_000); // 0x9c40 bytes
+  const hop = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
+  test.each([
+    [
+      'an HTTP/1.1 client, Content-Length',
+      'HTTP/1.1',
+      '',
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+      false,
+    ],
+    [
+      'an HTTP/1.1 client that asks to close',
+      'HTTP/1.1',
+      'Connection: close\r\n',
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+      false,
+    ],
+    ['an HTTP/1.0 client', 'HTTP/1.0', '', `Content-Length: ${body.length}\r\n\r\n${body}`, false],
+    [
+      'an HTTP/1.1 client, chunked',
+      'HTTP/1.1',
+      '',
+      `Transfer-Encoding: chunked\r\n\r\n9c40\r\n${body}\r\n0\r\n\r\n`,
+      true,
+    ],
+    [
+      'an HTTP/1.0 client, chunked',
+      'HTTP/1.0',
+      '',
+      `Transfer-Encoding: chunked\r\n\r\n9c40\r\n${body}\r\n0\r\n\r\n`,
+      true,
+    ],
+  ])(
+    'reaches %s whole, without those lines, and the upstream connection is kept',
+    async (_n, version, extra, rest, chunked) => {
+      bad = `HTTP/1.1 200 OK\r\n${hop}X-A: 1\r\n${rest}`;
+      const before = upstream.conns.length;
+      const res = await rawExchange(port, `GET /bad ${version}\r\nHost: zone1\r\n${extra}\r\n`);
+      expect(res.status).toBe(200);
+      const head = res.text.slice(0, res.text.indexOf('\r\n\r\n')).toLowerCase();
+      expect(head).toContain('x-a: 1');
+      expect(head).not.toContain('keep-alive: timeout');
+      // An HTTP/1.1 client gets a chunked answer framed as it came, an HTTP/1.0 one decoded.
+      const framed = chunked && version === 'HTTP/1.1';
+      expect(head.includes('transfer-encoding')).toBe(framed);
+      expect(res.body).toBe(framed ? rest.slice(rest.indexOf('\r\n\r\n') + 4) : body);
+      const conn = upstream.conns.find((c, i) => i >= before - 1 && c.heads.at(-1)?.startsWith('GET /bad'));
+      expect(conn?.closedAt).toBeNull();
+      await secondClientIsUnaffected();
+    },
+  );
+});
+
 describe('a large Content-Length answer that streams', () => {
   test('goes on with its Content-Length and its bytes as they came, not re-framed chunked', async () => {
     const body = 'y'.repeat(200_000);

@@ -138,6 +138,44 @@ describe('upstream client', () => {
     client.close();
   });
 
+  const big = 'b'.repeat(20_000);
+  const bigChunked = `4e20\r\n${big}\r\n0\r\n\r\n`;
+  test.each([
+    ['Content-Length', `Content-Length: 20000\r\n\r\n${big}`, `Content-Length: 20000\r\n\r\n`, big],
+    [
+      'chunked',
+      `Transfer-Encoding: chunked\r\n\r\n${bigChunked}`,
+      `Transfer-Encoding: chunked\r\n\r\n`,
+      bigChunked,
+    ],
+  ])(
+    'a large %s answer losing hop-by-hop lines comes as its cut head and its body in place; detach joins them',
+    async (_n, rest, head, tail) => {
+      const u = serve(() => `HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n${rest}`);
+      const client = createUpstreamClient();
+      const got = await new Promise<{ head: string; tail: string; kept: string }>((resolve, reject) =>
+        client.send(u.origin, {
+          ...req({ relayChunked: true }),
+          onAnswer: (err, res) => {
+            if (!res?.raw || !res.rawTail) return reject(err ?? new Error('not a split raw answer'));
+            resolve({
+              head: latin1.decode(res.raw),
+              tail: latin1.decode(res.rawTail.subarray(res.rawTailFrom, res.rawTailTo)),
+              kept: latin1.decode(detach(res).body as Uint8Array),
+            });
+          },
+        }),
+      );
+      expect(got.head).toBe(`HTTP/1.1 200 OK\r\n${head}`);
+      expect(got.tail).toBe(tail);
+      expect(got.kept).toBe(big);
+      // The connection is in sync: the next request on it gets its whole answer.
+      expect((await sendOnce(client, u.origin, req())).status).toBe(200);
+      expect(u.accepted()).toBe(1);
+      client.close();
+    },
+  );
+
   test('a head whose Connection names other headers is parsed: no raw, the headers without them, the body as bytes', async () => {
     const u = serve(
       () =>

@@ -47,7 +47,22 @@ const EMPTY = new Uint8Array(0);
 /** Scan result, validating decoder and raw answer reused by every exchange (one data event at a time). */
 const scratch: ResponseScan = newResponseScan();
 const checker = new ChunkedDecoder();
-const rawAnswer: UpstreamResponse = { status: 0, statusText: '', headers: [], body: null, raw: EMPTY };
+const rawAnswer: UpstreamResponse = {
+  status: 0,
+  statusText: '',
+  headers: [],
+  body: null,
+  raw: EMPTY,
+  rawTail: undefined,
+  rawTailFrom: 0,
+  rawTailTo: 0,
+};
+/**
+ * A raw answer whose head loses hop-by-hop lines and whose body is this large or larger (bytes)
+ * comes as the cut head plus its body in place (`rawTail`): a second write is then cheaper than
+ * copying the body.
+ */
+const SPLIT_BODY_BYTES = 16 * 1024;
 
 /** One request/response exchange (see the module comment); recycled through `reset`. */
 export class Exchange implements Timed {
@@ -256,11 +271,18 @@ export class Exchange implements Timed {
     // One response object serves every raw answer: it is valid only during the callback anyway.
     const res = rawAnswer;
     res.status = scan.status;
-    if (scan.drop.length > 0) res.raw = cut(buf, total, scan.drop);
-    else res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
+    if (scan.drop.length === 0) res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
+    else if (total - scan.bodyStart < SPLIT_BODY_BYTES) res.raw = cut(buf, total, scan.drop);
+    else {
+      res.raw = cut(buf, scan.bodyStart, scan.drop);
+      res.rawTail = buf;
+      res.rawTailFrom = scan.bodyStart;
+      res.rawTailTo = total;
+    }
     this.host.finish(this, total === buf.byteLength);
     this.host.tell(this, null, res);
     res.raw = EMPTY;
+    res.rawTail = undefined;
     this.host.recycle(this);
     return true;
   }

@@ -35,13 +35,17 @@ export function detach(res: UpstreamResponse): UpstreamResponse {
   const raw = res.raw;
   if (!raw) return res;
   const head = parseResponseHead(raw) as ResponseHead; // it scanned complete and clean
+  // The body bytes: after the head in `raw`, or the `rawTail` range.
+  const src = res.rawTail ?? raw;
+  const from = res.rawTail ? (res.rawTailFrom ?? 0) : head.bodyStart;
+  const to = res.rawTail ? (res.rawTailTo ?? 0) : raw.byteLength;
   let body: Uint8Array | null = null;
-  if (raw.byteLength > head.bodyStart) {
+  if (to > from) {
     if (head.chunked) {
       const parts: Uint8Array[] = [];
-      new ChunkedDecoder().push(raw.subarray(head.bodyStart), (p) => parts.push(p));
+      new ChunkedDecoder().push(src, (p) => parts.push(p), from); // it stops at the body's end
       body = parts.length === 1 ? (parts[0] as Uint8Array).slice() : joinAll(parts);
-    } else body = raw.slice(head.bodyStart);
+    } else body = src.slice(from, to);
   }
   return { status: head.status, statusText: head.statusText, headers: head.headers, body };
 }

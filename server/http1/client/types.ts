@@ -89,6 +89,15 @@ export interface UpstreamResponse {
   headers: [string, string][];
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   raw?: Uint8Array;
+  /**
+   * With `raw`: the body, when it is not in `raw` but `rawTail[rawTailFrom..rawTailTo)`, right after
+   * it (`raw` is then the head alone). A large answer whose head lost hop-by-hop lines comes so, its
+   * body not copied to cut them (`cut`'s copy of a 64 KiB answer doubled its cost). Valid during
+   * the callback only, as `raw`.
+   */
+  rawTail?: Uint8Array;
+  rawTailFrom?: number;
+  rawTailTo?: number;
   /** `body` is a stream of chunk-framed bytes (only when the request set `relayChunked`). */
   framed?: boolean;
   /**

@@ -45,6 +45,11 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
     return this.out.write(this.socket, data, copy);
   }
 
+  sendRange(data: Uint8Array, from: number, to: number): boolean {
+    if (this.closed) return true;
+    return this.out.writeRange(this.socket, data, from, to);
+  }
+
   /** Writes a whole answer whose body is bytes or none (a stream body is cancelled). */
   writeAll(a: ForwardAnswer, http11: boolean, method: string, keepAlive: boolean): void {
     if (a.body instanceof ReadableStream) a.body.cancel().catch(() => {});

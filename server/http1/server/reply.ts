@@ -118,14 +118,15 @@ export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Arr
 
 /**
  * Writes the forwarder's answer `a` to request `h`: a `raw` one as the upstream sent it (only a
- * `connection` line added when the client does not keep HTTP/1.1 keep-alive), others through
- * `writeAnswer`; then `finish(keep)`.
+ * `connection` line added when the client does not keep HTTP/1.1 keep-alive; its `rawTail` body
+ * after it by offset), others through `writeAnswer`; then `finish(keep)`.
  */
 export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): void {
   if (a.raw) {
     const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
     if (out) {
       sink.send(out, out === a.raw);
+      if (a.rawTail) sink.sendRange(a.rawTail, a.rawTailFrom ?? 0, a.rawTailTo ?? 0);
       sink.finish(keep);
       return;
     }
@@ -139,6 +140,8 @@ export interface AnswerSink {
   /** The response body being streamed, cancelled when the client goes away. */
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
   send(data: Uint8Array, copy: boolean): boolean;
+  /** Writes `data[from..to)`, a buffer that will be reused (`OutQueue.writeRange`). */
+  sendRange(data: Uint8Array, from: number, to: number): boolean;
   /** Resolves once unsent bytes are written; null when there are none. */
   drained(): Promise<void> | null;
   /** Restarts the idle deadline, or turns it off (SSE). */
