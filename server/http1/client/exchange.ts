@@ -26,7 +26,7 @@ import type { Conn } from './connection.ts';
 import type { Deadlines, Timed } from './deadlines.ts';
 import type { OriginPool } from './pool.ts';
 import { concat } from './request.ts';
-import { answer, cut, joinAll, NO_REQUEST } from './response.ts';
+import { answer, cut, joinAll, NO_REQUEST, newRawAnswer, setRaw } from './response.ts';
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from './types.ts';
 
 /** What an exchange needs from its client. */
@@ -47,22 +47,7 @@ const EMPTY = new Uint8Array(0);
 /** Scan result, validating decoder and raw answer reused by every exchange (one data event at a time). */
 const scratch: ResponseScan = newResponseScan();
 const checker = new ChunkedDecoder();
-const rawAnswer: UpstreamResponse = {
-  status: 0,
-  statusText: '',
-  headers: [],
-  body: null,
-  raw: EMPTY,
-  rawTail: undefined,
-  rawTailFrom: 0,
-  rawTailTo: 0,
-};
-/**
- * A raw answer whose head loses hop-by-hop lines and whose body is this large or larger (bytes)
- * comes as the cut head plus its body in place (`rawTail`): a second write is then cheaper than
- * copying the body.
- */
-const SPLIT_BODY_BYTES = 16 * 1024;
+const rawAnswer: UpstreamResponse = newRawAnswer();
 
 /** One request/response exchange (see the module comment); recycled through `reset`. */
 export class Exchange implements Timed {
@@ -271,14 +256,7 @@ export class Exchange implements Timed {
     // One response object serves every raw answer: it is valid only during the callback anyway.
     const res = rawAnswer;
     res.status = scan.status;
-    if (scan.drop.length === 0) res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
-    else if (total - scan.bodyStart < SPLIT_BODY_BYTES) res.raw = cut(buf, total, scan.drop);
-    else {
-      res.raw = cut(buf, scan.bodyStart, scan.drop);
-      res.rawTail = buf;
-      res.rawTailFrom = scan.bodyStart;
-      res.rawTailTo = total;
-    }
+    setRaw(res, buf, total, scan.bodyStart, scan.drop);
     this.host.finish(this, total === buf.byteLength);
     this.host.tell(this, null, res);
     res.raw = EMPTY;

@@ -66,6 +66,50 @@ export function answer(head: ResponseHead, body: UpstreamResponse['body']): Upst
   return { status: head.status, statusText: head.statusText, headers: head.headers, body };
 }
 
+/** A raw answer to fill with `setRaw` (one is reused for every raw answer: each lives only during its callback). */
+export function newRawAnswer(): UpstreamResponse {
+  const none = new Uint8Array(0);
+  return {
+    status: 0,
+    statusText: '',
+    headers: [],
+    body: null,
+    raw: none,
+    rawTail: undefined,
+    rawTailFrom: 0,
+    rawTailTo: 0,
+  };
+}
+
+/**
+ * A raw answer whose head loses hop-by-hop lines and whose body is this large or larger (bytes)
+ * comes as the cut head plus its body in place (`rawTail`): a second write is then cheaper than
+ * copying the body.
+ */
+const SPLIT_BODY_BYTES = 16 * 1024;
+
+/**
+ * Sets `res.raw` (and `rawTail`) to the clean answer `buf[0..total)`, whose head ends at `bodyStart`
+ * and loses the byte ranges in `drop` (hop-by-hop lines): as received when there are none, else
+ * copied without them, or, for a large body, the cut head alone with the body left in place.
+ */
+export function setRaw(
+  res: UpstreamResponse,
+  buf: Uint8Array,
+  total: number,
+  bodyStart: number,
+  drop: number[],
+): void {
+  if (drop.length === 0) res.raw = total === buf.byteLength ? buf : buf.subarray(0, total);
+  else if (total - bodyStart < SPLIT_BODY_BYTES) res.raw = cut(buf, total, drop);
+  else {
+    res.raw = cut(buf, bodyStart, drop);
+    res.rawTail = buf;
+    res.rawTailFrom = bodyStart;
+    res.rawTailTo = total;
+  }
+}
+
 /** `buf[0..total)` without the byte ranges in `drop` (flat `[start, end)` pairs, in order): a copy. */
 export function cut(buf: Uint8Array, total: number, drop: number[]): Uint8Array {
   let size = total;
