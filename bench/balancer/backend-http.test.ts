@@ -57,6 +57,15 @@ describe('the benchmark backend answers', () => {
     expect(body(answer('GET', '/64k')).length).toBe(64 * 1024);
   });
 
+  test('/64k-keep-alive is /64k with the keep-alive lines Node sends, and without them when closing', () => {
+    const a = answer('GET', '/64k-keep-alive');
+    expect(a).toContain('connection: keep-alive\r\nkeep-alive: timeout=5\r\n\r\n');
+    expect(body(a)).toBe(body(answer('GET', '/64k')));
+    const closing = answer('GET', '/64k-keep-alive', true);
+    expect(closing).toContain('connection: close\r\n');
+    expect(closing).not.toContain('keep-alive');
+  });
+
   test('/chunked is 2 KiB in two chunks; Connection: close answers say so', () => {
     const a = answer('GET', '/chunked');
     expect(a).toContain('transfer-encoding: chunked\r\n\r\n400\r\n');

@@ -2,7 +2,8 @@
  * The benchmark backend's HTTP/1.1, pure: where the next request in a connection's bytes ends
  * (`nextRequest`: Content-Length or chunked bodies, pipelining, `Connection: close`, HTTP/1.0) and
  * the fixed answer each path gets (`answerFor`): `/health_check` in the app's shape, `/64k` a 64 KiB
- * body, `/chunked` 2 KiB in two chunks, any POST a 50-byte JSON answer, anything else 50 bytes of
+ * body (`/64k-keep-alive` the same with `Connection: keep-alive` and `Keep-Alive` lines, as Node's
+ * http server sends them), `/chunked` 2 KiB in two chunks, any POST a 50-byte JSON answer, anything else 50 bytes of
  * text. Answers are built once; only `/__stats` (the backend's own counters) is made per call.
  */
 
@@ -80,11 +81,15 @@ function chunkedEnd(buf: Buffer, at: number): number {
 
 const head = (type: string, extra: string) => `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\n${extra}`;
 
-/** `head + body` as one buffer, with a Content-Length, and its `Connection: close` twin. */
-function fixed(type: string, body: string): [Buffer, Buffer] {
+/**
+ * `head + body` as one buffer, with a Content-Length, and its `Connection: close` twin. `keepAlive`:
+ * the first also says `connection: keep-alive` and `keep-alive: timeout=5`, as Node's http server does.
+ */
+function fixed(type: string, body: string, keepAlive = false): [Buffer, Buffer] {
   const len = `content-length: ${Buffer.byteLength(body)}\r\n`;
+  const ka = keepAlive ? 'connection: keep-alive\r\nkeep-alive: timeout=5\r\n' : '';
   return [
-    Buffer.from(`${head(type, len)}\r\n${body}`, 'latin1'),
+    Buffer.from(`${head(type, len)}${ka}\r\n${body}`, 'latin1'),
     Buffer.from(`${head(type, len)}connection: close\r\n\r\n${body}`, 'latin1'),
   ];
 }
@@ -95,6 +100,7 @@ const SMALL = fixed('text/plain', SMALL_BODY);
 const JSON_50 = fixed('application/json', '{"ok":true,"note":"posted to the bench backend!"}\n');
 const HEALTH = fixed('application/json', JSON.stringify({ status: 'ok', cpu: 0, inFlight: 0 }));
 const LARGE = fixed('application/octet-stream', 'x'.repeat(64 * 1024));
+const LARGE_KEEP_ALIVE = fixed('application/octet-stream', 'x'.repeat(64 * 1024), true);
 const kib = 'y'.repeat(1024);
 const chunkedBody = `400\r\n${kib}\r\n400\r\n${kib}\r\n0\r\n\r\n`;
 const CHUNKED: [Buffer, Buffer] = [
@@ -114,6 +120,8 @@ export function answerFor(r: BackendRequest, stats: () => string): Buffer {
       return HEALTH[i];
     case '/64k':
       return LARGE[i];
+    case '/64k-keep-alive':
+      return LARGE_KEEP_ALIVE[i];
     case '/chunked':
       return CHUNKED[i];
     case '/__stats':

@@ -33,8 +33,9 @@ export function postScript(body: string): string {
 }
 
 /**
- * The workloads: the small GET over 64 connections, a 1 KiB JSON POST, a 64 KiB GET, a 2 KiB
- * chunked GET, the small GET with `Connection: close` on every request, and over 1,000 connections.
+ * The workloads: the small GET over 64 connections, a 1 KiB JSON POST, a 64 KiB GET (also from an
+ * upstream whose head carries `Connection: keep-alive` and `Keep-Alive`, as a Node service's does:
+ * the proxy must cut those hop-by-hop lines), a 2 KiB chunked GET, the small GET with `Connection: close` on every request, and over 1,000 connections.
  * `manyConnections` overrides the 1,000 (env `BENCH_KEEPALIVE_CONNECTIONS`).
  */
 export function workloads(manyConnections = 1000): Workload[] {
@@ -53,6 +54,14 @@ export function workloads(manyConnections = 1000): Workload[] {
       key: 'get64k',
       name: 'GET 64 KiB, 64 conns',
       path: '/64k',
+      connections: 64,
+      extra: [],
+      strategies: false,
+    },
+    {
+      key: 'get64kNode',
+      name: 'GET 64 KiB, Node-style head',
+      path: '/64k-keep-alive',
       connections: 64,
       extra: [],
       strategies: false,
