@@ -4,9 +4,12 @@
  * `--zone-policies zone1=concurrency --target-concurrency 1` with bench-like short windows (6 s
  * stable, 2 s panic, 1 s period). `bun run load` sends a burst to zone1 whose in-flight requests
  * are at least twice the target on its one server: the zone scales out at once (`PanicScaleUp`,
- * a `scale-up` event), then holds while panicking although both windows want fewer servers
- * (`PanicHold`, a `decision` event and the leader's decision in `/state`), and leaves
- * panic a stable window after the last panic condition (`PanicEnded`). The in-flight figures
+ * a `scale-up` event). The burst is then ended, as a real one ends: the zone holds while panicking
+ * although both windows want fewer servers (`PanicHold`, a `decision` event and the leader's
+ * decision in `/state`), and leaves panic a stable window after the last panic condition
+ * (`PanicEnded`). Ending the burst at the scale-up is what makes the hold observable on a loaded
+ * machine: a load that kept three slowed servers at 4–5 in flight (under the panic threshold, over
+ * the target) kept the stable window wanting three until panic ended, so no tick wanted fewer. The in-flight figures
  * come from the balancer's request samples through the collector into the SQLite store.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
@@ -72,6 +75,8 @@ describe('concurrency policy with real processes', () => {
     );
     const panicked = st.zones.find((z) => z.zone === 'zone1')!;
     expect(panicked.replicas).toBeGreaterThanOrEqual(2);
+    load.kill();
+    await load.exited;
     // The hold that matters: both windows want fewer servers than the zone has, and it keeps them.
     const held = await cluster.waitFor(
       'zone1 to hold its servers while panicking although it wants fewer',
