@@ -50,7 +50,8 @@ export function zoneClient(base: UpstreamClient): UpstreamClient {
         ...req,
         onDone: () => req.onDone(),
         onAnswer(err, got) {
-          if (!got || got.status !== 503) {
+          // A relayed 503 (its body not in one read) is no balancer's own small JSON: passed on.
+          if (!got || got.status !== 503 || got.relay) {
             done(err, got);
             return;
           }

@@ -102,6 +102,8 @@ export interface ForwardRequest {
   onInformational?(head: Uint8Array): void;
   /** The client speaks HTTP/1.1: a streamed chunked answer may come framed (`UpstreamRequest`). */
   relayChunked?: boolean;
+  /** The front end relays an answer's body as it arrives (`UpstreamRequest.relayRaw`, `RawRelay`). */
+  relayRaw?: boolean;
 }
 
 /**

@@ -71,6 +71,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
   timeoutMs = 0;
   contentLength: number | undefined = undefined;
   relayChunked = false;
+  relayRaw = false;
   /** The server of the current try. */
   private url = '';
   private attempt = 0;
@@ -129,6 +130,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
     this.body = r.body;
     this.contentLength = r.contentLength;
     this.relayChunked = r.relayChunked === true;
+    this.relayRaw = r.relayRaw === true;
     this.started = performance.now();
     this.now0 = this.x.d.now();
     this.tries = r.body instanceof ReadableStream ? 1 : this.x.d.tries;

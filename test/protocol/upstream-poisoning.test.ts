@@ -214,7 +214,7 @@ describe('answers relayed as they came', () => {
 describe('a large answer whose head has hop-by-hop lines (as Node sends Connection: keep-alive)', () => {
   const body = 'z'.repeat(40_000); // 0x9c40 bytes
   const hop = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
-  test.each([
+  const rows: [string, string, string, string, boolean][] = [
     [
       'an HTTP/1.1 client, Content-Length',
       'HTTP/1.1',
@@ -244,10 +244,20 @@ describe('a large answer whose head has hop-by-hop lines (as Node sends Connecti
       `Transfer-Encoding: chunked\r\n\r\n9c40\r\n${body}\r\n0\r\n\r\n`,
       true,
     ],
-  ])(
-    'reaches %s whole, without those lines, and the upstream connection is kept',
-    async (_n, version, extra, rest, chunked) => {
-      bad = `HTTP/1.1 200 OK\r\n${hop}X-A: 1\r\n${rest}`;
+  ];
+  // Each row twice: the answer in one write, and in pieces 20 ms apart (relayed as they come).
+  type Row = [string, string, string, string, boolean, 'in one write' | 'in pieces'];
+  const pieces = ([name, ...r]: (typeof rows)[number]): Row[] =>
+    (['in one write', 'in pieces'] as const).map((how) => [`${name}, ${how}`, ...r, how]);
+  test.each(rows.flatMap(pieces))(
+    'reaches %s: whole, without those lines, and the upstream connection is kept',
+    async (_n, version, extra, rest, chunked, how) => {
+      const whole = `HTTP/1.1 200 OK\r\n${hop}X-A: 1\r\n${rest}`;
+      const at = whole.indexOf('\r\n\r\n') + 100;
+      bad =
+        how === 'in one write'
+          ? whole
+          : { parts: [whole.slice(0, at), whole.slice(at, 20_000), whole.slice(20_000)], gapMs: 20 };
       const before = upstream.conns.length;
       const res = await rawExchange(port, `GET /bad ${version}\r\nHost: zone1\r\n${extra}\r\n`);
       expect(res.status).toBe(200);

@@ -1,13 +1,14 @@
 /**
  * One request/response exchange on an upstream connection, read as the bytes arrive. Every head —
  * interim 1xx (handed to `onInformational`), final — passes the strict `scanResponseHead`; a clean
- * answer complete in the buffer (framed by `Content-Length`, or chunked with its framing checked
- * in place) goes to the caller as its own bytes (`raw`), without strings or copies; any other body
- * is bytes when it came with the head, else a `ReadableStream` fed as bytes arrive, with socket
- * back-pressure. Whatever breaks the framing — before the answer, a `bad-response` error (the
- * proxy's 502); after it, an error on the body stream (the client connection is cut) — ends the
- * exchange and destroys the connection. The exchange decides nothing about reuse: it tells its
- * host `finish(ok)` (see `client.ts`). Exchanges without streams are recycled (`reset`).
+ * answer goes to the caller as its own bytes (`raw`, see `pass-through.ts`): whole when it is all
+ * in the buffer, else, for a caller that relays bodies, as far as it came, the rest through this
+ * exchange as a `RawRelay`. Any other body is bytes when it came with the head, else a
+ * `ReadableStream` fed as bytes arrive, with socket back-pressure (as is a relay). Whatever breaks
+ * the framing — before the answer, a `bad-response` error (the proxy's 502); after it, an error on
+ * the body stream or relay (the client connection is cut) — ends the exchange and destroys the
+ * connection. The exchange decides nothing about reuse: it tells its host `finish(ok)` (see
+ * `client.ts`). Exchanges without streams or relays are recycled (`reset`).
  */
 import { ChunkedDecoder } from '../chunked.ts';
 import {
@@ -24,10 +25,17 @@ import { parseResponseHead } from '../response-text.ts';
 import { BodyStream } from './body-stream.ts';
 import type { Conn } from './connection.ts';
 import type { Deadlines, Timed } from './deadlines.ts';
+import { passThrough } from './pass-through.ts';
 import type { OriginPool } from './pool.ts';
 import { concat } from './request.ts';
-import { answer, cut, joinAll, NO_REQUEST, newRawAnswer, setRaw } from './response.ts';
-import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from './types.ts';
+import { answer, cut, joinAll, NO_REQUEST } from './response.ts';
+import {
+  type RawRelay,
+  type RelaySink,
+  UpstreamError,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './types.ts';
 
 /** What an exchange needs from its client. */
 export interface ExchangeHost {
@@ -43,14 +51,11 @@ export interface ExchangeHost {
   onCallbackError(err: unknown): void;
 }
 
-const EMPTY = new Uint8Array(0);
-/** Scan result, validating decoder and raw answer reused by every exchange (one data event at a time). */
+/** Scan result reused by every exchange (one data event at a time). */
 const scratch: ResponseScan = newResponseScan();
-const checker = new ChunkedDecoder();
-const rawAnswer: UpstreamResponse = newRawAnswer();
 
 /** One request/response exchange (see the module comment); recycled through `reset`. */
-export class Exchange implements Timed {
+export class Exchange implements Timed, RawRelay {
   deadline = 0;
   watched = false;
   prevTimed: Timed | null = null;
@@ -79,7 +84,7 @@ export class Exchange implements Timed {
   /** The response body stream, when there is one. */
   readonly body = new BodyStream();
 
-  constructor(private readonly host: ExchangeHost) {}
+  constructor(readonly host: ExchangeHost) {}
 
   /** Makes it a new exchange of `req` to `pool` (fresh or recycled). */
   reset(req: UpstreamRequest, pool: OriginPool<Conn, Exchange> | null): this {
@@ -184,7 +189,7 @@ export class Exchange implements Timed {
     const framing = bodyFraming(scan, this.req.method);
     this.body.framing = framing;
     if (framing === 'close') this.keepAlive = false;
-    if (scan.clean && this.passThrough(buf, scan, framing)) return;
+    if (scan.clean && passThrough(this, buf, scan, framing)) return;
     const head = parseResponseHead(buf) as ResponseHead; // scanned complete and valid above
     const rest = buf.subarray(head.bodyStart);
     if (framing === 'none') {
@@ -229,40 +234,21 @@ export class Exchange implements Timed {
     this.host.tell(this, null, res);
   }
 
-  /**
-   * The fast path: a clean answer complete in `buf` goes to the caller as `raw` bytes, straight
-   * from the receive buffer (a chunked body's framing is checked in place, not decoded). False
-   * when it needs the slow path (incomplete, or delimited by close); true when it was handled
-   * (answered, or failed as a bad response).
-   */
-  private passThrough(buf: Uint8Array, scan: ResponseScan, framing: BodyFraming): boolean {
-    let total = scan.bodyStart;
-    if (framing === 'length') total += scan.contentLength;
-    else if (framing === 'chunked') {
-      // Raw chunked bytes only for a caller that relays them to an HTTP/1.1 client.
-      if (this.req.relayChunked !== true) return false;
-      checker.reset();
-      let end: number;
-      try {
-        end = checker.push(buf, undefined, total);
-      } catch (err) {
-        this.bad(err);
-        return true;
-      }
-      if (end < 0) return false;
-      total = end;
-    } else if (framing === 'close') return false;
-    if (buf.byteLength < total) return false;
-    // One response object serves every raw answer: it is valid only during the callback anyway.
-    const res = rawAnswer;
-    res.status = scan.status;
-    setRaw(res, buf, total, scan.bodyStart, scan.drop);
-    this.host.finish(this, total === buf.byteLength);
-    this.host.tell(this, null, res);
-    res.raw = EMPTY;
-    res.rawTail = undefined;
-    this.host.recycle(this);
-    return true;
+  /** `RawRelay`: the rest of the body goes to `sink`. */
+  attach(sink: RelaySink): void {
+    this.body.sink = sink;
+  }
+
+  /** `RawRelay`: the sink takes bytes again. */
+  resume(): void {
+    this.body.held = false;
+    if (this.conn?.ex === this) this.conn.resume();
+  }
+
+  /** `RawRelay`: the caller is gone; only this exchange ends (its connection may carry another by now). */
+  cancel(): void {
+    this.body.sink = null;
+    if (!this.finished && this.conn?.ex === this) this.host.finish(this, false);
   }
 
   /** Body bytes after the head. */
@@ -275,8 +261,9 @@ export class Exchange implements Timed {
       return;
     }
     if (end >= 0) {
-      this.body.close();
+      // The connection goes back first: a relay's end may start the client's next request.
       this.host.finish(this, end === data.byteLength);
+      this.body.close();
     } else if (this.body.full) c.pause();
   }
 
@@ -286,7 +273,7 @@ export class Exchange implements Timed {
   }
 
   /** A malformed or ambiguous answer: `bad-response` before the answer, a stream error after it. */
-  private bad(err: unknown): void {
+  bad(err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
     const origin = this.pool?.origin ?? '';
     this.host.fail(this, new UpstreamError('bad-response', `bad response from ${origin}: ${msg}`));

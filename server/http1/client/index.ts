@@ -3,6 +3,8 @@ export { createUpstreamClient } from './client.ts';
 export { TIMEOUT_TICK_MS } from './deadlines.ts';
 export { detach, requestUpstream } from './response.ts';
 export {
+  type RawRelay,
+  type RelaySink,
   type UpstreamClient,
   type UpstreamClientOptions,
   type UpstreamClientStats,

@@ -81,6 +81,15 @@ export function newRawAnswer(): UpstreamResponse {
   };
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** Drops a raw answer's bytes once its callback returned (they view a receive buffer). */
+export function clearRaw(res: UpstreamResponse): void {
+  res.raw = EMPTY;
+  res.rawTail = undefined;
+  res.relay = undefined;
+}
+
 /**
  * A raw answer whose head loses hop-by-hop lines and whose body is this large or larger (bytes)
  * comes as the cut head plus its body in place (`rawTail`): a second write is then cheaper than

@@ -72,11 +72,43 @@ export interface UpstreamRequest {
    * decoding and re-framing (one copy instead of two). Without it, chunked bodies are decoded.
    */
   relayChunked?: boolean;
+  /**
+   * The caller relays a clean answer's body as it arrives (`UpstreamResponse.relay`) instead of
+   * taking a `ReadableStream`: an answer not complete in its first read then comes `raw` as far as
+   * it came, and its later body bytes go to the `RelaySink` the caller attaches during `onAnswer`.
+   */
+  relayRaw?: boolean;
+}
+
+/**
+ * The rest of a relayed raw answer (`UpstreamResponse.relay`): the caller attaches its sink during
+ * the `onAnswer` callback (one not attached then is cancelled when the callback returns), and the
+ * exchange hands it each later piece of the body, its framing checked, as it arrives.
+ */
+export interface RawRelay {
+  /** Sets where the body bytes that follow `raw` go; once, during `onAnswer`. */
+  attach(sink: RelaySink): void;
+  /** The sink takes bytes again (it returned false): reading the upstream resumes. */
+  resume(): void;
+  /** The caller is gone: the exchange ends and its upstream connection is destroyed. */
+  cancel(): void;
+}
+
+/** Where a relayed answer's body goes (the client connection of the raw front end). */
+export interface RelaySink {
+  /**
+   * Body bytes `data[from..to)`: a view of the receive buffer, valid only during the call (a rest
+   * the sink cannot write at once it copies). False asks for no more until `RawRelay.resume`.
+   */
+  relayData(data: Uint8Array, from: number, to: number): boolean;
+  /** The body is complete (`ok`), or broke mid-way (`!ok`: the client's connection must be cut). */
+  relayEnd(ok: boolean): void;
 }
 
 /**
  * An upstream response; `body` is bytes when it was complete with the head. When `raw` is set, the
- * response was complete and clean (see `scanResponseHead`): `raw` holds it exactly as received —
+ * response was clean (see `scanResponseHead`) and complete, unless `relay` is set: `raw` holds it
+ * exactly as received —
  * head (less hop-by-hop lines) and body, framed by `Content-Length` or, only when the request set
  * `relayChunked`, chunked (`Transfer-Encoding: chunked` kept, framing validated) — `headers` is
  * empty and `body` null. `raw` may view the
@@ -98,6 +130,11 @@ export interface UpstreamResponse {
   rawTail?: Uint8Array;
   rawTailFrom?: number;
   rawTailTo?: number;
+  /**
+   * With `raw` (only when the request set `relayRaw`): `raw` (and `rawTail`) hold the answer only
+   * as far as it came with its head; the rest of its body is relayed through this, piece by piece.
+   */
+  relay?: RawRelay;
   /** `body` is a stream of chunk-framed bytes (only when the request set `relayChunked`). */
   framed?: boolean;
   /**

@@ -1,10 +1,12 @@
 /**
  * The socket side of a raw front-end connection: ordered writes with the unsent bytes queued
- * (`OutQueue`), the waiter of a streamed answer for them to drain, reading paused or resumed as
+ * (`OutQueue`), the waiter of a streamed answer for them to drain, the relayed answer whose
+ * upstream reading waits for them (`RelaySink`), reading paused or resumed as
  * the connection asks, the idle deadline, the tunnel when there is one, and the ways the socket
  * ends (at once, or once what is queued is written). `Connection` adds the HTTP on top.
  */
 import type { Socket } from 'bun';
+import type { RawRelay, RelaySink } from '../../balancer/upstream-client.ts';
 import { errorAnswer } from '../../proxy/answers.ts';
 import type { ForwardAnswer } from '../../proxy/forward-request.ts';
 import { OutQueue } from '../socket-writer.ts';
@@ -13,7 +15,7 @@ import { type AnswerSink, replyBytes } from './reply.ts';
 import type { Tunnel, TunnelClient } from './upgrade.ts';
 
 /** A client socket of the raw front end. */
-export abstract class ClientSocket implements TunnelClient, AnswerSink {
+export abstract class ClientSocket implements TunnelClient, AnswerSink, RelaySink {
   readonly ip: string;
   /** Received bytes not handled yet. */
   readonly input = new InputBuffer();
@@ -21,6 +23,9 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
   tunnel: Tunnel | null = null;
   /** A response body being streamed (cancelled when the client goes away). */
   reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** A relayed answer being written (cancelled when the client goes away), and its keep-alive. */
+  private relay: RawRelay | null = null;
+  private relayKeep = false;
   protected readonly out = new OutQueue();
   /** End the socket once `out` is written. */
   private endWhenDrained = false;
@@ -48,6 +53,23 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
   sendRange(data: Uint8Array, from: number, to: number): boolean {
     if (this.closed) return true;
     return this.out.writeRange(this.socket, data, from, to);
+  }
+
+  relayFrom(relay: RawRelay, keepAlive: boolean): void {
+    this.relay = relay;
+    this.relayKeep = keepAlive;
+    relay.attach(this);
+  }
+
+  relayData(data: Uint8Array, from: number, to: number): boolean {
+    if (this.closed) return true; // the relay is cancelled with the socket
+    this.idle(true); // body traffic is activity
+    return this.out.writeRange(this.socket, data, from, to);
+  }
+
+  relayEnd(ok: boolean): void {
+    this.relay = null;
+    if (!this.closed) this.finish(ok && this.relayKeep);
   }
 
   /** Writes a whole answer whose body is bytes or none (a stream body is cancelled). */
@@ -106,6 +128,8 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
   protected endNow(): void {
     this.reader?.cancel().catch(() => {});
     this.reader = null;
+    this.relay?.cancel();
+    this.relay = null;
     this.wake();
     this.tunnel?.close();
     this.socket.end();
@@ -125,9 +149,11 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink {
     else this.socket.pause();
   }
 
+  /** `out` drained: the streamed answer waiting for it goes on, or the relay reads again. */
   private wake(): void {
     const w = this.onDrained;
     this.onDrained = null;
     w?.();
+    this.relay?.resume();
   }
 }

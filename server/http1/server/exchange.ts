@@ -33,6 +33,8 @@ export class Exchange implements ForwardRequest {
   contentLength: number | undefined = undefined;
   /** An HTTP/1.1 client takes a chunked answer as the upstream framed it. */
   relayChunked = false;
+  /** An answer's body is written on as it arrives (`writeForwarded`, `RawRelay`). */
+  readonly relayRaw = true;
   /** The parsed head of the request being answered; null between requests. */
   h: RequestHead | null = null;
   /** The connection stays open after this answer (as far as the request goes). */

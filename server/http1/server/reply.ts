@@ -7,7 +7,7 @@
 
 import { STATUS_CODES } from 'node:http';
 import { findHeadEnd } from '../../balancer/http1.ts';
-import { detach } from '../../balancer/upstream-client.ts';
+import { detach, type RawRelay } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer } from '../../proxy/forwarder.ts';
 import { copyBytes } from '../bytes.ts';
 
@@ -119,7 +119,8 @@ export function rawWithConnection(raw: Uint8Array, keepAlive: boolean): Uint8Arr
 /**
  * Writes the forwarder's answer `a` to request `h`: a `raw` one as the upstream sent it (only a
  * `connection` line added when the client does not keep HTTP/1.1 keep-alive; its `rawTail` body
- * after it by offset), others through `writeAnswer`; then `finish(keep)`.
+ * after it by offset; the rest of a relayed one as it arrives), others through `writeAnswer`; then
+ * `finish(keep)`.
  */
 export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, keep: boolean): void {
   if (a.raw) {
@@ -127,7 +128,14 @@ export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, 
     if (out) {
       sink.send(out, out === a.raw);
       if (a.rawTail) sink.sendRange(a.rawTail, a.rawTailFrom ?? 0, a.rawTailTo ?? 0);
-      sink.finish(keep);
+      if (a.relay) sink.relayFrom(a.relay, keep);
+      else sink.finish(keep);
+      return;
+    }
+    if (a.relay) {
+      // A scanned head always ends; were it not found, the partial answer could not be kept.
+      a.relay.cancel();
+      sink.finish(false);
       return;
     }
   }
@@ -142,6 +150,12 @@ export interface AnswerSink {
   send(data: Uint8Array, copy: boolean): boolean;
   /** Writes `data[from..to)`, a buffer that will be reused (`OutQueue.writeRange`). */
   sendRange(data: Uint8Array, from: number, to: number): boolean;
+  /**
+   * Takes the rest of a relayed answer, whose start was sent: its body pieces are written as they
+   * arrive (reading the upstream paused while they wait to be written), then `finish(keepAlive)`,
+   * or, when the body broke, `finish(false)`.
+   */
+  relayFrom(relay: RawRelay, keepAlive: boolean): void;
   /** Resolves once unsent bytes are written; null when there are none. */
   drained(): Promise<void> | null;
   /** Restarts the idle deadline, or turns it off (SSE). */
