@@ -49,12 +49,13 @@ describe('the benchmark backend answers', () => {
     answerFor({ method, path, close, end: 0 }, () => '{"connections":1,"requests":2}').toString('latin1');
   const body = (a: string) => a.slice(a.indexOf('\r\n\r\n') + 4);
 
-  test('the small GET is 50 bytes, a POST gets 50 bytes of JSON, /64k 64 KiB', () => {
+  test('the small GET is 50 bytes, a POST gets 50 bytes of JSON, /64k 64 KiB, /1m 1 MiB', () => {
     expect(Buffer.byteLength(SMALL_BODY)).toBe(50);
     expect(body(answer('GET', '/'))).toBe(SMALL_BODY);
     expect(body(answer('POST', '/echo')).length).toBe(50);
     expect(answer('POST', '/echo')).toContain('content-type: application/json');
     expect(body(answer('GET', '/64k')).length).toBe(64 * 1024);
+    expect(body(answer('GET', '/1m')).length).toBe(1024 * 1024);
   });
 
   test('/64k-keep-alive is /64k with the keep-alive lines Node sends, and without them when closing', () => {

@@ -3,7 +3,7 @@
  * (`nextRequest`: Content-Length or chunked bodies, pipelining, `Connection: close`, HTTP/1.0) and
  * the fixed answer each path gets (`answerFor`): `/health_check` in the app's shape, `/64k` a 64 KiB
  * body (`/64k-keep-alive` the same with `Connection: keep-alive` and `Keep-Alive` lines, as Node's
- * http server sends them), `/chunked` 2 KiB in two chunks, any POST a 50-byte JSON answer, anything else 50 bytes of
+ * http server sends them), `/1m` a 1 MiB body, `/chunked` 2 KiB in two chunks, any POST a 50-byte JSON answer, anything else 50 bytes of
  * text. Answers are built once; only `/__stats` (the backend's own counters) is made per call.
  */
 
@@ -101,6 +101,7 @@ const JSON_50 = fixed('application/json', '{"ok":true,"note":"posted to the benc
 const HEALTH = fixed('application/json', JSON.stringify({ status: 'ok', cpu: 0, inFlight: 0 }));
 const LARGE = fixed('application/octet-stream', 'x'.repeat(64 * 1024));
 const LARGE_KEEP_ALIVE = fixed('application/octet-stream', 'x'.repeat(64 * 1024), true);
+const HUGE = fixed('application/octet-stream', 'x'.repeat(1024 * 1024));
 const kib = 'y'.repeat(1024);
 const chunkedBody = `400\r\n${kib}\r\n400\r\n${kib}\r\n0\r\n\r\n`;
 const CHUNKED: [Buffer, Buffer] = [
@@ -122,6 +123,8 @@ export function answerFor(r: BackendRequest, stats: () => string): Buffer {
       return LARGE[i];
     case '/64k-keep-alive':
       return LARGE_KEEP_ALIVE[i];
+    case '/1m':
+      return HUGE[i];
     case '/chunked':
       return CHUNKED[i];
     case '/__stats':

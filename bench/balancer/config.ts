@@ -30,7 +30,7 @@ export interface BenchConfig {
   PIPELINE_RSS_BOUND_MB: number;
   /** `BENCH_SECTIONS`: comma list of `throughput`, `many`, `killed`, `abuse`. */
   SECTIONS: ReadonlySet<string>;
-  /** `BENCH_WORKLOADS`: comma list of workload keys (`get50,post1k,get64k,get64kNode,chunked2k,close,conns1000`); all by default. */
+  /** `BENCH_WORKLOADS`: comma list of workload keys (`get50,post1k,get64k,get64kNode,get1m,chunked2k,close,conns1000`); all by default. */
   WORKLOADS: ReadonlySet<string> | null;
   /**
    * `BENCH_TARGETS`: comma list of `direct`, `haproxy`, `nginx`, `strategies` (the balancer's other
@@ -40,7 +40,7 @@ export interface BenchConfig {
 }
 
 const SECTION_NAMES = ['throughput', 'many', 'killed', 'abuse'];
-const WORKLOAD_KEYS = ['get50', 'post1k', 'get64k', 'get64kNode', 'chunked2k', 'close', 'conns1000'];
+const WORKLOAD_KEYS = ['get50', 'post1k', 'get64k', 'get64kNode', 'get1m', 'chunked2k', 'close', 'conns1000'];
 const TARGET_NAMES = ['direct', 'haproxy', 'nginx', 'strategies'];
 
 /** The comma list `env[name]` as a set, each item checked against `known`; `fallback` when unset. */

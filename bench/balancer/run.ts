@@ -1,8 +1,9 @@
 /**
  * The balancer benchmark (run by hand: `bun run bench:balancer`, which raises the file-descriptor
  * limit and installs the peers first; see `run.sh`). On 127.0.0.1, against one raw Bun backend
- * (`backend.ts`), with wrk -t1, it measures seven workloads (`workloads.ts`: GET 50 B, POST 1 KiB
- * JSON, GET 64 KiB, GET 64 KiB whose head carries Node's keep-alive lines, GET 2 KiB chunked, GET
+ * (`backend.ts`), with wrk -t1, it measures eight workloads (`workloads.ts`: GET 50 B, POST 1 KiB
+ * JSON, GET 64 KiB, GET 64 KiB whose head carries Node's keep-alive lines, GET 1 MiB over 16
+ * connections, GET 2 KiB chunked, GET
  * 50 B with `Connection: close`, GET 50 B over 1,000 connections) against the backend directly, HAProxy (nbthread 1), nginx (1 worker) and the
  * zonescale balancer (round-robin; the small GET also with the other strategies), in interleaved
  * rounds (`BENCH_ROUNDS`, default 3: every target once per workload per round, all started afresh

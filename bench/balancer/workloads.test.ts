@@ -2,13 +2,14 @@ import { describe, expect, test } from 'bun:test';
 import { jsonOfSize, postScript, workloads, wrkExtra } from './workloads.ts';
 
 describe('benchmark workloads', () => {
-  test('the six workloads of issue 10 and the Node-style 64 KiB one, the small GET with the strategies', () => {
+  test('the six workloads of issue 10, the Node-style 64 KiB and the 1 MiB ones, the small GET with the strategies', () => {
     const ws = workloads(1000);
     expect(ws.map((w) => w.name)).toEqual([
       'GET 50 B, 64 conns',
       'POST 1 KiB JSON, 64 conns',
       'GET 64 KiB, 64 conns',
       'GET 64 KiB, Node-style head',
+      'GET 1 MiB, 16 conns',
       'GET 2 KiB chunked, 64 conns',
       'GET 50 B, Connection: close',
       'GET 50 B, 1,000 conns',

@@ -35,7 +35,8 @@ export function postScript(body: string): string {
 /**
  * The workloads: the small GET over 64 connections, a 1 KiB JSON POST, a 64 KiB GET (also from an
  * upstream whose head carries `Connection: keep-alive` and `Keep-Alive`, as a Node service's does:
- * the proxy must cut those hop-by-hop lines), a 2 KiB chunked GET, the small GET with `Connection: close` on every request, and over 1,000 connections.
+ * the proxy must cut those hop-by-hop lines), a 1 MiB GET over 16 connections (a body that never
+ * comes in one read, so it is relayed as it arrives), a 2 KiB chunked GET, the small GET with `Connection: close` on every request, and over 1,000 connections.
  * `manyConnections` overrides the 1,000 (env `BENCH_KEEPALIVE_CONNECTIONS`).
  */
 export function workloads(manyConnections = 1000): Workload[] {
@@ -63,6 +64,14 @@ export function workloads(manyConnections = 1000): Workload[] {
       name: 'GET 64 KiB, Node-style head',
       path: '/64k-keep-alive',
       connections: 64,
+      extra: [],
+      strategies: false,
+    },
+    {
+      key: 'get1m',
+      name: 'GET 1 MiB, 16 conns',
+      path: '/1m',
+      connections: 16,
       extra: [],
       strategies: false,
     },
