@@ -125,7 +125,8 @@ export interface UpstreamResponse {
    * With `raw`: the body, when it is not in `raw` but `rawTail[rawTailFrom..rawTailTo)`, right after
    * it (`raw` is then the head alone). A large answer whose head lost hop-by-hop lines comes so, its
    * body not copied to cut them (`cut`'s copy of a 64 KiB answer doubled its cost). Valid during
-   * the callback only, as `raw`.
+   * the callback only, as `raw`. `rawTail[0..rawTailFrom)` holds the upstream's own head, which the
+   * caller may overwrite (to write the cut head and the body as one range).
    */
   rawTail?: Uint8Array;
   rawTailFrom?: number;

@@ -126,8 +126,8 @@ export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, 
   if (a.raw) {
     const out = h.http11 && keep ? a.raw : rawWithConnection(a.raw, keep);
     if (out) {
-      sink.send(out, out === a.raw);
-      if (a.rawTail) sink.sendRange(a.rawTail, a.rawTailFrom ?? 0, a.rawTailTo ?? 0);
+      if (a.rawTail) sendHeadAndTail(sink, out, a.rawTail, a.rawTailFrom ?? 0, a.rawTailTo ?? 0);
+      else sink.send(out, out === a.raw);
       if (a.relay) sink.relayFrom(a.relay, keep);
       else sink.finish(keep);
       return;
@@ -140,6 +140,28 @@ export function writeForwarded(sink: AnswerSink, h: AnswerTo, a: ForwardAnswer, 
     }
   }
   writeAnswer(sink, h, a.raw ? detach(a) : a, keep);
+}
+
+/**
+ * Sends the head `head` (its own buffer) and the body `tail[from..to)`: as one range of `tail` when
+ * the head fits in the bytes before `from`, the upstream's own head, free to overwrite
+ * (`UpstreamResponse.rawTail`) — one write instead of two.
+ */
+function sendHeadAndTail(
+  sink: AnswerSink,
+  head: Uint8Array,
+  tail: Uint8Array,
+  from: number,
+  to: number,
+): void {
+  const at = from - head.byteLength;
+  if (at < 0) {
+    sink.send(head, false);
+    sink.sendRange(tail, from, to);
+    return;
+  }
+  copyBytes(head, 0, head.byteLength, tail, at);
+  sink.sendRange(tail, at, to);
 }
 
 /** The connection an answer is written to (`Connection`). */
