@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { copyBytes, decimalLength, latin1Of, writeDecimal } from './bytes.ts';
+import { copyBytes, copyOf, decimalLength, latin1Of, writeDecimal } from './bytes.ts';
 
 describe('copyBytes', () => {
   test.each([
@@ -19,6 +19,18 @@ describe('copyBytes', () => {
     const dst = new Uint8Array(3);
     expect(copyBytes(src, 0, 3, dst, 0)).toBe(3);
     expect([...dst]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('copyOf', () => {
+  test.each([
+    ['a Uint8Array', new Uint8Array([1, 2, 3, 4, 5])],
+    ['a Buffer (whose slice would be a view)', Buffer.from([1, 2, 3, 4, 5])],
+  ])('copies a part of %s into a buffer of its own', (_name, src) => {
+    const out = copyOf(src, 1, 4);
+    src.fill(0);
+    expect([...out]).toEqual([2, 3, 4]);
+    expect(copyOf(src, 2, 2).byteLength).toBe(0);
   });
 });
 

@@ -21,6 +21,16 @@ export function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8A
 }
 
 /**
+ * A copy of `src[from..to)` in a new buffer of its own, whatever `src` is (`Buffer#slice` would
+ * return a view of a `Buffer`, not a copy).
+ */
+export function copyOf(src: Uint8Array, from: number, to: number): Uint8Array {
+  const out = new Uint8Array(to - from);
+  copyBytes(src, from, to, out, 0);
+  return out;
+}
+
+/**
  * `buf[from..to)` as a string, one character a byte (Latin-1: byte n is U+00nn), without a view.
  * For the request line's method and target, which are ASCII once checked (`request-line.ts`).
  */

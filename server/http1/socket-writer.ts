@@ -5,6 +5,7 @@
  * does not read — the per-connection back-pressure of the data plane.
  */
 import type { Socket } from 'bun';
+import { copyOf } from './bytes.ts';
 
 /** The unsent bytes of one socket. */
 export class OutQueue {
@@ -17,30 +18,31 @@ export class OutQueue {
    * buffer that will be reused (Bun's receive buffer), so a queued remainder is copied.
    */
   write<T>(s: Socket<T>, data: Uint8Array, copy: boolean): boolean {
+    if (copy) return this.writeRange(s, data, 0, data.byteLength);
     if (this.pending.length > 0) {
-      this.push(copy ? data.slice() : data);
+      this.push(data);
       return false;
     }
     const n = s.write(data);
     if (n >= data.byteLength) return true;
-    const at = Math.max(0, n);
-    // A copy is sliced straight from `data`: a view first would cost a copy of its own (bytes.ts).
-    this.push(copy ? data.slice(at) : data.subarray(at));
+    this.push(data.subarray(Math.max(0, n)));
     return false;
   }
 
   /**
    * Writes `data[from..to)` behind unsent bytes, by offset (no view of `data`, see `http1/bytes.ts`);
-   * false when some of it had to be queued. `data` will be reused, so a queued rest is copied.
+   * false when some of it had to be queued. `data` will be reused, so a queued rest is copied, by
+   * offset (a view first would cost a copy of its own), into a buffer of its own even when `data`
+   * is a `Buffer`.
    */
   writeRange<T>(s: Socket<T>, data: Uint8Array, from: number, to: number): boolean {
     if (this.pending.length > 0) {
-      this.push(data.slice(from, to));
+      this.push(copyOf(data, from, to));
       return false;
     }
     const n = s.write(data, from, to - from);
     if (n >= to - from) return true;
-    this.push(data.slice(from + Math.max(0, n), to));
+    this.push(copyOf(data, from + Math.max(0, n), to));
     return false;
   }
 
