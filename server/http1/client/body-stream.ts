@@ -2,7 +2,7 @@
  * The response body of one exchange, fed as bytes arrive: framed by `Content-Length`, chunked
  * (decoded, or — `framed` — the chunk-framed bytes as received, their framing checked) or until
  * close. It goes to a `ReadableStream`, each piece copied once out of the socket's receive buffer,
- * or — relayed — straight to the caller's `RelaySink` as views of that buffer, nothing copied. It
+ * or — relayed — straight to the caller's `RelaySink` by offset into that buffer, nothing copied. It
  * says when the body is complete and when the reader is behind (`full`: pause the socket); the
  * exchange decides what that means for the connection.
  */
@@ -77,7 +77,7 @@ export class BodyStream {
     return -1;
   }
 
-  /** `push` to the sink: the body's part of `data` (length or chunk framing) goes on as a view. */
+  /** `push` to the sink: the body's part of `data` (length or chunk framing) goes on by offset. */
   private relay(sink: RelaySink, data: Uint8Array): number {
     let end: number;
     let to: number;

@@ -97,8 +97,8 @@ export interface RawRelay {
 /** Where a relayed answer's body goes (the client connection of the raw front end). */
 export interface RelaySink {
   /**
-   * Body bytes `data[from..to)`: a view of the receive buffer, valid only during the call (a rest
-   * the sink cannot write at once it copies). False asks for no more until `RawRelay.resume`.
+   * Body bytes `data[from..to)`, `data` being the receive buffer: valid only during the call (a
+   * rest the sink cannot write at once it copies). False asks for no more until `RawRelay.resume`.
    */
   relayData(data: Uint8Array, from: number, to: number): boolean;
   /** The body is complete (`ok`), or broke mid-way (`!ok`: the client's connection must be cut). */
