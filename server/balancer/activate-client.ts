@@ -7,8 +7,9 @@
  * zone it does not manage, a wrong token); anything else — no leader known, unreachable, 5xx —
  * throws, and the activator retries with back-off.
  */
+
+import type { ActivateOutcome } from '../proxy/activator.ts';
 import { authHeaders } from '../shared/auth.ts';
-import type { ActivateOutcome } from './activator.ts';
 
 /** What the client needs: zone, token, the leader's address ('' when unknown), a timeout in ms. */
 export interface ActivateClientDeps {

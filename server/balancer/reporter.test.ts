@@ -1,7 +1,7 @@
 /** Dead-pool reporting: sent with the token, dropped only on success. */
 import { describe, expect, test } from 'bun:test';
+import { Pools } from '../proxy/lb/pools.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { Pools } from './pools.ts';
 import { reportDead } from './reporter.ts';
 
 const A = 'http://127.0.0.1:9101';

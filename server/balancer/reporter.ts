@@ -4,9 +4,10 @@
  * dropped from the dead pool only when the leader answers 2xx; on any failure (no leader known,
  * refused, unreachable) they stay and are sent again next time.
  */
+
+import type { Transition } from '../proxy/lb/pools.ts';
 import { authHeaders } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { Transition } from './pools.ts';
 
 /** What the reporter needs: the dead list, how to drop reported ones, and the leader's address. */
 export interface ReporterDeps {

@@ -1,14 +1,14 @@
 /** Control API: reads, authenticated writes, validation and fencing, via `app.request` (no network). */
 import { beforeEach, describe, expect, test } from 'bun:test';
+import { Pools } from '../proxy/lb/pools.ts';
+import { slowStartWeight } from '../proxy/lb/strategies/slow-start.ts';
+import { createBalancerMetrics } from '../proxy/metrics.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { MAX_TERM } from '../shared/term.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../shared/upstream-allow.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { createBalancerMetrics } from './metrics.ts';
-import { Pools } from './pools.ts';
 import { createBalancerApi } from './routes.ts';
 import { MAX_SERVERS_PER_CHANGE } from './schemas.ts';
-import { slowStartWeight } from './strategies/slow-start.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const A = 'http://127.0.0.1:9101';

@@ -8,6 +8,8 @@
  * token holder cannot aim health checks, traffic or the token-carrying dead-server report elsewhere.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Pools } from '../proxy/lb/pools.ts';
+import { type BalancerMetrics, countTransitions } from '../proxy/metrics.ts';
 import {
   createApi,
   errorResponses,
@@ -21,8 +23,6 @@ import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { acceptMonitor, checkTerm, type MonitorInfo } from './fencing.ts';
-import { type BalancerMetrics, countTransitions } from './metrics.ts';
-import type { Pools } from './pools.ts';
 import {
   type ActivationView,
   HealthBody,

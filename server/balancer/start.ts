@@ -13,7 +13,16 @@ import { REQUESTS_TOPIC } from '../adapters/kafka/topics.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
 import { openKafkaPublisher } from '../adapters/select.ts';
 import type { BalancerConfig } from '../config/roles.ts';
+import { createUpstreamClient } from '../http1/client/index.ts';
+import { Activator } from '../proxy/activator.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { parseHashKey } from '../proxy/lb/affinity-key.ts';
+import { httpProbeAt, type Probe, tickFor } from '../proxy/lb/health-checker.ts';
+import { PinnedUpstreams } from '../proxy/lb/pinned-upstream.ts';
+import { Pools } from '../proxy/lb/pools.ts';
+import { weightOf, withSlowStart } from '../proxy/lb/strategies/slow-start.ts';
+import { createStrategy } from '../proxy/lb/strategy.ts';
+import { countTransitions, createBalancerMetrics } from '../proxy/metrics.ts';
 import { RequestStats } from '../proxy/request-stats.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
@@ -23,19 +32,10 @@ import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamUrl } from '../shared/types.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
 import { activateClient } from './activate-client.ts';
-import { Activator } from './activator.ts';
-import { parseHashKey } from './affinity-key.ts';
 import type { MonitorInfo } from './fencing.ts';
-import { httpProbeAt, type Probe, tickFor } from './health-checker.ts';
-import { countTransitions, createBalancerMetrics } from './metrics.ts';
-import { PinnedUpstreams } from './pinned-upstream.ts';
-import { Pools } from './pools.ts';
 import { startReporter } from './reporter.ts';
 import { startRequestMetrics } from './request-metrics.ts';
 import { CONTROL_PATHS, createBalancerApi } from './routes.ts';
-import { weightOf, withSlowStart } from './strategies/slow-start.ts';
-import { createStrategy } from './strategy.ts';
-import { createUpstreamClient } from './upstream-client.ts';
 
 /** Test and embedding hooks; production uses the defaults. */
 export interface BalancerHooks {

@@ -68,7 +68,7 @@ export const BalancerConfig = z.object({
   strategy: z
     .enum(['round-robin', 'least-connections', 'p2c', 'consistent-hash'])
     .default('round-robin')
-    .describe('Balancing strategy (`server/balancer/strategy.ts`).'),
+    .describe('Balancing strategy (`server/proxy/lb/strategy.ts`).'),
   hashKey: z
     .string()
     .regex(

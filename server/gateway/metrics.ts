@@ -6,8 +6,8 @@
  * `gateway_term`, read at scrape time.
  */
 import { Gauge } from 'prom-client';
-import { type BalancerMetrics, createBalancerMetrics } from '../balancer/metrics.ts';
-import type { Pools } from '../balancer/pools.ts';
+import type { Pools } from '../proxy/lb/pools.ts';
+import { type BalancerMetrics, createBalancerMetrics } from '../proxy/metrics.ts';
 import type { ZoneTable } from './zone-table.ts';
 
 /** Creates the gateway's metrics over its pools and zone table. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { Pools } from '../balancer/pools.ts';
+import { Pools } from '../proxy/lb/pools.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { MAX_TERM } from '../shared/term.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../shared/upstream-allow.ts';

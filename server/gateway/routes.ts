@@ -8,9 +8,9 @@
  * `upstream_not_allowed`).
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { BalancerMetrics } from '../balancer/metrics.ts';
-import type { Pools } from '../balancer/pools.ts';
 import { CONTROL_PATHS } from '../balancer/routes.ts';
+import type { Pools } from '../proxy/lb/pools.ts';
+import type { BalancerMetrics } from '../proxy/metrics.ts';
 import {
   createApi,
   errorResponses,

@@ -4,8 +4,8 @@
  * server) it goes to the next zone clockwise on the ring, the same one every time.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
-import { HashRing } from '../balancer/strategies/hash-ring.ts';
 import { GatewayConfig } from '../config/roles.ts';
+import { HashRing } from '../proxy/lb/strategies/hash-ring.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { type GatewayHandle, startGateway } from './start.ts';
 

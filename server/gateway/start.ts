@@ -12,13 +12,13 @@
  * leader removes it.
  */
 
-import { type Probe, tickFor } from '../balancer/health-checker.ts';
-import { countTransitions } from '../balancer/metrics.ts';
-import { Pools } from '../balancer/pools.ts';
-import { createConsistentHash } from '../balancer/strategies/consistent-hash.ts';
-import { createUpstreamClient } from '../balancer/upstream-client.ts';
 import type { GatewayConfig } from '../config/roles.ts';
+import { createUpstreamClient } from '../http1/client/index.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
+import { type Probe, tickFor } from '../proxy/lb/health-checker.ts';
+import { Pools } from '../proxy/lb/pools.ts';
+import { createConsistentHash } from '../proxy/lb/strategies/consistent-hash.ts';
+import { countTransitions } from '../proxy/metrics.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';

@@ -1,20 +1,16 @@
 /**
  * The gateway's health probe of a zone balancer: `GET <balancer>/health_check` answered 2xx with
  * at least one alive server (`alive > 0`), or with `activation: 'activating'` — the zone is at zero
- * and its balancer holds requests while the leader starts a server (`balancer/activator.ts`), so
+ * and its balancer holds requests while the leader starts a server (`proxy/activator.ts`), so
  * the zone is not failed over while it activates. A zone whose balancer is down, slow or has an
  * empty alive pool and is not activating is skipped, and its clients go to the next zone on the
  * ring (an idle zone at zero is therefore woken by traffic sent to its balancer, not through the
  * gateway). A balancer whose activation queue is full answers 503 `activation_queue_full`, which
  * fails over like `no_available_server`.
  */
-import type { Probe } from '../balancer/health-checker.ts';
-import {
-  detach,
-  type UpstreamClient,
-  UpstreamError,
-  type UpstreamResponse,
-} from '../balancer/upstream-client.ts';
+
+import { detach, type UpstreamClient, UpstreamError, type UpstreamResponse } from '../http1/client/index.ts';
+import type { Probe } from '../proxy/lb/health-checker.ts';
 
 /** A zone balancer's own 503 errors that send the request to the next zone. */
 const FAIL_OVER = /"(no_available_server|activation_queue_full)"/;

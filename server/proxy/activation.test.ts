@@ -6,12 +6,12 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
-import { Activator } from '../balancer/activator.ts';
-import { createBalancerMetrics } from '../balancer/metrics.ts';
-import { Pools } from '../balancer/pools.ts';
-import { createRoundRobin } from '../balancer/strategies/round-robin.ts';
 import { silentLogger } from '../shared/logger.ts';
+import { Activator } from './activator.ts';
 import { createProxy } from './fetch-proxy.ts';
+import { Pools } from './lb/pools.ts';
+import { createRoundRobin } from './lb/strategies/round-robin.ts';
+import { createBalancerMetrics } from './metrics.ts';
 
 const A = 'http://127.0.0.1:9101';
 

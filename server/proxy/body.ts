@@ -1,7 +1,7 @@
 /**
  * Request-body buffering for the proxy. Bodies up to a limit (1 MiB by default) are read into memory
  * so a failed try can be replayed on another server; a larger body is passed on as a stream, sent
- * once and not retried. Response bodies are never buffered here (see `upstream-client.ts`).
+ * once and not retried. Response bodies are never buffered here (see `http1/client/`).
  */
 
 /**

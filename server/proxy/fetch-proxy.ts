@@ -3,8 +3,9 @@
  * absolute-form targets): a `Request` becomes a `ForwardRequest` (its body buffered up to the
  * retry buffer, `body.ts`), goes through the same forwarder, and the answer becomes a `Response`.
  */
-import { forwardedHead, pathAndQuery } from '../balancer/headers.ts';
-import { detach } from '../balancer/upstream-client.ts';
+
+import { detach } from '../http1/client/index.ts';
+import { forwardedHead, pathAndQuery } from '../http1/header-rules.ts';
 import { isEventStream } from '../http1/server/reply.ts';
 import { readBodyUpTo } from './body.ts';
 import type { ForwardAnswer, ProxyDeps } from './forward-request.ts';

@@ -3,15 +3,16 @@
  * (`ForwardRequest`), what goes back (`ForwardAnswer`: an upstream response, or the proxy's own JSON
  * error from `errorAnswer`), the callback-style `Forwarder`, and the forwarder's dependencies.
  */
-import type { Activator } from '../balancer/activator.ts';
-import type { HashKeySource } from '../balancer/affinity-key.ts';
-import type { BalancerMetrics } from '../balancer/metrics.ts';
-import type { PinnedUpstreams } from '../balancer/pinned-upstream.ts';
-import type { Pools } from '../balancer/pools.ts';
-import type { Strategy } from '../balancer/strategy.ts';
-import type { UpstreamClient, UpstreamResponse } from '../balancer/upstream-client.ts';
+
+import type { UpstreamClient, UpstreamResponse } from '../http1/client/index.ts';
 import type { ClientFault } from '../http1/server/request-body.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { Activator } from './activator.ts';
+import type { HashKeySource } from './lb/affinity-key.ts';
+import type { PinnedUpstreams } from './lb/pinned-upstream.ts';
+import type { Pools } from './lb/pools.ts';
+import type { Strategy } from './lb/strategy.ts';
+import type { BalancerMetrics } from './metrics.ts';
 import type { RequestStats } from './request-stats.ts';
 import type { RetryBudget } from './retry-budget.ts';
 

@@ -4,12 +4,12 @@
  * forwarding must then be released once, never twice, and two later requests never share it.
  */
 import { describe, expect, test } from 'bun:test';
-import { createBalancerMetrics } from '../balancer/metrics.ts';
-import { Pools } from '../balancer/pools.ts';
-import { createRoundRobin } from '../balancer/strategies/round-robin.ts';
-import type { UpstreamClient, UpstreamRequest } from '../balancer/upstream-client.ts';
+import type { UpstreamClient, UpstreamRequest } from '../http1/client/index.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { createForwarder, type ForwardAnswer, type ForwardRequest } from './forwarder.ts';
+import { Pools } from './lb/pools.ts';
+import { createRoundRobin } from './lb/strategies/round-robin.ts';
+import { createBalancerMetrics } from './metrics.ts';
 
 const A = 'http://127.0.0.1:9101';
 

@@ -4,12 +4,13 @@
  * pick context), the free list its request objects are recycled through, and the outlier
  * bookkeeping of a failed try.
  */
-import { type HashKeySource } from '../balancer/affinity-key.ts';
-import { countTransitions } from '../balancer/metrics.ts';
-import type { PickContext } from '../balancer/strategy.ts';
-import { createUpstreamClient, type UpstreamClient } from '../balancer/upstream-client.ts';
+
+import { createUpstreamClient, type UpstreamClient } from '../http1/client/index.ts';
 import { FreeList, type Recyclable } from '../shared/free-list.ts';
 import type { ProxyDeps } from './forward-request.ts';
+import { type HashKeySource } from './lb/affinity-key.ts';
+import type { PickContext } from './lb/strategy.ts';
+import { countTransitions } from './metrics.ts';
 import type { TryOutcome } from './retries.ts';
 import { RetryBudget } from './retry-budget.ts';
 

@@ -2,13 +2,13 @@
 import { describe, expect, test } from 'bun:test';
 import { startTestProxy } from '../../test/support/test-proxy.ts';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
-import { createBalancerMetrics } from '../balancer/metrics.ts';
-import { Pools } from '../balancer/pools.ts';
-import { createRoundRobin } from '../balancer/strategies/round-robin.ts';
-import { type UpstreamClient, UpstreamError } from '../balancer/upstream-client.ts';
+import { type UpstreamClient, UpstreamError } from '../http1/client/index.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { createProxy } from './fetch-proxy.ts';
 import { type AccessLogEntry, createForwarder, type ForwardAnswer } from './forwarder.ts';
+import { Pools } from './lb/pools.ts';
+import { createRoundRobin } from './lb/strategies/round-robin.ts';
+import { createBalancerMetrics } from './metrics.ts';
 import { RetryBudget } from './retry-budget.ts';
 
 const A = 'http://127.0.0.1:9101';

@@ -1,6 +1,6 @@
 /**
  * The data plane: every non-control request is proxied to an alive server chosen by the strategy,
- * through the pooled raw-socket upstream client (`upstream-client.ts`). Request bodies up to
+ * through the pooled raw-socket upstream client (`http1/client/`). Request bodies up to
  * `maxRetryBodyBytes` (1 MiB) are buffered so a try that fails to connect or times out is replayed
  * on a different server, up to `tries` (source design: 3), while the retry budget allows (20 % of
  * requests in 10 s) and within the overall deadline `requestTimeoutMs`; a larger body streams to one
@@ -13,16 +13,16 @@
  * Each request is one `Forwarding`, recycled through a `FreeList` with exactly one owner.
  */
 
-import type { HeldRequest } from '../balancer/activator.ts';
-import { affinityKey } from '../balancer/affinity-key.ts';
-import type { PickContext } from '../balancer/strategy.ts';
-import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../balancer/upstream-client.ts';
+import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../http1/client/index.ts';
 import type { Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
+import type { HeldRequest } from './activator.ts';
 import { errorAnswer, giveUpAnswer, SLOW_BODY } from './answers.ts';
 import { isEventStream } from './event-stream.ts';
 import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
 import { ForwarderState } from './forwarder-state.ts';
+import { affinityKey } from './lb/affinity-key.ts';
+import type { PickContext } from './lb/strategy.ts';
 import type { ServerRequestStats } from './request-stats.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 

@@ -8,15 +8,15 @@
  * `drainTimeoutMs`, then every connection is cut and the upstream client's idle connections closed.
  */
 import type { Server } from 'bun';
-import { pathOnly } from '../balancer/headers.ts';
-import { type Probe, type StatusSetter, startHealthChecker } from '../balancer/health-checker.ts';
-import type { Pools } from '../balancer/pools.ts';
+import { pathOnly } from '../http1/header-rules.ts';
 import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createProxy, errorResponse, type ProxyPeer } from './fetch-proxy.ts';
 import type { ProxyDeps } from './forward-request.ts';
 import { createForwarder } from './forwarder.ts';
+import { type Probe, type StatusSetter, startHealthChecker } from './lb/health-checker.ts';
+import type { Pools } from './lb/pools.ts';
 import { isWebSocketUpgrade, upgradeToUpstream, type WsData, websocketRelay } from './websocket-relay.ts';
 
 /** What a role hands `serveProxy`. Times in ms, sizes in bytes. */

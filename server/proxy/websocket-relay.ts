@@ -10,7 +10,7 @@
  * close.
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from 'bun';
-import { upstreamRequestHeaders } from '../balancer/headers.ts';
+import { upstreamRequestHeaders } from '../http1/header-rules.ts';
 
 /** Per-connection state kept on the client socket. */
 export interface WsData {

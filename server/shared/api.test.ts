@@ -4,9 +4,9 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { createRoute } from '@hono/zod-openapi';
-import { createBalancerMetrics } from '../balancer/metrics.ts';
-import { Pools } from '../balancer/pools.ts';
 import { createBalancerApi } from '../balancer/routes.ts';
+import { Pools } from '../proxy/lb/pools.ts';
+import { createBalancerMetrics } from '../proxy/metrics.ts';
 import { createApi, jsonBody, jsonResponse, z } from './api.ts';
 import { silentLogger } from './logger.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from './upstream-allow.ts';

@@ -2,7 +2,7 @@
  * The upstream pin: how a page served through a zone balancer (or the gateway, then a balancer)
  * sends its own calls to the server that served it. The server puts `upstreamPin(itsUrl)` in the
  * page; the page sends it as `x-zonescale-upstream` on each call; the balancer sends a pinned request
- * to the alive server whose URL has that pin, and never to another one (`balancer/pinned-upstream.ts`).
+ * to the alive server whose URL has that pin, and never to another one (`proxy/lb/pinned-upstream.ts`).
  * This is HAProxy's `cookie SERVERID` persistence and Traefik's sticky cookie (a hash of the
  * server URL, so the page does not learn internal addresses) carried in a header, because the pin
  * belongs to one page, not to every tab of the browser as a cookie would.

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { Server } from 'bun';
-import { createBalancerMetrics } from '../../server/balancer/metrics.ts';
-import { Pools } from '../../server/balancer/pools.ts';
 import { createBalancerApi } from '../../server/balancer/routes.ts';
 import { createGatewayMetrics } from '../../server/gateway/metrics.ts';
 import { createGatewayApi } from '../../server/gateway/routes.ts';
 import { EMPTY_TABLE, type ZoneTable } from '../../server/gateway/zone-table.ts';
+import { Pools } from '../../server/proxy/lb/pools.ts';
+import { createBalancerMetrics } from '../../server/proxy/metrics.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { ClusterEvent, ClusterState, ContainerRecord } from '../../server/shared/types.ts';
 import { DEFAULT_UPSTREAM_ALLOW, UpstreamAllowList } from '../../server/shared/upstream-allow.ts';

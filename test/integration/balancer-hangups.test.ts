@@ -5,7 +5,7 @@
  * upstream pool and check that every body is their own and that none hangs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createUpstreamClient, requestUpstream } from '../../server/balancer/upstream-client.ts';
+import { createUpstreamClient, requestUpstream } from '../../server/http1/client/index.ts';
 import { okText, RawClient, type RawUpstream, type Step, startRawUpstream } from '../support/raw-http.ts';
 import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
 

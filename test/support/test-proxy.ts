@@ -4,11 +4,12 @@
  * round-robin, 3 tries of 1 s, a fixed clock and random source, sending through `fakeFetch` (the
  * suite decides what each server does); `overrides` replace any dependency.
  */
-import { createBalancerMetrics } from '../../server/balancer/metrics.ts';
-import { Pools } from '../../server/balancer/pools.ts';
-import { createRoundRobin } from '../../server/balancer/strategies/round-robin.ts';
+
 import { createProxy } from '../../server/proxy/fetch-proxy.ts';
 import type { ProxyDeps } from '../../server/proxy/forward-request.ts';
+import { Pools } from '../../server/proxy/lb/pools.ts';
+import { createRoundRobin } from '../../server/proxy/lb/strategies/round-robin.ts';
+import { createBalancerMetrics } from '../../server/proxy/metrics.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import { fetchClient } from './upstream-fetch.ts';
 

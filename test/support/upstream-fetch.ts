@@ -5,13 +5,10 @@
  * `connect-failure`. The response body streams through and `onDone` fires when it ends. `fetch`
  * sets `Host` from the origin itself, so a passed-through `host` line is dropped.
  */
-import { HOP_BY_HOP } from '../../server/balancer/http1.ts';
-import type {
-  UpstreamClient,
-  UpstreamRequest,
-  UpstreamResponse,
-} from '../../server/balancer/upstream-client.ts';
-import { UpstreamError } from '../../server/balancer/upstream-client.ts';
+
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../server/http1/client/index.ts';
+import { UpstreamError } from '../../server/http1/client/index.ts';
+import { HOP_BY_HOP } from '../../server/http1/fields.ts';
 
 /** Wraps `doFetch` as an upstream client. */
 export function fetchClient(doFetch: typeof fetch = fetch): UpstreamClient {

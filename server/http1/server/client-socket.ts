@@ -6,9 +6,9 @@
  * ends (at once, or once what is queued is written). `Connection` adds the HTTP on top.
  */
 import type { Socket } from 'bun';
-import type { RawRelay, RelaySink } from '../../balancer/upstream-client.ts';
 import { errorAnswer } from '../../proxy/answers.ts';
 import type { ForwardAnswer } from '../../proxy/forward-request.ts';
+import type { RawRelay, RelaySink } from '../client/index.ts';
 import { OutQueue } from '../socket-writer.ts';
 import { InputBuffer } from './input-buffer.ts';
 import { type AnswerSink, replyBytes } from './reply.ts';

@@ -10,21 +10,16 @@
  * plumbing is `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
-import {
-  type BadRequestHead,
-  parseRequestHead,
-  type RequestHead,
-  scanResume,
-} from '../../balancer/request-head.ts';
-import { forwardedPrefix } from '../../balancer/spliced-head.ts';
-import { oneShotRequest, originFormRequest } from '../../balancer/tunnel-heads.ts';
 import { errorAnswer } from '../../proxy/answers.ts';
 import type { ForwardAnswer } from '../../proxy/forward-request.ts';
+import { type BadRequestHead, parseRequestHead, type RequestHead, scanResume } from '../request-head.ts';
+import { forwardedPrefix } from '../spliced-head.ts';
 import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
 import { type Shared, watchBody } from './listen.ts';
 import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
+import { oneShotRequest, originFormRequest } from './tunnel-heads.ts';
 import { isControl, isUpgrade, Tunnel, tunnelled } from './upgrade.ts';
 
 /** Buffered input (bytes) past which a connection stops reading until it has handled some. */

@@ -5,11 +5,12 @@
  * connection has one `Exchange` and `reset`s it for each request (one is answered at a time), so
  * the hot path allocates nothing per request here.
  */
-import { forwardedHead } from '../../balancer/headers.ts';
-import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
-import { splicedRequestHead } from '../../balancer/spliced-head.ts';
+
 import type { ForwardRequest } from '../../proxy/forward-request.ts';
 import { copyBytes } from '../bytes.ts';
+import { forwardedHead } from '../header-rules.ts';
+import { headerFields, headerValue, type RequestHead } from '../request-head.ts';
+import { splicedRequestHead } from '../spliced-head.ts';
 import type { ClientFault, RequestBody } from './request-body.ts';
 
 /** What an `Exchange` needs of its client connection. */

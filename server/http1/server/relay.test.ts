@@ -8,9 +8,9 @@
  */
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { Socket, TCPSocketListener } from 'bun';
-import { createUpstreamClient, type UpstreamClient } from '../../balancer/upstream-client.ts';
 import { errorAnswer } from '../../proxy/answers.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import { createUpstreamClient, type UpstreamClient } from '../client/index.ts';
 import { type FrontEnd, startFrontEnd } from './listen.ts';
 
 const BIG = 64 * 1024 * 1024;

@@ -6,10 +6,10 @@
  */
 
 import { STATUS_CODES } from 'node:http';
-import { findHeadEnd } from '../../balancer/http1.ts';
-import { detach, type RawRelay } from '../../balancer/upstream-client.ts';
 import type { ForwardAnswer } from '../../proxy/forwarder.ts';
 import { copyBytes } from '../bytes.ts';
+import { detach, type RawRelay } from '../client/index.ts';
+import { findHeadEnd } from '../fields.ts';
 
 /** Answers up to this size (bytes) go out as one buffer, head and body together. */
 export const SMALL_RESPONSE_BYTES = 64 * 1024;

@@ -8,9 +8,10 @@
  * view of a receive buffer (payload is copied, a buffered `Content-Length` body straight into the
  * room after its upstream head).
  */
-import { ChunkedDecoder } from '../../balancer/http1.ts';
-import { headerFields, headerValue, type RequestHead } from '../../balancer/request-head.ts';
+
 import { copyBytes } from '../bytes.ts';
+import { ChunkedDecoder } from '../chunked.ts';
+import { headerFields, headerValue, type RequestHead } from '../request-head.ts';
 
 /** Why a request body failed: the client's fault, answered with `status` (never a server failure). */
 export interface ClientFault {

@@ -8,12 +8,12 @@
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
-import { headerValue, type RequestHead } from '../../balancer/request-head.ts';
-import { withConnectionClose } from '../../balancer/tunnel-heads.ts';
 import type { ProxyPeer } from '../../proxy/fetch-proxy.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { headerValue, type RequestHead } from '../request-head.ts';
 import { type ResponseScan, scanResponseHead } from '../response-head.ts';
 import { OutQueue } from '../socket-writer.ts';
+import { withConnectionClose } from './tunnel-heads.ts';
 
 /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *` (a target not starting with `/`). */
 export function tunnelled(buf: Uint8Array, h: RequestHead): boolean {

@@ -5,7 +5,7 @@
  * the request's affinity key) and returns one candidate. Every strategy passes the shared suite in
  * `strategies/common.case.ts`.
  */
-import { NoAvailableServer } from '../shared/errors.ts';
+import { NoAvailableServer } from '../../shared/errors.ts';
 import { createConsistentHash } from './strategies/consistent-hash.ts';
 import { createLeastConnections } from './strategies/least-connections.ts';
 import { createPowerOfTwo } from './strategies/power-of-two.ts';

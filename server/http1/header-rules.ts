@@ -12,7 +12,7 @@
  * and `tunnel-heads.ts` (what the full `Bun.serve` front gets).
  */
 
-import { HOP_BY_HOP } from './http1.ts';
+import { HOP_BY_HOP } from './fields.ts';
 
 /**
  * The header names a `Connection` value lists (lower-case), less `host`, which no hop may remove

@@ -10,7 +10,7 @@
  * target become strings. `headerFields` / `headerValue` decode headers on demand, from the same
  * bytes, which must still be the ones parsed.
  */
-import { nameIs } from './http1.ts';
+import { nameIs } from './fields.ts';
 import {
   AUTHORITY_CHAR,
   BadRequestHead,

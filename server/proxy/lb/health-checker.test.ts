@@ -1,8 +1,8 @@
 /** Active health checker: drives the status setter from due servers and probe results. */
 import { describe, expect, test } from 'bun:test';
-import { parseConfig } from '../config/parse.ts';
-import { BalancerConfig } from '../config/roles.ts';
-import { silentLogger } from '../shared/logger.ts';
+import { parseConfig } from '../../config/parse.ts';
+import { BalancerConfig } from '../../config/roles.ts';
+import { silentLogger } from '../../shared/logger.ts';
 import { httpProbe, httpProbeAt, startHealthChecker, tickFor } from './health-checker.ts';
 
 describe('startHealthChecker', () => {

@@ -8,7 +8,7 @@
  * to another server — as HAProxy's cookie persistence does without `option redispatch`.
  * Any client may pin to any alive server of the zone, exactly as with a persistence cookie.
  */
-import { upstreamPin } from '../shared/upstream-pin.ts';
+import { upstreamPin } from '../../shared/upstream-pin.ts';
 
 /** Resolves pins against candidate URLs; remembers each URL's pin (a SHA-256) once computed. */
 export class PinnedUpstreams {

@@ -7,7 +7,7 @@
  * check, as heartbeats did in the PennCloud design) it is passed on for load-aware strategies. The checker ticks often (a fraction of the shortest interval) and the pools'
  * schedule decides who is probed, so each server keeps its own 10 s / 30 s rhythm.
  */
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../../shared/logger.ts';
 
 /** Load a server reported in its health check: CPU % and requests in flight. */
 export interface ServerLoad {

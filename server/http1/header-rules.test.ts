@@ -7,7 +7,7 @@ import {
   pathAndQuery,
   pathOnly,
   upstreamRequestHeaders,
-} from './headers.ts';
+} from './header-rules.ts';
 
 describe('upstreamRequestHeaders', () => {
   test('hop-by-hop headers and those named in Connection are removed', () => {

@@ -3,8 +3,8 @@
  * its server every time and no other server ever; an unknown or gone pin is 503 and touches none.
  */
 import { describe, expect, test } from 'bun:test';
-import { startTestProxy } from '../../test/support/test-proxy.ts';
-import { UPSTREAM_PIN_HEADER, upstreamPin } from '../shared/upstream-pin.ts';
+import { startTestProxy } from '../../../test/support/test-proxy.ts';
+import { UPSTREAM_PIN_HEADER, upstreamPin } from '../../shared/upstream-pin.ts';
 import { PinnedUpstreams } from './pinned-upstream.ts';
 
 const SERVERS = ['http://127.0.0.1:9101', 'http://127.0.0.1:9102', 'http://127.0.0.1:9103'];

@@ -1,14 +1,14 @@
 /**
  * The upstream request head spliced from the client's own bytes, pure: the request line and the
- * header lines the proxy keeps (`headers.ts` has the rules) copied as they came, then the
+ * header lines the proxy keeps (`header-rules.ts` has the rules) copied as they came, then the
  * X-Forwarded-* lines and, for a buffered body, its `Content-Length`, in one allocation that may
  * also hold the body. Only an absolute-form target, a client `X-Forwarded-For` or a `Connection`
  * naming other headers decode the header names.
  */
 
-import { copyBytes, decimalLength, writeDecimal } from '../http1/bytes.ts';
+import { copyBytes, decimalLength, writeDecimal } from './bytes.ts';
 import { headParts } from './head-parts.ts';
-import { connectionNamed, namesOtherHeaders, SKIP_UPSTREAM } from './headers.ts';
+import { connectionNamed, namesOtherHeaders, SKIP_UPSTREAM } from './header-rules.ts';
 import { headerFields, type RequestHead } from './request-head.ts';
 
 /** `forwardedPrefix` results by protocol and client address; emptied when it reaches `PREFIX_CACHE_SIZE`. */

@@ -8,8 +8,8 @@
  * that consistent hashing is left as it is.
  */
 import { describe, expect, test } from 'bun:test';
-import { NoAvailableServer } from '../../shared/errors.ts';
-import { mulberry32 } from '../../shared/random.ts';
+import { NoAvailableServer } from '../../../shared/errors.ts';
+import { mulberry32 } from '../../../shared/random.ts';
 import type { PickContext, Strategy } from '../strategy.ts';
 import { withSlowStart } from './slow-start.ts';
 

@@ -1,6 +1,6 @@
 /** The upstream request head spliced from the client's bytes. */
 import { describe, expect, test } from 'bun:test';
-import { forwardedHead } from './headers.ts';
+import { forwardedHead } from './header-rules.ts';
 import { headerFields, parseRequestHead, type RequestHead } from './request-head.ts';
 import { splicedRequestHead } from './spliced-head.ts';
 

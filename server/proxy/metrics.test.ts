@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
+import { Pools } from './lb/pools.ts';
 import { createBalancerMetrics } from './metrics.ts';
-import { Pools } from './pools.ts';
 
 /** The value of sample `name{labels}` in a Prometheus text page (label order free), NaN when absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number {

@@ -3,8 +3,8 @@
  * absolute-form request in origin-form, a one-shot control request closed after its answer, and
  * that answer marked `connection: close`.
  */
-import { headParts } from './head-parts.ts';
-import { BadRequestHead, headerFields, type RequestHead } from './request-head.ts';
+import { headParts } from '../head-parts.ts';
+import { BadRequestHead, headerFields, type RequestHead } from '../request-head.ts';
 
 /**
  * The bytes to hand the full `Bun.serve` front for a tunnelled absolute-form request (Bun would take

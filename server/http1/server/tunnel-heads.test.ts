@@ -1,6 +1,6 @@
 /** Heads rewritten for the tunnel into the full `Bun.serve` front. */
 import { describe, expect, test } from 'bun:test';
-import { BadRequestHead, parseRequestHead, type RequestHead } from './request-head.ts';
+import { BadRequestHead, parseRequestHead, type RequestHead } from '../request-head.ts';
 import {
   MAX_CONTROL_BODY_BYTES,
   oneShotRequest,

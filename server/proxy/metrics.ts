@@ -6,7 +6,7 @@
  * latency histogram is a custom collector (`LatencyHistogram`) whose `get()` returns its series.
  */
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
-import type { Pools, Transition } from './pools.ts';
+import type { Pools, Transition } from './lb/pools.ts';
 
 /** The balancer's metric handles; names are `balancer_*`, durations in seconds (Prometheus convention). */
 export interface BalancerMetrics {

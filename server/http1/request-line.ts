@@ -12,7 +12,7 @@
  * accepts a bare LF, merges identical duplicate Hosts, forwards a request without Host, and answers
  * 400 to an absolute-form target whose authority differs from Host, where we use the authority.
  */
-import { latin1Of } from '../http1/bytes.ts';
+import { latin1Of } from './bytes.ts';
 
 /** A request the front end cannot take: it answers `status` (JSON `{error: code}`) and closes. */
 export class BadRequestHead extends Error {
