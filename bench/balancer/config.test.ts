@@ -24,5 +24,9 @@ test('defaults: 3 rounds of 8 s, every section; env overrides; bad values are re
     'close',
   ]);
   expect(benchConfig({}).WORKLOADS).toBeNull();
+  expect([d.STEAL_LIMIT_PCT, d.STEAL_RETRIES]).toEqual([5, 2]);
+  const s = benchConfig({ BENCH_STEAL_LIMIT_PCT: '0', BENCH_STEAL_RETRIES: '0' });
+  expect([s.STEAL_LIMIT_PCT, s.STEAL_RETRIES]).toEqual([0, 0]);
+  expect(() => benchConfig({ BENCH_STEAL_RETRIES: '-1' })).toThrow('BENCH_STEAL_RETRIES');
   expect([...benchConfig({ BENCH_TARGETS: 'haproxy' }).TARGETS]).toEqual(['haproxy']);
 });

@@ -28,6 +28,13 @@ export interface BenchConfig {
   PIPELINE_SECONDS: number;
   /** `BENCH_PIPELINE_RSS_BOUND_MB`: the stated bound of the balancer's RSS under the flood. */
   PIPELINE_RSS_BOUND_MB: number;
+  /**
+   * `BENCH_STEAL_LIMIT_PCT`, `BENCH_STEAL_RETRIES`: a throughput run during which the machine's
+   * steal time was over the limit (%) is measured again, up to the retries (0 = never); the run
+   * with the least steal counts (`stats.ts quietest`).
+   */
+  STEAL_LIMIT_PCT: number;
+  STEAL_RETRIES: number;
   /** `BENCH_SECTIONS`: comma list of `throughput`, `many`, `killed`, `abuse`. */
   SECTIONS: ReadonlySet<string>;
   /** `BENCH_WORKLOADS`: comma list of workload keys (`get50,post1k,get64k,get64kNode,get1m,chunked2k,close,conns1000`); all by default. */
@@ -77,6 +84,8 @@ export function benchConfig(env: Record<string, string | undefined>): BenchConfi
     PIPELINE_REQUESTS: num('BENCH_PIPELINE_REQUESTS', 400),
     PIPELINE_SECONDS: num('BENCH_PIPELINE_SECONDS', 10),
     PIPELINE_RSS_BOUND_MB: num('BENCH_PIPELINE_RSS_BOUND_MB', 256),
+    STEAL_LIMIT_PCT: num('BENCH_STEAL_LIMIT_PCT', 5, 0),
+    STEAL_RETRIES: Math.round(num('BENCH_STEAL_RETRIES', 2, 0)),
     SECTIONS: listOf(env, 'BENCH_SECTIONS', 'section', SECTION_NAMES, SECTION_NAMES.join(',')),
     WORKLOADS: env.BENCH_WORKLOADS ? listOf(env, 'BENCH_WORKLOADS', 'workload', WORKLOAD_KEYS, '') : null,
     TARGETS: listOf(env, 'BENCH_TARGETS', 'target', TARGET_NAMES, TARGET_NAMES.join(',')),

@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'bun:test';
-import { headline, type Measured, median, medianOf, pairedRatio, ratio, tableRow } from './stats.ts';
+import {
+  headline,
+  type Measured,
+  median,
+  medianOf,
+  pairedRatio,
+  quietest,
+  ratio,
+  tableRow,
+} from './stats.ts';
 
 const m = (rps: number, extra: Partial<Measured> = {}): Measured => ({
   rps,
@@ -64,5 +73,24 @@ describe('benchmark figures', () => {
     ).toBe(
       'round-robin req/s vs HAProxy, worst workload 0.4x (POST 1 KiB) — median of 3: GET 50 B 1.01x; POST 1 KiB 0.4x',
     );
+  });
+
+  test('quietest: a run over the steal limit is measured again, at most `retries` times; the least steal counts', async () => {
+    const runs = (steals: number[]) => {
+      let i = 0;
+      return async () => m(1000 + i, { stealPct: steals[i++] });
+    };
+    const told: number[] = [];
+    const r = await quietest(runs([12, 7, 3, 1]), 5, 2, (s) => told.push(s));
+    expect([r.rps, r.stealPct, r.setAsideStealPct]).toEqual([1002, 3, [12, 7]]);
+    expect(told).toEqual([12, 7]); // the third run was quiet: no fourth
+    const noisy = await quietest(runs([9, 14, 8]), 5, 2);
+    expect([noisy.rps, noisy.stealPct, noisy.setAsideStealPct]).toEqual([1002, 8, [14, 9]]); // in the order they were set aside
+    const kept = await quietest(runs([6, 9]), 5, 1);
+    expect([kept.rps, kept.stealPct, kept.setAsideStealPct]).toEqual([1000, 6, [9]]);
+    const quiet = await quietest(runs([2, 99]), 5, 2);
+    expect([quiet.rps, quiet.setAsideStealPct]).toEqual([1000, undefined]);
+    expect((await quietest(runs([Number.NaN, 1]), 5, 2)).rps).toBe(1000);
+    expect((await quietest(runs([40, 1]), 5, 0)).stealPct).toBe(40);
   });
 });
