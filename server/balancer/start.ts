@@ -7,7 +7,7 @@
  * to `drainTimeoutMs`.
  */
 
-import { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { HttpMetricsPublisher } from '../adapters/http/metrics-bus-http.ts';
 import { REQUESTS_TOPIC } from '../adapters/kafka/topics.ts';
 import type { MetricsPublisher } from '../adapters/metrics-bus.ts';
@@ -17,12 +17,12 @@ import { createUpstreamClient } from '../http1/client/index.ts';
 import { Activator } from '../proxy/activator.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
 import { parseHashKey } from '../proxy/lb/affinity-key.ts';
-import { httpProbeAt, type Probe, tickFor } from '../proxy/lb/health-checker.ts';
+import { httpProbeAt, type Probe, type StatusSetter, tickFor } from '../proxy/lb/health-checker.ts';
 import { PinnedUpstreams } from '../proxy/lb/pinned-upstream.ts';
 import { Pools } from '../proxy/lb/pools.ts';
 import { weightOf, withSlowStart } from '../proxy/lb/strategies/slow-start.ts';
 import { createStrategy } from '../proxy/lb/strategy.ts';
-import { countTransitions, createBalancerMetrics } from '../proxy/metrics.ts';
+import { type BalancerMetrics, countTransitions, createBalancerMetrics } from '../proxy/metrics.ts';
 import { RequestStats } from '../proxy/request-stats.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
@@ -78,11 +78,6 @@ export async function startBalancer(
   hooks: BalancerHooks = {},
 ): Promise<RoleHandle> {
   const now = hooks.now ?? Date.now;
-  const initial = cfg.servers.map((s) => {
-    const r = UpstreamUrl.safeParse(s);
-    if (!r.success) throw new BadConfig(`--servers: "${s}" ${r.error.issues[0]?.message ?? 'is not a URL'}`);
-    return r.data;
-  });
   let leader: MonitorInfo = { address: cfg.monitor ? safeOrigin(cfg.monitor) : '', term: 0 };
   const pools = new Pools(
     {
@@ -91,7 +86,7 @@ export async function startBalancer(
       deadAfter: cfg.deadAfter,
       outlierThreshold: hooks.outlierThreshold ?? cfg.outlierThreshold,
     },
-    [...new Set(initial)],
+    initialServers(cfg.servers),
     now(),
   );
   const metrics = createBalancerMetrics(pools, cfg.zone);
@@ -111,33 +106,15 @@ export async function startBalancer(
   const slowStart = { windowMs: cfg.slowStartMs, joinedAt: (u: string) => pools.aliveSince(u), now };
   const strategy = withSlowStart(createStrategy(cfg.strategy), slowStart);
   const upstreamAllow = new UpstreamAllowList(cfg.upstreamAllow);
-  const activations = new Counter({
-    name: 'balancer_activation_requests_total',
-    help: 'Requests through the activator, by step: held, resumed, timeout, overflow, refused.',
-    labelNames: ['step'],
-    registers: [metrics.registry],
-  });
   const probe = hooks.probe ?? httpProbeAt(cfg.healthPath);
-  const activator = new Activator({
-    zone: cfg.zone,
-    maxQueue: cfg.activationQueue,
-    timeoutMs: cfg.activationTimeoutMs,
-    alive: () => pools.alive(),
-    probe: async (u) => {
-      const r = await probe(u, cfg.checkTimeoutMs);
-      return typeof r === 'boolean' ? r : r.up;
-    },
-    activate: activateClient({
-      zone: cfg.zone,
-      token: cfg.token,
-      leader: () => leader.address,
-      allows: (u) => upstreamAllow.allows(u),
-      timeoutMs: cfg.checkTimeoutMs,
-    }),
-    hasLeader: () => leader.address !== '',
+  const activator = zoneActivator(cfg, {
+    pools,
+    probe,
+    leader: () => leader.address,
+    upstreamAllow,
+    registry: metrics.registry,
     now,
     log,
-    count: (step) => activations.inc({ step }),
   });
 
   const reporter = startReporter(
@@ -208,14 +185,7 @@ export async function startBalancer(
       port: cfg.port,
       proxy: proxyDeps,
       health: {
-        setter: {
-          setStatus(url, up, load) {
-            const ts = pools.setStatus(url, up, now(), load);
-            countTransitions(metrics, ts);
-            for (const t of ts)
-              log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
-          },
-        },
+        setter: poolStatusSetter(pools, metrics, now, log),
         probe,
         timeoutMs: cfg.checkTimeoutMs,
         tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
@@ -253,6 +223,79 @@ export async function startBalancer(
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
   };
+}
+
+/** The health checker's view of `pools`: each probe's outcome moves the server, and each move is counted and logged. */
+function poolStatusSetter(
+  pools: Pools,
+  metrics: BalancerMetrics,
+  now: () => number,
+  log: Logger,
+): StatusSetter {
+  return {
+    setStatus(url, up, load) {
+      const ts = pools.setStatus(url, up, now(), load);
+      countTransitions(metrics, ts);
+      for (const t of ts)
+        log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
+    },
+  };
+}
+
+/** The zone's first servers (`--servers`), deduplicated. @throws BadConfig naming one that is not a valid URL. */
+function initialServers(servers: readonly string[]): string[] {
+  const urls = servers.map((s) => {
+    const r = UpstreamUrl.safeParse(s);
+    if (!r.success) throw new BadConfig(`--servers: "${s}" ${r.error.issues[0]?.message ?? 'is not a URL'}`);
+    return r.data;
+  });
+  return [...new Set(urls)];
+}
+
+/**
+ * The zone's activator (as Knative's): while no server is alive it holds requests and asks the
+ * leader (`leader()`, '' = none) to start one, then checks the new server with `probe` before
+ * releasing them. Its steps are counted in `balancer_activation_requests_total`.
+ */
+function zoneActivator(
+  cfg: BalancerConfig,
+  d: {
+    pools: Pools;
+    probe: Probe;
+    leader: () => string;
+    upstreamAllow: UpstreamAllowList;
+    registry: Registry;
+    now: () => number;
+    log: Logger;
+  },
+): Activator {
+  const activations = new Counter({
+    name: 'balancer_activation_requests_total',
+    help: 'Requests through the activator, by step: held, resumed, timeout, overflow, refused.',
+    labelNames: ['step'],
+    registers: [d.registry],
+  });
+  return new Activator({
+    zone: cfg.zone,
+    maxQueue: cfg.activationQueue,
+    timeoutMs: cfg.activationTimeoutMs,
+    alive: () => d.pools.alive(),
+    probe: async (u) => {
+      const r = await d.probe(u, cfg.checkTimeoutMs);
+      return typeof r === 'boolean' ? r : r.up;
+    },
+    activate: activateClient({
+      zone: cfg.zone,
+      token: cfg.token,
+      leader: d.leader,
+      allows: (u) => d.upstreamAllow.allows(u),
+      timeoutMs: cfg.checkTimeoutMs,
+    }),
+    hasLeader: () => d.leader() !== '',
+    now: d.now,
+    log: d.log,
+    count: (step) => activations.inc({ step }),
+  });
 }
 
 function safeOrigin(u: string): string {
