@@ -10,14 +10,13 @@
  * target become strings. `headerFields` / `headerValue` decode headers on demand, from the same
  * bytes, which must still be the ones parsed.
  */
-import { nameIs } from './fields.ts';
+import { nameIs, TOKEN_CHAR } from './fields.ts';
 import {
   AUTHORITY_CHAR,
   BadRequestHead,
   parseRequestLine,
   type RequestLine,
   requestHeadEnd,
-  TOKEN_CHAR,
 } from './request-line.ts';
 
 export { BadRequestHead, MAX_REQUEST_HEAD_BYTES, scanResume } from './request-line.ts';

@@ -13,6 +13,7 @@
  * 400 to an absolute-form target whose authority differs from Host, where we use the authority.
  */
 import { latin1Of } from './bytes.ts';
+import { TOKEN_CHAR } from './fields.ts';
 
 /** A request the front end cannot take: it answers `status` (JSON `{error: code}`) and closes. */
 export class BadRequestHead extends Error {
@@ -35,11 +36,6 @@ export const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
 
 /** Methods a 405 names in `Allow` (RFC 9110 §9 and PATCH): every standard one but CONNECT. */
 const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH';
-
-/** `tchar` of RFC 9110 §5.6.2, by byte. */
-export const TOKEN_CHAR = new Uint8Array(256);
-for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-  TOKEN_CHAR[ch.charCodeAt(0)] = 1;
 
 /**
  * Bytes of an authority (RFC 3986 §3.2: reg-name, IP literal, port) and so of a Host value:
