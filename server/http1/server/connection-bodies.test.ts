@@ -6,10 +6,10 @@
  * stalled body gets 408. After every case a second client gets exactly its own answer.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
+import { testFrontEnd } from '../../../test/support/front-end.ts';
 import { RawClient } from '../../../test/support/raw-http.ts';
 import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
-import { silentLogger } from '../../shared/logger.ts';
-import { type FrontEnd, MAX_BUFFERED_INPUT, startFrontEnd } from './listen.ts';
+import { type FrontEnd, MAX_BUFFERED_INPUT } from './listen.ts';
 
 const enc = new TextEncoder();
 const MAX_RETRY = 4096;
@@ -49,18 +49,8 @@ async function bodyText(r: ForwardRequest): Promise<string> {
 function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: number } = {}) {
   const seen: Seen[] = [];
   let forwards = 0;
-  front = startFrontEnd({
-    host: '127.0.0.1',
-    port: 0,
-    fallbackPort: 1,
-    controlPaths: new Set(),
-    idleTimeoutS: 10,
-    draining: () => false,
-    tunnels: new Map(),
-    log: silentLogger,
-    maxRetryBodyBytes: MAX_RETRY,
-    clientBodyTimeoutMs: opts.clientBodyTimeoutMs ?? 5_000,
-    forward(r, done) {
+  front = testFrontEnd(
+    (r, done) => {
       forwards++;
       const method = r.method;
       const target = r.target;
@@ -90,7 +80,8 @@ function setup(opts: { delayMs?: number; size?: number; clientBodyTimeoutMs?: nu
         },
       );
     },
-  });
+    { maxRetryBodyBytes: MAX_RETRY, clientBodyTimeoutMs: opts.clientBodyTimeoutMs ?? 5_000 },
+  );
   return { port: front.port, seen, forwards: () => forwards, front };
 }
 

@@ -8,10 +8,10 @@
  */
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { Socket, TCPSocketListener } from 'bun';
+import { testFrontEnd } from '../../../test/support/front-end.ts';
 import { errorAnswer } from '../../proxy/answers.ts';
-import { silentLogger } from '../../shared/logger.ts';
 import { createUpstreamClient, type UpstreamClient } from '../client/index.ts';
-import { type FrontEnd, startFrontEnd } from './listen.ts';
+import type { FrontEnd } from './listen.ts';
 
 const BIG = 64 * 1024 * 1024;
 const PIECE = Buffer.alloc(256 * 1024, 'r');
@@ -80,32 +80,20 @@ function serve(): Upstream {
 function setup(origin: string): FrontEnd {
   const up = createUpstreamClient();
   client = up;
-  front = startFrontEnd({
-    host: '127.0.0.1',
-    port: 0,
-    fallbackPort: 1,
-    controlPaths: new Set(),
-    idleTimeoutS: 10,
-    draining: () => false,
-    tunnels: new Map(),
-    log: silentLogger,
-    maxRetryBodyBytes: 4096,
-    clientBodyTimeoutMs: 5_000,
-    forward(r, done) {
-      up.send(origin, {
-        method: r.method,
-        target: r.target,
-        head: r.head,
-        hasHost: r.hasHost,
-        rawHead: r.rawHead,
-        body: undefined,
-        timeoutMs: 2_000,
-        relayRaw: r.relayRaw,
-        relayChunked: r.relayChunked,
-        onAnswer: (_err, res) => done(res ?? errorAnswer(502, 'bad_gateway', 'no answer')),
-        onDone() {},
-      });
-    },
+  front = testFrontEnd((r, done) => {
+    up.send(origin, {
+      method: r.method,
+      target: r.target,
+      head: r.head,
+      hasHost: r.hasHost,
+      rawHead: r.rawHead,
+      body: undefined,
+      timeoutMs: 2_000,
+      relayRaw: r.relayRaw,
+      relayChunked: r.relayChunked,
+      onAnswer: (_err, res) => done(res ?? errorAnswer(502, 'bad_gateway', 'no answer')),
+      onDone() {},
+    });
   });
   return front;
 }
