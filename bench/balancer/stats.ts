@@ -1,7 +1,8 @@
 /**
  * The benchmark's figures, pure: one measurement (`Measured`: wrk's figures plus CPU and upstream
  * connections per request), the median over rounds of each figure separately, ratios to HAProxy,
- * the printed table rows and the headline line.
+ * the printed table rows and the headline line; and `quietest`, which measures again a run taken
+ * while other guests held the CPU (steal time), through the run it is given.
  */
 import type { WrkResult } from './wrk.ts';
 
