@@ -13,8 +13,12 @@ import type { Exchange } from './exchange.ts';
 import { clearRaw, newRawAnswer, setRaw } from './response.ts';
 import type { UpstreamResponse } from './types.ts';
 
-/** Validating decoder and raw answer reused by every exchange (one data event at a time). */
-const checker = new ChunkedDecoder();
+/**
+ * Validating decoder and raw answer reused by every exchange (one data event at a time). A relayed
+ * chunked answer keeps the checker, whose state is where its first piece ended, and a new one
+ * takes its place.
+ */
+let checker = new ChunkedDecoder();
 const rawAnswer: UpstreamResponse = newRawAnswer();
 
 /**
@@ -74,8 +78,8 @@ function relayFirst(
   const body = ex.body;
   if (framing === 'length') body.remaining = scan.contentLength - (buf.byteLength - scan.bodyStart);
   else {
-    body.decoder = new ChunkedDecoder();
-    body.decoder.push(buf, undefined, scan.bodyStart); // checked above: this only takes up its state
+    body.decoder = checker; // it checked `buf` above: its state is where the relay goes on
+    checker = new ChunkedDecoder();
   }
   setRaw(res, buf, buf.byteLength, scan.bodyStart, scan.drop);
   res.relay = ex;
