@@ -78,6 +78,7 @@ export async function startBalancer(
   hooks: BalancerHooks = {},
 ): Promise<RoleHandle> {
   const now = hooks.now ?? Date.now;
+  const initial = initialServers(cfg.servers); // checked before --monitor, as it always was
   let leader: MonitorInfo = { address: cfg.monitor ? safeOrigin(cfg.monitor) : '', term: 0 };
   const pools = new Pools(
     {
@@ -86,7 +87,7 @@ export async function startBalancer(
       deadAfter: cfg.deadAfter,
       outlierThreshold: hooks.outlierThreshold ?? cfg.outlierThreshold,
     },
-    initialServers(cfg.servers),
+    initial,
     now(),
   );
   const metrics = createBalancerMetrics(pools, cfg.zone);
