@@ -7,7 +7,8 @@ import { describe, expect, test } from 'bun:test';
 import { bucketHistory } from '../metrics-aggregate.ts';
 import { balancerSample, sample } from '../metrics-store.contract.ts';
 import { influxql, quoteTag } from './influxql.ts';
-import { dialectFor, samplePoint } from './metrics-store-influx.ts';
+import { dialectFor } from './metrics-store-influx.ts';
+import { samplePoint } from './points.ts';
 
 describe('InfluxDB dialect', () => {
   test.each([

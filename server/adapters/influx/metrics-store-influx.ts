@@ -3,32 +3,29 @@
  * point of measurement `sample` with tags `server_id`, `zone` and `source`, the sample's present
  * fields (`cpu`, `memory_mb`, `throughput`, `rps`, `in_flight`, `p50_ms`, `p95_ms`, `p99_ms`,
  * `error_rate` floats, `healthy` bool, `scenario` string; a null latency is left out) and a
- * millisecond timestamp, written as line protocol built with the client's `Point`; a point with
- * the same tags and time overwrites, so writing a sample twice stores it once per (server, source,
- * ts). Two dialects, picked from `/ping`'s `X-Influxdb-Version`: 1.8+ and 2.x get the 2.x API
- * (`/api/v2/write`, Flux through the client's `QueryApi`, `/api/v2/delete`); older 1.x servers get
- * the 1.x API (`/write`, InfluxQL `/query`, `DELETE`), where the database is created on open. A
- * zone's window is one query (per-(server, source) mean and count of each averaged field); the
- * shared rules of `metrics-aggregate.ts` do the rest. A (server, source)'s sample count is the
+ * millisecond timestamp, written as line protocol built with the client's `Point` (`points.ts`); a
+ * point with the same tags and time overwrites, so writing a sample twice stores it once per
+ * (server, source, ts). Two dialects, picked from `/ping`'s `X-Influxdb-Version`: 1.8+ and 2.x get
+ * the 2.x API (`/api/v2/write`, Flux through the client's `QueryApi`, `/api/v2/delete`); older 1.x
+ * servers get the 1.x API (`/write`, InfluxQL `/query`, `DELETE`), where the database is created on
+ * open. A zone's window is one query (per-(server, source) mean and count of each averaged field);
+ * the shared rules of `metrics-aggregate.ts` do the rest. A (server, source)'s sample count is the
  * largest count of its averaged fields (InfluxDB counts fields, not points).
  */
-import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { InfluxDB } from '@influxdata/influxdb-client';
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
 import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
 import {
   bucketHistory,
   type MeanCount,
-  type MetricField,
-  SAMPLE_VALUE_FIELDS,
   type SourceAggregate,
-  STORED_NAME,
   sourceOf,
-  toSample,
   zoneCpuFrom,
   zoneMetricsFrom,
 } from '../metrics-aggregate.ts';
 import type { MetricsStore, ZoneCpu, ZoneMetrics } from '../metrics-store.ts';
 import { AVERAGED_FIELDS, flux, type InfluxDialect, influxql, MEASUREMENT, quoteIdent } from './influxql.ts';
+import { aggregateOf, pointToSample, samplePoint } from './points.ts';
 
 export { MEASUREMENT };
 
@@ -66,53 +63,6 @@ export async function pingVersion(url: string): Promise<string> {
   const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(INFLUX_TIMEOUT_MS) });
   if (res.status !== 204) throw new Error(`InfluxDB at ${url} answered /ping with ${res.status}`);
   return res.headers.get('X-Influxdb-Version') ?? '';
-}
-
-/** One sample as a `Point` (line protocol, ms precision); absent and null fields are left out. */
-export function samplePoint(s: SampleInput): Point {
-  const p = new Point(MEASUREMENT)
-    .tag('server_id', s.serverId)
-    .tag('source', s.source ?? 'app')
-    .tag('zone', s.zone)
-    .timestamp(s.ts);
-  for (const f of SAMPLE_VALUE_FIELDS) {
-    const v = s[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'boolean') p.booleanField(STORED_NAME[f], v);
-    else if (typeof v === 'string') p.stringField(STORED_NAME[f], v);
-    else p.floatField(STORED_NAME[f], v);
-  }
-  return p;
-}
-
-/** A stored point's columns (by stored field name) as a `Sample`. */
-function pointToSample(
-  serverId: string,
-  zone: string,
-  ts: number,
-  source: unknown,
-  col: (name: string) => unknown,
-) {
-  return toSample(serverId, zone, ts, sourceOf(source), (f) => col(STORED_NAME[f]));
-}
-
-/** `Sample` name of each averaged stored field. */
-const METRIC_OF = Object.fromEntries(Object.entries(AVERAGED_FIELDS).map(([k, v]) => [v, k])) as Record<
-  string,
-  MetricField
->;
-
-/** Builds one (server, source) aggregate from stored-field → (mean, count). */
-function aggregateOf(server: string, source: unknown, fields: Map<string, MeanCount>): SourceAggregate {
-  const metrics: SourceAggregate['metrics'] = {};
-  let samples = 0;
-  for (const [field, mc] of fields) {
-    const metric = METRIC_OF[field];
-    if (!metric || mc.count === 0) continue;
-    metrics[metric] = mc;
-    samples = Math.max(samples, mc.count);
-  }
-  return { server, source: sourceOf(source), samples, metrics };
 }
 
 /**
