@@ -17,12 +17,12 @@ import { createUpstreamClient } from '../http1/client/index.ts';
 import { Activator } from '../proxy/activator.ts';
 import type { ProxyDeps } from '../proxy/forward-request.ts';
 import { parseHashKey } from '../proxy/lb/affinity-key.ts';
-import { httpProbeAt, type Probe, type StatusSetter, tickFor } from '../proxy/lb/health-checker.ts';
+import { httpProbeAt, type Probe, tickFor } from '../proxy/lb/health-checker.ts';
 import { PinnedUpstreams } from '../proxy/lb/pinned-upstream.ts';
 import { Pools } from '../proxy/lb/pools.ts';
 import { weightOf, withSlowStart } from '../proxy/lb/strategies/slow-start.ts';
 import { createStrategy } from '../proxy/lb/strategy.ts';
-import { type BalancerMetrics, countTransitions, createBalancerMetrics } from '../proxy/metrics.ts';
+import { countTransitions, createBalancerMetrics, poolStatusSetter } from '../proxy/metrics.ts';
 import { RequestStats } from '../proxy/request-stats.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
@@ -186,7 +186,9 @@ export async function startBalancer(
       port: cfg.port,
       proxy: proxyDeps,
       health: {
-        setter: poolStatusSetter(pools, metrics, now, log),
+        setter: poolStatusSetter(pools, metrics, now, (t) =>
+          log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition'),
+        ),
         probe,
         timeoutMs: cfg.checkTimeoutMs,
         tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),
@@ -222,23 +224,6 @@ export async function startBalancer(
       requestMetrics.stop();
       await publisher?.close();
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
-    },
-  };
-}
-
-/** The health checker's view of `pools`: each probe's outcome moves the server, and each move is counted and logged. */
-function poolStatusSetter(
-  pools: Pools,
-  metrics: BalancerMetrics,
-  now: () => number,
-  log: Logger,
-): StatusSetter {
-  return {
-    setStatus(url, up, load) {
-      const ts = pools.setStatus(url, up, now(), load);
-      countTransitions(metrics, ts);
-      for (const t of ts)
-        log.info({ upstream: t.url, from: t.from, to: t.to, reason: t.reason }, 'pool transition');
     },
   };
 }

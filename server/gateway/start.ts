@@ -18,7 +18,7 @@ import type { ProxyDeps } from '../proxy/forward-request.ts';
 import { type Probe, tickFor } from '../proxy/lb/health-checker.ts';
 import { Pools } from '../proxy/lb/pools.ts';
 import { createConsistentHash } from '../proxy/lb/strategies/consistent-hash.ts';
-import { countTransitions } from '../proxy/metrics.ts';
+import { poolStatusSetter } from '../proxy/metrics.ts';
 import { processRetryBudget } from '../proxy/retry-budget.ts';
 import { type ProxyServer, serveProxy } from '../proxy/serve-proxy.ts';
 import { BadConfig } from '../shared/errors.ts';
@@ -105,22 +105,11 @@ export async function startGateway(
     port: cfg.port,
     proxy: proxyDeps,
     health: {
-      setter: {
-        setStatus(url, up) {
-          const ts = pools.setStatus(url, up, now());
-          countTransitions(metrics, ts);
-          for (const t of ts)
-            if (t.from !== t.to)
-              log.info(
-                {
-                  zone: zoneOf(table, url),
-                  balancer: url,
-                  to: t.to === 'alive' ? 'available' : 'unavailable',
-                },
-                'zone state',
-              );
-        },
-      },
+      setter: poolStatusSetter(pools, metrics, now, (t) => {
+        if (t.from === t.to) return;
+        const to = t.to === 'alive' ? 'available' : 'unavailable';
+        log.info({ zone: zoneOf(table, t.url), balancer: t.url, to }, 'zone state');
+      }),
       probe: hooks.probe ?? zoneProbe,
       timeoutMs: cfg.checkTimeoutMs,
       tickMs: tickFor(cfg.checkIntervalMs, cfg.recheckIntervalMs),

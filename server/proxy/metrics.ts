@@ -6,6 +6,7 @@
  * latency histogram is a custom collector (`LatencyHistogram`) whose `get()` returns its series.
  */
 import { Counter, Gauge, type Metric, Registry } from 'prom-client';
+import type { StatusSetter } from './lb/health-checker.ts';
 import type { Pools, Transition } from './lb/pools.ts';
 
 /** The balancer's metric handles; names are `balancer_*`, durations in seconds (Prometheus convention). */
@@ -182,4 +183,24 @@ export function countTransitions(m: BalancerMetrics, ts: readonly Transition[]):
     m.transitions.inc({ reason: t.reason });
     if (t.reason === 'outlier') m.ejections.inc({ upstream: t.url });
   }
+}
+
+/**
+ * The health checker's status setter over `pools` (one per role): each check result moves its
+ * server between the pools at `now()` (with the load it reported, when it did), counts the
+ * transitions in `m` and hands each one to `told`, which writes the role's log line.
+ */
+export function poolStatusSetter(
+  pools: Pools,
+  m: BalancerMetrics,
+  now: () => number,
+  told: (t: Transition) => void,
+): StatusSetter {
+  return {
+    setStatus(url, up, load) {
+      const ts = pools.setStatus(url, up, now(), load);
+      countTransitions(m, ts);
+      for (const t of ts) told(t);
+    },
+  };
 }
