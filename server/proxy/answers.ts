@@ -1,26 +1,13 @@
 /**
- * The proxy's own answers, pure: its JSON error (`{ error, message }`) and the one a request gets
+ * The proxy's own answers, pure (its JSON error body is `errorAnswer`'s): the one a request gets
  * when no (further) try is made — 503 without an alive (or the pinned) server, 499 for a client
  * that went away, 502 when every try failed, 504 when the last one timed out.
  */
 
+import { errorAnswer, type ForwardAnswer } from '../http1/server/handler.ts';
 import type { ClientFault } from '../http1/server/request-body.ts';
 import { NoAvailableServer } from '../shared/errors.ts';
-import type { ForwardAnswer } from './forward-request.ts';
 import type { TryOutcome } from './retries.ts';
-
-const JSON_HEADERS: [string, string][] = [['content-type', 'application/json;charset=utf-8']];
-const utf8 = new TextEncoder();
-
-/** The proxy's own JSON error as a `ForwardAnswer` (`{ error, message }`). */
-export function errorAnswer(status: number, error: string, message: string): ForwardAnswer {
-  return {
-    status,
-    statusText: '',
-    headers: JSON_HEADERS,
-    body: utf8.encode(JSON.stringify({ error, message })),
-  };
-}
 
 /** A try timed out while the client was still sending its body: the client's slowness, not the server's. */
 export const SLOW_BODY: ClientFault = {

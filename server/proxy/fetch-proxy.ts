@@ -6,16 +6,11 @@
 
 import { detach } from '../http1/client/index.ts';
 import { forwardedHead, pathAndQuery } from '../http1/header-rules.ts';
+import type { ForwardAnswer, ProxyPeer } from '../http1/server/handler.ts';
 import { isEventStream } from '../http1/server/reply.ts';
 import { readBodyUpTo } from './body.ts';
-import type { ForwardAnswer, ProxyDeps } from './forward-request.ts';
+import type { ProxyDeps } from './forward-request.ts';
 import { createForwarder } from './forwarder.ts';
-
-/** What the proxy needs from Bun's server: the client address and a per-request idle timeout. */
-export interface ProxyPeer {
-  requestIP(req: Request): { address: string } | null;
-  timeout(req: Request, seconds: number): void;
-}
 
 /** A proxy handler: `(request, peer) → response`. */
 export type ProxyHandler = (req: Request, peer?: ProxyPeer) => Promise<Response>;

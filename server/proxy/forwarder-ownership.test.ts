@@ -5,8 +5,9 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { UpstreamClient, UpstreamRequest } from '../http1/client/index.ts';
+import type { ForwardAnswer, ForwardRequest } from '../http1/server/handler.ts';
 import { silentLogger } from '../shared/logger.ts';
-import { createForwarder, type ForwardAnswer, type ForwardRequest } from './forwarder.ts';
+import { createForwarder } from './forwarder.ts';
 import { Pools } from './lb/pools.ts';
 import { createRoundRobin } from './lb/strategies/round-robin.ts';
 import { createBalancerMetrics } from './metrics.ts';

@@ -14,25 +14,25 @@
  */
 
 import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../http1/client/index.ts';
+import {
+  errorAnswer,
+  type ForwardAnswer,
+  type Forwarder,
+  type ForwardRequest,
+} from '../http1/server/handler.ts';
+import { isEventStream } from '../http1/server/reply.ts';
 import type { Recyclable } from '../shared/free-list.ts';
 import { UPSTREAM_PIN_HEADER } from '../shared/upstream-pin.ts';
 import type { HeldRequest } from './activator.ts';
-import { errorAnswer, giveUpAnswer, SLOW_BODY } from './answers.ts';
-import { isEventStream } from './event-stream.ts';
-import type { ForwardAnswer, Forwarder, ForwardRequest, ProxyDeps } from './forward-request.ts';
+import { giveUpAnswer, SLOW_BODY } from './answers.ts';
+import type { ProxyDeps } from './forward-request.ts';
 import { ForwarderState } from './forwarder-state.ts';
 import { affinityKey } from './lb/affinity-key.ts';
 import type { PickContext } from './lb/strategy.ts';
 import type { ServerRequestStats } from './request-stats.ts';
 import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
 
-export type {
-  AccessLogEntry,
-  ForwardAnswer,
-  Forwarder,
-  ForwardRequest,
-  ProxyDeps,
-} from './forward-request.ts';
+export type { AccessLogEntry, ProxyDeps } from './forward-request.ts';
 
 function isTimeout(err: unknown): boolean {
   return err instanceof UpstreamError && err.kind === 'timeout';

@@ -9,10 +9,11 @@
  */
 import type { Server } from 'bun';
 import { pathOnly } from '../http1/header-rules.ts';
+import type { ProxyPeer } from '../http1/server/handler.ts';
 import { startFrontEnd, tunnelPeer } from '../http1/server/listen.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
-import { createProxy, errorResponse, type ProxyPeer } from './fetch-proxy.ts';
+import { createProxy, errorResponse } from './fetch-proxy.ts';
 import type { ProxyDeps } from './forward-request.ts';
 import { createForwarder } from './forwarder.ts';
 import { type Probe, type StatusSetter, startHealthChecker } from './lb/health-checker.ts';

@@ -3,8 +3,9 @@
  * 127.0.0.1, an ephemeral port, no tunnel (fallback port 1, no control paths), a silent log, a 10 s
  * idle timeout, a 4 KiB retry buffer and a 5 s client-body timeout, unless `over` says otherwise.
  */
+
+import type { Forwarder } from '../../server/http1/server/handler.ts';
 import { type FrontEnd, type FrontEndDeps, startFrontEnd } from '../../server/http1/server/listen.ts';
-import type { Forwarder } from '../../server/proxy/forward-request.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 
 /** Starts the front end; the caller stops it (`stop(true)`). @throws when the port cannot be bound. */

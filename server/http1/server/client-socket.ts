@@ -6,10 +6,9 @@
  * ends (at once, or once what is queued is written). `Connection` adds the HTTP on top.
  */
 import type { Socket } from 'bun';
-import { errorAnswer } from '../../proxy/answers.ts';
-import type { ForwardAnswer } from '../../proxy/forward-request.ts';
 import type { RawRelay, RelaySink } from '../client/index.ts';
 import { OutQueue } from '../socket-writer.ts';
+import { errorAnswer, type ForwardAnswer } from './handler.ts';
 import { InputBuffer } from './input-buffer.ts';
 import { type AnswerSink, replyBytes } from './reply.ts';
 import type { Tunnel, TunnelClient } from './upgrade.ts';

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { testFrontEnd } from '../../../test/support/front-end.ts';
 import { RawClient } from '../../../test/support/raw-http.ts';
-import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
+import type { ForwardAnswer, ForwardRequest } from './handler.ts';
 import { type FrontEnd, MAX_BUFFERED_INPUT } from './listen.ts';
 
 const enc = new TextEncoder();

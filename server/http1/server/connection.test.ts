@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import type { ForwardAnswer, ForwardRequest } from '../../proxy/forwarder.ts';
 import { silentLogger } from '../../shared/logger.ts';
+import type { ForwardAnswer, ForwardRequest } from './handler.ts';
 import { type FrontEnd, startFrontEnd } from './listen.ts';
 
 const enc = new TextEncoder();

@@ -10,12 +10,11 @@
  * plumbing is `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
-import { errorAnswer } from '../../proxy/answers.ts';
-import type { ForwardAnswer } from '../../proxy/forward-request.ts';
 import { type BadRequestHead, parseRequestHead, type RequestHead, scanResume } from '../request-head.ts';
 import { forwardedPrefix } from '../spliced-head.ts';
 import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
+import { errorAnswer, type ForwardAnswer } from './handler.ts';
 import { type Shared, watchBody } from './listen.ts';
 import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';

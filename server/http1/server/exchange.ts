@@ -6,11 +6,11 @@
  * the hot path allocates nothing per request here.
  */
 
-import type { ForwardRequest } from '../../proxy/forward-request.ts';
 import { copyBytes } from '../bytes.ts';
 import { forwardedHead } from '../header-rules.ts';
 import { headerFields, headerValue, type RequestHead } from '../request-head.ts';
 import { splicedRequestHead } from '../spliced-head.ts';
+import type { ForwardRequest } from './handler.ts';
 import type { ClientFault, RequestBody } from './request-body.ts';
 
 /** What an `Exchange` needs of its client connection. */

@@ -8,9 +8,9 @@
  * its 64 KiB head plus one read; a streamed one waits for each chunk to drain).
  */
 import type { TCPSocketListener } from 'bun';
-import type { Forwarder } from '../../proxy/forward-request.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Connection } from './connection.ts';
+import type { Forwarder } from './handler.ts';
 
 export { MAX_BUFFERED_INPUT } from './connection.ts';
 export { tunnelPeer } from './upgrade.ts';

@@ -9,8 +9,8 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { Socket, TCPSocketListener } from 'bun';
 import { testFrontEnd } from '../../../test/support/front-end.ts';
-import { errorAnswer } from '../../proxy/answers.ts';
 import { createUpstreamClient, type UpstreamClient } from '../client/index.ts';
+import { errorAnswer } from './handler.ts';
 import type { FrontEnd } from './listen.ts';
 
 const BIG = 64 * 1024 * 1024;

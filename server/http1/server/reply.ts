@@ -6,10 +6,10 @@
  */
 
 import { STATUS_CODES } from 'node:http';
-import type { ForwardAnswer } from '../../proxy/forwarder.ts';
 import { copyBytes } from '../bytes.ts';
 import { detach, type RawRelay } from '../client/index.ts';
 import { findHeadEnd } from '../fields.ts';
+import type { ForwardAnswer } from './handler.ts';
 
 /** Answers up to this size (bytes) go out as one buffer, head and body together. */
 export const SMALL_RESPONSE_BYTES = 64 * 1024;
@@ -37,9 +37,17 @@ export function connectionLine(http11: boolean, keepAlive: boolean): string {
   return http11 ? '\r\n' : 'connection: keep-alive\r\n\r\n';
 }
 
-/** True when the answer is a Server-Sent Events stream (its idle timeout is turned off). */
+/**
+ * Whether an answer is a server-sent event stream (`Content-Type: text/event-stream`; the media
+ * type compared without case, RFC 9110 §8.3.1). Such a stream stays open as long as its page does:
+ * its idle timeout is turned off here, and the forwarder counts it as a request in flight only
+ * until its head arrives, so an open dashboard or app page is not load (`GET /pools`,
+ * least-connections).
+ */
 export function isEventStream(headers: readonly [string, string][]): boolean {
-  for (const [k, v] of headers) if (k === 'content-type') return v.startsWith('text/event-stream');
+  for (const [name, value] of headers)
+    if (name.length === 12 && name.toLowerCase() === 'content-type')
+      return value.trimStart().toLowerCase().startsWith('text/event-stream');
   return false;
 }
 

@@ -8,11 +8,11 @@
  * port to the real client address, which the fallback reads for `X-Forwarded-For` (`tunnelPeer`).
  */
 import type { Server, Socket } from 'bun';
-import type { ProxyPeer } from '../../proxy/fetch-proxy.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { headerValue, type RequestHead } from '../request-head.ts';
 import { type ResponseScan, scanResponseHead } from '../response-head.ts';
 import { OutQueue } from '../socket-writer.ts';
+import type { ProxyPeer } from './handler.ts';
 import { withConnectionClose } from './tunnel-heads.ts';
 
 /** True for what the raw path leaves to the full front: upgrades and `OPTIONS *` (a target not starting with `/`). */
