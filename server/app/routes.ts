@@ -1,15 +1,15 @@
 /**
  * The app server's HTTP surface, built from injected dependencies (tested with `app.request`):
  * `GET /health_check` (current load, for balancers), `GET /work?ms=` (real CPU work),
- * `GET /api/hello` and `GET /hello` (cheap user traffic), `POST /scenario` (cluster token or the
- * page's `x-ui-key`), `GET /stream` (SSE of this server's samples and its last minute of requests), `GET /` and `/assets/*` (the
- * page), `GET /openapi.json`. User traffic (`/work`, `/hello`, `/api/hello`) counts in throughput.
+ * `GET /api/hello` and `GET /hello` (cheap user traffic), `POST /scenario` (cluster token or
+ * the page's `x-ui-key`), `GET /stream` (SSE of this server's samples and its last minute of
+ * requests, `sample-stream.ts`), `GET /` and `/assets/*` (the page), `GET /openapi.json`.
+ * User traffic (`/work`, `/hello`, `/api/hello`) counts in throughput.
  */
 
 import { timingSafeEqual } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import {
   createApi,
   ErrorBody,
@@ -23,10 +23,11 @@ import {
 import { requireToken } from '../shared/auth.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type OriginPolicy, originPolicy, requireTrustedOrigin } from '../shared/origin-guard.ts';
-import { Sample, ScenarioMode } from '../shared/types.ts';
+import { ScenarioMode } from '../shared/types.ts';
 import { burnFor } from './busy-work.ts';
 import type { AppLoad } from './load.ts';
-import { RECENT_WINDOW_MS, type RecentRequests } from './recent-requests.ts';
+import type { RecentRequests } from './recent-requests.ts';
+import { serveSampleStream } from './sample-stream.ts';
 import { serveAppUi } from './ui.ts';
 
 /** Dependencies of the app routes. */
@@ -49,6 +50,9 @@ export interface AppRouteDeps {
   /** The last minute of user requests, streamed to the page (`requests` events); omit to not record. */
   recent?: RecentRequests;
 }
+
+/** The user traffic that counts in throughput. */
+const USER_PATHS = ['/work', '/hello', '/api/hello'] as const;
 
 /** Bounds of `GET /work?ms=`, ms. */
 export const WORK_MS = { min: 1, max: 1000, default: 20 } as const;
@@ -132,18 +136,11 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
         });
     }
   });
-  app.use('/work', async (_c, next) => {
-    load.throughput.hit();
-    await next();
-  });
-  app.use('/hello', async (_c, next) => {
-    load.throughput.hit();
-    await next();
-  });
-  app.use('/api/hello', async (_c, next) => {
-    load.throughput.hit();
-    await next();
-  });
+  for (const path of USER_PATHS)
+    app.use(path, async (_c, next) => {
+      load.throughput.hit();
+      await next();
+    });
 
   app.openapi(
     createRoute({
@@ -237,65 +234,7 @@ export function appRoutes(deps: AppRouteDeps): OpenAPIHono {
     },
   );
 
-  app.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/stream',
-    summary:
-      "SSE of this server's samples: `hello` {id, zone, scenario, history} once, then `sample` per interval",
-    responses: {
-      200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Sample } } },
-    },
-  });
-  app.get('/stream', (c) =>
-    streamSSE(c, async (stream) => {
-      const queue: Sample[] = [];
-      let wake: (() => void) | null = null;
-      const off = load.subscribe((s) => {
-        queue.push(s);
-        if (queue.length > 100) queue.shift();
-        wake?.();
-      });
-      stream.onAbort(() => {
-        off();
-        wake?.();
-      });
-      try {
-        await stream.writeSSE({
-          event: 'hello',
-          data: JSON.stringify({
-            id: deps.id,
-            zone: deps.zone,
-            scenario: load.scenario(),
-            history: load.history(),
-          }),
-        });
-        // The last minute of requests once, then what is new with every sample.
-        let sentUpTo = Date.now() - RECENT_WINDOW_MS;
-        const sendRequests = async () => {
-          if (!recent) return;
-          const fresh = recent.since(sentUpTo);
-          if (fresh.length === 0) return;
-          sentUpTo = fresh[fresh.length - 1]!.t;
-          await stream.writeSSE({ event: 'requests', data: JSON.stringify(fresh) });
-        };
-        await sendRequests();
-        while (!stream.aborted && !stream.closed) {
-          const next = queue.shift();
-          if (next) {
-            await stream.writeSSE({ event: 'sample', data: JSON.stringify(next), id: String(next.ts) });
-            await sendRequests();
-            continue;
-          }
-          await new Promise<void>((r) => {
-            wake = r;
-          });
-          wake = null;
-        }
-      } finally {
-        off();
-      }
-    }),
-  );
+  serveSampleStream(app, { id: deps.id, zone: deps.zone, load, recent });
 
   serveAppUi(
     app,
