@@ -22,7 +22,7 @@
  * `bench/results/balancer.json`; the last printed line is the headline. Everything it starts is
  * killed on exit, also on failure or Ctrl-C.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH } from './config.ts';
 import { machineTicksNow, processCpuMs, stealPct } from './cpu.ts';
@@ -179,9 +179,10 @@ async function main(): Promise<void> {
         'median over the rounds (each figure separately); pairedWithHaproxy: the median of the per-round ratios; upstreamConnsPerReq = TCP connections the backend accepted during the run / requests',
       haproxy: 'nbthread 1, http-reuse always, option forwardfor, X-Forwarded-Proto/-Host set',
       nginx: 'worker_processes 1, upstream keepalive 256, Host passed, X-Forwarded-For/-Proto/-Host set',
-      balancer: 'one Bun process',
+      balancer: `one Bun ${Bun.version} process`,
       backend: 'raw Bun.listen, fixed answers (bench/balancer/backend-http.ts)',
       cores: navigator.hardwareConcurrency,
+      cpu: cpuModel(),
     },
   };
   const ratios: { name: string; rpsVsHaproxy: number }[] = [];
@@ -262,4 +263,13 @@ try {
   await main();
 } finally {
   cleanup();
+}
+
+/** The host CPU's model name (`/proc/cpuinfo`), so runs on different VMs can be told apart; '' if unknown. */
+function cpuModel(): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
+  } catch {
+    return '';
+  }
 }
