@@ -78,7 +78,7 @@ export async function startBalancer(
   hooks: BalancerHooks = {},
 ): Promise<RoleHandle> {
   const now = hooks.now ?? Date.now;
-  const initial = initialServers(cfg.servers); // checked before --monitor, as it always was
+  const initial = initialServers(cfg.servers); // a bad --servers is reported before a bad --monitor
   let leader: MonitorInfo = { address: cfg.monitor ? safeOrigin(cfg.monitor) : '', term: 0 };
   const pools = new Pools(
     {
