@@ -36,7 +36,8 @@ function ZoneTile({ zone, policy }: { zone: ZoneView; policy: Policy }) {
           <span className="muted">req/s</span>
         </span>
         <span>
-          <strong className="big num">{zone.replicas}</strong> <span className="muted">replicas</span>
+          <strong className="big num">{zone.replicas}</strong>{' '}
+          <span className="muted">replica{zone.replicas === 1 ? '' : 's'}</span>
         </span>
       </div>
       <div className="muted small" data-testid={`zone-policy-${zone.zone}`}>
@@ -70,7 +71,7 @@ export function Overview({ state }: { state: ClusterState }) {
             <strong className="big num" data-testid="kpi-replicas">
               {replicas}
             </strong>{' '}
-            <span className="muted">replicas</span>
+            <span className="muted">replica{replicas === 1 ? '' : 's'}</span>
           </span>
         </div>
         <div

@@ -27,3 +27,8 @@ export const NOTABLE_HOLDS: ReadonlySet<string> = new Set([
   'PanicEnded',
   'ScaleToZeroGrace',
 ]);
+
+/** A replica count as a decision's message says it: `1 replica`, `0 replicas`, `3 replicas`. */
+export function replicaCount(n: number): string {
+  return n === 1 ? '1 replica' : `${n} replicas`;
+}

@@ -21,7 +21,7 @@ import {
   recommend,
   type ServerSample,
 } from './replica-calculator.ts';
-import type { ScaleDecision } from './scale-decision.ts';
+import { replicaCount, type ScaleDecision } from './scale-decision.ts';
 
 /** What the policy remembers of a zone between periods (epoch ms timestamps). */
 export interface ScaleHistory {
@@ -169,14 +169,14 @@ export function decideTarget(z: TargetZoneState, policy: TargetPolicy, now: numb
     return out(
       policy.minReplicas,
       'BelowMinReplicas',
-      `${n} replicas, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas}`,
+      `${replicaCount(n)}, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas}`,
       null,
     );
   if (n > policy.maxReplicas)
     return out(
       policy.maxReplicas,
       'AboveMaxReplicas',
-      `${n} replicas, above the maximum ${policy.maxReplicas}: ${n} -> ${policy.maxReplicas}`,
+      `${replicaCount(n)}, above the maximum ${policy.maxReplicas}: ${n} -> ${policy.maxReplicas}`,
       null,
     );
 

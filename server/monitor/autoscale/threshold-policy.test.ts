@@ -39,6 +39,14 @@ describe('threshold policy', () => {
     expect(d.message).toBe('zone1 average CPU 72.4 % > 60 %: 1 -> 2 replicas');
   });
 
+  test.each([
+    [{ replicas: 1, avgCpu: 5 }, 'zone1 average CPU 5.0 % < 20 % but already at the minimum 1 replica'],
+    [{ replicas: 0, avgCpu: null }, 'zone1 has 0 replicas, below the minimum 1: 0 -> 1 replicas'],
+    [{ replicas: 5, avgCpu: 90 }, 'zone1 average CPU 90.0 % > 60 % but already at the maximum 5 replicas'],
+  ])('a hold message counts replicas as English does: %o', (zone, message) => {
+    expect(decide({ zone: 'zone1', lastActionAt: null, ...zone }, policy, now).message).toBe(message);
+  });
+
   test('the High scenario plateau (70-75 %) scales up and the Low plateau (1-10 %) scales down with the defaults', () => {
     for (const cpu of [70, 75])
       expect(decide({ zone: 'z1', replicas: 2, avgCpu: cpu, lastActionAt: null }, policy, now).desired).toBe(

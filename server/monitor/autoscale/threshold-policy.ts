@@ -8,7 +8,7 @@
  * (below 20 %), so each button moves the zone.
  */
 import type { ThresholdPolicy, ZoneId } from '../../shared/types.ts';
-import type { ScaleDecision } from './scale-decision.ts';
+import { replicaCount, type ScaleDecision } from './scale-decision.ts';
 
 /**
  * The threshold rule's memory between evaluations (its hysteresis): since when (epoch ms) the
@@ -94,14 +94,14 @@ export function decide(z: ZoneScaleState, policy: ThresholdPolicy, now: number):
     return out(
       policy.minReplicas,
       'BelowMinReplicas',
-      `${z.zone} has ${n} replicas, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas} replicas`,
+      `${z.zone} has ${replicaCount(n)}, below the minimum ${policy.minReplicas}: ${n} -> ${policy.minReplicas} replicas`,
     );
   }
   if (n > policy.maxReplicas) {
     return out(
       n - 1,
       'AboveMaxReplicas',
-      `${z.zone} has ${n} replicas, above the maximum ${policy.maxReplicas}: ${n} -> ${n - 1} replicas`,
+      `${z.zone} has ${replicaCount(n)}, above the maximum ${policy.maxReplicas}: ${n} -> ${n - 1} replicas`,
     );
   }
   if (z.avgCpu === null)
@@ -138,14 +138,14 @@ function above(zone: ZoneId, n: number, cpu: number, policy: ThresholdPolicy, pe
     return out(
       n,
       'AtMaxReplicas',
-      `${zone} average CPU ${pct(cpu)} > ${policy.highCpu} % but already at the maximum ${policy.maxReplicas} replicas`,
+      `${zone} average CPU ${pct(cpu)} > ${policy.highCpu} % but already at the maximum ${replicaCount(policy.maxReplicas)}`,
       history,
     );
   if (periods < policy.scaleUpPeriods)
     return out(
       n,
       'ScaleUpStabilized',
-      `${zone} average CPU ${pct(cpu)} > ${policy.highCpu} % for ${periods} of the ${policy.scaleUpPeriods} evaluations in a row a scale-up needs: keeping ${n} replicas`,
+      `${zone} average CPU ${pct(cpu)} > ${policy.highCpu} % for ${periods} of the ${policy.scaleUpPeriods} evaluations in a row a scale-up needs: keeping ${replicaCount(n)}`,
       history,
     );
   // The next server must again be earned by `scaleUpPeriods` evaluations above.
@@ -171,7 +171,7 @@ function below(
     return out(
       n,
       'AtMinReplicas',
-      `${zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % but already at the minimum ${policy.minReplicas} replicas`,
+      `${zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % but already at the minimum ${replicaCount(policy.minReplicas)}`,
       history,
     );
   const held = now - since;
@@ -179,7 +179,7 @@ function below(
     return out(
       n,
       'ScaleDownStabilized',
-      `${zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % for ${held} ms of the ${policy.scaleDownStabilizationMs} ms scale-down stabilization window: keeping ${n} replicas`,
+      `${zone} average CPU ${pct(cpu)} < ${policy.lowCpu} % for ${held} ms of the ${policy.scaleDownStabilizationMs} ms scale-down stabilization window: keeping ${replicaCount(n)}`,
       history,
     );
   return out(

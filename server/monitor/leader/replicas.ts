@@ -15,7 +15,7 @@ import type { ContainerSpec } from '../../adapters/runtime.ts';
 import { DEFAULT_ADVERTISE_ADDRESS, httpUrl } from '../../shared/advertise.ts';
 import { rethrowFenced } from '../../shared/errors.ts';
 import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
-import type { ScaleDecision } from '../autoscale/scale-decision.ts';
+import { replicaCount, type ScaleDecision } from '../autoscale/scale-decision.ts';
 import type { LeaderContext } from './context.ts';
 import { balancerPort, freePorts, newestApp, nextAppId, portsOnNode, splitArgs } from './placement.ts';
 import { appLaunch, awaitReady, checkBackoff, failStart, type Starting } from './service-start.ts';
@@ -157,7 +157,7 @@ export async function ensureMinReplicas(
       kind,
       zone,
       reason: 'BelowMinReplicas',
-      message: `${zone} had ${n} replicas, below the minimum ${min}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
+      message: `${zone} had ${replicaCount(n)}, below the minimum ${min}: added ${rec.id} (${n} -> ${n + 1} replicas)`,
       from: n,
       to: n + 1,
       serverId: rec.id,
