@@ -1,6 +1,6 @@
 /**
  * Display formatting for the dashboard: percentages, relative and clock times, host:port of URLs,
- * and a stable colour per zone. Pure functions.
+ * a noun after a count, and a stable colour per zone. Pure functions.
  */
 
 /** `42.3 %` (one decimal), `—` for null. Input: % of one core. */
@@ -8,6 +8,11 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return value === null || value === undefined || !Number.isFinite(value)
     ? '—'
     : `${value.toFixed(digits)} %`;
+}
+
+/** `word` as it reads after the count `n`: `replica` for 1, `replicas` for 0 or 2 (plural by `s`). */
+export function noun(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }
 
 /** Relative duration of `ms` (≥ 0): `4s`, `2m 05s`, `3h 12m`, `2d 4h`. */

@@ -6,7 +6,7 @@
  * `zone-policy-<zone>`.
  */
 import type { ClusterState, Policy, ZoneView } from '../../../server/shared/types.ts';
-import { hostPort, zoneColor } from '../format.ts';
+import { hostPort, noun, zoneColor } from '../format.ts';
 import { policyCore } from '../policy-text.ts';
 
 /** `42.0` req/s, `—` when unknown. */
@@ -37,7 +37,7 @@ function ZoneTile({ zone, policy }: { zone: ZoneView; policy: Policy }) {
         </span>
         <span>
           <strong className="big num">{zone.replicas}</strong>{' '}
-          <span className="muted">replica{zone.replicas === 1 ? '' : 's'}</span>
+          <span className="muted">{noun(zone.replicas, 'replica')}</span>
         </span>
       </div>
       <div className="muted small" data-testid={`zone-policy-${zone.zone}`}>
@@ -71,7 +71,7 @@ export function Overview({ state }: { state: ClusterState }) {
             <strong className="big num" data-testid="kpi-replicas">
               {replicas}
             </strong>{' '}
-            <span className="muted">replica{replicas === 1 ? '' : 's'}</span>
+            <span className="muted">{noun(replicas, 'replica')}</span>
           </span>
         </div>
         <div

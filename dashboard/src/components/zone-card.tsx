@@ -8,7 +8,7 @@
  * `zone-scale-<zone>` (`data-scale`: `zero`, `activating`).
  */
 import type { Policy, ServerView, ZoneView } from '../../../server/shared/types.ts';
-import { formatPercent, hostPort, zoneColor } from '../format.ts';
+import { formatPercent, hostPort, noun, zoneColor } from '../format.ts';
 import type { ServerCpuSeries } from '../history.ts';
 import { policyLines } from '../policy-lines.ts';
 import { DecisionLine } from './decision-line.tsx';
@@ -41,8 +41,7 @@ function ScaleState({ zone }: { zone: ZoneView }) {
         data-scale="activating"
       >
         <span className="tag tag-warn">activating</span> the balancer holds{' '}
-        <span className="num">{a.held}</span> request{a.held === 1 ? '' : 's'} while the leader starts a
-        server
+        <span className="num">{a.held}</span> {noun(a.held, 'request')} while the leader starts a server
       </p>
     );
   if (zone.replicas > 0) return null;
