@@ -13,7 +13,7 @@
  * Each request is one `Forwarding`, recycled through a `FreeList` with exactly one owner.
  */
 
-import { UpstreamError, type UpstreamRequest, type UpstreamResponse } from '../http1/client/index.ts';
+import type { UpstreamRequest, UpstreamResponse } from '../http1/client/index.ts';
 import {
   errorAnswer,
   type ForwardAnswer,
@@ -30,13 +30,16 @@ import { ForwarderState } from './forwarder-state.ts';
 import { affinityKey } from './lb/affinity-key.ts';
 import type { PickContext } from './lb/strategy.ts';
 import type { ServerRequestStats } from './request-stats.ts';
-import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
+import {
+  candidatesForTry,
+  failedTryOutcome,
+  isServerFailure,
+  isTryTimeout,
+  shouldRetry,
+  type TryOutcome,
+} from './retries.ts';
 
 export type { AccessLogEntry, ProxyDeps } from './forward-request.ts';
-
-function isTimeout(err: unknown): boolean {
-  return err instanceof UpstreamError && err.kind === 'timeout';
-}
 
 /**
  * Builds the forwarder: picks a server, sends the request through the upstream client, retries a
@@ -229,7 +232,8 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
       this.answer(res, url);
       return;
     }
-    const fault = this.r?.clientFault?.() ?? (isTimeout(err) && this.r?.bodyPending?.() ? SLOW_BODY : null);
+    const fault =
+      this.r?.clientFault?.() ?? (isTryTimeout(err) && this.r?.bodyPending?.() ? SLOW_BODY : null);
     if (fault) {
       this.last = { kind: 'client-aborted' };
       const out = errorAnswer(fault.status, fault.error, fault.message);
@@ -237,12 +241,7 @@ class Forwarding implements UpstreamRequest, HeldRequest, Recyclable {
       this.answer(out, 'none');
       return;
     }
-    const outcome: TryOutcome =
-      err instanceof UpstreamError
-        ? { kind: err.kind }
-        : this.r?.aborted()
-          ? { kind: 'client-aborted' }
-          : { kind: 'connect-failure' };
+    const outcome = failedTryOutcome(err, this.r?.aborted() ?? false);
     this.last = outcome;
     if (isServerFailure(outcome)) {
       this.x.onServerFailure(url, outcome, err);

@@ -1,6 +1,14 @@
 /** Retry rules: what is retried, how often, and on which servers. */
 import { describe, expect, test } from 'bun:test';
-import { candidatesForTry, isServerFailure, shouldRetry, type TryOutcome } from './retries.ts';
+import { UpstreamError } from '../http1/client/index.ts';
+import {
+  candidatesForTry,
+  failedTryOutcome,
+  isServerFailure,
+  isTryTimeout,
+  shouldRetry,
+  type TryOutcome,
+} from './retries.ts';
 
 describe('shouldRetry', () => {
   const cases: [string, TryOutcome, number, boolean][] = [
@@ -58,5 +66,29 @@ describe('candidatesForTry', () => {
 
   test('a tried server that was ejected meanwhile is not a candidate', () => {
     expect(candidatesForTry(['b'], new Set(['a']))).toEqual(['b']);
+  });
+});
+
+describe('failedTryOutcome', () => {
+  const cases: [string, unknown, boolean, TryOutcome['kind']][] = [
+    ['an upstream timeout is a timeout', new UpstreamError('timeout', 't'), false, 'timeout'],
+    [
+      'a refused connection is a connection failure',
+      new UpstreamError('connect-failure', 'c'),
+      false,
+      'connect-failure',
+    ],
+    ['a malformed answer is a bad response', new UpstreamError('bad-response', 'b'), true, 'bad-response'],
+    ['another error after the client left is client-aborted', new Error('x'), true, 'client-aborted'],
+    ['another error with the client there is a connection failure', new Error('x'), false, 'connect-failure'],
+  ];
+  for (const [name, err, aborted, kind] of cases) {
+    test(name, () => expect(failedTryOutcome(err, aborted).kind).toBe(kind));
+  }
+
+  test("isTryTimeout is true only for the upstream client's timeout", () => {
+    expect(isTryTimeout(new UpstreamError('timeout', 't'))).toBe(true);
+    expect(isTryTimeout(new UpstreamError('connect-failure', 'c'))).toBe(false);
+    expect(isTryTimeout(new Error('timeout'))).toBe(false);
   });
 });

@@ -5,6 +5,8 @@
  * A request the client itself abandoned is never retried.
  */
 
+import { UpstreamError } from '../http1/client/index.ts';
+
 /** How one try ended. `response` = the upstream answered with headers (any status). */
 export type TryOutcome =
   | { kind: 'response'; status: number }
@@ -35,4 +37,18 @@ export function candidatesForTry(alive: readonly string[], tried: ReadonlySet<st
   if (tried.size === 0) return alive;
   const fresh = alive.filter((u) => !tried.has(u));
   return fresh.length > 0 ? fresh : alive;
+}
+
+/** True when `err` is the upstream client's try timeout (`UpstreamError` of kind `timeout`). */
+export function isTryTimeout(err: unknown): boolean {
+  return err instanceof UpstreamError && err.kind === 'timeout';
+}
+
+/**
+ * How a try that got no answer ended: the upstream client's own error kind when `err` is an
+ * `UpstreamError`, else `client-aborted` when the client went away, else a connection failure.
+ */
+export function failedTryOutcome(err: unknown, clientAborted: boolean): TryOutcome {
+  if (err instanceof UpstreamError) return { kind: err.kind };
+  return clientAborted ? { kind: 'client-aborted' } : { kind: 'connect-failure' };
 }
