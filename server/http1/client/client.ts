@@ -38,9 +38,7 @@ class RawUpstreamClient implements UpstreamClient, ExchangeHost, ConnOwner {
   readonly onCallbackError: (err: unknown) => void;
   private readonly handlers = {
     binaryType: 'uint8array' as const,
-    open: (s: Socket<Conn>) => {
-      s.setNoDelay(true);
-    },
+    open() {}, // Bun sets TCP_NODELAY on a connected socket itself (strace shows it, twice)
     data: (s: Socket<Conn>, data: Uint8Array) => this.onData(s.data, data),
     drain: (s: Socket<Conn>) => s.data.flush(),
     end: (s: Socket<Conn>) => this.onClose(s.data, null),
