@@ -1,6 +1,7 @@
 /**
  * The bully election as a pure state machine: `step(state, event, now) -> { state, effects }` over
- * the state, events and effects of `state.ts`. It never touches the network, the registry or the
+ * the state, events and effects of `state.ts`; the candidate's transitions live in `candidacy.ts`,
+ * following and stepping down in `following.ts`. It never touches the network, the registry or the
  * clock; the driver (`elector.ts`) feeds it events
  * (ticks, probe results, messages, round and claim results) and carries out the effects it returns
  * (send `election` to higher ids, announce `coordinator`, claim the next term in the registry by
@@ -22,78 +23,9 @@
  * a higher id than the leader takes over, as the bully algorithm has it, so a cluster whose
  * replicas boot at different speeds still ends up led by the highest live id.
  */
-import type {
-  ElectionEffect,
-  ElectionEvent,
-  ElectionState,
-  ElectionTimings,
-  KnownLeader,
-  StepResult,
-} from './state.ts';
-
-/** The `claim-result` event. */
-type ClaimResult = Extract<ElectionEvent, { type: 'claim-result' }>;
-
-import { claimBackoffMs, seenTerm } from './term-claim.ts';
-
-/** Lease renewal period, ms: `leaseRenewMs`, else a third of `leaseMs`. */
-function renewEvery(t: ElectionTimings): number {
-  return t.leaseRenewMs ?? Math.max(1, Math.floor((t.leaseMs ?? 0) / 3));
-}
-
-/** Starts a new round: `election` to every higher id, or a direct claim when none is higher. */
-function startElection(s: ElectionState, now: number): StepResult {
-  const round = s.round + 1;
-  const higher = s.peers.filter((p) => p.id > s.self.id);
-  const base: ElectionState = { ...s, role: 'candidate', round, probing: false };
-  if (higher.length === 0) return claim(base, round, now);
-  return {
-    state: { ...base, phase: 'answers', deadline: now + 2 * s.timings.electionTimeoutMs },
-    effects: [{ kind: 'send-election', round, to: higher }],
-  };
-}
-
-function claim(s: ElectionState, round: number, now: number): StepResult {
-  const leaseMs = s.timings.leaseMs ?? null;
-  return {
-    state: {
-      ...s,
-      role: 'candidate',
-      round,
-      phase: 'claiming',
-      // A claim may wait out the previous leader's lease.
-      deadline: now + 2 * s.timings.electionTimeoutMs + (leaseMs ?? 0),
-    },
-    effects: [{ kind: 'claim-term', round, seenTerm: s.term, leaseMs }],
-  };
-}
-
-function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionState {
-  return {
-    ...s,
-    role: 'follower',
-    leader,
-    term: Math.max(s.term, leader.term),
-    phase: null,
-    deadline: null,
-    nextCheckAt: now + s.timings.probeIntervalMs,
-    probing: false,
-    leaseUntil: null,
-    renewing: false,
-    claimFailures: 0,
-  };
-}
-
-/** Steps down from leader (or gives up a candidacy) to follow `stored`, or elects again when it is unknown. */
-function stepDown(s: ElectionState, stored: KnownLeader | null, term: number, now: number): StepResult {
-  const known = Math.max(s.term, term, stored?.term ?? 0);
-  const effects: ElectionEffect[] =
-    s.role === 'leader' ? [{ kind: 'stepped-down', term: known, leader: stored }] : [];
-  if (stored && stored.id !== s.self.id)
-    return { state: follow({ ...s, term: known }, stored, now), effects };
-  const r = startElection({ ...s, term: known, leader: null }, now);
-  return { state: r.state, effects: [...effects, ...r.effects] };
-}
+import { claim, onClaimResult, renewEvery, startElection } from './candidacy.ts';
+import { follow, onCoordinator, onFenced, stepDown } from './following.ts';
+import type { ElectionEvent, ElectionState, StepResult } from './state.ts';
 
 /**
  * Advances the election by one event at `now` (epoch ms). Pure: same inputs, same outputs.
@@ -192,89 +124,5 @@ function onTick(s: ElectionState, now: number): StepResult {
   return {
     state: { ...s, probing: true, nextCheckAt: now + s.timings.probeIntervalMs },
     effects: [{ kind: 'probe-leader', leader: s.leader }],
-  };
-}
-
-/** The result of this replica's claim: leader on success, else learn the stored term and back off. */
-function onClaimResult(s: ElectionState, e: ClaimResult, now: number): StepResult {
-  const none: StepResult = { state: s, effects: [] };
-  if (s.role !== 'candidate' || s.phase !== 'claiming' || e.round !== s.round) return none;
-  if (e.ok) {
-    const leader: KnownLeader = { id: s.self.id, url: s.self.url, term: e.claimedTerm };
-    return {
-      state: {
-        ...s,
-        role: 'leader',
-        term: e.claimedTerm,
-        leader,
-        phase: null,
-        deadline: null,
-        nextCheckAt: now + s.timings.periodMs,
-        probing: false,
-        leaseUntil: e.leaseUntil ?? null,
-        nextRenewAt: now + renewEvery(s.timings),
-        renewing: false,
-        claimFailures: 0,
-      },
-      effects: [
-        { kind: 'became-leader', term: e.claimedTerm },
-        { kind: 'announce-coordinator', to: s.peers, term: e.claimedTerm },
-      ],
-    };
-  }
-  // CAS lost (someone else moved the term) or the registry failed: learn the stored term and
-  // wait for the winner's coordinator; without one, the next round starts after the back-off.
-  const claimFailures = s.claimFailures + 1;
-  return {
-    state: {
-      ...s,
-      term: Math.max(s.term, seenTerm(e.stored?.term ?? 0)),
-      phase: 'coordinator',
-      deadline: now + claimBackoffMs(claimFailures, s.timings.electionTimeoutMs),
-      claimFailures,
-    },
-    effects: [],
-  };
-}
-
-/** A coordinator announcement of `l`: refuse an older term, follow a higher id, take over from a lower one. */
-function onCoordinator(s: ElectionState, l: KnownLeader, now: number): StepResult {
-  const none: StepResult = { state: s, effects: [] };
-  if (l.term < s.term || (s.role === 'leader' && l.term === s.term && l.id !== s.self.id)) {
-    return { state: s, effects: [{ kind: 'refuse-coordinator', offered: l.term, current: s.term }] };
-  }
-  if (l.id === s.self.id) return none;
-  if (s.role === 'leader') return stepDown(s, l, l.term, now);
-  if (l.id < s.self.id) {
-    // The bully rule: a lower id does not lead a live higher one. Learn its term and take over
-    // (a candidate's own round already does; a follower starts one).
-    const term = Math.max(s.term, l.term);
-    if (s.role !== 'follower') return { state: { ...s, term }, effects: [] };
-    return startElection({ ...s, term, leader: null }, now);
-  }
-  return { state: follow(s, l, now), effects: [] };
-}
-
-/** A fenced write or a refused renewal (`current`: the newer term reported): a leader steps down at once. */
-function onFenced(s: ElectionState, current: number, now: number): StepResult {
-  const none: StepResult = { state: s, effects: [] };
-  if (s.role !== 'leader') return none;
-  // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
-  // The reported term counts as seen (the next claim lands above it) within the bound.
-  const term = Math.max(s.term, seenTerm(current));
-  return {
-    state: {
-      ...s,
-      role: 'follower',
-      term,
-      leader: null,
-      phase: null,
-      deadline: null,
-      nextCheckAt: now + s.timings.probeIntervalMs,
-      probing: false,
-      leaseUntil: null,
-      renewing: false,
-    },
-    effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
   };
 }
