@@ -5,18 +5,25 @@
  * runtime. Used by `bun run dev`, the integration tests and the Playwright tests, so all three run
  * exactly the same cluster. Everything listens on 127.0.0.1; ports come from `clusterLayout`.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
+import type { ContainerRuntime } from '../adapters/runtime.ts';
 import { openRuntime } from '../adapters/select.ts';
-import { BadConfig } from '../shared/errors.ts';
 import type { ClusterState } from '../shared/types.ts';
-import { checkPorts, lockDataDir } from './claim.ts';
+import { type ClusterLock, checkPorts, lockDataDir } from './claim.ts';
+import {
+  failedRole,
+  monitorArgsOf,
+  monitorState,
+  pollState,
+  type RoleProcs,
+  roleEnv,
+  roleSpawner,
+  stopRoles,
+} from './cluster-roles.ts';
 import { type ClusterLayout, clusterLayout } from './layout.ts';
-import { DEV_TIMINGS, devBalancerArgs } from './timings.ts';
-
-/** The monitor flag whose value `startCluster` merges with the dev balancer timings. */
-const BALANCER_ARGS = '--balancer-args=';
+import { DEV_TIMINGS } from './timings.ts';
 
 /** Repository root (this file is server/dev/cluster.ts). */
 export const REPO_ROOT = resolve(import.meta.dir, '../..');
@@ -80,28 +87,14 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** The last non-empty line of a log file ('' when none). */
-function lastLine(file: string): string {
-  if (!existsSync(file)) return '';
-  return (
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1) ?? ''
-  );
-}
-
 /**
- * Claims the data directory and the ports (`claim.ts`), then starts the collector, the gateway and
- * the monitors; resolves once they are spawned (not yet ready).
- * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port; nothing is started or stopped then
+ * Locks `dataDir` for this process (`lockDataDir`: the lock names the pid, `cluster`, the base port,
+ * the start time in epoch ms and this command line, paths relative to the repository), then checks
+ * every port of `layout` (`checkPorts`), releasing the lock again when one is taken.
+ * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port; the
+ * lock is not held then
  */
-export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
-  const layout = clusterLayout(opts.basePort ?? 7000, opts.monitors ?? 3);
-  const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
-  const cluster = opts.cluster ?? 'dev';
-  const t = opts.timings ?? DEV_TIMINGS;
+async function claimCluster(layout: ClusterLayout, dataDir: string, cluster: string): Promise<ClusterLock> {
   const lock = lockDataDir({
     pid: process.pid,
     cluster,
@@ -119,33 +112,46 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     lock.release();
     throw err;
   }
-  const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
-  if (opts.fresh ?? true) {
+  return lock;
+}
+
+/**
+ * With `fresh`, stops every container `runtime` holds (one after another) and removes
+ * `<dataDir>/<cluster>`; then creates `<dataDir>/<cluster>/logs` and returns that path.
+ * @throws whatever the runtime or the file system throws (the caller's lock stays held then)
+ */
+async function prepareDataDir(
+  runtime: ContainerRuntime,
+  dataDir: string,
+  cluster: string,
+  fresh: boolean,
+): Promise<string> {
+  if (fresh) {
     for (const c of await runtime.list()) await runtime.stop(c.id);
     rmSync(join(dataDir, cluster), { recursive: true, force: true });
   }
   const logDir = join(dataDir, cluster, 'logs');
   mkdirSync(logDir, { recursive: true });
+  return logDir;
+}
 
-  const env = {
-    ...process.env,
-    ZONESCALE_TOKEN: opts.token,
-    ZONESCALE_CLUSTER: cluster,
-    ZONESCALE_DATA_DIR: dataDir,
-    LOG_LEVEL: opts.logLevel ?? process.env.LOG_LEVEL ?? 'info',
-    RUNTIME: opts.runtime ?? 'process',
-    ...opts.env,
-  };
+/**
+ * Claims the data directory and the ports (`claimCluster`), clears an earlier run's state unless
+ * `fresh` is false, then starts the collector, the gateway, the agent (when wanted) and the monitors
+ * by id (`cluster-roles.ts`); resolves once they are spawned (not yet ready).
+ * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port; nothing is started or stopped then
+ */
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const layout = clusterLayout(opts.basePort ?? 7000, opts.monitors ?? 3);
+  const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
+  const cluster = opts.cluster ?? 'dev';
+  const t = opts.timings ?? DEV_TIMINGS;
+  const lock = await claimCluster(layout, dataDir, cluster);
+  const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
+  const logDir = await prepareDataDir(runtime, dataDir, cluster, opts.fresh ?? true);
+  const spawnRole = roleSpawner(REPO_ROOT, roleEnv(opts, cluster, dataDir), logDir);
+
   const collectorUrl = `http://127.0.0.1:${layout.collectorPort}`;
-  const spawnRole = (name: string, args: string[]) =>
-    Bun.spawn(['bun', join(REPO_ROOT, 'server/main.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env,
-      stdin: 'ignore',
-      stdout: Bun.file(join(logDir, `${name}.log`)),
-      stderr: Bun.file(join(logDir, `${name}.err.log`)),
-    });
-
   const collector = spawnRole('collector', ['collector', `--port=${layout.collectorPort}`]);
   const gatewayUrl = `http://127.0.0.1:${layout.gatewayPort}`;
   const gateway = spawnRole('gateway', [
@@ -159,53 +165,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agent = withAgent
     ? spawnRole('agent', ['agent', `--port=${layout.agentPort}`, `--collector=${collectorUrl}`])
     : null;
-  const peers = layout.monitorPorts.map((p, i) => `${i + 1}=http://127.0.0.1:${p}`).join(',');
   const monitors: MonitorProc[] = layout.monitorPorts.map((p, i) => ({
     id: i + 1,
     url: `http://127.0.0.1:${p}`,
     proc: null,
   }));
-  const userBalancerArgs = (opts.monitorArgs ?? [])
-    .filter((a) => a.startsWith(BALANCER_ARGS))
-    .map((a) => a.slice(BALANCER_ARGS.length));
-  const monitorArgs = (m: MonitorProc) => [
-    'monitor',
-    `--id=${m.id}`,
-    `--port=${new URL(m.url).port}`,
-    `--peers=${peers}`,
-    `--balancer-port-base=${layout.balancerPortBase}`,
-    `--app-ports=${layout.appPorts[0]}-${layout.appPorts[1]}`,
-    `--collector=${collectorUrl}`,
-    `--gateway=${gatewayUrl}`,
-    `--probe-interval-ms=${t.probeIntervalMs}`,
-    `--election-timeout-ms=${t.electionTimeoutMs}`,
-    `--lease-ms=${t.leaseMs}`,
-    `--period-ms=${t.periodMs}`,
-    `--window-ms=${t.windowMs}`,
-    `--scale-down-stabilization-ms=${t.scaleDownStabilizationMs}`,
-    // A caller's `--balancer-args=…` adds to the dev balancer timings (its flags come later and win).
-    `--balancer-args=${[devBalancerArgs(t), ...userBalancerArgs].join(' ')}`,
-    `--app-args=--scenario-mode ${opts.scenarioMode ?? 'burn'}`,
-    ...(opts.monitorArgs ?? []).filter((a) => !a.startsWith(BALANCER_ARGS)),
-  ];
+  const monitorArgs = monitorArgsOf(opts, layout, t, { collectorUrl, gatewayUrl });
   const startMonitorProc = (m: MonitorProc) => {
     m.proc = spawnRole(`monitor-${m.id}`, monitorArgs(m));
   };
-  /** A role that exited on its own with an error (not killed): its name and the last line of its error log. */
-  const failedRole = (): BadConfig | null => {
-    const roles: [string, Subprocess | null][] = [
-      ['collector', collector],
-      ['gateway', gateway],
-      ['agent', agent],
-      ...monitors.map((m): [string, Subprocess | null] => [`monitor-${m.id}`, m.proc]),
-    ];
-    for (const [name, p] of roles) {
-      if (p?.exitCode === null || p?.exitCode === undefined || p.exitCode === 0) continue;
-      const why = lastLine(join(logDir, `${name}.err.log`)) || `exit status ${p.exitCode}`;
-      return new BadConfig(`the cluster's ${name} stopped at start: ${why}`);
-    }
-    return null;
-  };
+  const procs: RoleProcs = { collector, gateway, agent, monitors };
   for (const m of monitors) startMonitorProc(m);
 
   let stopped = false;
@@ -224,43 +193,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       if (!m) throw new RangeError(`no monitor ${id}`);
       startMonitorProc(m);
     },
-    async state() {
-      for (const m of monitors) {
-        try {
-          const res = await fetch(`${m.url}/state`, { signal: AbortSignal.timeout(1_000) });
-          if (res.ok) return (await res.json()) as ClusterState;
-        } catch {
-          // try the next replica
-        }
-      }
-      return null;
-    },
-    async waitFor(what, pred, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      let last: ClusterState | null = null;
-      while (Date.now() < deadline) {
-        const failed = failedRole();
-        if (failed) throw failed;
-        last = await handle.state();
-        if (last && pred(last)) return last;
-        await Bun.sleep(250);
-      }
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last state: ${JSON.stringify(last)?.slice(0, 2000)}`,
-      );
-    },
+    state: () => monitorState(monitors),
+    waitFor: (what, pred, timeoutMs) =>
+      pollState(
+        what,
+        pred,
+        timeoutMs,
+        () => handle.state(),
+        () => failedRole(procs, logDir),
+      ),
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const p of [...monitors.map((m) => m.proc), collector, gateway, agent]) p?.kill('SIGKILL');
-      await Promise.all([
-        ...monitors.map((m) => m.proc?.exited),
-        collector.exited,
-        gateway.exited,
-        agent?.exited,
-      ]);
-      for (const c of await runtime.list()) await runtime.stop(c.id);
-      lock.release();
+      await stopRoles(procs, runtime, lock);
     },
   };
   return handle;

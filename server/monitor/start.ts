@@ -7,34 +7,24 @@
  * timers and the HTTP server and closes the stores, but leaves every container running: they belong
  * to the cluster, and the next leader takes them over from the registry.
  */
-import { openMetricsStore, openRegistry, openRuntime } from '../adapters/select.ts';
 import type { MonitorConfig } from '../config/roles.ts';
 import { type ResolvedService, resolveService } from '../config/service.ts';
 import { loadServiceFile } from '../config/service-file.ts';
 import { advertisedHost, httpUrl } from '../shared/advertise.ts';
-import { StaleTerm } from '../shared/errors.ts';
 import { listening } from '../shared/listen.ts';
 import type { Logger } from '../shared/logger.ts';
 import { originPolicy } from '../shared/origin-guard.ts';
 import type { RoleHandle } from '../shared/role.ts';
 import { UpstreamAllowList } from '../shared/upstream-allow.ts';
-import { buildClusterState } from './api/cluster-view.ts';
-import { cpuHistory, StateHub } from './api/events-stream.ts';
+import { cpuHistory, type StateHub } from './api/events-stream.ts';
 import { LoadController } from './api/load-controller.ts';
 import { dashboardKey } from './api/page-key.ts';
-import { fetchRequestsTotal, RequestRates } from './api/request-rate.ts';
 import { createMonitorApi } from './api/routes.ts';
 import { buildPolicies, type Policies, policyOf } from './autoscale/policy-config.ts';
 import { applyServicePolicy } from './autoscale/service-policy.ts';
-import { httpBalancerClient } from './clients/balancer-client.ts';
-import { gatewayHealth } from './clients/gateway-client.ts';
-import { Elector } from './election/elector.ts';
-import { httpPeerClient } from './election/peers.ts';
 import type { Peer } from './election/state.ts';
 import type { LeaderConfig } from './leader/context.ts';
-import { LeaderDuties } from './leader/duties.ts';
-import { DutyLoop } from './leader/duty-loop.ts';
-import { pushGatewayZones } from './leader/gateway-push.ts';
+import { clusterHub, type Leadership, leadership, type MonitorStores, openStores } from './replica-parts.ts';
 
 /** On stop: the longest wait for the lease release, then for a running leader period, ms. */
 export const STOP_RELEASE_MS = 500;
@@ -66,101 +56,42 @@ function leaderConfig(
 }
 
 /**
- * Starts the monitor described by `cfg`; resolves once it listens and the election has booted.
- * @throws BadConfig for inconsistent settings or unavailable adapters.
+ * This replica's URL (its entry in `cfg.peers`, else its advertised host and port), its peer entry,
+ * and every monitor, itself included, sorted by id.
  */
-export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
+function monitorPeers(cfg: MonitorConfig): { selfUrl: string; self: Peer; monitors: Peer[] } {
   const selfUrl =
     cfg.peers.find((p) => p.id === cfg.id)?.url ??
     httpUrl(advertisedHost(cfg.host, cfg.advertiseAddress), cfg.port);
   const self: Peer = { id: cfg.id, url: selfUrl };
   const monitors: Peer[] = [...cfg.peers.filter((p) => p.id !== cfg.id), self].sort((a, b) => a.id - b.id);
-  const service = resolveService(cfg, loadServiceFile(cfg.serviceFile, process.cwd()), cfg.runtime);
-  const policies = applyServicePolicy(buildPolicies(cfg), service, cfg.zones, () => policyOf('target', cfg));
-  const policy = policies.default;
+  return { selfUrl, self, monitors };
+}
 
-  const registry = await openRegistry(cfg);
-  const runtime = openRuntime(cfg);
-  // A runtime that can be misconfigured (swarm: no swarm, a worker's engine) stops the start here.
-  for (const warning of (await runtime.check?.(cfg.zones)) ?? []) log.warn({ runtime: cfg.runtime }, warning);
-  const metrics = await openMetricsStore(cfg);
-  const balancers = httpBalancerClient(cfg.token);
-  const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });
-
-  let elector: Elector | null = null;
-  const onStaleTerm = (e: StaleTerm) => elector?.fenced(e.current);
-  const duties = new LeaderDuties(leaderConfig(cfg, selfUrl, policies, service), {
-    registry,
-    runtime,
-    metrics,
-    balancers,
-    log,
-    onStaleTerm,
-    // Writes only while this replica leads with a running lease (a paused leader that wakes up writes nothing).
-    mayWrite: () => elector?.mayWrite() ?? false,
-  });
-
-  // Leader duties: once at election, then every period while this replica leads.
-  const gatewayUrl = cfg.gateway ? new URL(cfg.gateway).origin : '';
-  const gateway = { gatewayUrl, token: cfg.token, registry, log, onStaleTerm };
-  const loop = new DutyLoop({
-    duties,
-    status: () => elector?.status() ?? null,
-    ...(gatewayUrl ? { afterPeriod: (term: number) => pushGatewayZones(gateway, term) } : {}),
-    selfId: cfg.id,
-    periodMs: cfg.periodMs,
-    log,
-  });
-
-  elector = new Elector(
-    self,
-    monitors,
-    {
-      probeIntervalMs: cfg.probeIntervalMs,
-      electionTimeoutMs: cfg.electionTimeoutMs,
-      periodMs: cfg.periodMs,
-      ...(cfg.leaseMs > 0 ? { leaseMs: cfg.leaseMs } : {}),
-      ...(cfg.leaseRenewMs > 0 ? { leaseRenewMs: cfg.leaseRenewMs } : {}),
-    },
-    {
-      registry,
-      peers,
-      log,
-      debug: cfg.debugElection,
-      onBecameLeader: (term) => loop.becameLeader(term),
-      onSteppedDown: () => loop.stop(),
-    },
-  );
-
-  const rates = new RequestRates();
-  const hub = new StateHub(
-    () =>
-      buildClusterState({
-        requestsTotal: fetchRequestsTotal,
-        rates,
-        gateway: gatewayUrl ? { url: gatewayUrl, health: gatewayHealth } : undefined,
-        selfId: cfg.id,
-        selfStatus: () => elector?.status().role ?? 'candidate',
-        monitors,
-        zones: cfg.zones,
-        policy,
-        zonePolicies: policies.byZone,
-        decisions: () => (elector?.status().role === 'leader' ? duties.decisions() : new Map()),
-        registry,
-        metrics,
-        peers,
-        balancers,
-      }),
-    log,
-  );
-
+/**
+ * Serves the monitor's HTTP API and dashboard (`api/routes.ts`) on `cfg.host`:`cfg.port` (idle
+ * connections closed after 60 s), with the election, the leader's report and activate duties, the
+ * state `hub` and the dashboard's controls; browsers may use it from every monitor's origin and
+ * `cfg.allowedHosts`. Resolves to the listening server.
+ * @throws RangeError for a bad `cfg.upstreamAllow` entry (the stores stay open then); PortInUse (a
+ * BadConfig) or another listen error, after closing the registry and the metrics store (a failure to
+ * close is ignored)
+ */
+async function serveMonitor(
+  cfg: MonitorConfig,
+  monitors: Peer[],
+  parts: MonitorStores & Leadership,
+  hub: StateHub,
+  log: Logger,
+): Promise<ReturnType<typeof Bun.serve>> {
+  const { registry, metrics, duties } = parts;
   const app = createMonitorApi({
     id: cfg.id,
     token: cfg.token,
     upstreamAllow: new UpstreamAllowList(cfg.upstreamAllow),
     zones: cfg.zones,
     log,
-    election: elector,
+    election: parts.elector,
     report: (zone, urls, term) => duties.report(zone, urls, term),
     activate: (zone, term) => duties.activate(zone, term),
     registry,
@@ -179,16 +110,58 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
       log,
     },
   });
-
-  let server: ReturnType<typeof Bun.serve>;
   try {
-    server = listening(cfg, () =>
+    return listening(cfg, () =>
       Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 }),
     );
   } catch (err) {
     await Promise.all([registry.close(), metrics.close()]).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Stops a started monitor, bounded so SIGTERM ends the process within ~2.5 s whatever is in flight:
+ * the lease release waits at most STOP_RELEASE_MS (it lapses on its own), then the loop, the hub and
+ * the server (closing its connections) stop, then a running period gets at most STOP_IDLE_MS (the
+ * next leader reconciles whatever it left half done), then the stores close (a failure is logged,
+ * not thrown). Containers are left running. Not idempotent by itself (the handle's `stop()` guards it).
+ */
+async function stopMonitor(
+  parts: MonitorStores & Leadership,
+  hub: StateHub,
+  server: ReturnType<typeof Bun.serve>,
+  log: Logger,
+): Promise<void> {
+  await Promise.race([parts.elector.stop(), Bun.sleep(STOP_RELEASE_MS)]);
+  parts.loop.stop();
+  hub.stop();
+  server.stop(true);
+  await Promise.race([parts.duties.idle(), Bun.sleep(STOP_IDLE_MS)]);
+  await Promise.all([parts.registry.close(), parts.metrics.close()]).catch((err) =>
+    log.warn({ err }, 'closing the stores failed'),
+  );
+  log.info('monitor stopped (containers left running for the next leader)');
+}
+
+/**
+ * Starts the monitor described by `cfg`: resolves the service and the policies, opens the stores
+ * (`openStores`), builds the leadership and the state hub, listens (`serveMonitor`), then boots the
+ * election and starts the hub; resolves once it listens and the election has booted.
+ * @throws BadConfig for inconsistent settings or unavailable adapters.
+ */
+export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
+  const { selfUrl, self, monitors } = monitorPeers(cfg);
+  const service = resolveService(cfg, loadServiceFile(cfg.serviceFile, process.cwd()), cfg.runtime);
+  const policies = applyServicePolicy(buildPolicies(cfg), service, cfg.zones, () => policyOf('target', cfg));
+  const policy = policies.default;
+
+  const stores = await openStores(cfg, log);
+  const config = leaderConfig(cfg, selfUrl, policies, service);
+  const parts = { ...stores, ...leadership(cfg, self, monitors, config, stores, log) };
+  const hub = clusterHub(cfg, monitors, policies, parts, log);
+
+  const server = await serveMonitor(cfg, monitors, parts, hub, log);
   const url = `http://${cfg.host}:${server.port}`;
   log.info(
     {
@@ -202,27 +175,14 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     'monitor listening',
   );
 
-  await elector.start();
+  await parts.elector.start();
   hub.start();
 
   let stopped: Promise<void> | null = null;
   return {
     url,
     stop() {
-      // Bounded so SIGTERM ends the process within ~2.5 s whatever is in flight: the lease release
-      // waits at most 500 ms (it lapses on its own) and a running period at most 2 s (the next
-      // leader reconciles whatever it left half done).
-      stopped ??= (async () => {
-        await Promise.race([elector?.stop(), Bun.sleep(STOP_RELEASE_MS)]);
-        loop.stop();
-        hub.stop();
-        server.stop(true);
-        await Promise.race([duties.idle(), Bun.sleep(STOP_IDLE_MS)]);
-        await Promise.all([registry.close(), metrics.close()]).catch((err) =>
-          log.warn({ err }, 'closing the stores failed'),
-        );
-        log.info('monitor stopped (containers left running for the next leader)');
-      })();
+      stopped ??= stopMonitor(parts, hub, server, log);
       return stopped;
     },
   };
