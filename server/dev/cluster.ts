@@ -20,6 +20,7 @@ import {
   type RoleProcs,
   roleEnv,
   roleSpawner,
+  type SpawnRole,
   stopRoles,
 } from './cluster-roles.ts';
 import { type ClusterLayout, clusterLayout } from './layout.ts';
@@ -118,7 +119,7 @@ async function claimCluster(layout: ClusterLayout, dataDir: string, cluster: str
 /**
  * With `fresh`, stops every container `runtime` holds (one after another) and removes
  * `<dataDir>/<cluster>`; then creates `<dataDir>/<cluster>/logs` and returns that path.
- * @throws whatever the runtime or the file system throws (the caller's lock stays held then)
+ * @throws whatever the runtime or the file system throws (`startCluster` releases its lock then)
  */
 async function prepareDataDir(
   runtime: ContainerRuntime,
@@ -138,18 +139,58 @@ async function prepareDataDir(
 /**
  * Claims the data directory and the ports (`claimCluster`), clears an earlier run's state unless
  * `fresh` is false, then starts the collector, the gateway, the agent (when wanted) and the monitors
- * by id (`cluster-roles.ts`); resolves once they are spawned (not yet ready).
- * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port; nothing is started or stopped then
+ * by id (`cluster-roles.ts`); resolves once they are spawned (not yet ready). A start that fails
+ * after the claim kills what it spawned and releases the lock before it throws.
+ * @throws ClusterBusy (a BadConfig) when another cluster holds the data directory or a port (nothing is
+ * started or stopped then); whatever the runtime, the file system or spawning throws after the claim
  */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const layout = clusterLayout(opts.basePort ?? 7000, opts.monitors ?? 3);
   const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
   const cluster = opts.cluster ?? 'dev';
-  const t = opts.timings ?? DEV_TIMINGS;
   const lock = await claimCluster(layout, dataDir, cluster);
-  const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
-  const logDir = await prepareDataDir(runtime, dataDir, cluster, opts.fresh ?? true);
-  const spawnRole = roleSpawner(REPO_ROOT, roleEnv(opts, cluster, dataDir), logDir);
+  const spawned: Subprocess[] = [];
+  try {
+    const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
+    const logDir = await prepareDataDir(runtime, dataDir, cluster, opts.fresh ?? true);
+    const spawnOne = roleSpawner(REPO_ROOT, roleEnv(opts, cluster, dataDir), logDir);
+    const spawnRole: SpawnRole = (name, args) => {
+      const proc = spawnOne(name, args);
+      spawned.push(proc);
+      return proc;
+    };
+    return spawnRoles(opts, { layout, dataDir, cluster, logDir }, runtime, lock, spawnRole);
+  } catch (err) {
+    // A start that fails partway leaves nothing behind: what it spawned is killed, the lock released.
+    for (const p of spawned) p.kill('SIGKILL');
+    await Promise.all(spawned.map((p) => p.exited));
+    lock.release();
+    throw err;
+  }
+}
+
+/** Where a starting cluster lives: its ports, its data directory (absolute), its name, its logs. */
+interface ClusterPlace {
+  layout: ClusterLayout;
+  dataDir: string;
+  cluster: string;
+  logDir: string;
+}
+
+/**
+ * Spawns the collector, the gateway, the agent (when wanted) and the monitors by id with
+ * `spawnRole`, and returns the cluster's handle over them (its `stop()` kills them, stops
+ * `runtime`'s containers and releases `lock`).
+ * @throws whatever spawning throws (`startCluster` cleans up then)
+ */
+function spawnRoles(
+  opts: ClusterOptions,
+  { layout, dataDir, cluster, logDir }: ClusterPlace,
+  runtime: ContainerRuntime,
+  lock: ClusterLock,
+  spawnRole: SpawnRole,
+): Cluster {
+  const t = opts.timings ?? DEV_TIMINGS;
 
   const collectorUrl = `http://127.0.0.1:${layout.collectorPort}`;
   const collector = spawnRole('collector', ['collector', `--port=${layout.collectorPort}`]);
