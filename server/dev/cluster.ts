@@ -149,17 +149,22 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dataDir = resolve(opts.dataDir ?? join(REPO_ROOT, '.zonescale'));
   const cluster = opts.cluster ?? 'dev';
   const lock = await claimCluster(layout, dataDir, cluster);
+  // The processes spawned while starting (a later restart of a monitor is the handle's, not kept here).
   const spawned: Subprocess[] = [];
+  let starting = true;
   try {
     const runtime = openRuntime({ runtime: opts.runtime ?? 'process', dataDir, cluster });
     const logDir = await prepareDataDir(runtime, dataDir, cluster, opts.fresh ?? true);
     const spawnOne = roleSpawner(REPO_ROOT, roleEnv(opts, cluster, dataDir), logDir);
     const spawnRole: SpawnRole = (name, args) => {
       const proc = spawnOne(name, args);
-      spawned.push(proc);
+      if (starting) spawned.push(proc);
       return proc;
     };
-    return spawnRoles(opts, { layout, dataDir, cluster, logDir }, runtime, lock, spawnRole);
+    const handle = spawnRoles(opts, { layout, dataDir, cluster, logDir }, runtime, lock, spawnRole);
+    starting = false;
+    spawned.length = 0;
+    return handle;
   } catch (err) {
     // A start that fails partway leaves nothing behind: what it spawned is killed, the lock released.
     for (const p of spawned) p.kill('SIGKILL');
