@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { freePort } from '../../../test/support/ports.ts';
 import { runtimeContract } from '../runtime.contract.ts';
 import type { ContainerSpec } from '../runtime.ts';
-import { isContainerProcess, type ProcessRecord, ProcessRuntime, STOP_GRACE_MS } from './runtime-process.ts';
+import { isContainerProcess } from './owned-processes.ts';
+import { type ProcessRecord, ProcessRuntime, STOP_GRACE_MS } from './runtime-process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'zonescale-runtime-'));
 const runtimes: ProcessRuntime[] = [];

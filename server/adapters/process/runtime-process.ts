@@ -4,12 +4,12 @@
  * so it outlives the monitor that started it (a new leader takes over managing it). Each start
  * writes a record `<runDir>/containers/<id>.json` and appends the child's output to
  * `<runDir>/logs/<id>.log`; any runtime instance on the same `runDir` recovers the state from the
- * records. A record counts as running only when its pid is alive, names the container (its id or
- * port in `/proc/<pid>/cmdline`, or `ZONESCALE_CONTAINER_ID=<id>` in its environment, for a user's
- * service whose command line names neither), AND `/proc/<pid>/environ` names this runtime as its
- * owner (`ZONESCALE_CLUSTER` and `ZONESCALE_RUN_DIR`, set on every child), so neither a reused pid
- * nor a process of another cluster (another data directory, same container ids and ports) is ever
- * signalled; `stop` also refuses a record that carries another cluster's id. A user's service
+ * records. A record counts as running only when its pid is this runtime's process for the
+ * container (`isContainerProcess`, owned-processes.ts: command line or environment name it, the
+ * environment names this cluster and run directory), so neither a reused pid nor a process of
+ * another cluster (another data directory, same ids and ports) is ever signalled; a live process
+ * of ours that no record names is listed too, and `stop` ends it with the recorded one; `stop`
+ * refuses a record that carries another cluster's id. A user's service
  * (`spec.service.command`) runs as `/bin/sh -c <command>` with `PORT` set and without the
  * runtime's own `ZONESCALE_*` environment (no cluster token for the user's code); the group
  * leader's pid is its `runtimeId`, and `stop` signals the whole group.
@@ -37,6 +37,15 @@ import {
   type RuntimeContainer,
 } from '../runtime.ts';
 import { tailOf } from './log-tail.ts';
+import {
+  type ContainerMeta,
+  type ContainerOwner,
+  isContainerProcess,
+  type OwnedProcess,
+  ownedProcesses,
+  ownerEnv,
+  signalGroup,
+} from './owned-processes.ts';
 
 /** How long `stop` waits after SIGTERM before SIGKILL, ms. */
 export const STOP_GRACE_MS = 3_000;
@@ -73,113 +82,71 @@ export interface ProcessRuntimeOptions {
   command?: (spec: ContainerSpec) => string[];
 }
 
-/** The runtime that started a container, as written into the child's environment. */
-export interface ContainerOwner {
-  cluster: string;
-  runDir: string;
-}
-
-/** Environment variable naming the run directory of the runtime that started a container. */
-export const RUN_DIR_ENV = 'ZONESCALE_RUN_DIR';
-
-/** Environment variable naming the container id, set on every child (a service's command line may not name it). */
-export const CONTAINER_ID_ENV = 'ZONESCALE_CONTAINER_ID';
-
-/** `pid`'s initial environment as `NAME=value` entries; null when unreadable. */
-function environOf(pid: number): string[] | null {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-  } catch {
-    return null;
-  }
-}
-
-/** Whether `pid`'s initial environment names `owner` (unreadable environ = not ours). */
-function ownedBy(environ: string[] | null, owner: ContainerOwner): boolean {
-  if (environ === null) return !existsSync('/proc/self/environ'); // no procfs: trust the command line
-  return (
-    environ.includes(`ZONESCALE_CLUSTER=${owner.cluster}`) &&
-    environ.includes(`${RUN_DIR_ENV}=${owner.runDir}`)
-  );
-}
-
-/**
- * Whether `pid` is alive and its command line names `id` or `port` (Linux `/proc`; elsewhere
- * liveness only) and, when `owner` is given, its environment names that owner.
- */
-export function isContainerProcess(pid: number, id: string, port: number, owner?: ContainerOwner): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  let cmdline: string;
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return !existsSync('/proc/self/cmdline'); // no procfs: trust liveness
-  }
-  if (cmdline === '') return false; // a zombie (exited, not reaped yet)
-  // Whole tokens only, so `zone1-app-1` does not match `zone1-app-12`, nor port 900 match 9001.
-  const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const token = new RegExp(`(^|[^\\w.-])(${esc}|${port})([^\\w.-]|$)`);
-  const environ = owner === undefined ? null : environOf(pid);
-  const named =
-    cmdline.split('\0').some((arg) => token.test(arg)) ||
-    (environ?.includes(`${CONTAINER_ID_ENV}=${id}`) ?? false);
-  if (!named) return false;
-  return owner === undefined || ownedBy(environ, owner);
-}
-
-/** Sends `signal` to the process group of `pid` (the child is a group leader), else to `pid`. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /** A `ContainerRuntime` of local, detached Bun processes. */
 export class ProcessRuntime implements ContainerRuntime {
   private readonly runDir: string;
   private readonly cluster: string;
   private readonly repoRoot: string;
   private readonly command: (spec: ContainerSpec) => string[];
+  private readonly owner: ContainerOwner;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.runDir = resolve(opts.runDir);
     this.cluster = opts.cluster;
+    this.owner = { cluster: this.cluster, runDir: this.runDir };
     this.repoRoot = resolve(opts.repoRoot ?? join(import.meta.dir, '../../..'));
     const bun = opts.bunPath ?? process.execPath;
     this.command = opts.command ?? ((spec) => defaultCommand(spec, bun, this.repoRoot));
   }
 
   /**
-   * Starts `spec`, first stopping a container already recorded under the same id.
+   * Starts `spec`, first stopping a container already recorded under the same id. The record is
+   * written right after the spawn, before the wait for the child's exec, so a monitor that dies in
+   * that wait leaves the child recorded. When two starts of one id overlap (two leaders across a
+   * failover, or two runtimes on one run directory), the record written last wins and the other
+   * child is stopped, so at most one process holds the id; the container returned is the winner.
    * @throws ZonescaleError `bad_container_id` (400) for an id unfit as a file name; BadConfig for a
    *   service with an image (the Docker runtime runs images); spawn errors as thrown by Bun.
    */
   async start(spec: ContainerSpec): Promise<RuntimeContainer> {
     await this.stop(spec.id);
+    const file = this.recordPath(spec.id);
     mkdirSync(join(this.runDir, 'logs'), { recursive: true });
     mkdirSync(join(this.runDir, 'containers'), { recursive: true });
+    const { id, role, zone, port } = spec;
+    const startedAt = Date.now();
+    const child = this.spawn(spec, { role, zone, port, startedAt });
+    const rec: ProcessRecord = {
+      id,
+      role,
+      zone,
+      port,
+      pid: child.pid,
+      startedAt,
+      cluster: this.cluster,
+      args: [...spec.args],
+    };
+    writeFileSync(`${file}.${child.pid}.tmp`, JSON.stringify(rec, null, 2));
+    renameSync(`${file}.${child.pid}.tmp`, file);
+    // Right after spawn /proc may still show the pre-exec command line; wait until it names the container (or exits).
+    const deadline = Date.now() + EXEC_WAIT_MS;
+    while (Date.now() < deadline && child.exitCode === null && !this.isOurs(child.pid, id, port))
+      await Bun.sleep(5);
+    await this.stopStrays(id);
+    return this.view(this.read(file) ?? rec);
+  }
+
+  /** Spawns `spec` detached, its output appended to its log, its environment naming this runtime and `meta`. */
+  private spawn(spec: ContainerSpec, meta: ContainerMeta): Subprocess {
     const log = openSync(join(this.runDir, 'logs', `${spec.id}.log`), 'a');
-    let child: Subprocess;
     try {
-      child = Bun.spawn(this.command(spec), {
+      const child = Bun.spawn(this.command(spec), {
         cwd: this.repoRoot,
         env: {
           ...(isForeignService(spec.service) ? withoutZonescaleEnv(process.env) : process.env),
           ...spec.env,
           ...(spec.service ? { ...spec.service.env, ...portEnv(spec.service, spec.port) } : {}),
-          ZONESCALE_CLUSTER: this.cluster,
-          [RUN_DIR_ENV]: this.runDir,
-          [CONTAINER_ID_ENV]: spec.id,
+          ...ownerEnv(this.owner, spec.id, meta),
         },
         stdin: 'ignore',
         stdout: log,
@@ -187,62 +154,69 @@ export class ProcessRuntime implements ContainerRuntime {
         detached: true,
       });
       child.unref();
+      return child;
     } finally {
       closeSync(log);
     }
-    const pid = child.pid;
-    // Right after spawn /proc may still show the pre-exec command line; wait until it names the container (or exits).
-    const deadline = Date.now() + EXEC_WAIT_MS;
-    while (Date.now() < deadline && child.exitCode === null && !this.isOurs(pid, spec.id, spec.port))
-      await Bun.sleep(5);
-    const rec: ProcessRecord = {
-      id: spec.id,
-      role: spec.role,
-      zone: spec.zone,
-      port: spec.port,
-      pid,
-      startedAt: Date.now(),
-      cluster: this.cluster,
-      args: [...spec.args],
-    };
-    const file = this.recordPath(spec.id);
-    writeFileSync(`${file}.tmp`, JSON.stringify(rec, null, 2));
-    renameSync(`${file}.tmp`, file);
-    return this.view(rec);
   }
 
   /**
-   * SIGTERM to the container's process group, SIGKILL after `STOP_GRACE_MS`, then drops the record;
+   * SIGTERM to the container's process group, SIGKILL after `STOP_GRACE_MS`, then drops the record,
+   * and does the same to every other process this runtime started as `id` (one no record names);
    * unknown id = no-op. A record of another cluster is left alone, and a process that is not this
    * runtime's (reused pid, another cluster's) is never signalled.
    */
   async stop(id: string): Promise<void> {
     const rec = this.read(this.recordPath(id));
-    if (!rec || rec.cluster !== this.cluster) return;
-    if (this.isOurs(rec.pid, rec.id, rec.port)) {
-      signalGroup(rec.pid, 'SIGTERM');
-      const deadline = Date.now() + STOP_GRACE_MS;
-      while (Date.now() < deadline && this.isOurs(rec.pid, rec.id, rec.port)) await Bun.sleep(50);
-      if (this.isOurs(rec.pid, rec.id, rec.port)) signalGroup(rec.pid, 'SIGKILL');
-    }
+    if (rec && rec.cluster !== this.cluster) return;
+    if (rec) await this.terminate(rec.pid, rec.id, rec.port);
     rmSync(this.recordPath(id), { force: true });
+    await this.stopStrays(id);
+  }
+
+  /** Stops, in parallel, the processes this runtime started as `id` that its record does not name. */
+  private async stopStrays(id: string): Promise<void> {
+    const rec = this.read(this.recordPath(id));
+    const kept = rec?.cluster === this.cluster ? rec.pid : null;
+    const strays = ownedProcesses(this.owner).filter((p) => p.id === id && p.pid !== kept);
+    await Promise.all(strays.map((p) => this.terminate(p.pid, id, p.meta?.port ?? 0)));
+  }
+
+  /** SIGTERM to `pid`'s group while it is the container `id`/`port` of this runtime, SIGKILL after `STOP_GRACE_MS`. */
+  private async terminate(pid: number, id: string, port: number): Promise<void> {
+    if (!this.isOurs(pid, id, port)) return;
+    signalGroup(pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (Date.now() < deadline && this.isOurs(pid, id, port)) await Bun.sleep(50);
+    if (this.isOurs(pid, id, port)) signalGroup(pid, 'SIGKILL');
   }
 
   /** Whether `pid` is the container `id`/`port` started by this runtime (cluster and run directory). */
   private isOurs(pid: number, id: string, port: number): boolean {
-    return isContainerProcess(pid, id, port, { cluster: this.cluster, runDir: this.runDir });
+    return isContainerProcess(pid, id, port, this.owner);
   }
 
-  /** Every recorded container of this cluster, `running` checked against the live process table. */
+  /**
+   * Every recorded container of this cluster, `running` checked against the live process table,
+   * then every live process this runtime started whose id no record names (a monitor died between
+   * spawn and record, or lost a race of two starts), as running, so a leader's reconcile stops it
+   * as an orphan. Ordered by `startedAt`, then id.
+   */
   async list(): Promise<RuntimeContainer[]> {
     const dir = join(this.runDir, 'containers');
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => this.read(join(dir, f)))
-      .filter((r): r is ProcessRecord => r !== null && r.cluster === this.cluster)
-      .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1))
-      .map((r) => this.view(r));
+    const records = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => this.read(join(dir, f)))
+          .filter((r): r is ProcessRecord => r !== null && r.cluster === this.cluster)
+      : [];
+    const recorded = new Set(records.map((r) => r.id));
+    const unrecorded = new Map<string, RuntimeContainer>();
+    for (const p of ownedProcesses(this.owner))
+      if (!recorded.has(p.id) && !unrecorded.has(p.id) && p.meta) unrecorded.set(p.id, strayView(p, p.meta));
+    return [...records.map((r) => this.view(r)), ...unrecorded.values()].sort(
+      (a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : 1),
+    );
   }
 
   /** The last `lines` lines of `<runDir>/logs/<id>.log` ('' when there is none). */
@@ -281,6 +255,12 @@ export class ProcessRuntime implements ContainerRuntime {
       startedAt: r.startedAt,
     };
   }
+}
+
+/** The view of a live process no record names, from what its environment says (`meta`). */
+function strayView(p: OwnedProcess, meta: ContainerMeta): RuntimeContainer {
+  const { role, zone, port, startedAt } = meta;
+  return { id: p.id, role, zone, port, runtimeId: String(p.pid), running: true, startedAt };
 }
 
 /** The command line of `spec`: the user's service by a shell, else zonescale's own entry point. */
