@@ -38,14 +38,22 @@ export interface MonitorStores {
  * Opens the registry, then the runtime (logging each warning of its check), then the metrics store,
  * and makes the balancer and peer clients (a peer message times out after `electionTimeoutMs`).
  * @throws BadConfig for an unavailable adapter or a misconfigured runtime (swarm: no swarm, a
- * worker's engine); what was opened before stays open then
+ * worker's engine), after closing the registry when it was opened
  */
 export async function openStores(cfg: MonitorConfig, log: Logger): Promise<MonitorStores> {
   const registry = await openRegistry(cfg);
-  const runtime = openRuntime(cfg);
-  // A runtime that can be misconfigured (swarm: no swarm, a worker's engine) stops the start here.
-  for (const warning of (await runtime.check?.(cfg.zones)) ?? []) log.warn({ runtime: cfg.runtime }, warning);
-  const metrics = await openMetricsStore(cfg);
+  let runtime: ContainerRuntime;
+  let metrics: MetricsStore;
+  try {
+    runtime = openRuntime(cfg);
+    // A runtime that can be misconfigured (swarm: no swarm, a worker's engine) stops the start here.
+    for (const warning of (await runtime.check?.(cfg.zones)) ?? [])
+      log.warn({ runtime: cfg.runtime }, warning);
+    metrics = await openMetricsStore(cfg);
+  } catch (err) {
+    await registry.close().catch(() => {});
+    throw err;
+  }
   const balancers = httpBalancerClient(cfg.token);
   const peers = httpPeerClient(cfg.token, { messageTimeoutMs: cfg.electionTimeoutMs });
   return { registry, runtime, metrics, balancers, peers };

@@ -73,9 +73,8 @@ function monitorPeers(cfg: MonitorConfig): { selfUrl: string; self: Peer; monito
  * connections closed after 60 s), with the election, the leader's report and activate duties, the
  * state `hub` and the dashboard's controls; browsers may use it from every monitor's origin and
  * `cfg.allowedHosts`. Resolves to the listening server.
- * @throws RangeError for a bad `cfg.upstreamAllow` entry (the stores stay open then); PortInUse (a
- * BadConfig) or another listen error, after closing the registry and the metrics store (a failure to
- * close is ignored)
+ * @throws RangeError for a bad `cfg.upstreamAllow` entry; PortInUse (a BadConfig) or another listen
+ *   error (`startMonitor` then closes the stores)
  */
 async function serveMonitor(
   cfg: MonitorConfig,
@@ -110,14 +109,9 @@ async function serveMonitor(
       log,
     },
   });
-  try {
-    return listening(cfg, () =>
-      Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 }),
-    );
-  } catch (err) {
-    await Promise.all([registry.close(), metrics.close()]).catch(() => {});
-    throw err;
-  }
+  return listening(cfg, () =>
+    Bun.serve({ hostname: cfg.host, port: cfg.port, fetch: app.fetch, idleTimeout: 60 }),
+  );
 }
 
 /**
@@ -147,8 +141,9 @@ async function stopMonitor(
 /**
  * Starts the monitor described by `cfg`: resolves the service and the policies, opens the stores
  * (`openStores`), builds the leadership and the state hub, listens (`serveMonitor`), then boots the
- * election and starts the hub; resolves once it listens and the election has booted.
- * @throws BadConfig for inconsistent settings or unavailable adapters.
+ * election and starts the hub; resolves once it listens and the election has booted. A start that
+ * fails after the stores were opened closes them (and stops what it started) before it throws.
+ * @throws BadConfig for inconsistent settings, unavailable adapters or the port in use.
  */
 export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<RoleHandle> {
   const { selfUrl, self, monitors } = monitorPeers(cfg);
@@ -157,11 +152,19 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
   const policy = policies.default;
 
   const stores = await openStores(cfg, log);
-  const config = leaderConfig(cfg, selfUrl, policies, service);
-  const parts = { ...stores, ...leadership(cfg, self, monitors, config, stores, log) };
-  const hub = clusterHub(cfg, monitors, policies, parts, log);
-
-  const server = await serveMonitor(cfg, monitors, parts, hub, log);
+  let parts: MonitorStores & Leadership;
+  let hub: StateHub;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    const config = leaderConfig(cfg, selfUrl, policies, service);
+    parts = { ...stores, ...leadership(cfg, self, monitors, config, stores, log) };
+    hub = clusterHub(cfg, monitors, policies, parts, log);
+    server = await serveMonitor(cfg, monitors, parts, hub, log);
+  } catch (err) {
+    // Nothing runs yet: only the stores are open (a bad gateway URL, the port in use).
+    await Promise.all([stores.registry.close(), stores.metrics.close()]).catch(() => {});
+    throw err;
+  }
   const url = `http://${cfg.host}:${server.port}`;
   log.info(
     {
@@ -174,9 +177,13 @@ export async function startMonitor(cfg: MonitorConfig, log: Logger): Promise<Rol
     },
     'monitor listening',
   );
-
-  await parts.elector.start();
-  hub.start();
+  try {
+    await parts.elector.start();
+    hub.start();
+  } catch (err) {
+    await stopMonitor(parts, hub, server, log);
+    throw err;
+  }
 
   let stopped: Promise<void> | null = null;
   return {
