@@ -10,24 +10,31 @@ import type { ElectionEffect, ElectionState, KnownLeader, StepResult } from './s
 import { seenTerm } from './term-claim.ts';
 
 /**
- * `s` as a follower of `leader` at `now` (epoch ms): the highest term seen kept, the candidacy and
- * lease cleared, the claim back-off reset, and the first leader probe `probeIntervalMs` ms later
- * (source design: followers probe the leader every `probeIntervalMs`).
+ * `s` as a follower of `leader` (null: nobody yet) at `now` (epoch ms) with `term`: the candidacy
+ * and lease cleared and the first leader probe `probeIntervalMs` ms later (source design:
+ * followers probe the leader every `probeIntervalMs`). The claim back-off is the caller's.
  */
-export function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionState {
+function asFollower(s: ElectionState, leader: KnownLeader | null, term: number, now: number): ElectionState {
   return {
     ...s,
     role: 'follower',
     leader,
-    term: Math.max(s.term, leader.term),
+    term,
     phase: null,
     deadline: null,
     nextCheckAt: now + s.timings.probeIntervalMs,
     probing: false,
     leaseUntil: null,
     renewing: false,
-    claimFailures: 0,
   };
+}
+
+/**
+ * `s` as a follower of `leader` at `now` (epoch ms): the highest term seen kept, the candidacy and
+ * lease cleared, the claim back-off reset, and the first leader probe `probeIntervalMs` ms later.
+ */
+export function follow(s: ElectionState, leader: KnownLeader, now: number): ElectionState {
+  return { ...asFollower(s, leader, Math.max(s.term, leader.term), now), claimFailures: 0 };
 }
 
 /**
@@ -81,21 +88,11 @@ export function onFenced(s: ElectionState, current: number, now: number): StepRe
   const none: StepResult = { state: s, effects: [] };
   if (s.role !== 'leader') return none;
   // Follow nobody yet: the next stored-term read (or a coordinator message) names the new leader.
-  // The reported term counts as seen (the next claim lands above it) within the bound.
+  // The reported term counts as seen (the next claim lands above it) within the bound; the claim
+  // back-off stays as it was.
   const term = Math.max(s.term, seenTerm(current));
   return {
-    state: {
-      ...s,
-      role: 'follower',
-      term,
-      leader: null,
-      phase: null,
-      deadline: null,
-      nextCheckAt: now + s.timings.probeIntervalMs,
-      probing: false,
-      leaseUntil: null,
-      renewing: false,
-    },
+    state: asFollower(s, null, term, now),
     effects: [{ kind: 'stepped-down', term, leader: null }, { kind: 'read-term' }],
   };
 }
