@@ -24,10 +24,10 @@ import { DEV_COMMAND, DevConfig } from './config/dev.ts';
 import { configHelp, parseConfig, wantsHelp } from './config/parse.ts';
 import type { ResolvedService } from './config/service.ts';
 import { type Cluster, clusterReady, REPO_ROOT, startCluster } from './dev/cluster.ts';
+import { eventLine, leaderLine } from './dev/event-lines.ts';
 import { devService } from './dev/service-args.ts';
 import { describeTimings } from './dev/timings.ts';
 import { splitArgs } from './monitor/leader/placement.ts';
-import type { ClusterEvent } from './shared/types.ts';
 
 /** `--stack`: services up, image built; the cluster options that put the roles on them. */
 async function prepareStack(keep: boolean) {
@@ -155,24 +155,18 @@ console.log('\nFollowing scaling and leadership events (Ctrl-C stops everything)
 
 const seen = new Set<string>(state.events.map((e) => e.id));
 let leaderKey = `${state.leader?.id}/${state.leader?.term}`;
-const show = (e: ClusterEvent) =>
-  console.log(
-    `  ${new Date(e.ts).toLocaleTimeString()}  ${e.kind.padEnd(16)} ${(e.zone ?? '').padEnd(6)} ${e.reason}: ${e.message}`,
-  );
 setInterval(async () => {
   const s = await cluster.state();
   if (!s) return;
   const key = `${s.leader?.id}/${s.leader?.term}`;
   if (key !== leaderKey) {
     leaderKey = key;
-    console.log(
-      `  ${new Date().toLocaleTimeString()}  leader is now monitor ${s.leader?.id} (term ${s.leader?.term})`,
-    );
+    console.log(leaderLine(s.leader, Date.now()));
   }
   for (const e of [...s.events].reverse()) {
     if (seen.has(e.id)) continue;
     seen.add(e.id);
-    show(e);
+    console.log(eventLine(e));
   }
 }, 1_000);
 
