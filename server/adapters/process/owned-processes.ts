@@ -134,12 +134,10 @@ export function ownedProcesses(owner: ContainerOwner): OwnedProcess[] {
   } catch {
     return [];
   }
-  const cluster = `ZONESCALE_CLUSTER=${owner.cluster}`;
-  const runDir = `${RUN_DIR_ENV}=${owner.runDir}`;
   const found: OwnedProcess[] = [];
   for (const pid of pids.sort((a, b) => a - b)) {
     const environ = environOf(pid);
-    if (environ === null || !environ.includes(cluster) || !environ.includes(runDir)) continue;
+    if (environ === null || !ownedBy(environ, owner)) continue;
     const value = (name: string) => environ.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
     const id = value(CONTAINER_ID_ENV);
     if (id === undefined || !isLiveGroupLeader(pid)) continue;
