@@ -132,7 +132,9 @@ export class ProcessRuntime implements ContainerRuntime {
     const deadline = Date.now() + EXEC_WAIT_MS;
     while (Date.now() < deadline && child.exitCode === null && !this.isOurs(child.pid, id, port))
       await Bun.sleep(5);
-    return this.view((await this.stopStrays(id)) ?? rec);
+    await this.stopStrays(id);
+    // Read again: an overlapping start may have written its record while the strays were stopped.
+    return this.view(this.read(file) ?? rec);
   }
 
   /** Spawns `spec` detached, its output appended to its log, its environment naming this runtime and `meta`. */
@@ -173,16 +175,12 @@ export class ProcessRuntime implements ContainerRuntime {
     await this.stopStrays(id);
   }
 
-  /**
-   * Stops, in parallel, the processes this runtime started as `id` that its record does not name;
-   * resolves to that record (null when there is none).
-   */
-  private async stopStrays(id: string): Promise<ProcessRecord | null> {
+  /** Stops, in parallel, the processes this runtime started as `id` that its record does not name. */
+  private async stopStrays(id: string): Promise<void> {
     const rec = this.read(this.recordPath(id));
     const kept = rec?.cluster === this.cluster ? rec.pid : null;
     const strays = ownedProcesses(this.owner).filter((p) => p.id === id && p.pid !== kept);
     await Promise.all(strays.map((p) => this.terminate(p.pid, id, p.meta?.port ?? 0)));
-    return rec;
   }
 
   /** SIGTERM to `pid`'s group while it is the container `id`/`port` of this runtime, SIGKILL after `STOP_GRACE_MS`. */
