@@ -7,7 +7,7 @@
  * 50 B with `Connection: close`, GET 50 B over 1,000 connections) against the backend directly, HAProxy (nbthread 1), nginx (1 worker) and the
  * zonescale balancer (round-robin; the small GET also with the other strategies), in interleaved
  * rounds (`BENCH_ROUNDS`, default 3: every target once per workload per round, all started afresh
- * each round); each figure is the median over the rounds, because this shared 2-core VM drifts by
+ * each round, measured in the reverse order in even rounds: `inRoundOrder`); each figure is the median over the rounds, because this shared 2-core VM drifts by
  * ±15 %; a second line per workload gives the median of the per-round ratios to HAProxy (each round
  * runs the targets back to back, so the drift cancels out of each pair), and each run's row the
  * machine's steal time (a run with more than `BENCH_STEAL_LIMIT_PCT`, default 5 %, is measured
@@ -50,7 +50,7 @@ import {
   tableHeader,
   tableRow,
 } from './stats.ts';
-import { type Workload, workloads, wrkExtra } from './workloads.ts';
+import { inRoundOrder, type Workload, workloads, wrkExtra } from './workloads.ts';
 import { runWrk } from './wrk.ts';
 
 const {
@@ -120,7 +120,7 @@ async function throughput(ws: Workload[], be: Started & { hostPort: string }): P
           .filter(([s]) => w.strategies || s === 'round-robin')
           .map(([s, b]): [string, Started] => [`zonescale ${s}`, b]),
       ];
-      for (const [name, t] of targets) {
+      for (const [name, t] of inRoundOrder(targets, round)) {
         const r = await measure(w, t.url, t.proc.pid, be.url);
         const byTarget = runs.get(w.key) as Map<string, Measured[]>;
         byTarget.set(name, [...(byTarget.get(name) ?? []), r]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { jsonOfSize, postScript, workloads, wrkExtra } from './workloads.ts';
+import { inRoundOrder, jsonOfSize, postScript, workloads, wrkExtra } from './workloads.ts';
 
 describe('benchmark workloads', () => {
   test('the six workloads of issue 10, the Node-style 64 KiB and the 1 MiB ones, the small GET with the strategies', () => {
@@ -30,5 +30,17 @@ describe('benchmark workloads', () => {
     const ws = workloads();
     expect(wrkExtra(ws.find((w) => w.key === 'close')!, '/d')).toEqual(['-H', 'Connection: close']);
     expect(wrkExtra(ws.find((w) => w.key === 'post1k')!, '/d')).toEqual(['-s', '/d/post-1k.lua']);
+  });
+
+  test('targets go in the given order in odd rounds and reversed in even ones, the input untouched', () => {
+    const targets = ['haproxy', 'nginx', 'zonescale round-robin'] as const;
+    expect(inRoundOrder(targets, 1)).toEqual(['haproxy', 'nginx', 'zonescale round-robin']);
+    expect(inRoundOrder(targets, 2)).toEqual(['zonescale round-robin', 'nginx', 'haproxy']);
+    expect(inRoundOrder(targets, 3)).toEqual(['haproxy', 'nginx', 'zonescale round-robin']);
+    expect(targets[0]).toBe('haproxy');
+    // Over an even number of rounds every target's mean position is the same.
+    const position = (t: string) => [1, 2, 3, 4].map((r) => inRoundOrder(targets, r).indexOf(t as never));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(new Set(targets.map((t) => mean(position(t))))).toEqual(new Set([1]));
   });
 });

@@ -106,3 +106,13 @@ export function workloads(manyConnections = 1000): Workload[] {
 export function wrkExtra(w: Workload, dir: string): string[] {
   return w.script ? [...w.extra, '-s', `${dir}/${w.script.file}`] : [...w.extra];
 }
+
+/**
+ * The order targets are measured in during round `round` (1-based): as given in odd rounds,
+ * reversed in even ones, so over the rounds each target is measured early as often as late and a
+ * drift of the shared VM's speed within a round (a neighbour's load, the backend's heap after the
+ * target before) favours none of them.
+ */
+export function inRoundOrder<T>(targets: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...targets].reverse() : [...targets];
+}
