@@ -1,8 +1,8 @@
 /**
  * The leader's duties, one entry point a duty and one queue for all of them: `leaderElected`
  * (announce to every balancer, a `leader-elected` event), `reconcile` (registry vs runtime),
- * `runPeriod` (for each zone in order: balancer lifecycle, minimum replicas, push, then the zone
- * autoscaler's decision and the convergence to it) and `report` (dead servers). Every duty is
+ * `runPeriod` (orphans removed, `orphans.ts`; then for each zone in order: balancer lifecycle,
+ * minimum replicas, push, then the zone autoscaler's decision and the convergence to it) and `report` (dead servers). Every duty is
  * serialized on one queue, so a report and a period never race, and every write carries the
  * leader's term and goes through the write guard: a `StaleTerm` from the registry or a balancer
  * means a newer leader exists, so `onStaleTerm` is called (step down) and the rest of the work is
@@ -17,6 +17,7 @@ import { activateZone } from './activation.ts';
 import { announce, ensureBalancer, pushZone } from './balancers.ts';
 import { type LeaderConfig, LeaderContext, type LeaderDeps } from './context.ts';
 import { removeReportedDead } from './dead-servers.ts';
+import { sweepOrphans } from './orphans.ts';
 import { reconcile } from './reconcile.ts';
 import { ensureMinReplicas, type OnScaled, scaleTo } from './replicas.ts';
 import { isStartFailure, ServiceFailedToStart, StartBackedOff } from './service-start.ts';
@@ -101,14 +102,19 @@ export class LeaderDuties {
   }
 
   /**
-   * One period of leader duties for every zone, in order: balancer, minimum replicas, push,
-   * autoscale. A zone's failure (other than a fenced write) is logged and the next zone still runs.
+   * One period of leader duties: orphans removed (`sweepOrphans`), then for every zone, in order:
+   * balancer, minimum replicas, push, autoscale. A failure of the sweep or of a zone (other than a
+   * fenced write) is logged and the rest still runs.
    * @throws StaleTerm (after calling `onStaleTerm`) when a newer leader exists, LeaseLapsed.
    */
   runPeriod(term: number): Promise<ZoneOutcome[]> {
     const { ctx } = this;
     return this.serialize(async () => {
       const out: ZoneOutcome[] = [];
+      await sweepOrphans(ctx, term).catch((err) => {
+        if (err instanceof Fenced) ctx.fenced(err);
+        ctx.log.error({ err }, 'the orphan sweep failed; the next period tries again');
+      });
       for (const zone of ctx.cfg.zones) {
         try {
           await ensureBalancer(ctx, zone, term);

@@ -2,13 +2,14 @@
  * Reconciliation, a new leader's first duty before its first period: the registry is the ground
  * truth and the runtime is brought in line with it. Containers the runtime holds that the registry
  * does not (orphans, e.g. started by a leader that died before recording them) are stopped and
- * removed (`OrphanRemoved`); app servers the registry holds that are not running are removed and
+ * removed (`OrphanRemoved`, `orphans.ts`; every period sweeps them too); app servers the registry holds that are not running are removed and
  * replaced by a new server of the same zone (`MissingReplaced`), so the zone keeps its size; a
  * record whose runtime handle changed is updated (`RuntimeIdUpdated`). Missing balancers are left
  * to the period that follows, which recreates and repopulates them.
  */
 import type { ZoneId } from '../../shared/types.ts';
 import type { LeaderContext } from './context.ts';
+import { removeOrphans } from './orphans.ts';
 import { createApp } from './replicas.ts';
 
 /**
@@ -24,19 +25,8 @@ export async function reconcile(ctx: LeaderContext, term: number): Promise<strin
     await ctx.event({ kind: 'reconcile', zone, reason, message, serverId, term });
   };
   const records = await registry.containers();
+  await removeOrphans(ctx, records, (zone, message, id) => note(zone, 'OrphanRemoved', message, id));
   const held = await runtime.list();
-  const known = new Map(records.map((r) => [r.id, r]));
-  for (const c of held) {
-    if (known.has(c.id)) continue;
-    await runtime.stop(c.id);
-    ctx.ports.release(c.port, c.node);
-    await note(
-      c.zone,
-      'OrphanRemoved',
-      `removed orphan ${c.role} ${c.id} (port ${c.port}): running but not in the registry`,
-      c.id,
-    );
-  }
   const running = new Map(held.filter((c) => c.running).map((c) => [c.id, c]));
   for (const r of records) {
     const c = running.get(r.id);
