@@ -1,73 +1,17 @@
 /**
  * The balancer's upstream side against a misbehaving upstream, over raw sockets: one zone balancer
- * in-process in front of one scripted raw upstream (`startScriptedUpstream`). Each table row makes the
- * upstream answer `GET /bad` with a broken or ambiguous response (issue 10, defects 3, 4 and 5):
- * the client must get a JSON 502 at once (or, when the head was already relayed, see its connection
- * closed at once), the upstream connection must be destroyed, and after every row a second client
- * over the same upstream pool must get exactly its own answer — never bytes left over from the bad
- * exchange.
+ * in-process in front of one scripted raw upstream (`test/support/scripted-zone.ts`). Each table row
+ * makes the upstream answer `GET /bad` with a broken or ambiguous response (issue 10, defects 3, 4
+ * and 5): the client must get a JSON 502 at once (or, when the head was already relayed, see its
+ * connection closed at once), the upstream connection must be destroyed, and after every row a
+ * second client over the same upstream pool must get exactly its own answer — never bytes left over
+ * from the bad exchange. Answers that are fine but relayed as they came are `upstream-relay.test.ts`.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import {
-  rawExchange,
-  type ScriptedReply,
-  type ScriptedUpstream,
-  startScriptedUpstream,
-} from '../support/scripted-upstream.ts';
-import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
+import { describe, expect, test } from 'bun:test';
+import { CHUNKED, POISON, useScriptedZone } from '../support/scripted-zone.ts';
 
-/** A whole response that a poisoned connection would hand the next request. */
-const POISON = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON';
-const CHUNKED = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
-
-let bad: ScriptedReply = null;
-let upstream: ScriptedUpstream;
-let balancer: TestBalancer;
-let port = 0;
-
-beforeAll(async () => {
-  upstream = startScriptedUpstream((target) => {
-    if (target === '/bad') return bad;
-    const body = `ok ${target.slice(4)}`;
-    return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-  });
-  balancer = await startTestBalancer(
-    [upstream.origin],
-    { host: '127.0.0.1', tries: 3, tryTimeoutMs: 2_000 },
-    { probe: async () => true },
-  );
-  port = balancer.port;
-});
-
-afterAll(async () => {
-  await balancer?.stop();
-  upstream?.stop();
-});
-
-const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: zone1\r\n\r\n`;
-
-/** Sends `GET /bad`, then checks the upstream connection that carried it is closed and unused. */
-async function badExchange(reply: ScriptedReply) {
-  bad = reply;
-  const before = upstream.conns.length;
-  const res = await rawExchange(port, get('/bad'));
-  const conn = upstream.conns.find((c, i) => i >= before - 1 && c.heads.at(-1)?.startsWith('GET /bad'));
-  return { res, conn };
-}
-
-let n = 0;
-/** A second client over the same pool gets exactly its own answer. */
-async function secondClientIsUnaffected(): Promise<void> {
-  n += 1;
-  const res = await rawExchange(port, get(`/ok/${n}`));
-  expect(res.status).toBe(200);
-  expect(res.body).toBe(`ok ${n}`);
-}
-
-async function closedSoon(conn: { closedAt: number | null } | undefined): Promise<void> {
-  for (let i = 0; i < 50 && conn?.closedAt === null; i++) await Bun.sleep(10);
-  expect(conn?.closedAt ?? null).not.toBeNull();
-}
+const zone = useScriptedZone();
+const { badExchange, closedSoon, secondClientIsUnaffected } = zone;
 
 describe('a misbehaving upstream gets the client a JSON 502 and its connection destroyed', () => {
   const cl5 = (line: string) => `HTTP/1.1 200 OK\r\n${line}\r\nContent-Length: 5\r\n\r\nhello${POISON}`;
@@ -169,133 +113,23 @@ describe('Transfer-Encoding with Content-Length (RFC 9112 §6.1, as HAProxy)', (
 
 describe('GET /metrics counts upstream connections opened', () => {
   test('zonescale_upstream_connections_opened_total equals the connections the upstream accepted', async () => {
-    const text = await (await fetch(`${balancer.url}/metrics`)).text();
+    const text = await (await fetch(`${zone.balancer.url}/metrics`)).text();
     const line = text
       .split('\n')
       .find(
-        (l) => l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(upstream.origin),
+        (l) =>
+          l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(zone.upstream.origin),
       );
-    expect(Number(line?.split(' ').pop())).toBe(upstream.conns.length);
+    expect(Number(line?.split(' ').pop())).toBe(zone.upstream.conns.length);
     // Keep-alive reuse: ten more requests in a row open no connection.
     for (let i = 0; i < 10; i++) await secondClientIsUnaffected();
-    const again = (await (await fetch(`${balancer.url}/metrics`)).text())
+    const again = (await (await fetch(`${zone.balancer.url}/metrics`)).text())
       .split('\n')
       .find(
-        (l) => l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(upstream.origin),
+        (l) =>
+          l.startsWith('zonescale_upstream_connections_opened_total{') && l.includes(zone.upstream.origin),
       );
     expect(again).toBe(line);
-  });
-});
-
-describe('answers relayed as they came', () => {
-  test('interim 1xx heads reach an HTTP/1.1 client before the final answer, hop-by-hop lines cut', async () => {
-    const { res } = await badExchange(
-      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nKeep-Alive: timeout=5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
-    );
-    expect(res.text).toBe(
-      'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
-    );
-    await secondClientIsUnaffected();
-  });
-
-  test('a streamed chunked answer keeps its own chunk framing (not decoded and re-framed)', async () => {
-    const chunks = ['5;ext=1\r\nhello\r\n', '1\r\n!\r\n', '0\r\nX-Trailer: t\r\n\r\n'];
-    const { res, conn } = await badExchange({
-      parts: [`${CHUNKED}${chunks[0]}`, chunks[1] as string, chunks[2] as string],
-      gapMs: 20,
-    });
-    expect(res.status).toBe(200);
-    expect(res.body).toBe(chunks.join(''));
-    expect(conn?.closedAt).toBeNull();
-    await secondClientIsUnaffected();
-  });
-});
-
-describe('a large answer whose head has hop-by-hop lines (as Node sends Connection: keep-alive)', () => {
-  const body = 'z'.repeat(40_000); // 0x9c40 bytes
-  const hop = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
-  const rows: [string, string, string, string, boolean][] = [
-    [
-      'an HTTP/1.1 client, Content-Length',
-      'HTTP/1.1',
-      '',
-      `Content-Length: ${body.length}\r\n\r\n${body}`,
-      false,
-    ],
-    [
-      'an HTTP/1.1 client that asks to close',
-      'HTTP/1.1',
-      'Connection: close\r\n',
-      `Content-Length: ${body.length}\r\n\r\n${body}`,
-      false,
-    ],
-    ['an HTTP/1.0 client', 'HTTP/1.0', '', `Content-Length: ${body.length}\r\n\r\n${body}`, false],
-    [
-      'an HTTP/1.1 client, chunked',
-      'HTTP/1.1',
-      '',
-      `Transfer-Encoding: chunked\r\n\r\n9c40\r\n${body}\r\n0\r\n\r\n`,
-      true,
-    ],
-    [
-      'an HTTP/1.0 client, chunked',
-      'HTTP/1.0',
-      '',
-      `Transfer-Encoding: chunked\r\n\r\n9c40\r\n${body}\r\n0\r\n\r\n`,
-      true,
-    ],
-  ];
-  // Each row twice: the answer in one write, and in pieces 20 ms apart (relayed as they come).
-  type Row = [string, string, string, string, boolean, 'in one write' | 'in pieces'];
-  const pieces = ([name, ...r]: (typeof rows)[number]): Row[] =>
-    (['in one write', 'in pieces'] as const).map((how) => [`${name}, ${how}`, ...r, how]);
-  test.each(rows.flatMap(pieces))(
-    'reaches %s: whole, without those lines, and the upstream connection is kept',
-    async (_n, version, extra, rest, chunked, how) => {
-      const whole = `HTTP/1.1 200 OK\r\n${hop}X-A: 1\r\n${rest}`;
-      const at = whole.indexOf('\r\n\r\n') + 100;
-      bad =
-        how === 'in one write'
-          ? whole
-          : { parts: [whole.slice(0, at), whole.slice(at, 20_000), whole.slice(20_000)], gapMs: 20 };
-      const before = upstream.conns.length;
-      const res = await rawExchange(port, `GET /bad ${version}\r\nHost: zone1\r\n${extra}\r\n`);
-      expect(res.status).toBe(200);
-      const head = res.text.slice(0, res.text.indexOf('\r\n\r\n')).toLowerCase();
-      expect(head).toContain('x-a: 1');
-      expect(head).not.toContain('keep-alive: timeout');
-      // An HTTP/1.1 client gets a chunked answer framed as it came, an HTTP/1.0 one decoded.
-      const framed = chunked && version === 'HTTP/1.1';
-      expect(head.includes('transfer-encoding')).toBe(framed);
-      expect(res.body).toBe(framed ? rest.slice(rest.indexOf('\r\n\r\n') + 4) : body);
-      const conn = upstream.conns.find((c, i) => i >= before - 1 && c.heads.at(-1)?.startsWith('GET /bad'));
-      expect(conn?.closedAt).toBeNull();
-      await secondClientIsUnaffected();
-    },
-  );
-});
-
-describe('a large Content-Length answer that streams', () => {
-  test('goes on with its Content-Length and its bytes as they came, not re-framed chunked', async () => {
-    const body = 'y'.repeat(200_000);
-    const head = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`;
-    const { res } = await badExchange({ parts: [head, body.slice(0, 1000), body.slice(1000)], gapMs: 20 });
-    expect(res.status).toBe(200);
-    expect(res.text.toLowerCase()).toContain(`content-length: ${body.length}\r\n`);
-    expect(res.text.toLowerCase()).not.toContain('transfer-encoding');
-    expect(res.body).toBe(body);
-    await secondClientIsUnaffected();
-  });
-});
-
-describe('an HTTP/1.0 client', () => {
-  test('never gets chunk framing: a chunked answer reaches it decoded', async () => {
-    bad = `${CHUNKED}5\r\nhello\r\n0\r\n\r\n`;
-    const res = await rawExchange(port, 'GET /bad HTTP/1.0\r\nHost: zone1\r\n\r\n');
-    expect(res.status).toBe(200);
-    expect(res.text.toLowerCase()).not.toContain('transfer-encoding');
-    expect(res.body).toBe('hello');
-    await secondClientIsUnaffected();
   });
 });
 
