@@ -113,6 +113,8 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
 
   test('the page key from the served HTML switches to High, which drives the zone CPU above 60 % within 12 s', async () => {
     const html = await (await fetch(`${appUrl}/`)).text();
+    if (html.includes('The page is not built'))
+      throw new Error('the app UI is not built: run `bun run build:ui` first (`bun run test` does)');
     const uiKey = /"uiKey":"([^"]+)"/.exec(html)?.[1];
     expect(uiKey).toBeString();
     expect(html).not.toContain(TOKEN);
