@@ -1,6 +1,6 @@
 /** Control API `/monitor`, oversized and malformed bodies, and slow start in the views, via `app.request`. */
 import { describe, expect, test } from 'bun:test';
-import { A, B, balancerApiWorld, C, TOKEN } from '../../test/support/balancer-api.ts';
+import { A, B, balancerApiWorld, C } from '../../test/support/balancer-api.ts';
 import { slowStartWeight } from '../proxy/lb/strategies/slow-start.ts';
 import { MAX_TERM } from '../shared/term.ts';
 import { createBalancerApi } from './routes.ts';

@@ -1,6 +1,6 @@
 /** Control API reads and `PUT /servers` (writes, validation, fencing), via `app.request` (no network). */
 import { describe, expect, test } from 'bun:test';
-import { A, B, balancerApiWorld, C, TOKEN } from '../../test/support/balancer-api.ts';
+import { A, B, balancerApiWorld, C } from '../../test/support/balancer-api.ts';
 import { MAX_TERM } from '../shared/term.ts';
 import { MAX_SERVERS_PER_CHANGE } from './schemas.ts';
 

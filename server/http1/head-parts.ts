@@ -4,7 +4,7 @@
  * keeps, each a view of the parsed buffer (no string per header). `spliced-head.ts` and
  * `tunnel-heads.ts` assemble upstream and tunnel heads from them.
  */
-import { headerFields, type RequestHead } from './request-head.ts';
+import type { RequestHead } from './request-head.ts';
 
 /** The request line of `head` as bytes: the client's own, or origin-form for an absolute-form target. */
 export function requestLineOf(buf: Uint8Array, head: RequestHead): Uint8Array {
@@ -33,7 +33,8 @@ export function headParts(
 
 /**
  * Pushes onto `parts` the bytes of each client header line whose lower-case name `skip` refuses
- * not. `fields` is `headerFields(buf, head)` (the authority first when it stands for a missing Host).
+ * not. `fields` is `headerFields(buf, head)` of `request-head.ts` (the authority first when it
+ * stands for a missing Host).
  */
 function keptLines(
   buf: Uint8Array,

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../server/dev/cluster.ts';
-import { freePort } from '../support/ports.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'zonescale-cli-'));
 const TOKEN = 'cli-test-token-0123456789';

@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test';
 import { openInfluxMetricsStore } from '../../server/adapters/influx/metrics-store-influx.ts';
-import { ensureTopic, kafkaClient } from '../../server/adapters/kafka/kafka.ts';
+import { kafkaClient } from '../../server/adapters/kafka/kafka.ts';
 import { KAFKA_MAX_BUFFERED, KafkaMetricsPublisher } from '../../server/adapters/kafka/metrics-bus-kafka.ts';
 import { KafkaSampleSource } from '../../server/adapters/kafka/sample-source-kafka.ts';
 import { sample } from '../../server/adapters/metrics-store.contract.ts';

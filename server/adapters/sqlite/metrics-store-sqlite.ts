@@ -14,7 +14,6 @@ import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.
 import {
   bucketHistory,
   METRIC_FIELDS,
-  SAMPLE_VALUE_FIELDS,
   type SourceAggregate,
   STORED_NAME,
   sourceOf,

@@ -13,7 +13,6 @@
 import { ChunkedDecoder } from '../chunked.ts';
 import {
   BadResponse,
-  type BodyFraming,
   bodyFraming,
   MAX_RESPONSE_HEAD_BYTES,
   newResponseScan,

@@ -87,8 +87,6 @@ export function recommendAll(
   return { ...best, message: `${best.metric} drives: ${best.message} (largest of ${all})` };
 }
 
-const pct = (x: number) => `${x.toFixed(1)} %`;
-
 /** Net replicas added (`sign` +1) or removed (−1) by `actions` within `periodMs` before `now`. */
 function changedInPeriod(
   actions: ScaleHistory['actions'],
