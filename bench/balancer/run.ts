@@ -22,7 +22,7 @@
  * `bench/results/balancer.json`; the last printed line is the headline. Everything it starts is
  * killed on exit, also on failure or Ctrl-C.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH } from './config.ts';
 import { machineTicksNow, processCpuMs, stealPct } from './cpu.ts';
@@ -38,18 +38,9 @@ import {
   startNginx,
   stop,
 } from './procs.ts';
+import { cpuModel, figures, pairedFigures, type Runs, targetsOf } from './report.ts';
 import { abuse, backendKilled, manyConnections } from './sections.ts';
-import {
-  failures,
-  headline,
-  type Measured,
-  medianOf,
-  pairedRatio,
-  quietest,
-  ratio,
-  tableHeader,
-  tableRow,
-} from './stats.ts';
+import { headline, type Measured, medianOf, quietest, ratio, tableHeader, tableRow } from './stats.ts';
 import { inRoundOrder, type Workload, workloads, wrkExtra } from './workloads.ts';
 import { runWrk } from './wrk.ts';
 
@@ -98,8 +89,6 @@ function measure(w: Workload, url: string, pid: number, backendUrl: string): Pro
   );
 }
 
-type Runs = Map<string, Map<string, Measured[]>>;
-
 /** The throughput section: every workload against every target, `ROUNDS` interleaved rounds. */
 async function throughput(ws: Workload[], be: Started & { hostPort: string }): Promise<Runs> {
   const runs: Runs = new Map(ws.map((w) => [w.key, new Map()]));
@@ -131,31 +120,6 @@ async function throughput(ws: Workload[], be: Started & { hostPort: string }): P
     for (const p of [haproxy, ...(nginx ? [nginx] : []), ...zs.values()]) await stop(p.proc);
   }
   return runs;
-}
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** JSON figures of one target on one workload, beside HAProxy's. */
-function figures(r: Measured, rounds: Measured[], base: Measured | undefined) {
-  return {
-    rps: Math.round(r.rps),
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    cpuUsPerReq: round1(r.cpuUsPerReq),
-    upstreamConnsPerReq: Math.round(r.upstreamConnsPerReq * 10_000) / 10_000,
-    failed: failures(r),
-    rpsVsHaproxy: base ? ratio(r.rps, base.rps) : null,
-    p99VsHaproxy: base ? ratio(r.p99Ms, base.p99Ms) : null,
-    cpuVsHaproxy: base ? ratio(r.cpuUsPerReq, base.cpuUsPerReq) : null,
-    rounds: rounds.map((x) => ({
-      rps: Math.round(x.rps),
-      p99Ms: x.p99Ms,
-      cpuUsPerReq: round1(x.cpuUsPerReq),
-      upstreamConnsPerReq: Math.round(x.upstreamConnsPerReq * 10_000) / 10_000,
-      stealPct: x.stealPct,
-      ...(x.setAsideStealPct ? { setAsideStealPct: x.setAsideStealPct } : {}),
-    })),
-  };
 }
 
 async function main(): Promise<void> {
@@ -225,51 +189,8 @@ async function main(): Promise<void> {
   if (ratios.length > 0) console.log(headline(ratios, ROUNDS));
 }
 
-/** The round-robin balancer over HAProxy, per round then the median (`pairedRatio`); null without both. */
-function pairedFigures(byTarget: Map<string, Measured[]>) {
-  const rr = byTarget.get('zonescale round-robin');
-  const ha = byTarget.get('haproxy');
-  if (!rr || !ha) return null;
-  return {
-    rpsVsHaproxy: pairedRatio(rr, ha, (m) => m.rps),
-    p99VsHaproxy: pairedRatio(rr, ha, (m) => m.p99Ms),
-    cpuVsHaproxy: pairedRatio(rr, ha, (m) => m.cpuUsPerReq),
-  };
-}
-
-/** Issue 10's targets for the round-robin balancer per workload: req/s ≥ 1.0x HAProxy, p99 ≤ 1.2x, ≤ 0.02 upstream connections a request at 1,000 clients. */
-function targetsOf(runs: Runs, ws: Workload[]) {
-  return Object.fromEntries(
-    ws.map((w) => {
-      const byTarget = runs.get(w.key) as Map<string, Measured[]>;
-      const rr = medianOf(byTarget.get('zonescale round-robin') ?? []);
-      const ha = medianOf(byTarget.get('haproxy') ?? []);
-      const t: Record<string, unknown> = {
-        rpsVsHaproxy: { value: ratio(rr.rps, ha.rps), target: '>= 1.0', met: rr.rps >= ha.rps },
-        p99VsHaproxy: { value: ratio(rr.p99Ms, ha.p99Ms), target: '<= 1.2', met: rr.p99Ms <= 1.2 * ha.p99Ms },
-      };
-      if (w.key === 'conns1000')
-        t.upstreamConnsPerReq = {
-          value: rr.upstreamConnsPerReq,
-          target: '<= 0.02',
-          met: rr.upstreamConnsPerReq <= 0.02,
-        };
-      return [w.key, t];
-    }),
-  );
-}
-
 try {
   await main();
 } finally {
   cleanup();
-}
-
-/** The host CPU's model name (`/proc/cpuinfo`), so runs on different VMs can be told apart; '' if unknown. */
-function cpuModel(): string {
-  try {
-    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
-  } catch {
-    return '';
-  }
 }
