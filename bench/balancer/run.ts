@@ -7,8 +7,8 @@
  * 50 B with `Connection: close`, GET 50 B over 1,000 connections) against the backend directly, HAProxy (nbthread 1), nginx (1 worker) and the
  * zonescale balancer (round-robin; the small GET also with the other strategies), in interleaved
  * rounds (`BENCH_ROUNDS`, default 3: every target once per workload per round, all started afresh
- * each round, measured in the reverse order in even rounds: `inRoundOrder`); each figure is the median over the rounds, because this shared 2-core VM drifts by
- * ±15 %; a second line per workload gives the median of the per-round ratios to HAProxy (each round
+ * each round, measured in the reverse order in even rounds: `inRoundOrder`); each figure is the
+ * median over the rounds, because this shared 2-core VM drifts by ±15 %; a second line per workload gives the median of the per-round ratios to HAProxy (each round
  * runs the targets back to back, so the drift cancels out of each pair), and each run's row the
  * machine's steal time (a run with more than `BENCH_STEAL_LIMIT_PCT`, default 5 %, is measured
  * again, up to `BENCH_STEAL_RETRIES` times, and the quietest counts; every target alike). Beside req/s, p50 and p99 it reports the CPU time (user + system) the proxy spent per

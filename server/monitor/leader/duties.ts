@@ -2,8 +2,8 @@
  * The leader's duties, one entry point a duty and one queue for all of them: `leaderElected`
  * (announce to every balancer, a `leader-elected` event), `reconcile` (registry vs runtime),
  * `runPeriod` (orphans removed, `orphans.ts`; then for each zone in order: balancer lifecycle,
- * minimum replicas, push, then the zone autoscaler's decision and the convergence to it) and `report` (dead servers). Every duty is
- * serialized on one queue, so a report and a period never race, and every write carries the
+ * minimum replicas, push, then the zone autoscaler's decision and the convergence to it) and
+ * `report` (dead servers). Every duty is serialized on one queue, so a report and a period never race, and every write carries the
  * leader's term and goes through the write guard: a `StaleTerm` from the registry or a balancer
  * means a newer leader exists, so `onStaleTerm` is called (step down) and the rest of the work is
  * abandoned; a `LeaseLapsed` abandons it too. The decision itself lives in `autoscale/`, the steps

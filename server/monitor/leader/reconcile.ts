@@ -2,10 +2,11 @@
  * Reconciliation, a new leader's first duty before its first period: the registry is the ground
  * truth and the runtime is brought in line with it. Containers the runtime holds that the registry
  * does not (orphans, e.g. started by a leader that died before recording them) are stopped and
- * removed (`OrphanRemoved`, `orphans.ts`; every period sweeps them too); app servers the registry holds that are not running are removed and
- * replaced by a new server of the same zone (`MissingReplaced`), so the zone keeps its size; a
- * record whose runtime handle changed is updated (`RuntimeIdUpdated`). Missing balancers are left
- * to the period that follows, which recreates and repopulates them.
+ * removed (`OrphanRemoved`, `orphans.ts`; every period sweeps them too); app servers the registry
+ * holds that are not running are removed and replaced by a new server of the same zone
+ * (`MissingReplaced`), so the zone keeps its size; a record whose runtime handle changed is updated
+ * (`RuntimeIdUpdated`). Missing balancers are left to the period that follows, which recreates and
+ * repopulates them.
  */
 import type { ZoneId } from '../../shared/types.ts';
 import type { LeaderContext } from './context.ts';
