@@ -5,13 +5,12 @@
  * `Retry-After` and a JSON error; without an activator (the gateway) nothing changes.
  */
 import { describe, expect, test } from 'bun:test';
+import { testProxyDeps } from '../../test/support/test-proxy.ts';
 import { fetchClient } from '../../test/support/upstream-fetch.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { Activator } from './activator.ts';
 import { createProxy } from './fetch-proxy.ts';
 import { Pools } from './lb/pools.ts';
-import { createRoundRobin } from './lb/strategies/round-robin.ts';
-import { createBalancerMetrics } from './metrics.ts';
 
 const A = 'http://127.0.0.1:9101';
 
@@ -39,19 +38,9 @@ function setup(o: { maxQueue?: number; timeoutMs?: number } = {}) {
     log: silentLogger,
     tickMs: 5,
   });
-  const proxy = createProxy({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
-    tries: 3,
-    tryTimeoutMs: 1_000,
-    metrics: createBalancerMetrics(pools, 'zone1'),
-    log: silentLogger,
-    now: Date.now,
-    rand: () => 0.5,
-    client: fetchClient(fakeFetch),
-    activator,
-  });
+  const proxy = createProxy(
+    testProxyDeps(pools, { now: Date.now, client: fetchClient(fakeFetch), activator }),
+  );
   return { pools, proxy, seen, activator, asks: () => asks };
 }
 

@@ -5,13 +5,11 @@
  * the fetch form is `forwarder.test.ts`.
  */
 import { describe, expect, test } from 'bun:test';
+import { testProxyDeps } from '../../test/support/test-proxy.ts';
 import { type UpstreamClient, UpstreamError } from '../http1/client/index.ts';
 import type { ForwardAnswer } from '../http1/server/handler.ts';
-import { silentLogger } from '../shared/logger.ts';
 import { type AccessLogEntry, createForwarder } from './forwarder.ts';
 import { Pools } from './lb/pools.ts';
-import { createRoundRobin } from './lb/strategies/round-robin.ts';
-import { createBalancerMetrics } from './metrics.ts';
 
 const A = 'http://127.0.0.1:9101';
 const B = 'http://127.0.0.1:9102';
@@ -19,19 +17,7 @@ const C = 'http://127.0.0.1:9103';
 
 /** A round-robin forwarder (3 tries, 1 s per try) over `client`, with a fixed clock. */
 function forwarderOver(pools: Pools, client: UpstreamClient, accessLog?: (e: AccessLogEntry) => void) {
-  return createForwarder({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
-    tries: 3,
-    tryTimeoutMs: 1_000,
-    metrics: createBalancerMetrics(pools, 'zone1'),
-    log: silentLogger,
-    now: () => 1_000,
-    rand: () => 0.5,
-    client,
-    accessLog,
-  });
+  return createForwarder(testProxyDeps(pools, { now: () => 1_000, client, accessLog }));
 }
 
 describe('forwarder (callback form, reused request objects)', () => {

@@ -4,13 +4,12 @@
  * forwarding must then be released once, never twice, and two later requests never share it.
  */
 import { describe, expect, test } from 'bun:test';
+import { testProxyDeps } from '../../test/support/test-proxy.ts';
 import type { UpstreamClient, UpstreamRequest } from '../http1/client/index.ts';
 import type { ForwardAnswer, ForwardRequest } from '../http1/server/handler.ts';
 import { silentLogger } from '../shared/logger.ts';
 import { createForwarder } from './forwarder.ts';
 import { Pools } from './lb/pools.ts';
-import { createRoundRobin } from './lb/strategies/round-robin.ts';
-import { createBalancerMetrics } from './metrics.ts';
 
 const A = 'http://127.0.0.1:9101';
 
@@ -42,18 +41,8 @@ function setup(mode: 'stream' | 'hold') {
     close() {},
   };
   const pools = new Pools({ checkIntervalMs: 10_000, recheckIntervalMs: 30_000, deadAfter: 3 }, [A], 0);
-  const forward = createForwarder({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
-    tries: 3,
-    tryTimeoutMs: 1_000,
-    metrics: createBalancerMetrics(pools, 'zone1'),
-    log: { ...silentLogger, error: (_o: unknown, msg?: string) => errors.push(String(msg)) },
-    now: () => 0,
-    rand: () => 0.5,
-    client,
-  });
+  const log = { ...silentLogger, error: (_o: unknown, msg?: string) => errors.push(String(msg)) };
+  const forward = createForwarder(testProxyDeps(pools, { log, now: () => 0, client }));
   return { forward, sent, errors, pools };
 }
 

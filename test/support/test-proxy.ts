@@ -13,6 +13,26 @@ import { createBalancerMetrics } from '../../server/proxy/metrics.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import { fetchClient } from './upstream-fetch.ts';
 
+/**
+ * The dependencies of zone1's proxy over `pools`: round-robin, 3 tries of 1 s, a fixed clock
+ * (1,234 ms) and random source (0.5), a silent log; `overrides` replace any of them (the client,
+ * the clock, an activator). For `createProxy` and `createForwarder` alike.
+ */
+export function testProxyDeps(pools: Pools, overrides: Partial<ProxyDeps> = {}): ProxyDeps {
+  return {
+    zone: 'zone1',
+    pools,
+    strategy: createRoundRobin(),
+    tries: 3,
+    tryTimeoutMs: 1_000,
+    metrics: createBalancerMetrics(pools, 'zone1'),
+    log: silentLogger,
+    now: () => 1_234,
+    rand: () => 0.5,
+    ...overrides,
+  };
+}
+
 /** Builds the proxy; returns it with its pools and metrics. */
 export function startTestProxy(
   servers: readonly string[],
@@ -24,19 +44,6 @@ export function startTestProxy(
     [...servers],
     0,
   );
-  const metrics = createBalancerMetrics(pools, 'zone1');
-  const proxy = createProxy({
-    zone: 'zone1',
-    pools,
-    strategy: createRoundRobin(),
-    tries: 3,
-    tryTimeoutMs: 1_000,
-    metrics,
-    log: silentLogger,
-    now: () => 1_234,
-    rand: () => 0.5,
-    client: fetchClient(fakeFetch),
-    ...overrides,
-  });
-  return { pools, metrics, proxy };
+  const deps = testProxyDeps(pools, { client: fetchClient(fakeFetch), ...overrides });
+  return { pools, metrics: deps.metrics, proxy: createProxy(deps) };
 }
