@@ -9,6 +9,7 @@
  * would run until the next election. It cannot catch this leader's own start half-way: every
  * duty runs on one queue and a start records its container (or stops it) before its duty ends.
  */
+import type { RuntimeContainer } from '../../adapters/runtime.ts';
 import type { ContainerRecord, ZoneId } from '../../shared/types.ts';
 import type { LeaderContext } from './context.ts';
 
@@ -16,40 +17,37 @@ import type { LeaderContext } from './context.ts';
 export type OrphanNote = (zone: ZoneId, message: string, serverId: string) => Promise<void>;
 
 /**
- * Stops every container the runtime holds that is not in `records` (the registry's, read by the
- * caller), releases its port and calls `note` for it. Returns the removed ids.
+ * Stops every container of `held` (the runtime's list) that is not in `records` (the registry's),
+ * both read by the caller, releases its port and calls `note` for it.
  * @throws LeaseLapsed when the lease has lapsed; what the runtime's `stop` throws.
  */
 export async function removeOrphans(
   ctx: LeaderContext,
   records: readonly ContainerRecord[],
+  held: readonly RuntimeContainer[],
   note: OrphanNote,
-): Promise<string[]> {
+): Promise<void> {
   const known = new Set(records.map((r) => r.id));
-  const removed: string[] = [];
-  for (const c of await ctx.runtime.list()) {
+  for (const c of held) {
     if (known.has(c.id)) continue;
     await ctx.runtime.stop(c.id);
     ctx.ports.release(c.port, c.node);
-    removed.push(c.id);
     await note(
       c.zone,
       `removed orphan ${c.role} ${c.id} (port ${c.port}): running but not in the registry`,
       c.id,
     );
   }
-  return removed;
 }
 
 /**
- * A period's sweep: `removeOrphans` against the registry as it is now, each removal an
- * `OrphanRemoved` event under `term` and a warning in the log. Returns the removed ids.
+ * A period's sweep: `removeOrphans` against the registry and the runtime as they are now, each
+ * removal an `OrphanRemoved` event under `term` (which `ctx.event` also logs).
  * @throws StaleTerm / LeaseLapsed when fenced.
  */
-export async function sweepOrphans(ctx: LeaderContext, term: number): Promise<string[]> {
+export async function sweepOrphans(ctx: LeaderContext, term: number): Promise<void> {
   const records = await ctx.registry.containers();
-  return removeOrphans(ctx, records, async (zone, message, serverId) => {
-    ctx.log.warn({ zone, id: serverId }, message);
-    await ctx.event({ kind: 'reconcile', zone, reason: 'OrphanRemoved', message, serverId, term });
-  });
+  await removeOrphans(ctx, records, await ctx.runtime.list(), (zone, message, serverId) =>
+    ctx.event({ kind: 'reconcile', zone, reason: 'OrphanRemoved', message, serverId, term }),
+  );
 }

@@ -26,8 +26,8 @@ export async function reconcile(ctx: LeaderContext, term: number): Promise<strin
     await ctx.event({ kind: 'reconcile', zone, reason, message, serverId, term });
   };
   const records = await registry.containers();
-  await removeOrphans(ctx, records, (zone, message, id) => note(zone, 'OrphanRemoved', message, id));
   const held = await runtime.list();
+  await removeOrphans(ctx, records, held, (zone, message, id) => note(zone, 'OrphanRemoved', message, id));
   const running = new Map(held.filter((c) => c.running).map((c) => [c.id, c]));
   for (const r of records) {
     const c = running.get(r.id);
