@@ -6,7 +6,7 @@
  * `measure.ts`); first on the process runtime, then again on Docker (balancers and app servers as
  * containers of `ZONESCALE_IMAGE`, default zonescale:local) when the engine answers and the image
  * exists (else the reason is printed). Prints median and max beside the targets (3 s, 2 s, 1 s), the
- * source design's defaults and Kubernetes', and what each tuned timing costs. Writes
+ * source design's defaults and Kubernetes', and what each tuned timing costs (`report.ts`). Writes
  * `bench/results/reaction.json`; the last line holds the three process figures and the Docker ones.
  * `bun bench/reaction/run.ts cold-start` runs (d) cold start instead (`cold-start.ts`), `burst` runs
  * (e) the burst, concurrency policy against the CPU target policy (`burst.ts`), `slow-start` runs (f)
@@ -18,37 +18,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../server/dev/cluster.ts';
 import { BENCH_MONITOR_ARGS, secs, summary } from '../support/cluster-probe.ts';
-import { measureOn, type RuntimeName } from './pass.ts';
+import { measureOn } from './pass.ts';
+import { COSTS, figuresOf, line, type Pass, PEERS, passPart, printPass, printTable } from './report.ts';
 
 const REPS = Number(process.env.REPS ?? 5);
-const TARGETS = { scaleOut: 3_000, failover: 2_000, deadServer: 1_000 };
-
-/** What each figure is compared with (ms), and why. */
-const PEERS = {
-  scaleOut: {
-    source: {
-      ms: 10_000,
-      note: 'autoscaling period 10 s (a crossing waits up to one period, plus start-up)',
-    },
-    kubernetes: { ms: 15_000, note: 'HPA sync period 15 s (plus metrics-server resolution and pod start)' },
-  },
-  failover: {
-    source: { ms: 5_000, note: 'followers probe the leader every 5 s' },
-    kubernetes: { ms: 15_000, note: 'leader-election lease 15 s' },
-  },
-  deadServer: {
-    source: { ms: 10_000, note: 'alive pool checked every 10 s' },
-    kubernetes: { ms: 30_000, note: 'readiness probe 10 s x failureThreshold 3' },
-  },
-};
-
-/** What each tuned bench timing costs. */
-const COSTS = [
-  'autoscaling every 500 ms over 1.5 s of samples (source 10 s / 10 s): 20x the metrics-store queries; a 1.5 s window follows short spikes (the High scenario holds, so it does not flap, but bursty real load would want a longer window or the target policy with a scale-down stabilization window)',
-  'app samples every 250 ms (source 1 s): 4x the metrics traffic and store rows',
-  'leader probe 250 ms, election timeout 250 ms, lease 1 s renewed every 333 ms (source 5 s probe; Kubernetes 15 s lease): 3 registry writes/s for the lease; a leader stalled (GC, CPU starvation) for > 1 s loses leadership',
-  'balancer active checks every 500 ms, dead after 2 rechecks, reports every 500 ms (source 10 s / 30 s x 3 / 60 s): more health-check traffic; detection itself comes from passive outlier detection (a failed live request ejects at once), which needs traffic',
-];
 
 /** The image the Docker pass runs (built from the Dockerfile, as `bun run dev:stack` does). */
 const DOCKER_IMAGE = process.env.ZONESCALE_IMAGE || 'zonescale:local';
@@ -68,46 +41,6 @@ async function dockerSkipReason(): Promise<string | null> {
     return `the Docker engine or the ${DOCKER_IMAGE} image is not available (${(err as Error).message.split('\n')[0]}); run \`bash scripts/services.sh up docker\` and \`/usr/bin/docker build --network host -t ${DOCKER_IMAGE} .\``;
   }
 }
-
-type Figure = ReturnType<typeof summary> & { samplesMs: number[]; targetMs: number; met: boolean };
-export type Figures = Record<keyof typeof TARGETS, Figure>;
-
-/** Median, max and target check of each measure from the raw samples (ms). */
-export function figuresOf(raw: Record<string, number[]>): Figures {
-  const figure = (k: keyof typeof TARGETS): Figure => {
-    const s = summary(raw[k] ?? []);
-    return {
-      ...s,
-      samplesMs: raw[k] ?? [],
-      targetMs: TARGETS[k],
-      met: s.max !== null && s.max <= TARGETS[k],
-    };
-  };
-  return { scaleOut: figure('scaleOut'), failover: figure('failover'), deadServer: figure('deadServer') };
-}
-
-const LABELS = [
-  ['scaleOut', '(a) scale-out'],
-  ['failover', '(b) leader failover'],
-  ['deadServer', '(c) dead-server detect'],
-] as const;
-
-/** Prints one runtime's table beside the targets and the peers. */
-export function printTable(runtimeName: RuntimeName, figures: Figures): void {
-  console.log(
-    `\n ${`measure (${runtimeName})`.padEnd(24)}median    max       target   source design        Kubernetes`,
-  );
-  for (const [k, label] of LABELS) {
-    const f = figures[k];
-    const p = PEERS[k];
-    console.log(
-      ` ${label.padEnd(24)}${secs(f.median).padEnd(10)}${secs(f.max).padEnd(10)}≤ ${secs(f.targetMs).padEnd(7)}${`${secs(p.source.ms)} (${(p.source.ms / (f.median ?? 1)).toFixed(0)}x)`.padEnd(21)}${secs(p.kubernetes.ms)} (${(p.kubernetes.ms / (f.median ?? 1)).toFixed(0)}x)${f.met ? '' : '  MISSED'}`,
-    );
-  }
-}
-
-/** A container pass's outcome: skipped (with why), failed (with the error) or its figures. */
-type Pass = { skipped: string } | { failed: string } | { image: string; figures: Figures };
 
 /** Runs `measure` unless `skip` names a reason; a thrown error becomes `{failed}`. */
 async function pass(skip: string | null, measure: () => Promise<Record<string, number[]>>): Promise<Pass> {
@@ -131,19 +64,6 @@ const SWARM_NOTE =
   'balancers and app servers as one-task swarm services (host networking) of the two-node swarm of scripts/swarm.sh (zone1 on both nodes, zone2 on the manager; zone3 is not used), monitors, collector and gateway as processes; (c) is timed from the `docker kill` API call on the engine of the node holding the task';
 
 const RESULTS = join(REPO_ROOT, 'bench', 'results');
-const line = (f: Figures, k: keyof typeof TARGETS, label: string) =>
-  `${label} ${secs(f[k].median)} median / ${secs(f[k].max)} max (≤ ${secs(TARGETS[k])} ${f[k].met ? 'met' : 'MISSED'})`;
-const short = (f: Figures) =>
-  LABELS.map(([k]) => `${secs(f[k].median)}/${secs(f[k].max)}${f[k].met ? '' : ' MISSED'}`).join(', ');
-const passPart = (name: string, p: Pass) =>
-  'figures' in p
-    ? ` | ${name} (a, b, c median/max): ${short(p.figures)}`
-    : ` | ${name}: ${'skipped' in p ? 'skipped' : 'FAILED'}`;
-const printPass = (name: string, p: Pass, note: string) => {
-  if ('skipped' in p) console.log(`\n ${name}: skipped — ${p.skipped}`);
-  else if ('failed' in p) console.log(`\n ${name}: FAILED — ${p.failed}`);
-  else console.log(`\n ${name} (${p.image}): ${note}`);
-};
 
 async function main(): Promise<void> {
   console.log(

@@ -5,76 +5,14 @@
  * is passed back exactly once; a drained server finishes its in-flight request and gets no new
  * ones; an upstream stopped abruptly under a bounded stream of requests loses no client request,
  * leaves the alive pool, becomes dead after the rechecks and is reported with `PUT /report`.
+ * Retries and outlier ejection are in `balancer-retries.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startBalancer } from '../../server/balancer/start.ts';
 import { BalancerConfig } from '../../server/config/roles.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
-
-const TOKEN = 'balancer-it-token-0123456789abcdef';
-
-interface Upstream {
-  id: string;
-  url: string;
-  server: ReturnType<typeof Bun.serve>;
-  hits: Map<string, number>;
-  /** Resolvers of requests parked on `/hold`. */
-  held: (() => void)[];
-  /** Releases the second SSE event. */
-  sseGate: { open: () => void; wait: Promise<void> };
-}
-
-function gate() {
-  let open!: () => void;
-  const wait = new Promise<void>((r) => (open = r));
-  return { open, wait };
-}
-
-function startUpstream(id: string): Upstream {
-  const up = { id, hits: new Map<string, number>(), held: [] as (() => void)[], sseGate: gate() } as Upstream;
-  up.server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    async fetch(req) {
-      const path = new URL(req.url).pathname;
-      up.hits.set(path, (up.hits.get(path) ?? 0) + 1);
-      switch (path) {
-        case '/health_check':
-          return Response.json({ status: 'ok', id });
-        case '/boom':
-          return Response.json({ error: 'boom', id }, { status: 500 });
-        case '/echo':
-          return Response.json({
-            id,
-            body: await req.text(),
-            xff: req.headers.get('x-forwarded-for'),
-            conn: req.headers.get('x-hop'),
-          });
-        case '/hold':
-          await new Promise<void>((r) => up.held.push(r));
-          return new Response(`held by ${id}`);
-        case '/sse': {
-          const enc = new TextEncoder();
-          const g = up.sseGate;
-          const body = new ReadableStream({
-            async start(ctrl) {
-              ctrl.enqueue(enc.encode('data: one\n\n'));
-              await g.wait;
-              ctrl.enqueue(enc.encode('data: two\n\n'));
-              ctrl.close();
-            },
-          });
-          return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-        }
-        default:
-          return new Response(id);
-      }
-    },
-  });
-  up.url = `http://127.0.0.1:${up.server.port}`;
-  return up;
-}
+import { authHeaders, startUpstream, TOKEN, type Upstream } from '../support/balancer-upstreams.ts';
 
 const reports: { auth: string | null; body: unknown }[] = [];
 let monitor: ReturnType<typeof Bun.serve>;
@@ -84,7 +22,6 @@ let balancer: RoleHandle;
 const hitsOf = (path: string) => ups.reduce((n, u) => n + (u.hits.get(path) ?? 0), 0);
 const getJson = async <T>(path: string): Promise<T> =>
   (await fetch(`${balancer.url}${path}`)).json() as Promise<T>;
-const authHeaders = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 async function waitFor<T>(
   what: string,
@@ -284,67 +221,5 @@ describe('balancer in front of three upstreams', () => {
     const metrics = await (await fetch(`${balancer.url}/metrics`)).text();
     expect(metrics).toMatch(/balancer_pool_transitions_total\{reason="dead",zone="zone1"\} 1/);
     expect(metrics).toMatch(/balancer_pool_transitions_total\{reason="reported",zone="zone1"\} 1/);
-  });
-});
-
-describe('retries and outlier ejection, with active checks out of the way', () => {
-  let slow: RoleHandle | undefined;
-  let live: Upstream | undefined;
-  afterAll(async () => {
-    await slow?.stop();
-    await live?.server.stop(true);
-  });
-
-  test('a refused connection is retried on another server and the refusing one is ejected at once', async () => {
-    live = startUpstream('live');
-    const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('x') });
-    const refusing = `http://127.0.0.1:${closed.port}`;
-    await closed.stop(true);
-    slow = await startBalancer(
-      {
-        ...BalancerConfig.parse({ token: TOKEN, zone: 'zone2' }),
-        token: TOKEN,
-        host: '127.0.0.1',
-        cluster: 'it',
-        dataDir: '.zonescale',
-        id: '',
-        zone: 'zone2',
-        port: 0,
-        servers: [refusing, live.url],
-        monitor: '',
-        checkIntervalMs: 600_000,
-        recheckIntervalMs: 600_000,
-        deadAfter: 3,
-        reportIntervalMs: 600_000,
-        checkTimeoutMs: 200,
-        tries: 3,
-        tryTimeoutMs: 2_000,
-        strategy: 'round-robin',
-      },
-      silentLogger,
-    );
-    for (let i = 0; i < 4; i++) expect((await fetch(`${slow.url}/x`)).status).toBe(200);
-    expect(live.hits.get('/x')).toBe(4);
-    const pools = (await (await fetch(`${slow.url}/pools`)).json()) as {
-      alive: { url: string }[];
-      disconnected: { url: string }[];
-    };
-    expect(pools.alive.map((s) => s.url)).toEqual([live.url]);
-    expect(pools.disconnected.map((s) => s.url)).toEqual([refusing]);
-    const metrics = await (await fetch(`${slow.url}/metrics`)).text();
-    expect(metrics).toContain(`balancer_retries_total{upstream="${refusing}",zone="zone2"} 1`);
-    expect(metrics).toContain(`balancer_outlier_ejections_total{upstream="${refusing}",zone="zone2"} 1`);
-    expect(metrics).toContain(`balancer_requests_total{status="200",upstream="${live.url}",zone="zone2"} 4`);
-  });
-
-  test('with no alive server a request gets 503 no_available_server', async () => {
-    await fetch(`${slow!.url}/servers`, {
-      method: 'PUT',
-      headers: authHeaders,
-      body: JSON.stringify({ remove: [live!.url] }),
-    });
-    const res = await fetch(`${slow!.url}/anything`);
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: string }).error).toBe('no_available_server');
   });
 });
