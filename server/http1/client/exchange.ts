@@ -11,6 +11,7 @@
  * `client.ts`). Exchanges without streams or relays are recycled (`reset`).
  */
 import { ChunkedDecoder } from '../chunked.ts';
+import type { Linked } from '../intrusive-list.ts';
 import {
   BadResponse,
   bodyFraming,
@@ -56,9 +57,9 @@ const scratch: ResponseScan = newResponseScan();
 /** One request/response exchange (see the module comment); recycled through `reset`. */
 export class Exchange implements Timed, RawRelay {
   deadline = 0;
-  watched = false;
-  prevTimed: Timed | null = null;
-  nextTimed: Timed | null = null;
+  listed = false;
+  listPrev: Linked | null = null;
+  listNext: Linked | null = null;
   req: UpstreamRequest = NO_REQUEST;
   pool: OriginPool<Conn, Exchange> | null = null;
   /** The connection carrying it; null while connecting or queued for a free one. */

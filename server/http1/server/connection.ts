@@ -10,12 +10,13 @@
  * plumbing is `ClientSocket`'s.
  */
 import type { Socket } from 'bun';
+import type { Linked } from '../intrusive-list.ts';
 import { type BadRequestHead, parseRequestHead, type RequestHead, scanResume } from '../request-head.ts';
 import { forwardedPrefix } from '../spliced-head.ts';
 import { ClientSocket } from './client-socket.ts';
 import { Exchange } from './exchange.ts';
-import { errorAnswer, type ForwardAnswer } from './handler.ts';
-import { type Shared, watchBody } from './listen.ts';
+import { errorAnswer, type ForwardAnswer, refusedHeadAnswer } from './handler.ts';
+import { type Shared, unwatchBody, watchBody } from './listen.ts';
 import { writeForwarded } from './reply.ts';
 import { bodyProblem, type ClientFault, RequestBody } from './request-body.ts';
 import { oneShotRequest, originFormRequest } from './tunnel-heads.ts';
@@ -27,7 +28,7 @@ export const MAX_BUFFERED_INPUT = 64 * 1024;
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** One client connection of the raw front end. */
-export class Connection extends ClientSocket {
+export class Connection extends ClientSocket implements Linked {
   /** A request is being answered; later bytes wait in `buf`. */
   busy = false;
   /** The connection's parsed head, reused for each of its requests. */
@@ -38,6 +39,12 @@ export class Connection extends ClientSocket {
   private inForward = false;
   /** `performance.now()` of the last request-body bytes. */
   bodyAt = 0;
+  /** A request body is being read, watched by the client-body timeout (`watchBody`). */
+  readingBody = false;
+  /** In the front end's open connections (`Shared.clients`), and its links there. */
+  listed = false;
+  listPrev: Linked | null = null;
+  listNext: Linked | null = null;
   private readonly onAnswer = (a: ForwardAnswer) => this.answer(a);
   private readonly onBodyPull = () => this.updateReading();
 
@@ -74,17 +81,22 @@ export class Connection extends ClientSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sh.clients.delete(this);
-    this.endBody({ status: 499, error: 'client_closed', message: 'client closed during the request body' });
+    this.leave('client closed during the request body');
     this.endNow();
   }
 
   /** Marks the connection closed and ends it once the bytes queued for it are written. */
   endAfterWrite(): void {
     this.closed = true;
-    this.sh.clients.delete(this);
-    this.endBody({ status: 499, error: 'client_closed', message: 'connection closed' });
+    this.leave('connection closed');
     this.endWhenWritten();
+  }
+
+  /** Leaves the open connections and the body sweep, ending an unfinished request body (499). */
+  private leave(message: string): void {
+    this.sh.clients.remove(this);
+    this.endBody({ status: 499, error: 'client_closed', message });
+    unwatchBody(this.sh, this);
   }
 
   /** Bytes this connection holds: input, a buffered request body, unsent answer bytes. */
@@ -106,10 +118,7 @@ export class Connection extends ClientSocket {
         // A control request goes through the full front once, then the connection closes.
         if (head && isControl(head, this.sh.d.controlPaths) && !(once = oneShotRequest(buf, head))) break;
       } catch (err) {
-        const e = err as BadRequestHead;
-        const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
-        if (e.headers?.length) a.headers = [...a.headers, ...e.headers];
-        this.writeAll(a, false, 'GET', false);
+        this.writeAll(refusedHeadAnswer(err as BadRequestHead), false, 'GET', false);
         this.endAfterWrite();
         return;
       }
@@ -208,7 +217,7 @@ export class Connection extends ClientSocket {
       this.dispatch();
     }
     if (b.done) {
-      this.sh.reading.delete(this);
+      unwatchBody(this.sh, this);
       this.idle(true);
       if (!this.ex.dispatched) {
         this.ex.bodyRead(b.bytes());
@@ -243,7 +252,7 @@ export class Connection extends ClientSocket {
 
   /** The client failed its body: answered here when nothing was forwarded, else by the forwarder. */
   private bodyFault(f: ClientFault): void {
-    this.sh.reading.delete(this);
+    unwatchBody(this.sh, this);
     this.ex.keepAlive = false;
     if (!this.ex.dispatched) {
       this.ex.reqBody = null;
@@ -257,7 +266,7 @@ export class Connection extends ClientSocket {
   private endBody(f: ClientFault): void {
     const b = this.ex.reqBody;
     if (!b || b.done) return;
-    this.sh.reading.delete(this);
+    unwatchBody(this.sh, this);
     this.ex.fault ??= f;
     b.fail(new Error(f.message));
   }

@@ -5,7 +5,9 @@
  * callback-style `Forwarder` that maps one to the other, and what a request tunnelled into
  * `Bun.serve` needs of its peer (`ProxyPeer`). The front end defines it; `proxy/` implements it.
  */
+
 import type { UpstreamResponse } from '../client/index.ts';
+import type { BadRequestHead } from '../request-line.ts';
 import type { ClientFault } from './request-body.ts';
 
 /** One client request as the forwarder needs it, whichever front end read it. */
@@ -70,6 +72,13 @@ export function errorAnswer(status: number, error: string, message: string): For
     headers: JSON_HEADERS,
     body: utf8.encode(JSON.stringify({ error, message })),
   };
+}
+
+/** The answer to a request head the parser refused: its status, code and message, and its extra headers (`allow`). */
+export function refusedHeadAnswer(e: BadRequestHead): ForwardAnswer {
+  const a = errorAnswer(e.status ?? 400, e.code ?? 'bad_request', e.message);
+  if (e.headers?.length) a.headers = [...a.headers, ...e.headers];
+  return a;
 }
 
 /** What the proxy needs from Bun's server: the client address and a per-request idle timeout. */

@@ -9,6 +9,7 @@
  */
 import type { TCPSocketListener } from 'bun';
 import type { Logger } from '../../shared/logger.ts';
+import { IntrusiveList } from '../intrusive-list.ts';
 import { Connection } from './connection.ts';
 import type { Forwarder } from './handler.ts';
 
@@ -60,8 +61,8 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     maxBody: d.maxRetryBodyBytes ?? 1024 * 1024,
     bodyTimeoutMs: d.clientBodyTimeoutMs ?? 60_000,
     stopping: false,
-    clients: new Set(),
-    reading: new Set(),
+    clients: new IntrusiveList(),
+    readingBodies: 0,
     sweeper: null,
   };
   const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
@@ -89,13 +90,13 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
     stop(force) {
       sh.stopping = true;
       listener.stop(false);
-      for (const c of [...sh.clients]) if (force || (!c.busy && !c.tunnel)) c.close();
+      for (const c of sh.clients.toArray()) if (force || (!c.busy && !c.tunnel)) c.close();
       if (sh.sweeper) clearInterval(sh.sweeper);
       sh.sweeper = null;
     },
     stats() {
       let bufferedBytes = 0;
-      for (const c of sh.clients) bufferedBytes += c.buffered();
+      for (let c = sh.clients.first; c; c = c.listNext as Connection | null) bufferedBytes += c.buffered();
       return { connections: sh.clients.size, bufferedBytes };
     },
   };
@@ -107,25 +108,44 @@ export interface Shared {
   maxBody: number;
   bodyTimeoutMs: number;
   stopping: boolean;
-  clients: Set<Connection>;
-  /** Connections reading a request body (swept for the client-body timeout). */
-  reading: Set<Connection>;
+  /** Open connections (not a `Set`: see `intrusive-list.ts`). */
+  clients: IntrusiveList<Connection>;
+  /** Connections reading a request body (`readingBody`), which the client-body timeout sweep watches. */
+  readingBodies: number;
   sweeper: ReturnType<typeof setInterval> | null;
 }
 
-/** Starts the client-body timeout sweep when it is not running; it stops itself when idle. */
+/**
+ * Marks `c` as reading a request body and starts the client-body timeout sweep when it is not
+ * running; the sweep goes over the open connections every quarter of the timeout (10 ms to 1 s) and
+ * stops itself once none reads a body.
+ */
 export function watchBody(sh: Shared, c: Connection): void {
-  sh.reading.add(c);
+  if (!c.readingBody) {
+    c.readingBody = true;
+    sh.readingBodies += 1;
+  }
   if (sh.sweeper) return;
   const tick = Math.max(10, Math.min(1_000, Math.floor(sh.bodyTimeoutMs / 4)));
   sh.sweeper = setInterval(() => {
-    if (sh.reading.size === 0) {
+    if (sh.readingBodies === 0) {
       if (sh.sweeper) clearInterval(sh.sweeper);
       sh.sweeper = null;
       return;
     }
     const now = performance.now();
-    for (const r of sh.reading) if (now - r.bodyAt >= sh.bodyTimeoutMs) r.bodyTimedOut();
+    for (let r = sh.clients.first; r; ) {
+      const next = r.listNext as Connection | null;
+      if (r.readingBody && now - r.bodyAt >= sh.bodyTimeoutMs) r.bodyTimedOut();
+      r = next;
+    }
   }, tick);
   sh.sweeper.unref?.();
+}
+
+/** `c` no longer reads a request body (no-op when it did not). */
+export function unwatchBody(sh: Shared, c: Connection): void {
+  if (!c.readingBody) return;
+  c.readingBody = false;
+  sh.readingBodies -= 1;
 }
