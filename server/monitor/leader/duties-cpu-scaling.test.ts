@@ -11,6 +11,14 @@ import { apps, load, type World, world } from '../../../test/support/leader-worl
 import { HPA_DEFAULT_TARGET_POLICY } from '../../../test/support/policies.ts';
 import type { TargetPolicy } from '../../shared/types.ts';
 
+/** Bootstraps `w`, then runs the period after zone1's one server reported 80 % CPU (zone1 at 2 servers). */
+async function scaledUpOnce(w: World): Promise<void> {
+  await w.orch.runPeriod(1);
+  w.clock.now += 20_000;
+  await load(w, 'zone1-app-1', 'zone1', 80);
+  await w.orch.runPeriod(1);
+}
+
 describe('leader duties', () => {
   let w: World;
   beforeEach(async () => {
@@ -43,10 +51,7 @@ describe('leader duties', () => {
   });
 
   test('the next period after an action is cooling down', async () => {
-    await w.orch.runPeriod(1);
-    w.clock.now += 20_000;
-    await load(w, 'zone1-app-1', 'zone1', 80);
-    await w.orch.runPeriod(1);
+    await scaledUpOnce(w);
     w.clock.now += 5_000;
     const out = await w.orch.runPeriod(1);
     expect(out.find((o) => o.zone === 'zone1')?.decision?.reason).toBe('CoolingDown');
@@ -54,10 +59,7 @@ describe('leader duties', () => {
   });
 
   test('low CPU removes the newest app server: balancer first, then runtime, then registry', async () => {
-    await w.orch.runPeriod(1);
-    w.clock.now += 20_000;
-    await load(w, 'zone1-app-1', 'zone1', 80);
-    await w.orch.runPeriod(1);
+    await scaledUpOnce(w);
     w.clock.now += 20_000;
     await load(w, 'zone1-app-1', 'zone1', 5);
     await load(w, 'zone1-app-2', 'zone1', 5);
