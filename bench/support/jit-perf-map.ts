@@ -26,6 +26,7 @@ export interface CodeLoad {
 /** `JIT_CODE_LOAD`, the only record kind read; the others (move, debug info, close) are skipped. */
 const JIT_CODE_LOAD = 0;
 const JITDUMP_MAGIC = 0x4a695444; // "JiTD", little-endian
+const utf8 = new TextDecoder();
 
 /**
  * The process id and the code loads of jitdump `bytes`, in file order.
@@ -48,7 +49,7 @@ export function parseJitDump(bytes: Uint8Array): { pid: number; loads: CodeLoad[
       const codeSize = v.getBigUint64(at + 40, true);
       let end = at + 56;
       while (end < at + size && bytes[end] !== 0) end++;
-      const name = new TextDecoder().decode(bytes.subarray(at + 56, end)).replace(/\s+/g, ' ');
+      const name = utf8.decode(bytes.subarray(at + 56, end)).replace(/\s+/g, ' ');
       loads.push({ addr, size: codeSize, name });
     }
     at += size;

@@ -6,9 +6,9 @@
  * collection keep most of the connections since the previous one (under a `Connection: close` load
  * the heap after an eden collection grew from 8 to 23–30 MB within three collections, a full one
  * followed every third, and pauses took 63–73 ms of every 5 s; without the `Set` it stays at 9.6 MB,
- * 22 ms; a bare `Bun.listen` relay shows the same with a `Set` and not without). The upstream client's per-try
- * deadlines learnt it first (their `Set` churn showed as p99 latency). A member is in one list at a
- * time (the links are its own fields).
+ * 22 ms; a bare `Bun.listen` relay shows the same with a `Set` and not without). The upstream
+ * client's per-try deadlines learnt it first (their `Set` churn showed as p99 latency). A member is
+ * in one list at a time (the links are its own fields).
  */
 
 /** The fields a member of an `IntrusiveList` owns (`reset` on reuse leaves them to the list). */

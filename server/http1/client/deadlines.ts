@@ -1,11 +1,11 @@
 /**
  * Per-try deadlines of the upstream client: one sweep timer (every `TIMEOUT_TICK_MS`) over an
- * intrusive doubly linked list (`../intrusive-list.ts`) of the exchanges that are waiting for a response head, instead of a
- * `setTimeout` per request (and without a per-request Set entry, whose churn showed as p99
- * latency). An exchange is watched while the upstream owes it something — connecting, taking the
- * request, answering — and not while the request body is still coming from the client (issue 10,
- * defect 1): the caller (`exchange.ts`) decides when to `watch` and `unwatch`. The timer runs only
- * while the list is not empty.
+ * intrusive doubly linked list (`../intrusive-list.ts`) of the exchanges that are waiting for a
+ * response head, instead of a `setTimeout` per request (and without a per-request Set entry, whose
+ * churn showed as p99 latency). An exchange is watched while the upstream owes it something —
+ * connecting, taking the request, answering — and not while the request body is still coming from
+ * the client (issue 10, defect 1): the caller (`exchange.ts`) decides when to `watch` and
+ * `unwatch`. The timer runs only while the list is not empty.
  */
 
 import { IntrusiveList, type Linked } from '../intrusive-list.ts';

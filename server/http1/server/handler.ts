@@ -5,7 +5,6 @@
  * callback-style `Forwarder` that maps one to the other, and what a request tunnelled into
  * `Bun.serve` needs of its peer (`ProxyPeer`). The front end defines it; `proxy/` implements it.
  */
-
 import type { UpstreamResponse } from '../client/index.ts';
 import type { BadRequestHead } from '../request-line.ts';
 import type { ClientFault } from './request-body.ts';
