@@ -190,7 +190,7 @@ class RawUpstreamClient implements UpstreamClient, ExchangeHost, ConnOwner {
     }
     const c = ex.conn;
     if (!c || c.ex !== ex) return;
-    if (ok && ex.keepAlive && ex.written && c.pending.length === 0) this.release(c);
+    if (ok && ex.keepAlive && ex.written && c.out.empty) this.release(c);
     else {
       c.ex = null;
       c.destroy();

@@ -1,10 +1,11 @@
 /**
- * One upstream connection: its socket, the bytes the socket did not take yet (written on drain, in
- * order), read back-pressure (pause/resume), the partial response head received so far, and the
- * exchange it carries. The connection does not decide when it is reused or closed: the client does,
- * through its `ConnOwner` (see `client.ts`).
+ * One upstream connection: its socket, the bytes not written yet (`OutQueue`: corked until the end
+ * of the turn, or waiting for the kernel), read back-pressure (pause/resume), the partial response
+ * head received so far, and the exchange it carries. The connection does not decide when it is
+ * reused or closed: the client does, through its `ConnOwner` (see `client.ts`).
  */
 import type { Socket } from 'bun';
+import { OutQueue } from '../socket-writer.ts';
 import type { Exchange } from './exchange.ts';
 import type { OriginPool, Pooled } from './pool.ts';
 
@@ -26,9 +27,9 @@ export class Conn implements Pooled {
   used = 0;
   /** Reading is paused (back-pressure from a streamed body). */
   paused = false;
-  /** Bytes the socket did not take yet. */
-  readonly pending: Uint8Array[] = [];
-  /** Called once `pending` is written. */
+  /** Bytes not written yet: corked until the end of the turn, or waiting for the kernel. */
+  readonly out = new OutQueue();
+  /** Called once `out` is written. */
   drained: (() => void) | null = null;
 
   constructor(
@@ -46,40 +47,27 @@ export class Conn implements Pooled {
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.out.clear();
     this.owner.closed(this);
   }
 
-  /** Writes `data` behind anything pending; latin1 for strings (header text, one byte a char). */
+  /** Writes `data` behind anything unsent; latin1 for strings (header text, one byte a char). */
   write(data: Uint8Array | string): void {
     if (this.closed || !this.socket) return;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    if (this.pending.length > 0) {
-      this.pending.push(bytes);
-      return;
-    }
-    const n = this.socket.write(bytes);
-    if (n < bytes.byteLength) this.pending.push(bytes.subarray(Math.max(0, n)));
+    this.out.write(this.socket, typeof data === 'string' ? Buffer.from(data, 'latin1') : data, false);
   }
 
-  /** On drain: writes what is pending; once all is written, runs `drained`. */
+  /** On drain: writes what waits for the kernel; once all is written, runs `drained`. */
   flush(): void {
-    while (this.pending.length > 0 && this.socket && !this.closed) {
-      const b = this.pending[0] as Uint8Array;
-      const n = this.socket.write(b);
-      if (n < b.byteLength) {
-        this.pending[0] = b.subarray(Math.max(0, n));
-        return;
-      }
-      this.pending.shift();
-    }
+    if (this.socket && !this.closed && !this.out.flush(this.socket)) return;
     const d = this.drained;
     this.drained = null;
     d?.();
   }
 
-  /** Resolves once `pending` is written (at once when nothing is). */
+  /** Resolves once what waits for the kernel is written (null when nothing does). */
   whenDrained(): Promise<void> | null {
-    if (this.pending.length === 0) return null;
+    if (!this.out.blocked) return null;
     return new Promise<void>((r) => (this.drained = r));
   }
 

@@ -26,8 +26,6 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink, RelaySin
   private relay: RawRelay | null = null;
   private relayKeep = false;
   protected readonly out = new OutQueue();
-  /** End the socket once `out` is written. */
-  private endWhenDrained = false;
   /** Resolves a streamed answer waiting for `out` to drain. */
   private onDrained: (() => void) | null = null;
   /** Reading is on (not paused). */
@@ -77,9 +75,9 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink, RelaySin
     for (const part of replyBytes(a, http11, method, keepAlive)) this.send(part, false);
   }
 
-  /** Resolves once unsent answer bytes are written (null when there are none). */
+  /** Resolves once answer bytes waiting for the kernel are written (null when none wait). */
   drained(): Promise<void> | null {
-    if (this.out.empty) return null;
+    if (!this.out.blocked) return null;
     return new Promise<void>((r) => (this.onDrained = r));
   }
 
@@ -110,11 +108,7 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink, RelaySin
    * (not ending, not a tunnel), after waking a streamed answer that waited for it.
    */
   protected flushed(): boolean {
-    if (!this.out.flush(this.socket)) return false;
-    if (this.endWhenDrained) {
-      this.socket.end();
-      return false;
-    }
+    if (!this.out.flush(this.socket) || this.out.endRequested) return false;
     if (this.tunnel) {
       this.tunnel.socket?.resume();
       return false;
@@ -131,13 +125,12 @@ export abstract class ClientSocket implements TunnelClient, AnswerSink, RelaySin
     this.relay = null;
     this.wake();
     this.tunnel?.close();
-    this.socket.end();
+    this.out.endNow(this.socket);
   }
 
   /** Ends the socket once what is queued for it is written. */
   protected endWhenWritten(): void {
-    if (!this.out.empty) this.endWhenDrained = true;
-    else this.socket.end();
+    this.out.endWhenWritten(this.socket);
   }
 
   /** Pauses or resumes reading (outside a tunnel, which paces both sides itself). */

@@ -138,6 +138,18 @@ describe('raw front end', () => {
     expect(close).toBe(old);
   });
 
+  test('an answer still corked when the front end stops (in the same turn) is written before the close', async () => {
+    let stopNow = () => {};
+    const r = setup((req) => {
+      queueMicrotask(stopNow); // after the answer is written (corked), before the turn ends
+      return { status: 200, statusText: 'OK', headers: [], body: enc.encode(`last ${req.target}`) };
+    });
+    stopNow = () => r.front.stop(false);
+    const got = await exchange(r.front.port, 'GET /z HTTP/1.1\r\nHost: x\r\n\r\n', () => false);
+    expect(got).toStartWith('HTTP/1.1 200 OK\r\n');
+    expect(got).toEndWith('last /z');
+  });
+
   test('a request without Host or over HTTP/1.0 goes upstream as header lines, not spliced bytes', async () => {
     const { front, seen } = setup();
     await exchange(front.port, 'GET /h HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', (s) =>

@@ -1,8 +1,9 @@
 /**
  * One client connection of the raw front end (`listen.ts`): it parses request heads itself and
  * answers its requests strictly in order (pipelining), one at a time — the next request is not
- * parsed while an answer is unsent, and reading pauses while the client does not read, while its
- * input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request
+ * parsed while an answer waits for the client to take it (bytes corked for this turn of the event
+ * loop do not count: they leave with it), and reading pauses while the client does not read, while
+ * its input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request
  * bodies are read here (`RequestBody`: buffered up to the retry buffer, streamed beyond); a body
  * that goes `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's
  * `client_body_timeout`), the client's fault, never a server's. Answers are written by `reply.ts`;
@@ -108,8 +109,8 @@ export class Connection extends ClientSocket implements Linked {
   /** Handles the complete requests in `buf` while free (answers given synchronously loop here). */
   private next(): void {
     while (!this.busy && !this.closed && !this.tunnel && this.buf) {
-      // Back-pressure: the next request waits until the previous answer is written.
-      if (!this.out.empty) break;
+      // Back-pressure: the next request waits until the client has taken the previous answer.
+      if (this.out.blocked) break;
       const buf = this.buf;
       let head: RequestHead | null;
       let once: Uint8Array | null = null;
@@ -304,7 +305,9 @@ export class Connection extends ClientSocket implements Linked {
   /** Pauses or resumes reading: only while the client reads its answers and input is bounded. */
   private updateReading(): void {
     this.setReading(
-      this.out.empty && (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT && !(this.ex.reqBody?.full ?? false),
+      !this.out.blocked &&
+        (this.buf?.byteLength ?? 0) < MAX_BUFFERED_INPUT &&
+        !(this.ex.reqBody?.full ?? false),
     );
   }
 }
