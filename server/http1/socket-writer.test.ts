@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { Socket } from 'bun';
-import { CORK_BYTES, CorkBatch, OutQueue } from './socket-writer.ts';
+import { ARENA_MAX_BYTES, CORK_BYTES, CorkBatch, OutQueue } from './socket-writer.ts';
 
 const latin1 = new TextDecoder('latin1');
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -300,5 +300,57 @@ describe('CorkBatch', () => {
     batch.uncorkAll();
     expect(a.sent()).toBe('a');
     expect(b.sent()).toBe('from a');
+  });
+
+  test('writes of two sockets interleaved in one turn: each still leaves as one write, in order', () => {
+    const batch = new CorkBatch();
+    const a = fakeSocket(1000);
+    const b = fakeSocket(1000);
+    const qa = new OutQueue(batch);
+    const qb = new OutQueue(batch);
+    for (const [i, part] of ['1', '2', '3'].entries()) {
+      qa.write(a.socket, bytes(`a${part};`), false);
+      qb.write(b.socket, bytes(`b${part}${'.'.repeat(i)};`), false);
+    }
+    batch.uncorkAll();
+    expect([a.sent(), a.writes()]).toEqual(['a1;a2;a3;', 1]);
+    expect([b.sent(), b.writes()]).toEqual(['b1;b2.;b3..;', 1]);
+  });
+
+  test('the arena grows past its first size for a busy turn, keeping what was corked, and is reused after', () => {
+    const batch = new CorkBatch();
+    const sockets = Array.from({ length: 100 }, () => fakeSocket(4096));
+    const turn = () => {
+      sockets.forEach((s, i) => {
+        new OutQueue(batch).write(s.socket, new Uint8Array(1024).fill(i), false);
+      });
+      batch.uncorkAll();
+    };
+    turn(); // 100 KiB corked in one turn: more than the arena's first 64 KiB
+    const grown = batch.arena;
+    expect(grown.byteLength).toBeGreaterThanOrEqual(100 * 1024);
+    turn();
+    expect(batch.arena).toBe(grown); // the next turn reuses it
+    sockets.forEach((s, i) => {
+      expect(s.sent()).toBe(String.fromCharCode(i).repeat(2048));
+    });
+  });
+
+  test('past the arena bound a write goes at once: nothing lost, each socket in order', () => {
+    const batch = new CorkBatch();
+    const n = Math.ceil(ARENA_MAX_BYTES / CORK_BYTES) + 4;
+    const sockets = Array.from({ length: n }, () => fakeSocket(4 * CORK_BYTES));
+    const queues = sockets.map(() => new OutQueue(batch));
+    sockets.forEach((s, i) => {
+      queues[i]!.write(s.socket, bytes(`${i}:`), false);
+      queues[i]!.write(s.socket, new Uint8Array(CORK_BYTES - 16).fill(0x2e), false);
+    });
+    expect(batch.arena.byteLength).toBe(ARENA_MAX_BYTES);
+    const early = sockets.filter((s) => s.writes() > 0).length;
+    expect(early).toBeGreaterThan(0); // these did not fit
+    batch.uncorkAll();
+    sockets.forEach((s, i) => {
+      expect(s.sent()).toBe(`${i}:${'.'.repeat(CORK_BYTES - 16)}`);
+    });
   });
 });

@@ -1,12 +1,12 @@
 /**
- * Ordered writes to a Bun socket with an explicit queue. Small writes are corked: gathered in a
- * buffer of the queue's own and written once the event loop has run every callback that was ready
- * (`CorkBatch`), so the answers to a burst of requests leave in one `write` per socket, together —
- * the peer wakes once for all of them, as it does beside HAProxy, which sends at the end of each
- * pass of its event loop. Bytes the kernel did not take wait in `pending` (in order) until the
- * socket's `drain` event `flush`es them; `queued` counts corked and pending bytes, so a connection
- * can stop producing (and stop reading) while its peer does not read — the per-connection
- * back-pressure of the data plane.
+ * Ordered writes to a Bun socket with an explicit queue. Small writes are corked: copied into one
+ * arena shared by every socket and written once the event loop has run every callback that was
+ * ready (`CorkBatch`), so the answers to a burst of requests leave in one `write` per socket,
+ * together — the peer wakes once for all of them, as it does beside HAProxy, which sends at the end
+ * of each pass of its event loop. Bytes the kernel did not take wait in `pending` (in order) until
+ * the socket's `drain` event `flush`es them; `queued` counts corked and pending bytes, so a
+ * connection can stop producing (and stop reading) while its peer does not read — the
+ * per-connection back-pressure of the data plane.
  */
 import type { Socket } from 'bun';
 import { copyBytes, copyOf } from './bytes.ts';
@@ -14,27 +14,44 @@ import { copyBytes, copyOf } from './bytes.ts';
 /** Writes gathered per socket in one turn of the event loop, bytes; a larger write goes at once. */
 export const CORK_BYTES = 16 * 1024;
 
-/** Spare cork buffers kept for reuse, at most. */
-const MAX_SPARE_CORKS = 256;
+/** The arena's first size, bytes. */
+const ARENA_START_BYTES = 64 * 1024;
+/** The arena grows (doubling) up to this size, bytes; past it, a write goes at once. */
+export const ARENA_MAX_BYTES = 1024 * 1024;
 
 /**
  * The queues corked in this turn of the event loop, uncorked together by one `setImmediate` (which
- * Bun runs once the ready socket callbacks have all run). One a process: `corkBatch`.
+ * Bun runs once the ready socket callbacks have all run). Their bytes live in one arena, reused
+ * every turn (no buffer a socket, so 1,000 connections corking in one turn allocate nothing), each
+ * queue's bytes in one contiguous range of it. One a process: `corkBatch`.
  */
 export class CorkBatch {
   private readonly due: OutQueue[] = [];
   private scheduled = false;
-  private readonly spare: Uint8Array[] = [];
+  /** This turn's corked bytes; `used` bytes of it are taken. */
+  arena = new Uint8Array(ARENA_START_BYTES);
+  private used = 0;
   private readonly run = () => this.uncorkAll();
 
-  /** A cork buffer (`CORK_BYTES`), reused once given back. */
-  take(): Uint8Array {
-    return this.spare.pop() ?? new Uint8Array(CORK_BYTES);
-  }
-
-  /** Gives back a buffer from `take`. */
-  give(b: Uint8Array): void {
-    if (this.spare.length < MAX_SPARE_CORKS) this.spare.push(b);
+  /**
+   * Copies `data[from..to)` behind a queue's corked range `[start, end)` of the arena (empty when
+   * `start === end`), first moving that range to the arena's end when another queue wrote after it;
+   * returns the range's new start, or -1 when the arena is full (the caller writes at once).
+   */
+  append(start: number, end: number, data: Uint8Array, from: number, to: number): number {
+    const had = end - start;
+    const last = had > 0 && end === this.used;
+    const need = (last ? 0 : had) + (to - from);
+    if (this.used + need > this.arena.byteLength && !this.grow(this.used + need)) return -1;
+    let at = start;
+    if (!last) {
+      at = this.used;
+      if (had > 0) this.arena.copyWithin(at, start, end);
+      this.used += had;
+    }
+    copyBytes(data, from, to, this.arena, this.used);
+    this.used += to - from;
+    return at;
   }
 
   /** Uncorks `q` once this turn's callbacks have run. */
@@ -60,7 +77,19 @@ export class CorkBatch {
       }
     }
     d.length = 0;
+    this.used = 0;
     this.scheduled = false;
+  }
+
+  /** Doubles the arena until `size` fits (keeping the bytes taken); false past `ARENA_MAX_BYTES`. */
+  private grow(size: number): boolean {
+    if (size > ARENA_MAX_BYTES) return false;
+    let n = this.arena.byteLength * 2;
+    while (n < size) n *= 2;
+    const next = new Uint8Array(Math.min(n, ARENA_MAX_BYTES));
+    next.set(this.arena.subarray(0, this.used));
+    this.arena = next;
+    return true;
   }
 }
 
@@ -76,7 +105,8 @@ export class OutQueue {
   /** End the socket once everything queued is written. */
   private ending = false;
   private ended = false;
-  private cork: Uint8Array | null = null;
+  /** Where this queue's corked bytes start in the batch's arena, and how many there are. */
+  private corkAt = 0;
   private corked = 0;
   private corkSocket: Socket<unknown> | null = null;
 
@@ -117,15 +147,18 @@ export class OutQueue {
     const length = to - from;
     if (length === 0) return true;
     if (this.corkable(length)) {
-      if (this.corked === 0) {
-        this.cork ??= (this.batch as CorkBatch).take();
-        this.corkSocket = s as Socket<unknown>;
-        (this.batch as CorkBatch).add(this);
+      const batch = this.batch as CorkBatch;
+      const at = batch.append(this.corkAt, this.corkAt + this.corked, data, from, to);
+      if (at >= 0) {
+        if (this.corked === 0) {
+          this.corkSocket = s as Socket<unknown>;
+          batch.add(this);
+        }
+        this.corkAt = at;
+        this.corked += length;
+        this.queued += length;
+        return true;
       }
-      copyBytes(data, from, to, this.cork as Uint8Array, this.corked);
-      this.corked += length;
-      this.queued += length;
-      return true;
     }
     if (this.corked > 0 && !this.writeCork()) {
       this.push(copyOf(data, from, to));
@@ -207,16 +240,16 @@ export class OutQueue {
     return this.batch !== null && this.pending.length === 0 && this.corked + length <= CORK_BYTES;
   }
 
-  /** Writes the cork's bytes; true when the kernel took them all (else the rest is pending). */
+  /** Writes the corked bytes; true when the kernel took them all (else the rest is pending). */
   private writeCork(): boolean {
     const s = this.corkSocket as Socket<unknown>;
-    const c = this.cork as Uint8Array;
+    const arena = (this.batch as CorkBatch).arena;
+    const at = this.corkAt;
     const length = this.corked;
-    const n = s.write(c, 0, length);
+    const n = s.write(arena, at, length);
     this.queued -= length;
-    this.corked = 0;
-    if (n < length) this.push(copyOf(c, Math.max(0, n), length));
     this.releaseCork();
+    if (n < length) this.push(copyOf(arena, at + Math.max(0, n), at + length));
     return n >= length;
   }
 
@@ -229,8 +262,6 @@ export class OutQueue {
   private releaseCork(): void {
     this.corked = 0;
     this.corkSocket = null;
-    if (this.cork) (this.batch as CorkBatch).give(this.cork);
-    this.cork = null;
   }
 
   private push(b: Uint8Array): void {
