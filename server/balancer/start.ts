@@ -154,30 +154,16 @@ export async function startBalancer(
     }),
     slowStart: { windowMs: cfg.slowStartMs, weightOf: (u, t) => weightOf(slowStart, u, t) },
   });
-  const rand = hooks.rand ?? Math.random;
-  const proxyDeps: ProxyDeps = {
-    zone: cfg.zone,
+  const proxyDeps = zoneProxyDeps(cfg, {
     pools,
     strategy,
-    tries: cfg.tries,
-    tryTimeoutMs: cfg.tryTimeoutMs,
-    requestTimeoutMs: cfg.requestTimeoutMs,
-    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
-    retryBudget: processRetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
-    hashKey: parseHashKey(cfg.hashKey),
-    cpuOf: (u) => pools.cpuOf(u),
     metrics,
     requestStats,
+    activator,
     log,
     now,
-    rand,
-    client: createUpstreamClient({
-      onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
-    }),
-    pinned: new PinnedUpstreams(),
-    activator,
-    accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
-  };
+    rand: hooks.rand ?? Math.random,
+  });
   let served: ProxyServer;
   try {
     served = serveProxy({
@@ -225,6 +211,37 @@ export async function startBalancer(
       await publisher?.close();
       log.info({ url, cut: pools.totalInFlight() }, 'balancer stopped');
     },
+  };
+}
+
+/** What `zoneProxyDeps` takes besides the config: the zone's parts `startBalancer` built. */
+type ZoneParts = Pick<
+  ProxyDeps,
+  'pools' | 'strategy' | 'metrics' | 'requestStats' | 'activator' | 'log' | 'now' | 'rand'
+>;
+
+/**
+ * The forwarder's dependencies for one zone: the retry and timeout settings of `cfg`, the process's
+ * retry budget, the hash key, an upstream client that counts the connections it opens, and `parts`.
+ * @throws Error when `cfg.hashKey` is not `header:<name>`, `cookie:<name>` or `client` (`parseHashKey`).
+ */
+function zoneProxyDeps(cfg: BalancerConfig, parts: ZoneParts): ProxyDeps {
+  const { pools, metrics, log } = parts;
+  return {
+    ...parts,
+    zone: cfg.zone,
+    tries: cfg.tries,
+    tryTimeoutMs: cfg.tryTimeoutMs,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+    maxRetryBodyBytes: cfg.maxRetryBodyBytes,
+    retryBudget: processRetryBudget({ percent: cfg.retryBudgetPercent, windowMs: cfg.retryBudgetWindowMs }),
+    hashKey: parseHashKey(cfg.hashKey),
+    cpuOf: (u) => pools.cpuOf(u),
+    client: createUpstreamClient({
+      onConnectionOpened: (upstream) => metrics.upstreamConnectionsOpened.inc({ upstream }),
+    }),
+    pinned: new PinnedUpstreams(),
+    accessLog: cfg.accessLog ? (entry) => log.info(entry, 'access') : undefined,
   };
 }
 
