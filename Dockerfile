@@ -7,6 +7,7 @@ FROM zonescale/bun-base:local
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json bun.lock ./
+COPY patches ./patches
 RUN ["/usr/local/bin/bun", "install", "--production", "--frozen-lockfile", "--ignore-scripts"]
 COPY tsconfig.json bunfig.toml ./
 COPY server ./server
