@@ -3,9 +3,9 @@
  * leader monitor, or restart Redis. Each records what it did (`Kill`) and returns the promise that
  * fills in how long the cluster took to recover; a balancer kill also opens its zone's down window.
  */
-import { join } from 'node:path';
 import type { ContainerRuntime } from '../../server/adapters/runtime.ts';
-import { type Cluster, REPO_ROOT } from '../../server/dev/cluster.ts';
+import type { Cluster } from '../../server/dev/cluster.ts';
+import { serviceCtl } from '../../test/services/services.ts';
 import { getJson, type Pools, until } from '../support/cluster-probe.ts';
 import type { DownWindow } from './failures.ts';
 import type { ChaosAction } from './schedule.ts';
@@ -113,16 +113,11 @@ async function killLeader(t: ChaosTargets): Promise<Done | null> {
   return { kill, recovery };
 }
 
-/** Stops and starts Redis with the project's service script; its recovery is the time that took. */
+/** Stops and starts Redis with the project's service script; its recovery is the time that took. @throws Error when the script fails. */
 async function restartRedis(): Promise<Done> {
   const at = Date.now();
-  const services = (cmd: string) =>
-    Bun.spawn(['bash', join(REPO_ROOT, 'scripts/services.sh'), cmd, 'redis'], {
-      stdout: 'ignore',
-      stderr: 'inherit',
-    }).exited;
-  await services('down');
-  await services('up');
+  await serviceCtl('down', 'redis');
+  await serviceCtl('up', 'redis');
   const kill: Kill = { at, kind: 'redis-restart', target: 'redis', zone: null, recoveryMs: Date.now() - at };
   return { kill, recovery: Promise.resolve() };
 }
