@@ -109,22 +109,35 @@ export function monitorArgsOf(
   ];
 }
 
-/** The last non-empty line of a log file ('' when none). */
-function lastLine(file: string): string {
-  if (!existsSync(file)) return '';
-  return (
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1) ?? ''
-  );
+/** Bun's last line after an uncaught error or a crash: `Bun v1.4.5 (Linux x64)`. */
+const BUN_BANNER = /^Bun v\d+\.\d+\.\d+/;
+/**
+ * The message line of an error Bun printed uncaught: `error: …` for an `Error`, else the error's
+ * name (`TypeError: …`, `BadConfig: …`); the lines after it that list the error's own properties
+ * (`code: "ECONNREFUSED"`) start in lower case.
+ */
+const ERROR_LINE = /^(error|[A-Z][A-Za-z0-9]*)(\s*\[[^\]]*\])?: \S/;
+
+/**
+ * The line of a role's stderr `text` that says why it stopped ('' when none): its last non-empty
+ * line, unless that is Bun's version banner, which ends the report of an uncaught error; then the
+ * report's message line (the last such), else the line before the banner.
+ */
+export function stopReason(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const last = lines.at(-1) ?? '';
+  if (!BUN_BANNER.test(last)) return last;
+  const before = lines.slice(0, -1);
+  return before.findLast((l) => ERROR_LINE.test(l)) ?? before.at(-1) ?? last;
 }
 
 /**
  * The first role (collector, gateway, agent, then the monitors by id, each as it is now) that
- * exited on its own with an error (a non-zero status, not killed): a BadConfig naming it and the
- * last line of its `<logDir>/<name>.err.log`, else its exit status. Null when none did.
+ * exited on its own with an error (a non-zero status, not killed): a BadConfig naming it and why
+ * it stopped by its `<logDir>/<name>.err.log` (`stopReason`), else its exit status. Null when none did.
  */
 export function failedRole(procs: RoleProcs, logDir: string): BadConfig | null {
   const roles: [string, Subprocess | null][] = [
@@ -135,7 +148,8 @@ export function failedRole(procs: RoleProcs, logDir: string): BadConfig | null {
   ];
   for (const [name, p] of roles) {
     if (p?.exitCode === null || p?.exitCode === undefined || p.exitCode === 0) continue;
-    const why = lastLine(join(logDir, `${name}.err.log`)) || `exit status ${p.exitCode}`;
+    const log = join(logDir, `${name}.err.log`);
+    const why = (existsSync(log) && stopReason(readFileSync(log, 'utf8'))) || `exit status ${p.exitCode}`;
     return new BadConfig(`the cluster's ${name} stopped at start: ${why}`);
   }
   return null;
