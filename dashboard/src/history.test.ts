@@ -108,8 +108,41 @@ describe('replicaRowsFromEvents', () => {
   test('events at or after the first collected row are undone but not drawn twice', () => {
     const state = clusterState(100_000, {
       zones: [zoneView('zone1', 3, 80)],
-      events: [scaleEvent('b', 90_000, 'zone1', 2, 3)],
+      events: [scaleEvent('b', 90_000, 'zone1', 2, 3), scaleEvent('a', 10_000, 'zone1', 1, 2)],
     });
     expect(replicaRowsFromEvents(state, 30_000, 80_000)).toEqual([{ t: 30_000, counts: { zone1: 2 } }]);
+  });
+
+  test('events that do not reach back to the window start: nothing is drawn before the oldest one', () => {
+    // The state holds only the newest events; zone1's creation (0 -> 1) fell out of the list, so
+    // nothing says zone1 existed before 60 s (CI: its line was drawn from the window start,
+    // minutes before the cluster was born).
+    const state = clusterState(100_000, {
+      zones: [zoneView('zone1', 1, 5), zoneView('zone2', 2, 70)],
+      events: [scaleEvent('c', 80_000, 'zone2', 1, 2), scaleEvent('b', 60_000, 'zone1', 1, 1)],
+    });
+    expect(replicaRowsFromEvents(state, 0, 100_000)).toEqual([
+      { t: 60_000, counts: { zone1: 1, zone2: 1 } },
+      { t: 80_000, counts: { zone1: 1, zone2: 2 } },
+    ]);
+  });
+
+  test('the oldest event is not a scaling one: the rows start at it, with the counts rebuilt to then', () => {
+    const state = clusterState(100_000, {
+      zones: [zoneView('zone1', 2, 5)],
+      events: [
+        scaleEvent('b', 70_000, 'zone1', 1, 2),
+        { ...scaleEvent('a', 50_000, 'zone1', 0, 0), kind: 'reconcile', zone: null, from: null, to: null },
+      ],
+    });
+    expect(replicaRowsFromEvents(state, 0, 100_000)).toEqual([
+      { t: 50_000, counts: { zone1: 1 } },
+      { t: 70_000, counts: { zone1: 2 } },
+    ]);
+  });
+
+  test('no events at all: the current counts from the window start', () => {
+    const state = clusterState(100_000, { zones: [zoneView('zone1', 2, 5)], events: [] });
+    expect(replicaRowsFromEvents(state, 30_000, 100_000)).toEqual([{ t: 30_000, counts: { zone1: 2 } }]);
   });
 });

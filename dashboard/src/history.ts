@@ -113,7 +113,11 @@ export function appendReplicaTick(rows: readonly ReplicaRow[], state: ClusterSta
  * `from`/`to` are not reflected. A zone whose rebuilt count is 0 is left out of that row: before
  * its first server was created (`0 -> 1`) the zone, and usually the cluster, did not exist yet, so
  * the chart draws no point there rather than a line at 0 (a zone never keeps 0 servers: the
- * minimum is 1 and a lost last server is replaced at once).
+ * minimum is 1 and a lost last server is replaced at once). When no event is older than `since`
+ * and some zone still has servers once every event is undone, the rows start at the oldest event
+ * instead: the state holds only the newest events (100), so what came before them is not known,
+ * and a zone whose creation fell out of the list would otherwise be drawn from `since`, before the
+ * cluster existed. With no event at all they start at `since`.
  */
 export function replicaRowsFromEvents(state: ClusterState, since: number, until: number): ReplicaRow[] {
   const counts: Record<string, number> = {};
@@ -122,11 +126,16 @@ export function replicaRowsFromEvents(state: ClusterState, since: number, until:
   const existing = () => Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
   // state.events is newest first: undo each scaling event to learn the count before it.
   for (const e of state.events) {
-    if (e.zone === null || e.from === null || e.to === null || !(e.zone in counts)) continue;
     if (e.ts < since) break;
+    if (e.zone === null || e.from === null || e.to === null || !(e.zone in counts)) continue;
     if (e.ts < until) rows.push({ t: e.ts, counts: existing() });
     counts[e.zone] = e.from;
   }
-  rows.push({ t: since, counts: existing() });
+  // Known back to `since`: an event is older, there is none, or every zone is undone to 0 servers.
+  const oldest = state.events.at(-1)?.ts;
+  const known = oldest === undefined || oldest < since || Object.keys(existing()).length === 0;
+  const start = known ? since : oldest;
+  // A scaling event at `start` already gave its row: the counts from then on.
+  if (start < until && rows.at(-1)?.t !== start) rows.push({ t: start, counts: existing() });
   return rows.reverse();
 }
