@@ -6,9 +6,8 @@
  * once; absent fields are NULL. Per-(server, source) means are one grouped SQL query; the shared
  * rules of `metrics-aggregate.ts` turn them into zone CPU and per-server metrics.
  */
-import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
 import type { CpuPoint, Sample, SampleInput, ZoneId } from '../../shared/types.ts';
 import { type ConcurrencyPoint, concurrencySeries } from '../concurrency-series.ts';
 import {
@@ -22,6 +21,7 @@ import {
   zoneMetricsFrom,
 } from '../metrics-aggregate.ts';
 import type { MetricsStore, ZoneCpu, ZoneMetrics } from '../metrics-store.ts';
+import { openWalDatabase } from './open-wal.ts';
 
 /** How long a statement waits for another process's lock before failing, ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -97,11 +97,7 @@ export class SqliteMetricsStore implements MetricsStore {
 
   /** Opens (creating or migrating if needed) the database at `path`, or `:memory:`. @throws on an unreadable file. */
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.run(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    this.db.run('PRAGMA journal_mode = WAL');
-    this.db.run('PRAGMA synchronous = NORMAL');
+    this.db = openWalDatabase(path, SQLITE_BUSY_TIMEOUT_MS);
     this.db
       .transaction(() => {
         const cols = this.db.query<{ name: string }, []>('PRAGMA table_info(samples)').all();

@@ -6,13 +6,12 @@
  * term throws `StaleTerm` and rolls back, so the fencing check and the write are atomic across
  * processes, and so is the compare-and-set of `claimLeadership`.
  */
-import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { Database } from 'bun:sqlite';
 import { StaleTerm } from '../../shared/errors.ts';
 import { assertTerm } from '../../shared/term.ts';
 import type { ClusterEvent, ContainerRecord, LeaderInfo, ZoneId } from '../../shared/types.ts';
 import { leaseHeld, type Registry } from '../registry.ts';
+import { openWalDatabase } from './open-wal.ts';
 
 /** How long a statement waits for another process's write lock before failing, ms. */
 export const REGISTRY_BUSY_TIMEOUT_MS = 5_000;
@@ -77,11 +76,7 @@ export class SqliteRegistry implements Registry {
   private closed = false;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { create: true, strict: true });
-    this.db.run(`PRAGMA busy_timeout = ${REGISTRY_BUSY_TIMEOUT_MS}`);
-    this.db.run('PRAGMA journal_mode = WAL');
-    this.db.run('PRAGMA synchronous = NORMAL');
+    this.db = openWalDatabase(path, REGISTRY_BUSY_TIMEOUT_MS);
     this.db
       .transaction(() => {
         this.db.run(SCHEMA);
