@@ -1,14 +1,12 @@
 /**
- * One client connection of the raw front end (`listen.ts`): it parses request heads itself and
- * answers its requests strictly in order (pipelining), one at a time — the next request is not
- * parsed while an answer waits for the client to take it (bytes corked for this turn of the event
- * loop do not count: they leave with it), and reading pauses while the client does not read, while
- * its input exceeds `MAX_BUFFERED_INPUT` or while a streamed request body's queue is full. Request
- * bodies are read here (`RequestBody`: buffered up to the retry buffer, streamed beyond); a body
- * that goes `clientBodyTimeoutMs` without a byte gets 408 and a close (nginx's
- * `client_body_timeout`), the client's fault, never a server's. Answers are written by `reply.ts`;
- * upgrades, `OPTIONS *` and the control API (once) go through the tunnel (`upgrade.ts`); the socket
- * plumbing is `ClientSocket`'s.
+ * One client connection of the raw front end (`listen.ts`). It parses request heads itself and
+ * answers its requests in order (pipelining), one at a time: the next request is not parsed while
+ * an answer waits for the client (bytes corked for this turn do not count), and reading pauses
+ * while the client does not read, while its input exceeds `MAX_BUFFERED_INPUT` or while a streamed
+ * body's queue is full. Request bodies are read here (`RequestBody`: buffered up to the retry
+ * buffer, streamed beyond); a body idle for `clientBodyTimeoutMs` gets 408 and a close (nginx's
+ * `client_body_timeout`), the client's fault, never a server's. Answers: `reply.ts`; upgrades,
+ * `OPTIONS *` and the control API (once): the tunnel (`upgrade.ts`); socket plumbing: `ClientSocket`.
  */
 import type { Socket } from 'bun';
 import type { Linked } from '../intrusive-list.ts';
@@ -36,7 +34,7 @@ export class Connection extends ClientSocket implements Linked {
   private parsed: RequestHead | undefined = undefined;
   /** The request being answered (one at a time), reset for each. */
   private readonly ex: Exchange;
-  /** Inside `forward`: an answer given synchronously is handled by `next`'s loop, not recursion. */
+  /** Inside `forward`: a synchronous answer is handled by `next`'s loop, not by recursion. */
   private inForward = false;
   /** `performance.now()` of the last request-body bytes. */
   bodyAt = 0;
@@ -169,7 +167,7 @@ export class Connection extends ClientSocket implements Linked {
     ex.withBody(buf, h, this.sh.maxBody);
     const n = h.contentLength;
     if (!h.transferEncoding && n <= this.sh.maxBody && buf.byteLength - h.bodyStart >= n) {
-      // The whole body came with its head (the common case): no body reader, no client-body timer.
+      // The whole body came with its head (common): no body reader, no client-body timer.
       const end = h.bodyStart + n;
       ex.bodyFrom(buf, h.bodyStart, end);
       this.input.rest(buf, end);
