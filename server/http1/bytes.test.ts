@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'bun:test';
-import { copyBytes, copyOf, decimalLength, latin1Of, writeDecimal } from './bytes.ts';
+import {
+  copyBytes,
+  copyOf,
+  decimalLength,
+  latin1Of,
+  RELEASE_MIN_BYTES,
+  releaseReceived,
+  writeDecimal,
+} from './bytes.ts';
 
 describe('copyBytes', () => {
   test.each([
@@ -51,5 +59,24 @@ describe('writeDecimal', () => {
     const end = writeDecimal(n, dst, 1);
     expect(new TextDecoder().decode(dst.subarray(1, end))).toBe(String(n));
     expect(decimalLength(n)).toBe(String(n).length);
+  });
+});
+
+describe('releaseReceived', () => {
+  const big = RELEASE_MIN_BYTES;
+  test.each([
+    ['a whole buffer of RELEASE_MIN_BYTES', () => new Uint8Array(big), true],
+    ['a whole Buffer of 1 MiB', () => Buffer.alloc(1 << 20), true],
+    ['a buffer one byte under the bound', () => new Uint8Array(big - 1), false],
+    ['a view at offset 1 of a larger buffer', () => new Uint8Array(big + 8).subarray(1), false],
+    ['a view of the start of a larger buffer', () => new Uint8Array(big * 2).subarray(0, big), false],
+    ['a slice of a shared pool (Buffer.from of a short string)', () => Buffer.from('hello'), false],
+  ] as [string, () => Uint8Array, boolean][])('%s: freed %p', (_name, make, freed) => {
+    const data = make();
+    const length = data.byteLength;
+    const store = data.buffer;
+    releaseReceived(data);
+    expect(data.byteLength).toBe(freed ? 0 : length);
+    expect((store as ArrayBuffer & { detached: boolean }).detached).toBe(freed);
   });
 });

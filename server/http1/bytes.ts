@@ -56,3 +56,25 @@ export function decimalLength(n: number): number {
   for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
   return digits;
 }
+
+/** Received buffers of at least this many bytes are released by `releaseReceived`. */
+export const RELEASE_MIN_BYTES = 32 * 1024;
+
+type Transferable = ArrayBuffer & { transfer(length: number): ArrayBuffer };
+
+/**
+ * Frees the memory of `data`, a buffer Bun handed to a socket's `data` callback, once that
+ * callback is over. Every data path here copies what outlives the callback (the rule of
+ * `InputBuffer.own`, `OutQueue.writeRange`, the response stream), so nothing holds a view of it.
+ * `ArrayBuffer.prototype.transfer(0)` detaches it and frees its store at once instead of at a
+ * later collection, and the next read's buffer, which Bun fills by copying out of its receive
+ * buffer, reuses that cache-warm memory: on 64 KiB answers the copy took half the time and the
+ * balancer 17 % less CPU a request (bench NOTES, 2026-12-06). Only for a buffer of at least
+ * `RELEASE_MIN_BYTES` (below it the transfer costs more than it saves, ~0.5 µs) that is a whole
+ * `ArrayBuffer` of its own, never a slice of a shared one.
+ */
+export function releaseReceived(data: Uint8Array): void {
+  if (data.byteLength < RELEASE_MIN_BYTES || data.byteOffset !== 0) return;
+  const ab = data.buffer as Transferable;
+  if (ab.byteLength === data.byteLength && typeof ab.transfer === 'function') ab.transfer(0);
+}

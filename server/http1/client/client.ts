@@ -11,6 +11,7 @@
  * replayable (buffered) body.
  */
 import type { Socket } from 'bun';
+import { releaseReceived } from '../bytes.ts';
 import { Conn, type ConnOwner } from './connection.ts';
 import { Deadlines } from './deadlines.ts';
 import { Exchange, type ExchangeHost } from './exchange.ts';
@@ -39,7 +40,10 @@ class RawUpstreamClient implements UpstreamClient, ExchangeHost, ConnOwner {
   private readonly handlers = {
     binaryType: 'uint8array' as const,
     open() {}, // Bun sets TCP_NODELAY on a connected socket itself (strace shows it, twice)
-    data: (s: Socket<Conn>, data: Uint8Array) => this.onData(s.data, data),
+    data: (s: Socket<Conn>, data: Uint8Array) => {
+      this.onData(s.data, data);
+      releaseReceived(data); // nothing keeps a view of it (see `onData`)
+    },
     drain: (s: Socket<Conn>) => s.data.flush(),
     end: (s: Socket<Conn>) => this.onClose(s.data, null),
     close: (s: Socket<Conn>, err?: Error) => this.onClose(s.data, err ?? null),

@@ -9,6 +9,7 @@
  */
 import type { TCPSocketListener } from 'bun';
 import type { Logger } from '../../shared/logger.ts';
+import { releaseReceived } from '../bytes.ts';
 import { IntrusiveList } from '../intrusive-list.ts';
 import { Connection } from './connection.ts';
 import type { Forwarder } from './handler.ts';
@@ -75,7 +76,10 @@ export function startFrontEnd(d: FrontEndDeps): FrontEnd {
         sh.clients.add(s.data); // Bun sets TCP_NODELAY on accepted sockets itself (strace)
         s.timeout(d.idleTimeoutS);
       },
-      data: (s, data) => s.data.onData(data),
+      data: (s, data) => {
+        s.data.onData(data);
+        releaseReceived(data);
+      },
       drain: (s) => s.data.onDrain(),
       timeout(s) {
         if (!s.data.tunnel) s.end();

@@ -1,0 +1,275 @@
+/**
+ * Large bodies through a real balancer, byte for byte, over raw sockets: answers of 40 KiB to
+ * 4 MiB (Content-Length or chunked, written by the upstream in pieces of several sizes) to clients
+ * that read at once or only after a pause, uploads of 200 KiB to 2 MiB, and large answers
+ * pipelined. Every body is patterned by position and compared by SHA-256, so a byte lost, doubled
+ * or read from a freed receive buffer fails (the balancer frees Bun's receive buffers of 32 KiB
+ * and more as soon as their callback is over: `releaseReceived`). After each case a second client
+ * gets exactly its own answer.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import type { Socket, TCPSocketListener } from 'bun';
+import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
+
+/** `n` bytes whose byte i is a function of i and `seed`. */
+function pattern(n: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed + (i >> 11)) & 255;
+  return b;
+}
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+interface Up {
+  head: string;
+  body: Buffer;
+  piece: number;
+}
+
+/**
+ * The upstream: `GET /pattern/<n>/<piece>/<seed>[/chunked]` answers `n` patterned bytes written
+ * `piece` bytes at a time as the socket drains; `POST /hash` answers the SHA-256 of its
+ * Content-Length body; anything else `ok`.
+ */
+function startUpstream(): TCPSocketListener<{ input: Buffer; out: Buffer[] }> {
+  const pump = (s: Socket<{ input: Buffer; out: Buffer[] }>) => {
+    while (s.data.out.length > 0) {
+      const next = s.data.out[0] as Buffer;
+      const n = s.write(next);
+      if (n < next.byteLength) {
+        s.data.out[0] = next.subarray(Math.max(0, n));
+        return;
+      }
+      s.data.out.shift();
+    }
+  };
+  const answer = (s: Socket<{ input: Buffer; out: Buffer[] }>, u: Up) => {
+    s.data.out.push(Buffer.from(u.head, 'latin1'));
+    for (let at = 0; at < u.body.byteLength; at += u.piece)
+      s.data.out.push(u.body.subarray(at, at + u.piece));
+    pump(s);
+  };
+  const handle = (s: Socket<{ input: Buffer; out: Buffer[] }>) => {
+    for (;;) {
+      const buf = s.data.input;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString('latin1');
+      const [method, target = ''] = head.split(' ');
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.byteLength < end + 4 + length) return;
+      const body = buf.subarray(end + 4, end + 4 + length);
+      s.data.input = buf.subarray(end + 4 + length);
+      const [, kind, n, piece, seed, chunked] = target.split('/');
+      if (method === 'GET' && kind === 'pattern') {
+        const data = pattern(Number(n), Number(seed));
+        if (chunked === 'chunked') {
+          const framed: Buffer[] = [];
+          for (let at = 0; at < data.byteLength; at += 10_000) {
+            const part = data.subarray(at, at + 10_000);
+            framed.push(Buffer.from(`${part.byteLength.toString(16)}\r\n`), part, Buffer.from('\r\n'));
+          }
+          framed.push(Buffer.from('0\r\n\r\n'));
+          answer(s, {
+            head: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+            body: Buffer.concat(framed),
+            piece: Number(piece),
+          });
+        } else
+          answer(s, {
+            head: `HTTP/1.1 200 OK\r\nContent-Length: ${data.byteLength}\r\n\r\n`,
+            body: data,
+            piece: Number(piece),
+          });
+      } else {
+        const text = method === 'POST' ? sha(body) : 'ok';
+        answer(s, {
+          head: `HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n`,
+          body: Buffer.from(text),
+          piece: 1 << 20,
+        });
+      }
+    }
+  };
+  return Bun.listen<{ input: Buffer; out: Buffer[] }>({
+    hostname: '127.0.0.1',
+    port: 0,
+    socket: {
+      open(s) {
+        s.data = { input: Buffer.alloc(0), out: [] };
+      },
+      data(s, d) {
+        s.data.input = Buffer.concat([s.data.input, d]);
+        handle(s);
+      },
+      drain: pump,
+    },
+  });
+}
+
+/** The answers on one raw connection: their status, head and de-chunked body. */
+interface Got {
+  status: number;
+  body: Buffer;
+}
+
+/** Parses `n` answers from `raw` (Content-Length or chunked framing); null while incomplete. */
+function parseAnswers(raw: Buffer, n: number): Got[] | null {
+  const out: Got[] = [];
+  let at = 0;
+  while (out.length < n) {
+    const end = raw.indexOf('\r\n\r\n', at);
+    if (end < 0) return null;
+    const head = raw.subarray(at, end).toString('latin1');
+    const status = Number(head.split(' ')[1]);
+    at = end + 4;
+    if (/transfer-encoding: *chunked/i.test(head)) {
+      const parts: Buffer[] = [];
+      for (;;) {
+        const line = raw.indexOf('\r\n', at);
+        if (line < 0) return null;
+        const size = Number.parseInt(raw.subarray(at, line).toString('latin1'), 16);
+        if (raw.byteLength < line + 2 + size + 2) return null;
+        parts.push(raw.subarray(line + 2, line + 2 + size));
+        at = line + 2 + size + 2;
+        if (size === 0) break;
+      }
+      out.push({ status, body: Buffer.concat(parts) });
+    } else {
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (raw.byteLength < at + length) return null;
+      out.push({ status, body: raw.subarray(at, at + length) });
+      at += length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Sends `request` on a new connection (the client not reading for `pauseMs` first) and waits up
+ * to 10 s for `n` answers.
+ */
+async function exchange(port: number, request: Uint8Array, n: number, pauseMs: number): Promise<Got[]> {
+  const chunks: Buffer[] = [];
+  let toSend = Buffer.from(request);
+  const socket = await Bun.connect({
+    hostname: '127.0.0.1',
+    port,
+    socket: {
+      data(_s, d) {
+        chunks.push(Buffer.from(d));
+      },
+      drain(s) {
+        const sent = s.write(toSend);
+        toSend = toSend.subarray(Math.max(0, sent));
+      },
+    },
+  });
+  try {
+    if (pauseMs > 0) socket.pause();
+    const sent = socket.write(toSend);
+    toSend = toSend.subarray(Math.max(0, sent));
+    if (pauseMs > 0) {
+      await Bun.sleep(pauseMs);
+      socket.resume();
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const got = parseAnswers(Buffer.concat(chunks), n);
+      if (got) return got;
+      await Bun.sleep(10);
+    }
+    throw new Error(`no ${n} answers in 10 s: ${Buffer.concat(chunks).byteLength} bytes received`);
+  } finally {
+    socket.end();
+  }
+}
+
+let upstream: TCPSocketListener<{ input: Buffer; out: Buffer[] }>;
+let balancer: TestBalancer;
+beforeAll(async () => {
+  upstream = startUpstream();
+  balancer = await startTestBalancer([`http://127.0.0.1:${upstream.port}`]);
+});
+afterAll(async () => {
+  await balancer.stop();
+  upstream.stop(true);
+});
+
+async function secondClientGetsItsOwn(seed: number): Promise<void> {
+  const [a] = await exchange(
+    balancer.port,
+    Buffer.from(`GET /pattern/100/100/${seed} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    1,
+    0,
+  );
+  expect(a?.status).toBe(200);
+  expect(sha(a?.body ?? Buffer.alloc(0))).toBe(sha(pattern(100, seed)));
+}
+
+describe('large answers arrive byte for byte', () => {
+  const rows: [string, number, number, boolean, number][] = [
+    // name, bytes, upstream piece, chunked, client pause (ms)
+    ['40 KiB in one write, read at once', 40 * 1024, 1 << 20, false, 0],
+    ['64 KiB in one write, read after a pause', 64 * 1024, 1 << 20, false, 300],
+    ['1 MiB in 100 KB pieces, read at once', 1 << 20, 100_000, false, 0],
+    [
+      '4 MiB in 512 KiB pieces, read after a pause (the rest waits in the balancer)',
+      4 << 20,
+      512 * 1024,
+      false,
+      300,
+    ],
+    ['1 MiB chunked in 33 KB pieces, read after a pause', 1 << 20, 33_000, true, 300],
+    ['200 KB chunked in one write, read at once', 200_000, 1 << 20, true, 0],
+  ];
+  test.each(rows)(
+    '%s',
+    async (_name, bytes, piece, chunked, pauseMs) => {
+      const seed = bytes % 251;
+      const target = `/pattern/${bytes}/${piece}/${seed}${chunked ? '/chunked' : ''}`;
+      const [a] = await exchange(
+        balancer.port,
+        Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`),
+        1,
+        pauseMs,
+      );
+      expect(a?.status).toBe(200);
+      expect(a?.body.byteLength).toBe(bytes);
+      expect(sha(a?.body ?? Buffer.alloc(0))).toBe(sha(pattern(bytes, seed)));
+      await secondClientGetsItsOwn(seed + 1);
+    },
+    15_000,
+  );
+
+  test('two large answers pipelined on one connection come back in order, each whole', async () => {
+    const req = (n: number, seed: number) => `GET /pattern/${n}/65536/${seed} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const got = await exchange(balancer.port, Buffer.from(req(300_000, 3) + req(70_000, 4)), 2, 200);
+    expect(got.map((g) => [g.status, sha(g.body)])).toEqual([
+      [200, sha(pattern(300_000, 3))],
+      [200, sha(pattern(70_000, 4))],
+    ]);
+    await secondClientGetsItsOwn(9);
+  }, 15_000);
+});
+
+describe('large uploads arrive byte for byte', () => {
+  const rows: [string, number][] = [
+    ['200 KB (streamed past the retry buffer)', 200_000],
+    ['2 MiB', 2 << 20],
+  ];
+  test.each(rows)(
+    '%s',
+    async (_name, bytes) => {
+      const body = pattern(bytes, 17);
+      const head = Buffer.from(
+        `POST /hash HTTP/1.1\r\nHost: x\r\nContent-Length: ${bytes}\r\n\r\n`,
+        'latin1',
+      );
+      const [a] = await exchange(balancer.port, Buffer.concat([head, body]), 1, 0);
+      expect(a?.status).toBe(200);
+      expect(a?.body.toString('latin1')).toBe(sha(body));
+      await secondClientGetsItsOwn(21);
+    },
+    15_000,
+  );
+});
