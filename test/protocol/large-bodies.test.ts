@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import type { Socket, TCPSocketListener } from 'bun';
+import { answersAtLeast, rawExchange } from '../support/raw-exchange.ts';
 import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
 
 /** `n` bytes whose byte i is a function of i and `seed`. */
@@ -107,81 +108,21 @@ function startUpstream(): TCPSocketListener<{ input: Buffer; out: Buffer[] }> {
   });
 }
 
-/** The answers on one raw connection: their status, head and de-chunked body. */
+/** An answer's status and body bytes. */
 interface Got {
   status: number;
   body: Buffer;
 }
 
-/** Parses `n` answers from `raw` (Content-Length or chunked framing); null while incomplete. */
-function parseAnswers(raw: Buffer, n: number): Got[] | null {
-  const out: Got[] = [];
-  let at = 0;
-  while (out.length < n) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) return null;
-    const head = raw.subarray(at, end).toString('latin1');
-    const status = Number(head.split(' ')[1]);
-    at = end + 4;
-    if (/transfer-encoding: *chunked/i.test(head)) {
-      const parts: Buffer[] = [];
-      for (;;) {
-        const line = raw.indexOf('\r\n', at);
-        if (line < 0) return null;
-        const size = Number.parseInt(raw.subarray(at, line).toString('latin1'), 16);
-        if (raw.byteLength < line + 2 + size + 2) return null;
-        parts.push(raw.subarray(line + 2, line + 2 + size));
-        at = line + 2 + size + 2;
-        if (size === 0) break;
-      }
-      out.push({ status, body: Buffer.concat(parts) });
-    } else {
-      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      if (raw.byteLength < at + length) return null;
-      out.push({ status, body: raw.subarray(at, at + length) });
-      at += length;
-    }
-  }
-  return out;
-}
-
 /**
  * Sends `request` on a new connection (the client not reading for `pauseMs` first) and waits up
- * to 10 s for `n` answers.
+ * to 10 s for `n` complete answers (`rawExchange`).
  */
 async function exchange(port: number, request: Uint8Array, n: number, pauseMs: number): Promise<Got[]> {
-  const chunks: Buffer[] = [];
-  let toSend = Buffer.from(request);
-  const socket = await Bun.connect({
-    hostname: '127.0.0.1',
-    port,
-    socket: {
-      data(_s, d) {
-        chunks.push(Buffer.from(d));
-      },
-      drain(s) {
-        const sent = s.write(toSend);
-        toSend = toSend.subarray(Math.max(0, sent));
-      },
-    },
-  });
-  try {
-    if (pauseMs > 0) socket.pause();
-    const sent = socket.write(toSend);
-    toSend = toSend.subarray(Math.max(0, sent));
-    if (pauseMs > 0) {
-      await Bun.sleep(pauseMs);
-      socket.resume();
-    }
-    for (let i = 0; i < 1_000; i++) {
-      const got = parseAnswers(Buffer.concat(chunks), n);
-      if (got) return got;
-      await Bun.sleep(10);
-    }
-    throw new Error(`no ${n} answers in 10 s: ${Buffer.concat(chunks).byteLength} bytes received`);
-  } finally {
-    socket.end();
-  }
+  const r = await rawExchange(port, request, { until: answersAtLeast(n), timeoutMs: 10_000, pauseMs });
+  const whole = r.answers.filter((a) => a.framing !== 'broken');
+  if (whole.length < n) throw new Error(`no ${n} answers in 10 s: ${r.text.length} bytes received`);
+  return whole.map((a) => ({ status: a.status, body: Buffer.from(a.body, 'latin1') }));
 }
 
 let upstream: TCPSocketListener<{ input: Buffer; out: Buffer[] }>;

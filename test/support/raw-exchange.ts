@@ -6,7 +6,13 @@
  * a framing it cannot follow ends the list with an answer whose `framing` is `'broken'`.
  */
 
-const latin1 = new TextDecoder('latin1');
+/**
+ * Bytes as latin1 text, one char per byte. (`TextDecoder('latin1')` is windows-1252 by the WHATWG
+ * Encoding standard: it maps 0x80–0x9F to other characters, so its text does not give the bytes back.)
+ */
+const latin1 = {
+  decode: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'),
+};
 
 /** One answer read off the wire. `body` is latin1 text (one char per byte). */
 export interface RawAnswer {
@@ -43,11 +49,14 @@ export interface RawOptions {
   more?: (string | Uint8Array)[];
   gapMs?: number;
   host?: string;
+  /** The client does not read for this long after its first write (the answer waits in the peer). */
+  pauseMs?: number;
 }
 
 /**
- * Sends `data` on a new connection to `host:port` (default 127.0.0.1) and reads the answers.
- * The connection is always closed before this resolves. @throws when the connection is refused.
+ * Sends `data` on a new connection to `host:port` (default 127.0.0.1) and reads the answers;
+ * what the socket does not take at once is written as it drains. The connection is always closed
+ * before this resolves. @throws when the connection is refused.
  */
 export async function rawExchange(
   port: number,
@@ -56,6 +65,23 @@ export async function rawExchange(
 ): Promise<RawResult> {
   const chunks: Uint8Array[] = [];
   let closed = false;
+  /** What the socket has not taken yet, written on `drain`, in order. */
+  const unsent: Uint8Array[] = [];
+  const flush = (sock: { write(b: Uint8Array): number }) => {
+    while (unsent.length > 0) {
+      const b = unsent[0] as Uint8Array;
+      const n = sock.write(b);
+      if (n < b.byteLength) {
+        unsent[0] = b.subarray(Math.max(0, n));
+        return;
+      }
+      unsent.shift();
+    }
+  };
+  const send = (piece: string | Uint8Array) => {
+    unsent.push(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
+    flush(s);
+  };
   const s = await Bun.connect({
     hostname: opts.host ?? '127.0.0.1',
     port,
@@ -64,6 +90,7 @@ export async function rawExchange(
       data(_s, d) {
         chunks.push(d.slice());
       },
+      drain: flush,
       close() {
         closed = true;
       },
@@ -74,11 +101,16 @@ export async function rawExchange(
   });
   const t0 = performance.now();
   try {
-    s.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    if (opts.pauseMs) s.pause();
+    send(data);
+    if (opts.pauseMs) {
+      await Bun.sleep(opts.pauseMs);
+      s.resume();
+    }
     for (const piece of opts.more ?? []) {
       await Bun.sleep(opts.gapMs ?? 20);
       if (closed) break;
-      s.write(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
+      send(piece);
     }
     const deadline = t0 + (opts.timeoutMs ?? 3_000);
     let text = '';
