@@ -42,7 +42,7 @@ class RawUpstreamClient implements UpstreamClient, ExchangeHost, ConnOwner {
     open() {}, // Bun sets TCP_NODELAY on a connected socket itself (strace shows it, twice)
     data: (s: Socket<Conn>, data: Uint8Array) => {
       this.onData(s.data, data);
-      releaseReceived(data); // nothing keeps a view of it (see `onData`)
+      releaseReceived(data); // nothing keeps a view of it (see `releaseReceived`)
     },
     drain: (s: Socket<Conn>) => s.data.flush(),
     end: (s: Socket<Conn>) => this.onClose(s.data, null),
