@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { metricsStorePath, SqliteMetricsStore } from '../../server/adapters/sqlite/metrics-store-sqlite.ts';
 import { upstreamPin } from '../../server/shared/upstream-pin.ts';
+import { BUILD_UI_TIMEOUT_MS, ensureUiBuilt } from '../support/built-ui.ts';
 import { freePort } from '../support/ports.ts';
 
 const ROOT = resolve(import.meta.dir, '../..');
@@ -60,6 +61,7 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
   };
 
   beforeAll(async () => {
+    ensureUiBuilt(); // the page-key case reads the built page
     spawn(['collector', '--port', String(collectorPort), '--data-dir', dataDir, '--cluster', CLUSTER]);
     spawn([
       'app',
@@ -83,7 +85,7 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
     await waitFor('the collector', async () => (await fetch(`${collectorUrl}/health_check`)).ok, 10_000);
     await waitFor('the app server', async () => (await fetch(`${appUrl}/health_check`)).ok, 10_000);
     store = new SqliteMetricsStore(metricsStorePath(dataDir, CLUSTER));
-  }, 25_000);
+  }, 25_000 + BUILD_UI_TIMEOUT_MS);
 
   afterAll(async () => {
     for (const c of children) c.kill();
@@ -114,7 +116,7 @@ describe('app server → HTTP bus → collector → SQLite store', () => {
   test('the page key from the served HTML switches to High, which drives the zone CPU above 60 % within 12 s', async () => {
     const html = await (await fetch(`${appUrl}/`)).text();
     if (html.includes('The page is not built'))
-      throw new Error('the app UI is not built: run `bun run build:ui` first (`bun run test` does)');
+      throw new Error('the app UI is not built although ensureUiBuilt() ran: is app-ui/dist writable?');
     const uiKey = /"uiKey":"([^"]+)"/.exec(html)?.[1];
     expect(uiKey).toBeString();
     expect(html).not.toContain(TOKEN);
