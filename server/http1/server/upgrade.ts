@@ -9,6 +9,7 @@
  */
 import type { Server, Socket } from 'bun';
 import type { Logger } from '../../shared/logger.ts';
+import { releaseReceived } from '../bytes.ts';
 import { headerValue, type RequestHead } from '../request-head.ts';
 import { type ResponseScan, scanResponseHead } from '../response-head.ts';
 import { OutQueue } from '../socket-writer.ts';
@@ -166,16 +167,19 @@ function startsWith101(data: Uint8Array): boolean {
 
 const HANDLERS = {
   binaryType: 'uint8array' as const,
-  data(t: Socket<Tunnel>, data: Uint8Array) {
+  data(t: Socket<Tunnel>, received: Uint8Array) {
     const c = t.data.client;
     if (c.closed) return;
+    let data = received;
     if (t.data.once && !t.data.answered) {
       t.data.answered = true;
       data = withConnectionClose(data); // the client must not reuse a connection about to close
     }
     if (t.data.upgrade === 'pending') data = t.data.firstAnswer(data);
-    const sent = c.send(data, true);
-    if (t.data.upgrade === 'refused' && t.data.refusalSent(data.byteLength)) return t.data.close();
+    const n = data.byteLength; // read before the release, which empties `received`
+    const sent = c.send(data, true); // what is queued is copied, so `received` can be released
+    releaseReceived(received);
+    if (t.data.upgrade === 'refused' && t.data.refusalSent(n)) return t.data.close();
     if (!sent) t.pause();
   },
   drain(t: Socket<Tunnel>) {
