@@ -1,8 +1,9 @@
 /**
  * The balancer's proxy features beyond plain requests, in-process on 127.0.0.1 ephemeral ports:
- * WebSocket upgrades relayed both ways (large binary messages byte for byte), consistent-hash affinity from a configured header (shown in
- * `GET /pools`), load reported by the upstreams' health checks visible in the pools, chunked
- * responses passed through, and a graceful stop that lets an in-flight request finish.
+ * WebSocket upgrades relayed both ways (large binary messages byte for byte), consistent-hash
+ * affinity from a configured header (shown in `GET /pools`), load reported by the upstreams'
+ * health checks visible in the pools, chunked responses passed through, and a graceful stop that
+ * lets an in-flight request finish.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { startBalancer } from '../../server/balancer/start.ts';
