@@ -10,6 +10,7 @@ import { startBalancer } from '../../server/balancer/start.ts';
 import { BalancerConfig } from '../../server/config/roles.ts';
 import { silentLogger } from '../../server/shared/logger.ts';
 import type { RoleHandle } from '../../server/shared/role.ts';
+import { pattern, sha256 } from '../support/patterned-bytes.ts';
 
 const TOKEN = 'balancer-proxy-it-token-0123456789';
 
@@ -156,11 +157,7 @@ describe('balancer proxy features', () => {
     // Sizes past `RELEASE_MIN_BYTES` (32 KiB), so the tunnel's reads are released after their
     // callback: a queued view of one instead of a copy would change the echoed bytes.
     const sizes = [40 * 1024, 1024 * 1024, 4 * 1024 * 1024];
-    const sent = sizes.map((n, k) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = (i * 31 + k * 7 + (i >>> 10)) & 0xff;
-      return b;
-    });
+    const sent = sizes.map((n, k) => pattern(n, k));
     const ws = new WebSocket(`${balancer.url.replace('http', 'ws')}/ws`);
     ws.binaryType = 'arraybuffer';
     const got: Uint8Array[] = [];
@@ -175,9 +172,8 @@ describe('balancer proxy features', () => {
     for (const b of sent) ws.send(b);
     await done;
     ws.close();
-    const sha = (b: Uint8Array) => new Bun.CryptoHasher('sha256').update(b).digest('hex');
     expect(got.map((b) => b.byteLength)).toEqual(sizes);
-    expect(got.map(sha)).toEqual(sent.map(sha));
+    expect(got.map(sha256)).toEqual(sent.map(sha256));
   }, 20_000);
 
   test('stop() lets an in-flight request finish before closing', async () => {

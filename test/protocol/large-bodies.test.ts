@@ -8,18 +8,10 @@
  * gets exactly its own answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHash } from 'node:crypto';
 import type { Socket, TCPSocketListener } from 'bun';
+import { pattern, sha256 } from '../support/patterned-bytes.ts';
 import { answersAtLeast, rawExchange } from '../support/raw-exchange.ts';
 import { startTestBalancer, type TestBalancer } from '../support/test-balancer.ts';
-
-/** `n` bytes whose byte i is a function of i and `seed`. */
-function pattern(n: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed + (i >> 11)) & 255;
-  return b;
-}
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 interface Up {
   head: string;
@@ -83,7 +75,7 @@ function startUpstream(): TCPSocketListener<{ input: Buffer; out: Buffer[] }> {
             piece: Number(piece),
           });
       } else {
-        const text = method === 'POST' ? sha(body) : 'ok';
+        const text = method === 'POST' ? sha256(body) : 'ok';
         answer(s, {
           head: `HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n`,
           body: Buffer.from(text),
@@ -144,7 +136,7 @@ async function secondClientGetsItsOwn(seed: number): Promise<void> {
     0,
   );
   expect(a?.status).toBe(200);
-  expect(sha(a?.body ?? Buffer.alloc(0))).toBe(sha(pattern(100, seed)));
+  expect(sha256(a?.body ?? Buffer.alloc(0))).toBe(sha256(pattern(100, seed)));
 }
 
 describe('large answers arrive byte for byte', () => {
@@ -176,7 +168,7 @@ describe('large answers arrive byte for byte', () => {
       );
       expect(a?.status).toBe(200);
       expect(a?.body.byteLength).toBe(bytes);
-      expect(sha(a?.body ?? Buffer.alloc(0))).toBe(sha(pattern(bytes, seed)));
+      expect(sha256(a?.body ?? Buffer.alloc(0))).toBe(sha256(pattern(bytes, seed)));
       await secondClientGetsItsOwn(seed + 1);
     },
     15_000,
@@ -185,9 +177,9 @@ describe('large answers arrive byte for byte', () => {
   test('two large answers pipelined on one connection come back in order, each whole', async () => {
     const req = (n: number, seed: number) => `GET /pattern/${n}/65536/${seed} HTTP/1.1\r\nHost: x\r\n\r\n`;
     const got = await exchange(balancer.port, Buffer.from(req(300_000, 3) + req(70_000, 4)), 2, 200);
-    expect(got.map((g) => [g.status, sha(g.body)])).toEqual([
-      [200, sha(pattern(300_000, 3))],
-      [200, sha(pattern(70_000, 4))],
+    expect(got.map((g) => [g.status, sha256(g.body)])).toEqual([
+      [200, sha256(pattern(300_000, 3))],
+      [200, sha256(pattern(70_000, 4))],
     ]);
     await secondClientGetsItsOwn(9);
   }, 15_000);
@@ -208,7 +200,7 @@ describe('large uploads arrive byte for byte', () => {
       );
       const [a] = await exchange(balancer.port, Buffer.concat([head, body]), 1, 0);
       expect(a?.status).toBe(200);
-      expect(a?.body.toString('latin1')).toBe(sha(body));
+      expect(a?.body.toString('latin1')).toBe(sha256(body));
       await secondClientGetsItsOwn(21);
     },
     15_000,
