@@ -6,13 +6,13 @@
  * a framing it cannot follow ends the list with an answer whose `framing` is `'broken'`.
  */
 
+import { latin1Of } from '../../server/http1/bytes.ts';
+
 /**
- * Bytes as latin1 text, one char per byte. (`TextDecoder('latin1')` is windows-1252 by the WHATWG
- * Encoding standard: it maps 0x80–0x9F to other characters, so its text does not give the bytes back.)
+ * Bytes as latin1 text, one char per byte, by `latin1Of` (not `TextDecoder('latin1')`, which is
+ * windows-1252 by the WHATWG Encoding standard and maps 0x80–0x9F to other characters).
  */
-const latin1 = {
-  decode: (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'),
-};
+const latin1 = (b: Uint8Array) => latin1Of(b, 0, b.byteLength);
 
 /** One answer read off the wire. `body` is latin1 text (one char per byte). */
 export interface RawAnswer {
@@ -118,7 +118,7 @@ export async function rawExchange(
     while (!closed && performance.now() < deadline) {
       if (chunks.length !== seen) {
         seen = chunks.length;
-        text = chunks.map((c) => latin1.decode(c)).join('');
+        text = chunks.map((c) => latin1(c)).join('');
         if (opts.until?.(text)) break;
       }
       await Bun.sleep(2);
@@ -126,7 +126,7 @@ export async function rawExchange(
   } finally {
     s.end();
   }
-  const text = chunks.map((c) => latin1.decode(c)).join('');
+  const text = chunks.map((c) => latin1(c)).join('');
   return { text, closed, ms: performance.now() - t0, answers: parseAnswers(text, opts.methods) };
 }
 
